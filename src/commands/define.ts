@@ -1,0 +1,51 @@
+/**
+ * Commands are the use cases. Each one declares the role it needs and the schema of its input; every
+ * transport (HTTP, Slack, CLI, worker) runs them through `execute`, which checks the role, parses the
+ * untrusted input and opens the unit of work. No transport holds business logic of its own.
+ */
+import type { z } from 'zod';
+import { ForbiddenError } from '../domain/errors.ts';
+import { roleAllows, type Actor, type Role } from '../domain/roles.ts';
+import type { Repositories, UnitOfWork } from './ports.ts';
+import { parseWith } from './validation.ts';
+
+export interface CommandContext {
+  repos: Repositories;
+  actor: Actor;
+}
+
+export interface Command<S extends z.ZodType = z.ZodType, R = unknown> {
+  /** camelCase use-case name, e.g. `receiveStock`. */
+  name: string;
+  /** One line for the API reference and `help` texts. */
+  summary: string;
+  /** The least role allowed to run it. */
+  role: Role;
+  /** `read` runs without a transaction; `write` runs in one transaction with its events. */
+  mode: 'read' | 'write';
+  input: S;
+  run(ctx: CommandContext, input: z.output<S>): Promise<R>;
+}
+
+export function defineCommand<S extends z.ZodType, R>(command: Command<S, R>): Command<S, R> {
+  return command;
+}
+
+export interface CommandDeps {
+  uow: UnitOfWork;
+}
+
+/** Runs a command for an actor on untrusted input. */
+export async function execute<S extends z.ZodType, R>(
+  deps: CommandDeps,
+  command: Command<S, R>,
+  actor: Actor,
+  input: unknown,
+): Promise<R> {
+  if (!roleAllows(actor.role, command.role)) {
+    throw new ForbiddenError(`${command.name} needs the ${command.role} role; ${actor.name} is ${actor.role}`);
+  }
+  const parsed = parseWith(command.input, input);
+  const work = (repos: Repositories) => command.run({ repos, actor }, parsed);
+  return command.mode === 'read' ? deps.uow.read(work) : deps.uow.transaction(work);
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import {
+  applyDelta,
+  assertHandleable,
+  assertSplittable,
+  quarantineTransition,
+  releaseTransition,
+} from '../domain/stock.ts';
+import { STOCK_STATUSES, type Lot, type StockStatus } from '../domain/types.ts';
+import type { Actor } from '../domain/roles.ts';
+import { defineCommand } from './define.ts';
+import { findOrFail } from './lookup.ts';
+import type { Repositories } from './ports.ts';
+import { fields, idCodeRef, optionalText, pageQuery, quantity } from './validation.ts';
+
+const isoDate = z.iso.date().describe('YYYY-MM-DD');
+
+const lotData = {
+  supplier: optionalText(200),
+  supplierOrder: optionalText(200),
+  dateCode: optionalText(50),
+  expiresOn: isoDate.nullish(),
+  fields: fields.optional(),
+};
+
+const findLot = (repos: Repositories, field: string, code: string, lock = false) =>
+  findOrFail('lot', field, code, (c) => repos.lots.findByCode(c, { lock }));
+
+async function findLocationId(repos: Repositories, field: string, code: string | null | undefined) {
+  if (code === null || code === undefined) return null;
+  const location = await findOrFail('location', field, code, (c) => repos.locations.findByCode(c));
+  return location.id;
+}
+
+async function changeStatus(repos: Repositories, actor: Actor, lot: Lot, to: StockStatus, reason: string | null) {
+  const updated = await repos.lots.update(lot.id, {
+    status: to,
+    statusBeforeQuarantine: to === 'quarantined' ? lot.status : null,
+  });
+  await repos.events.append([
+    {
+      type: 'lot.status_changed',
+      stream: `lot:${lot.code}`,
+      data: { lot: lot.code, part: lot.partCode, from: lot.status, to, reason, actor: actor.name },
+    },
+  ]);
+  return updated;
+}
+
+export const receiveStock = defineCommand({
+  name: 'receiveStock',
+  summary: 'Receive stock of a part into a new lot',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    part: idCodeRef,
+    quantity,
+    location: idCodeRef.nullish(),
+    source: z.string().trim().min(1).max(50).default('purchase'),
+    note: optionalText(),
+    ...lotData,
+  }),
+  async run({ repos, actor }, { part: partCode, location, note, ...input }) {
+    const part = await findOrFail('part', 'part', partCode, (c) => repos.parts.findByCode(c));
+    const locationId = await findLocationId(repos, 'location', location);
+    const [code] = await repos.idCodes.allocate(1);
+    const lot = await repos.lots.insert({ ...input, code: code!, partId: part.id, locationId, status: 'available' });
+    await repos.ledger.append({
+      lotId: lot.id,
+      delta: input.quantity,
+      quantityAfter: input.quantity,
+      reason: 'receive',
+      note,
+      actor: actor.name,
+    });
+    return lot;
+  },
+});
+
+export const moveLot = defineCommand({
+  name: 'moveLot',
+  summary: 'Move a whole lot to another location (split first to move part of it)',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, location: idCodeRef }),
+  async run({ repos }, { code, location }) {
+    const lot = await findLot(repos, 'code', code, true);
+    assertHandleable(lot, 'move');
+    const locationId = await findLocationId(repos, 'location', location);
+    return repos.lots.update(lot.id, { locationId });
+  },
+});
+
+export const splitLot = defineCommand({
+  name: 'splitLot',
+  summary: 'Split part of a lot into a new lot (same part, data and status), optionally at another location',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, quantity, location: idCodeRef.nullish(), note: optionalText() }),
+  async run({ repos, actor }, { code, quantity: take, location, note }) {
+    const parent = await findLot(repos, 'code', code, true);
+    assertSplittable(parent, take);
+    const locationId = location === undefined || location === null ? parent.locationId : await findLocationId(repos, 'location', location);
+    const remaining = applyDelta(parent, -take);
+    const [childCode] = await repos.idCodes.allocate(1);
+    const updatedParent = await repos.lots.update(parent.id, { quantity: remaining });
+    const child = await repos.lots.insert({
+      code: childCode!,
+      partId: parent.partId,
+      locationId,
+      quantity: take,
+      status: parent.status,
+      source: 'split',
+      supplier: parent.supplier,
+      supplierOrder: parent.supplierOrder,
+      dateCode: parent.dateCode,
+      expiresOn: parent.expiresOn,
+      fields: parent.fields,
+      parentLotId: parent.id,
+    });
+    await repos.ledger.append({ lotId: parent.id, delta: -take, quantityAfter: remaining, reason: 'split', note: note ?? `split into ${child.code}`, actor: actor.name });
+    await repos.ledger.append({ lotId: child.id, delta: take, quantityAfter: take, reason: 'split', note: note ?? `split from ${parent.code}`, actor: actor.name });
+    return { parent: updatedParent, lot: child };
+  },
+});
+
+export const adjustLot = defineCommand({
+  name: 'adjustLot',
+  summary: 'Correct the quantity of a lot (a count, loss or find), with a reason',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    code: idCodeRef,
+    delta: z.int().min(-1_000_000_000).max(1_000_000_000).refine((d) => d !== 0, 'must not be 0'),
+    reason: z.string().trim().min(1).max(500),
+  }),
+  async run({ repos, actor }, { code, delta, reason }) {
+    const lot = await findLot(repos, 'code', code, true);
+    assertHandleable(lot, 'adjust');
+    const after = applyDelta(lot, delta);
+    const updated = await repos.lots.update(lot.id, { quantity: after });
+    await repos.ledger.append({ lotId: lot.id, delta, quantityAfter: after, reason: 'adjust', note: reason, actor: actor.name });
+    return updated;
+  },
+});
+
+export const quarantineLot = defineCommand({
+  name: 'quarantineLot',
+  summary: 'Quarantine a lot: keep it from being used until released',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, reason: z.string().trim().min(1).max(500) }),
+  async run({ repos, actor }, { code, reason }) {
+    const lot = await findLot(repos, 'code', code, true);
+    return changeStatus(repos, actor, lot, quarantineTransition(lot), reason);
+  },
+});
+
+export const releaseLot = defineCommand({
+  name: 'releaseLot',
+  summary: 'Release a quarantined lot back to the status it had before',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, reason: optionalText(500) }),
+  async run({ repos, actor }, { code, reason }) {
+    const lot = await findLot(repos, 'code', code, true);
+    const to = releaseTransition(lot, await repos.lots.statusBeforeQuarantine(lot.id));
+    return changeStatus(repos, actor, lot, to, reason ?? null);
+  },
+});
+
+export const updateLot = defineCommand({
+  name: 'updateLot',
+  summary: "Change a lot's supplier data, date code, expiry or free fields",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, ...lotData }),
+  async run({ repos }, { code, ...patch }) {
+    const lot = await findLot(repos, 'code', code, true);
+    return repos.lots.update(lot.id, patch);
+  },
+});
+
+export const getLot = defineCommand({
+  name: 'getLot',
+  summary: 'Show a lot',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ code: idCodeRef }),
+  run: ({ repos }, { code }) => findLot(repos, 'code', code),
+});
+
+export const listLots = defineCommand({
+  name: 'listLots',
+  summary: 'List lots, optionally of one part, at one location or with one status',
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery.extend({
+    part: idCodeRef.optional(),
+    location: idCodeRef.optional(),
+    status: z.enum(STOCK_STATUSES).optional(),
+  }),
+  async run({ repos }, { limit, cursor, part, location, status }) {
+    const partId = part ? (await findOrFail('part', 'part', part, (c) => repos.parts.findByCode(c))).id : undefined;
+    const locationId = location ? ((await findLocationId(repos, 'location', location)) ?? undefined) : undefined;
+    return repos.lots.list({ partId, locationId, status }, { limit, cursor });
+  },
+});
+
+export const getLotLedger = defineCommand({
+  name: 'getLotLedger',
+  summary: "A lot's stock ledger: every quantity change, oldest first",
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery.extend({ code: idCodeRef }),
+  async run({ repos }, { code, limit, cursor }) {
+    const lot = await findLot(repos, 'code', code);
+    return repos.ledger.listForLot(lot.id, { limit, cursor });
+  },
+});

@@ -1,0 +1,267 @@
+import { z } from 'zod';
+import { assertNoBomCycle, designatorProblem } from '../domain/bom.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { parseKicadBom, type RowProblem } from '../domain/kicad-bom.ts';
+import { compileSerialFormat } from '../domain/serial-format.ts';
+import type { Part, Project } from '../domain/types.ts';
+import { defineCommand } from './define.ts';
+import { findOrFail, normalizeCode } from './lookup.ts';
+import type { NewBomLine, Repositories } from './ports.ts';
+import { idCodeRef, name, optionalText, pageQuery } from './validation.ts';
+
+const designator = z.string().trim().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'is not a reference designator').max(30);
+
+export const bomLineInput = z.strictObject({
+  part: idCodeRef,
+  quantity: z.int().positive().max(1_000_000).describe('quantity per unit built'),
+  designators: z.array(designator).max(10_000).default([]),
+  note: optionalText(500),
+});
+
+const serialFormat = z
+  .string()
+  .max(64)
+  .nullish()
+  .superRefine((value, ctx) => {
+    if (!value) return;
+    try {
+      compileSerialFormat(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as ValidationError).problems[0]!.message });
+    }
+  });
+
+/** Resolves and checks BOM lines: parts exist, designators fit, no part twice, no circular BOM. */
+async function resolveLines(
+  repos: Repositories,
+  producedPartId: number,
+  lines: z.output<typeof bomLineInput>[],
+): Promise<NewBomLine[]> {
+  const problems: FieldProblem[] = [];
+  const resolved: NewBomLine[] = [];
+  const seen = new Map<number, number>();
+  for (const [i, line] of lines.entries()) {
+    const code = normalizeCode(`lines.${i}.part`, line.part);
+    const part = await repos.parts.findByCode(code);
+    if (!part) {
+      throw new NotFoundError('part', code, `lines.${i}.part: part ${code} does not exist`, `lines.${i}.part`);
+    }
+    const designatorIssue = designatorProblem(line.quantity, line.designators);
+    if (designatorIssue) problems.push({ field: `lines.${i}.designators`, message: designatorIssue });
+    const earlier = seen.get(part.id);
+    if (earlier !== undefined) {
+      problems.push({ field: `lines.${i}.part`, message: `part ${part.code} is already on line ${earlier}` });
+    }
+    seen.set(part.id, i);
+    resolved.push({ partId: part.id, quantityPerUnit: line.quantity, designators: line.designators, note: line.note });
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  assertNoBomCycle(
+    producedPartId,
+    resolved.map((l, i) => ({ partId: l.partId, field: `lines.${i}.part` })),
+    await repos.projects.bomChildren(),
+  );
+  return resolved;
+}
+
+async function uniqueName(repos: Repositories, projectName: string, exceptId?: number) {
+  const existing = await repos.projects.findByName(projectName);
+  if (existing && existing.id !== exceptId) {
+    throw new ConflictError(`a project named '${projectName}' already exists (${existing.code})`);
+  }
+}
+
+async function createProjectWithPart(
+  repos: Repositories,
+  input: { name: string; description?: string | null | undefined; produces?: string | undefined; serialFormat?: string | null | undefined },
+): Promise<Project> {
+  await uniqueName(repos, input.name);
+  let produced: Part;
+  if (input.produces) {
+    produced = await findOrFail('part', 'produces', input.produces, (c) => repos.parts.findByCode(c));
+  } else {
+    const [partCode] = await repos.idCodes.allocate(1);
+    produced = await repos.parts.insert({ code: partCode!, name: input.name, kind: 'subassembly', description: input.description });
+  }
+  const [code] = await repos.idCodes.allocate(1);
+  return repos.projects.insert({
+    code: code!,
+    name: input.name,
+    description: input.description,
+    producesPartId: produced.id,
+    serialFormat: input.serialFormat,
+  });
+}
+
+export const createProject = defineCommand({
+  name: 'createProject',
+  summary: 'Create a project (a BOM) and the sub-assembly part it produces',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    name,
+    description: optionalText(),
+    produces: idCodeRef.optional().describe('the sub-assembly part built; created with the project when omitted'),
+    serialFormat,
+    lines: z.array(bomLineInput).max(5_000).default([]),
+  }),
+  async run({ repos }, { lines, ...input }) {
+    const project = await createProjectWithPart(repos, input);
+    if (lines.length === 0) return project;
+    return repos.projects.replaceLines(project.id, await resolveLines(repos, project.producesPartId, lines));
+  },
+});
+
+export const updateProject = defineCommand({
+  name: 'updateProject',
+  summary: "Rename a project or change its description or serial format",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, name: name.optional(), description: optionalText(), serialFormat }),
+  async run({ repos }, { code, ...patch }) {
+    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    if (patch.name) await uniqueName(repos, patch.name, project.id);
+    return repos.projects.update(project.id, patch);
+  },
+});
+
+export const deleteProject = defineCommand({
+  name: 'deleteProject',
+  summary: 'Delete a project that was never built',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef }),
+  async run({ repos }, { code }) {
+    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    await repos.projects.delete(project.id);
+  },
+});
+
+export const getProject = defineCommand({
+  name: 'getProject',
+  summary: 'Show a project with its BOM lines',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ code: idCodeRef }),
+  run: ({ repos }, { code }) => findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c)),
+});
+
+export const listProjects = defineCommand({
+  name: 'listProjects',
+  summary: 'List projects',
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery,
+  run: ({ repos }, page) => repos.projects.list(page),
+});
+
+export const setBomLines = defineCommand({
+  name: 'setBomLines',
+  summary: "Replace a project's BOM lines",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, lines: z.array(bomLineInput).max(5_000) }),
+  async run({ repos }, { code, lines }) {
+    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    return repos.projects.replaceLines(project.id, await resolveLines(repos, project.producesPartId, lines));
+  },
+});
+
+export interface BomImportReport {
+  project: Project;
+  shape: 'grouped' | 'per-reference';
+  dryRun: boolean;
+  matched: { lines: number[]; mpn: string; part: string; quantity: number }[];
+  created: { lines: number[]; mpn: string; part: string | null; quantity: number }[];
+  rejected: RowProblem[];
+  skipped: RowProblem[];
+}
+
+export const importBom = defineCommand({
+  name: 'importBom',
+  summary: 'Import a BOM exported from KiCad as CSV, matching parts by MPN and creating missing ones',
+  role: 'operator',
+  mode: 'write',
+  input: z
+    .strictObject({
+      project: idCodeRef.optional().describe('the project to import into'),
+      projectName: name.optional().describe('or a project name: created when no project has it'),
+      csv: z.string().min(1).max(5_000_000),
+      mode: z.enum(['replace', 'merge']).default('replace').describe('replace all lines, or only those of the imported parts'),
+      dryRun: z.boolean().default(false),
+    })
+    .refine((v) => (v.project === undefined) !== (v.projectName === undefined), {
+      message: 'give either project (an ID code) or projectName',
+      path: ['project'],
+    }),
+  async run({ repos }, input): Promise<BomImportReport> {
+    const bom = parseKicadBom(input.csv);
+    let project: Project;
+    if (input.project) {
+      project = await findOrFail('project', 'project', input.project, (c) => repos.projects.findByCode(c, { lock: true }));
+    } else {
+      project = (await repos.projects.findByName(input.projectName!)) ?? (await createProjectWithPart(repos, { name: input.projectName! }));
+    }
+
+    const known = new Map<string, Part[]>();
+    for (const part of await repos.parts.findByMpns(bom.lines.map((l) => l.mpn))) {
+      const key = part.mpn!.toUpperCase();
+      known.set(key, [...(known.get(key) ?? []), part]);
+    }
+
+    const report: BomImportReport = { project, shape: bom.shape, dryRun: input.dryRun, matched: [], created: [], rejected: [...bom.rejected], skipped: bom.skipped };
+    const newLines: NewBomLine[] = [];
+    for (const line of bom.lines) {
+      const candidates = known.get(line.mpn.toUpperCase()) ?? [];
+      if (candidates.length > 1) {
+        for (const l of line.sourceLines) {
+          report.rejected.push({ line: l, reason: `MPN ${line.mpn} matches ${candidates.length} parts (${candidates.map((p) => p.code).join(', ')})` });
+        }
+        continue;
+      }
+      if (candidates[0]?.id === project.producesPartId) {
+        for (const l of line.sourceLines) report.rejected.push({ line: l, reason: `MPN ${line.mpn} is the part this project produces` });
+        continue;
+      }
+      let part = candidates[0];
+      if (part) {
+        report.matched.push({ lines: line.sourceLines, mpn: line.mpn, part: part.code, quantity: line.quantity });
+      } else if (input.dryRun) {
+        report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: null, quantity: line.quantity });
+        continue;
+      } else {
+        const [code] = await repos.idCodes.allocate(1);
+        part = await repos.parts.insert({
+          code: code!,
+          name: line.mpn,
+          kind: 'component',
+          mpn: line.mpn,
+          manufacturer: line.manufacturer,
+          value: line.value,
+          footprint: line.footprint,
+          description: line.description,
+        });
+        report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: part.code, quantity: line.quantity });
+      }
+      newLines.push({ partId: part.id, quantityPerUnit: line.quantity, designators: line.designators, note: null });
+    }
+    report.rejected.sort((a, b) => a.line - b.line);
+    if (input.dryRun) return report;
+
+    const importedParts = new Set(newLines.map((l) => l.partId));
+    const kept =
+      input.mode === 'merge'
+        ? project.lines
+            .filter((l) => !importedParts.has(l.partId))
+            .map((l) => ({ partId: l.partId, quantityPerUnit: l.quantityPerUnit, designators: l.designators, note: l.note }))
+        : [];
+    const lines = [...kept, ...newLines];
+    assertNoBomCycle(
+      project.producesPartId,
+      lines.map((l) => ({ partId: l.partId, field: 'csv' })),
+      await repos.projects.bomChildren(),
+    );
+    report.project = await repos.projects.replaceLines(project.id, lines);
+    return report;
+  },
+});

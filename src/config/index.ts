@@ -1,0 +1,124 @@
+/**
+ * Configuration: read from the environment once, validated, frozen. A bad value stops the process
+ * with one line naming the variable. Every variable is documented in README.md and .env.example.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v))),
+  );
+const url = (protocols: string[]) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .optional()
+      .refine((v) => {
+        if (v === undefined) return true;
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a ${protocols.join(' or ')} URL`),
+  );
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+
+const schema = z.object({
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: int(3000, 0, 65535),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  PUBLIC_URL: url(['http:', 'https:']),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_MAX: int(10, 1, 200),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/).default('buildtrace')),
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.buildtrace')),
+  STORAGE_DIR: optionalString,
+  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+  WORKER_CONCURRENCY: int(4, 1, 100),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
+  LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_SOCKET_MODE: bool(false),
+  SLACK_API_URL: url(['http:', 'https:']),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Base URL printed in labels' 2D codes: `<publicUrl>/id/<code>`. */
+  publicUrl: string;
+  /** undefined = start an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  /** undefined = BullMQ's PostgreSQL backend in the same database. */
+  redisUrl: string | undefined;
+  queuePrefix: string;
+  dataDir: string;
+  storageDir: string;
+  embeddedPgPort: number;
+  workerConcurrency: number;
+  log: { level: (typeof LOG_LEVELS)[number]; format: 'pretty' | 'json' };
+  slack: {
+    signingSecret: string | undefined;
+    botToken: string | undefined;
+    appToken: string | undefined;
+    socketMode: boolean;
+    apiUrl: string | undefined;
+  };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    const shown = env[variable] === undefined ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
+    throw new ConfigError(`configuration: ${variable} ${issue.message.replace(/^Invalid input: /, '')}${shown}`);
+  }
+  const e = result.data;
+  if (e.SLACK_SOCKET_MODE && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError('configuration: SLACK_APP_TOKEN is required when SLACK_SOCKET_MODE is true');
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  const port = e.PORT;
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    dataDir,
+    storageDir: resolve(e.STORAGE_DIR ?? `${dataDir}/files`),
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
+    slack: Object.freeze({
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      socketMode: e.SLACK_SOCKET_MODE,
+      apiUrl: e.SLACK_API_URL,
+    }),
+  });
+}

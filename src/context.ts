@@ -1,0 +1,19 @@
+/**
+ * What a running process holds: configuration, logger, database, unit of work and queue producers.
+ * Built once by `src/main/bootstrap.ts`; transports and workers receive it.
+ */
+import type { Knex } from 'knex';
+import type { UnitOfWork } from './commands/ports.ts';
+import type { Config } from './config/index.ts';
+import type { Logger } from './logger.ts';
+import type { Queues } from './queue/queues.ts';
+
+export interface AppContext {
+  config: Readonly<Config>;
+  log: Logger;
+  db: Knex;
+  /** The URL actually in use (the embedded server's when DATABASE_URL is unset). */
+  databaseUrl: string;
+  uow: UnitOfWork;
+  queues: Queues;
+}

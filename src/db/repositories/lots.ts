@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import type { LotPatch, LotRepository, NewLot } from '../../commands/ports.ts';
+import type { Fields, Lot, StockStatus } from '../../domain/types.ts';
+import { defined, json, paginate } from './shared.ts';
+
+export interface LotRow {
+  id: number;
+  code: string;
+  part_id: number;
+  part_code: string;
+  location_id: number | null;
+  location_code: string | null;
+  quantity: number;
+  status: StockStatus;
+  source: string;
+  supplier: string | null;
+  supplier_order: string | null;
+  date_code: string | null;
+  expires_on: string | null;
+  fields: Fields;
+  parent_lot_id: number | null;
+  parent_lot_code: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const toLot = (r: LotRow): Lot => ({
+  id: r.id,
+  code: r.code,
+  partId: r.part_id,
+  partCode: r.part_code,
+  locationId: r.location_id,
+  locationCode: r.location_code,
+  quantity: r.quantity,
+  status: r.status,
+  source: r.source,
+  supplier: r.supplier,
+  supplierOrder: r.supplier_order,
+  dateCode: r.date_code,
+  expiresOn: r.expires_on,
+  fields: r.fields,
+  parentLotId: r.parent_lot_id,
+  parentLotCode: r.parent_lot_code,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Lots with the codes of the objects they refer to. */
+export function lotQuery(db: Knex | Knex.Transaction): Knex.QueryBuilder {
+  return db('lots as l')
+    .join('parts as p', 'p.id', 'l.part_id')
+    .leftJoin('locations as loc', 'loc.id', 'l.location_id')
+    .leftJoin('lots as parent', 'parent.id', 'l.parent_lot_id')
+    .select('l.*', 'p.code as part_code', 'loc.code as location_code', 'parent.code as parent_lot_code');
+}
+
+const columns = (p: LotPatch & Partial<NewLot>) =>
+  defined({
+    quantity: p.quantity,
+    status: p.status,
+    status_before_quarantine: p.statusBeforeQuarantine,
+    location_id: p.locationId,
+    supplier: p.supplier,
+    supplier_order: p.supplierOrder,
+    date_code: p.dateCode,
+    expires_on: p.expiresOn,
+    fields: p.fields === undefined ? undefined : json(p.fields),
+  });
+
+export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
+  const byId = async (id: number) => toLot((await lotQuery(db).where('l.id', id).first()) as LotRow);
+  return {
+    async insert(lot) {
+      const [row] = await db('lots')
+        .insert({
+          code: lot.code,
+          part_id: lot.partId,
+          source: lot.source,
+          parent_lot_id: lot.parentLotId ?? null,
+          ...columns(lot),
+        })
+        .returning('id');
+      return byId((row as { id: number }).id);
+    },
+    async findByCode(code, options) {
+      const q = lotQuery(db).where('l.code', code);
+      if (options?.lock) q.forUpdate('l');
+      const row = (await q.first()) as LotRow | undefined;
+      return row ? toLot(row) : null;
+    },
+    async statusBeforeQuarantine(id) {
+      const row = (await db('lots').where({ id }).first('status_before_quarantine')) as
+        | { status_before_quarantine: StockStatus | null }
+        | undefined;
+      return row?.status_before_quarantine ?? null;
+    },
+    async update(id, patch) {
+      await db('lots')
+        .where({ id })
+        .update({ ...columns(patch), updated_at: db.fn.now() });
+      return byId(id);
+    },
+    list(filter, page) {
+      const q = lotQuery(db);
+      if (filter.partId !== undefined) q.where('l.part_id', filter.partId);
+      if (filter.locationId !== undefined) q.where('l.location_id', filter.locationId);
+      if (filter.status !== undefined) q.where('l.status', filter.status);
+      return paginate(q, 'l.id', page, toLot);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+import type { ApiToken, TokenRepository } from '../../commands/ports.ts';
+import type { Role } from '../../domain/roles.ts';
+import { paginate } from './shared.ts';
+
+interface TokenRow {
+  id: number;
+  name: string;
+  role: Role;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const toToken = (r: TokenRow): ApiToken => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  prefix: r.prefix,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+});
+
+const PUBLIC_COLUMNS = ['id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'];
+
+export function tokenRepository(db: Knex | Knex.Transaction): TokenRepository {
+  return {
+    async insert(t) {
+      const [row] = await db('api_tokens')
+        .insert({ name: t.name, role: t.role, token_hash: t.hash, prefix: t.prefix })
+        .returning(PUBLIC_COLUMNS);
+      return toToken(row as TokenRow);
+    },
+    async findActiveByHash(hash) {
+      const row = (await db('api_tokens').where({ token_hash: hash }).whereNull('revoked_at').first(PUBLIC_COLUMNS)) as
+        | TokenRow
+        | undefined;
+      if (!row) return null;
+      // Recording every use would write on every read; once a minute is plenty to see a token is alive.
+      if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
+        await db('api_tokens').where({ id: row.id }).update({ last_used_at: db.fn.now() });
+      }
+      return toToken(row);
+    },
+    list(page) {
+      return paginate(db('api_tokens').select(PUBLIC_COLUMNS), 'id', page, toToken);
+    },
+    async revoke(id) {
+      const [row] = (await db('api_tokens')
+        .where({ id })
+        .update({ revoked_at: db.raw('coalesce(revoked_at, now())') })
+        .returning(PUBLIC_COLUMNS)) as TokenRow[];
+      return row ? toToken(row) : null;
+    },
+  };
+}

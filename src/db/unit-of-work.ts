@@ -1,0 +1,57 @@
+/**
+ * The knex implementation of the commands' unit of work: one transaction per command, repositories
+ * bound to it, PostgreSQL's refusals translated to domain errors, and serialization failures or
+ * deadlocks retried a few times.
+ */
+import type { Knex } from 'knex';
+import type { Repositories, UnitOfWork } from '../commands/ports.ts';
+import { isRetryable, translatePgError } from './errors.ts';
+import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
+import { eventStore } from './repositories/events.ts';
+import { ledgerRepository } from './repositories/ledger.ts';
+import { locationRepository } from './repositories/locations.ts';
+import { lotRepository } from './repositories/lots.ts';
+import { partRepository } from './repositories/parts.ts';
+import { projectRepository } from './repositories/projects.ts';
+import { tokenRepository } from './repositories/tokens.ts';
+
+export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositories {
+  return {
+    idCodes: idCodeAllocator(root, db),
+    parts: partRepository(db),
+    locations: locationRepository(db),
+    lots: lotRepository(db),
+    ledger: ledgerRepository(db),
+    projects: projectRepository(db),
+    tokens: tokenRepository(db),
+    events: eventStore(db),
+    codes: codeDirectory(db),
+  };
+}
+
+const MAX_ATTEMPTS = 4;
+
+export function knexUnitOfWork(db: Knex): UnitOfWork {
+  return {
+    async transaction(work) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((trx) => work(repositories(db, trx)));
+        } catch (error) {
+          if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+            await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+            continue;
+          }
+          throw translatePgError(error);
+        }
+      }
+    },
+    async read(work) {
+      try {
+        return await work(repositories(db, db));
+      } catch (error) {
+        throw translatePgError(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The Express app factory (no listen): REST API under /api/v1, its OpenAPI document and reference,
+ * health endpoints. Routers that need raw bodies (Slack) are mounted before the body parsers.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { Router, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from '../context.ts';
+import { idempotencyStore } from '../db/repositories/idempotency.ts';
+import { bearerAuth } from './auth.ts';
+import { docsRouter } from './docs.ts';
+import { idempotency } from './idempotency.ts';
+import { openApiDocument } from './openapi.ts';
+import { errorHandler, sendProblem } from './problem.ts';
+import { mountRoutes, type RouteDef } from './route.ts';
+import { apiRoutes } from './routes/index.ts';
+
+export interface AppOptions {
+  /** Mounted before any body parser, e.g. Slack's receiver at /slack. */
+  rawRouters?: { path: string; router: Router }[];
+  /** Extra API routes contributed by later capabilities. */
+  routes?: RouteDef[];
+  /** Largest JSON body accepted. */
+  jsonLimit?: string;
+}
+
+export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+
+  for (const { path, router } of options.rawRouters ?? []) app.use(path, router);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      ctx.db.raw('select 1').then(
+        () => (checks.database = 'ok'),
+        (e: Error) => (checks.database = e.message),
+      ),
+      ctx.queues.backend.ping().then(
+        () => (checks.queue = 'ok'),
+        (e: Error) => (checks.queue = e.message),
+      ),
+    ]);
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  const routes = [...apiRoutes, ...(options.routes ?? [])];
+  const document = openApiDocument(routes, ctx.config.publicUrl);
+  const api = Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  api.use('/docs', docsRouter());
+  api.use(express.json({ limit: options.jsonLimit ?? '1mb', strict: false }));
+  api.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
+  api.use(bearerAuth(ctx.uow));
+  api.use(idempotency(idempotencyStore(ctx.db)));
+  mountRoutes(api, routes, { uow: ctx.uow });
+  api.use((req, res) => sendProblem(res, 404, `no API endpoint ${req.method} ${req.originalUrl}`));
+  app.use('/api/v1', api);
+
+  app.use((req, res) => sendProblem(res, 404, `nothing at ${req.method} ${req.originalUrl}`));
+  app.use(errorHandler);
+  return app;
+}

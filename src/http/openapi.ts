@@ -1,0 +1,121 @@
+/** The OpenAPI 3.1 document, generated from the route definitions and their zod schemas. */
+import { z } from 'zod';
+import { roleAllows } from '../domain/roles.ts';
+import { ProblemOut } from './schemas.ts';
+import { pathParams, type RouteDef } from './route.ts';
+
+type Json = Record<string, unknown>;
+
+/** JSON Schema from zod, with references pointing into components/schemas. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
+  const text = JSON.stringify(out).replaceAll('"#/$defs/', '"#/components/schemas/');
+  const result = JSON.parse(text) as Json;
+  delete result.$schema;
+  delete result.$defs;
+  const id = z.globalRegistry.get(schema)?.id;
+  return id ? { $ref: `#/components/schemas/${id}` } : result;
+}
+
+const ERRORS: Record<string, string> = {
+  '400': 'Malformed input; `errors` names each field and the reason',
+  '401': 'No or unknown API token',
+  '403': 'The token’s role does not allow this',
+  '404': 'The object named in the path does not exist',
+  '409': 'Conflicts with the current state',
+  '422': 'Breaks a business rule',
+};
+
+export function openApiDocument(routes: readonly RouteDef[], serverUrl: string): Json {
+  const paths: Record<string, Json> = {};
+  for (const def of routes) {
+    const params = pathParams(def.path);
+    const inputKeysFromPath = new Set(params.map((p) => def.params?.[p] ?? p));
+    const input = jsonSchema(def.command.input, 'input');
+    const properties = { ...((input.properties as Json | undefined) ?? {}) };
+    for (const key of inputKeysFromPath) delete properties[key];
+    const required = ((input.required as string[] | undefined) ?? []).filter((k) => !inputKeysFromPath.has(k));
+
+    const parameters: Json[] = params.map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+      description: name === 'code' ? 'ID code (any case)' : undefined,
+    }));
+    const operation: Json = {
+      operationId: `${def.command.name}${def.path.includes('/bom-imports') ? 'ByName' : ''}`,
+      summary: def.summary ?? def.command.summary,
+      description: [def.description, `Needs the **${def.command.role}** role.`].filter(Boolean).join('\n\n'),
+      tags: [def.tag],
+      'x-role': def.command.role,
+      parameters,
+      responses: {} as Json,
+    };
+    const body = { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
+    if (def.method === 'get' || def.method === 'delete') {
+      for (const [name, schema] of Object.entries(properties)) {
+        parameters.push({ name, in: 'query', required: required.includes(name), schema });
+      }
+    } else {
+      const content: Json = { 'application/json': { schema: body } };
+      if (def.textBody) content[def.textBody.mediaType] = { schema: { type: 'string' } };
+      operation.requestBody = { required: required.length > 0, content };
+      if (def.textBody) {
+        for (const [name, schema] of Object.entries(properties)) {
+          if (name !== def.textBody.field) parameters.push({ name, in: 'query', required: false, schema });
+        }
+      }
+      if (def.method === 'post') {
+        parameters.push({
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          schema: { type: 'string', maxLength: 255 },
+          description: 'Replays the first successful response for 24 h instead of running the request again',
+        });
+      }
+    }
+    const status = String(def.status ?? 200);
+    const responses = operation.responses as Json;
+    responses[status] =
+      status === '204'
+        ? { description: 'Done' }
+        : { description: 'Success', content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } } };
+    for (const [code, description] of Object.entries(ERRORS)) {
+      if (code === '403' && roleAllows('viewer', def.command.role)) continue;
+      responses[code] = { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    }
+    const path = (paths[def.path] ??= {});
+    path[def.method] = operation;
+  }
+
+  // Schemas with an id in the registry become components.
+  void ProblemOut;
+  const components = z.toJSONSchema(z.globalRegistry, {
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Json> };
+  for (const schema of Object.values(components.schemas)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'buildtrace API',
+      version: '1',
+      description:
+        'Serial numbers on top of lot control. Authenticate with `Authorization: Bearer <token>` (create one with `buildtrace token create`). Errors are `application/problem+json`. Lists use cursor pagination: pass `nextCursor` back as `cursor`.',
+    },
+    servers: [{ url: `${serverUrl}/api/v1` }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      schemas: components.schemas,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Errors as RFC 9457 `application/problem+json`: a DomainError becomes the matching 4xx with the
+ * fields named; anything unexpected is a 500 with the request id (and the details in the log only).
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import { DomainError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldProblem[];
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+const STATUS: Record<DomainError['kind'], number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rule: 422,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(res: Response, status: number, detail: string, extra: Partial<Problem> = {}): void {
+  const problem: Problem = {
+    type: `https://buildtrace.dev/problems/${status}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance: res.req.originalUrl,
+    requestId: String(res.req.id ?? ''),
+    ...extra,
+  };
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="buildtrace"');
+  res.status(status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function problemFromDomainError(error: DomainError): { status: number; extra: Partial<Problem> } {
+  const status = STATUS[error.kind];
+  const extra: Partial<Problem> = { type: `https://buildtrace.dev/problems/${error.kind.replace('_', '-')}`, ...error.details };
+  if (error instanceof ValidationError) extra.errors = error.problems;
+  else if ('field' in error && typeof error.field === 'string') extra.errors = [{ field: error.field, message: error.message }];
+  return { status, extra };
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  if (res.headersSent) return next(error);
+  if (error instanceof DomainError) {
+    const { status, extra } = problemFromDomainError(error);
+    return sendProblem(res, status, error.message, extra);
+  }
+  const parserError = error as BodyParserError;
+  switch (parserError.type) {
+    case 'entity.parse.failed':
+      return sendProblem(res, 400, 'the body is not valid JSON', { errors: [{ field: '(body)', message: 'is not valid JSON' }] });
+    case 'entity.too.large':
+      return sendProblem(res, 413, `the body is larger than the ${parserError.limit ?? ''} bytes allowed`, {
+        errors: [{ field: '(body)', message: 'is too large' }],
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return sendProblem(res, 415, 'the body uses an unsupported encoding or charset');
+    case 'request.aborted':
+      return sendProblem(res, 400, 'the request was aborted');
+    default:
+      break;
+  }
+  if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return sendProblem(res, parserError.status, (error as Error).message || 'bad request');
+  }
+  req.log?.error({ err: error }, 'unhandled error');
+  return sendProblem(res, 500, 'something went wrong on our side; the request id helps us find it');
+};

@@ -1,0 +1,87 @@
+/**
+ * Routes are data: method, path, the command they run and the shape of the response. The same
+ * definitions mount the Express handlers and generate the OpenAPI document, so the reference cannot
+ * drift from what the API does. A handler only assembles the command's input from the request, runs
+ * the command for the caller, and shapes the result.
+ */
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { execute, type Command, type CommandDeps } from '../commands/define.ts';
+import { ValidationError } from '../domain/errors.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteDef {
+  method: Method;
+  /** OpenAPI-style path below /api/v1, e.g. `/lots/{code}/split`. */
+  path: string;
+  tag: string;
+  command: Command;
+  /** Success status (default 200). */
+  status?: 200 | 201 | 202 | 204;
+  /** Public shape of the response; unknown keys (internal ids) are dropped. */
+  response?: z.ZodType;
+  /** Path parameter → input field, when the names differ (default: same name). */
+  params?: Record<string, string>;
+  /** Accepts a raw text body (e.g. text/csv) into this input field; other fields come from the query. */
+  textBody?: { field: string; mediaType: string };
+  /** Turns the command's result into what the response schema describes. */
+  present?: (result: never, req: Request) => unknown;
+  summary?: string;
+  description?: string;
+}
+
+export const route = (def: RouteDef): RouteDef => def;
+
+const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+export const pathParams = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Query values arrive as strings; turn the obvious booleans into booleans for text-body routes. */
+function queryValues(query: Request['query']): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(query).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]),
+  );
+}
+
+export function assembleInput(def: RouteDef, req: Request): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  if (def.method === 'get' || def.method === 'delete') {
+    Object.assign(input, req.query);
+  } else if (def.textBody && typeof req.body === 'string') {
+    Object.assign(input, queryValues(req.query), { [def.textBody.field]: req.body });
+  } else if (req.body === undefined || req.body === null || (isPlainObject(req.body) && Object.keys(req.body).length === 0)) {
+    // no body (or an empty one): the command's schema says what is missing
+  } else if (isPlainObject(req.body)) {
+    Object.assign(input, req.body);
+  } else {
+    throw ValidationError.field('(body)', 'must be a JSON object');
+  }
+  for (const name of pathParams(def.path)) input[def.params?.[name] ?? name] = req.params[name];
+  return input;
+}
+
+export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: CommandDeps): Router {
+  for (const def of routes) {
+    router[def.method](toExpressPath(def.path), async (req, res) => {
+      const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
+      const status = def.status ?? 200;
+      if (status === 204) {
+        res.status(204).end();
+        return;
+      }
+      const presented = def.present ? def.present(result as never, req) : result;
+      // JSON round-trip first: Dates become ISO strings, as the response schema describes them.
+      const body = def.response ? def.response.parse(JSON.parse(JSON.stringify(presented))) : presented;
+      res.status(status).json(body);
+    });
+  }
+  return router;
+}
+
+export function createRouter(routes: readonly RouteDef[], deps: CommandDeps): Router {
+  return mountRoutes(Router(), routes, deps);
+}

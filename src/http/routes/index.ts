@@ -1,0 +1,17 @@
+/** Every API route, in the order the reference lists them. */
+import type { RouteDef } from '../route.ts';
+import { codeRoutes } from './codes.ts';
+import { locationRoutes } from './locations.ts';
+import { lotRoutes } from './lots.ts';
+import { partRoutes } from './parts.ts';
+import { projectRoutes } from './projects.ts';
+import { tokenRoutes } from './tokens.ts';
+
+export const apiRoutes: RouteDef[] = [
+  ...partRoutes,
+  ...locationRoutes,
+  ...lotRoutes,
+  ...projectRoutes,
+  ...codeRoutes,
+  ...tokenRoutes,
+];

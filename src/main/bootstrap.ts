@@ -1,0 +1,62 @@
+/**
+ * Composition root: turns a Config into an AppContext (database — external or embedded —, migrations,
+ * queue backend) and knows how to take it down again.
+ */
+import type { Config } from '../config/index.ts';
+import type { AppContext } from '../context.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
+import { createDb } from '../db/knex.ts';
+import { migrateLatest } from '../db/migrate.ts';
+import { knexUnitOfWork } from '../db/unit-of-work.ts';
+import type { Logger } from '../logger.ts';
+import { createQueueBackend } from '../queue/backend.ts';
+import { Queues } from '../queue/queues.ts';
+
+export interface Runtime extends AppContext {
+  close(): Promise<void>;
+}
+
+export async function bootstrap(
+  config: Readonly<Config>,
+  log: Logger,
+  options: { migrate: boolean; applicationName: string },
+): Promise<Runtime> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
+    databaseUrl = embedded.url;
+  }
+  const db = createDb({ url: databaseUrl, poolMax: config.databasePoolMax, applicationName: options.applicationName });
+  try {
+    if (options.migrate) {
+      const applied = await migrateLatest(db);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+  } catch (error) {
+    await db.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  const backend = createQueueBackend(
+    config.redisUrl
+      ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
+      : { kind: 'postgres', url: databaseUrl },
+  );
+  log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
+  const queues = new Queues(backend);
+  return {
+    config,
+    log,
+    db,
+    databaseUrl,
+    uow: knexUnitOfWork(db),
+    queues,
+    async close() {
+      await queues.close();
+      await backend.close();
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}

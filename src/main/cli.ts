@@ -1,0 +1,121 @@
+/**
+ * The operators' CLI: `buildtrace <command>`.
+ *
+ *   migrate                                   apply pending migrations
+ *   token create --name NAME --role ROLE      create an API token (printed once)
+ *   token list | token revoke --id ID
+ *   import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
+ *   seed-demo                                 demo parts, stock and a two-level BOM
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { execute } from '../commands/define.ts';
+import { importBom } from '../commands/projects.ts';
+import { seedDemo } from '../commands/seed-demo.ts';
+import { createToken, listTokens, revokeToken } from '../commands/tokens.ts';
+import { parseIdCode } from '../domain/id-code.ts';
+import { DomainError, ValidationError } from '../domain/errors.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import { loadConfig, ConfigError } from '../config/index.ts';
+import { createLogger } from '../logger.ts';
+import { migrateLatest } from '../db/migrate.ts';
+import { bootstrap } from './bootstrap.ts';
+
+const USAGE = `usage: buildtrace <command>
+  migrate                                    apply pending database migrations
+  token create --name NAME --role viewer|operator|admin
+  token list
+  token revoke --id ID
+  import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
+  seed-demo                                  demo parts, stock and a two-level BOM`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      id: { type: 'string' },
+      project: { type: 'string' },
+      mode: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  if (!command || values.help) {
+    console.log(USAGE);
+    return command ? 0 : 64;
+  }
+
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const log = createLogger(config, 'cli');
+  const runtime = await bootstrap(config, log, { migrate: command !== 'migrate', applicationName: 'buildtrace-cli' });
+  const deps = { uow: runtime.uow };
+  const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+  try {
+    switch (command) {
+      case 'migrate': {
+        const applied = await migrateLatest(runtime.db);
+        console.log(applied.length ? `applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'already up to date');
+        return 0;
+      }
+      case 'token': {
+        if (sub === 'create') {
+          const token = await execute(deps, createToken, SYSTEM_ACTOR, { name: values.name, role: values.role });
+          console.log(`created token '${token.name}' (${token.role}); keep it safe, it is not shown again:\n${token.token}`);
+        } else if (sub === 'list') print((await execute(deps, listTokens, SYSTEM_ACTOR, { limit: 500 })).items);
+        else if (sub === 'revoke') print(await execute(deps, revokeToken, SYSTEM_ACTOR, { id: values.id }));
+        else {
+          console.error(USAGE);
+          return 64;
+        }
+        return 0;
+      }
+      case 'import-bom': {
+        const file = sub ?? rest[0];
+        if (!file || !values.project) throw ValidationError.field(values.project ? 'FILE' : '--project', 'is required');
+        const isCode = parseIdCode(values.project).ok;
+        const report = await execute(deps, importBom, SYSTEM_ACTOR, {
+          ...(isCode ? { project: values.project } : { projectName: values.project }),
+          csv: await readFile(file, 'utf8'),
+          mode: values.mode,
+          dryRun: values['dry-run'] ?? false,
+        });
+        console.log(
+          `${report.dryRun ? '[dry run] ' : ''}project ${report.project.name} (${report.project.code}): ` +
+            `${report.matched.length} matched, ${report.created.length} created, ${report.rejected.length} rejected, ${report.skipped.length} skipped`,
+        );
+        for (const r of report.rejected) console.log(`  line ${r.line}: rejected — ${r.reason}`);
+        for (const r of report.skipped) console.log(`  line ${r.line}: skipped — ${r.reason}`);
+        return report.rejected.length > 0 ? 2 : 0;
+      }
+      case 'seed-demo': {
+        const result = await execute(deps, seedDemo, SYSTEM_ACTOR, {});
+        console.log(
+          result.created
+            ? `demo data created: project '${result.project.name}' (${result.project.code}) with a sub-assembly 'Sensor module'`
+            : `demo data already present: project '${result.project.name}' (${result.project.code})`,
+        );
+        return 0;
+      }
+      default:
+        console.error(`unknown command '${command}'\n${USAGE}`);
+        return 64;
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof ValidationError) console.error(`error: ${error.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+    else if (error instanceof DomainError) console.error(`error: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,17 @@
+/** Entry point `worker`: BullMQ workers for every queue plus the outbox relay. Scale by running more. */
+import { bootstrap } from './bootstrap.ts';
+import { configOrExit, fatal, onShutdown, startupLogger } from './process.ts';
+import { startWorker } from './services.ts';
+
+const config = configOrExit();
+const log = startupLogger(config, 'worker');
+try {
+  const runtime = await bootstrap(config, log, { migrate: !config.databaseUrl, applicationName: 'buildtrace-worker' });
+  const worker = await startWorker(runtime);
+  onShutdown(log, async () => {
+    await worker.close();
+    await runtime.close();
+  });
+} catch (error) {
+  fatal(log, error);
+}

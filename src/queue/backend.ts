@@ -1,0 +1,76 @@
+/**
+ * The one place that constructs BullMQ queues and workers. Two backends, one code path: with a
+ * Redis URL, BullMQ on Redis (the production default); without one, BullMQ's built-in PostgreSQL
+ * backend in the application's own database (schema `bullmq`), for a zero-install start.
+ */
+import {
+  Queue,
+  Worker,
+  createPostgresBackend,
+  createRedisBackend,
+  type BackendFactory,
+  type Processor,
+  type QueueOptions,
+  type RedisQueueBackend,
+  type WorkerOptions,
+} from 'bullmq';
+import { Redis } from 'ioredis';
+
+export type QueueBackendConfig =
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+export interface QueueBackend {
+  readonly kind: 'redis' | 'postgres';
+  createQueue(name: string): Queue;
+  createWorker(name: string, processor: Processor, options: { concurrency: number; lockDuration?: number }): Worker;
+  /** Round-trips to the backend; throws when it is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
+  if (config.kind === 'redis') {
+    // Producers fail fast while Redis is away (the outbox keeps what they could not hand over);
+    // workers wait for it to come back. Each Worker duplicates its connection for blocking reads.
+    const producer = new Redis(config.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    const consumer = new Redis(config.url, { maxRetriesPerRequest: null });
+    for (const connection of [producer, consumer]) {
+      connection.on('error', () => {
+        // ioredis reconnects by itself; the relay, workers and /readyz report the outage.
+      });
+    }
+    const factory = createRedisBackend;
+    return {
+      kind: 'redis',
+      createQueue: (name) => new Queue(name, { connection: producer, prefix: config.prefix }, factory),
+      createWorker: (name, processor, options) =>
+        new Worker(name, processor, { connection: consumer, prefix: config.prefix, ...options }, factory),
+      async ping() {
+        await producer.ping();
+      },
+      async close() {
+        for (const connection of [producer, consumer]) await connection.quit().catch(() => connection.disconnect());
+      },
+    };
+  }
+
+  const connection = { connectionString: config.url, schema: config.schema ?? 'bullmq', migrate: true, max: 4 };
+  // The PostgreSQL backend has the same classes and methods; only the connection type differs.
+  const factory = createPostgresBackend as unknown as BackendFactory<RedisQueueBackend>;
+  const asOptions = <T>(o: object) => o as T;
+  const pingQueue = { current: undefined as Queue | undefined };
+  return {
+    kind: 'postgres',
+    createQueue: (name) => new Queue(name, asOptions<QueueOptions>({ connection }), factory),
+    createWorker: (name, processor, options) =>
+      new Worker(name, processor, asOptions<WorkerOptions>({ connection, ...options }), factory),
+    async ping() {
+      pingQueue.current ??= new Queue('health', asOptions<QueueOptions>({ connection: { ...connection, max: 1 } }), factory);
+      await pingQueue.current.getJobCounts('waiting');
+    },
+    async close() {
+      await pingQueue.current?.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The job catalogue: every job buildtrace runs, the queue it runs on, the schema of its data and its
+ * retry options. Job data is untrusted (an old job may carry an old shape): workers parse it with
+ * the schema before running the processor. `workers/index.ts` refuses to start unless every job here
+ * has exactly one processor.
+ *
+ * Queues: builds (start, advance, complete, cancel) · lots (generate a build's units) · labels
+ * (render PDFs) · webhooks (fan an event out, deliver it to one endpoint) · notify (Slack messages) ·
+ * trace (recall reports).
+ */
+import { z } from 'zod';
+import type { DefaultJobOptions } from 'bullmq';
+
+export const QUEUE_NAMES = ['builds', 'lots', 'labels', 'webhooks', 'notify', 'trace'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  queue: QueueName;
+  description: string;
+  data: S;
+  options?: DefaultJobOptions;
+}
+
+const define = <S extends z.ZodType>(d: JobDefinition<S>) => d;
+
+/** Temporary failures (a database restart, Redis unreachable) retry with exponential backoff. */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Completed jobs are kept for a day so a job id handed over twice is recognized and ignored.
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export const JOBS = {
+  'events.fanout': define({
+    queue: 'webhooks',
+    description: 'Hand one event from the outbox to its subscribers (webhook endpoints, Slack)',
+    data: z.object({ eventId: z.int().positive() }),
+  }),
+} satisfies Record<string, JobDefinition>;
+
+export type JobName = keyof typeof JOBS;
+export type JobData<N extends JobName> = z.output<(typeof JOBS)[N]['data']>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}

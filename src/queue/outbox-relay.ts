@@ -1,0 +1,151 @@
+/**
+ * The transactional outbox relay. Commands write events and job requests in their own transaction;
+ * the relay hands them to BullMQ afterwards and marks them relayed. If BullMQ is unreachable the
+ * rows stay and are handed over when it comes back — nothing is lost. A row handed over twice (the
+ * relay died between adding the job and marking the row) carries the same job id, which BullMQ
+ * ignores, and every processor is idempotent besides.
+ *
+ * Wakes on `NOTIFY buildtrace_outbox` (sent by a trigger on insert) and polls as a fallback. Several
+ * relays (one per worker process) share the work through `FOR UPDATE SKIP LOCKED`.
+ */
+import type { Knex } from 'knex';
+import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import type { JobRequest, Queues } from './queues.ts';
+import { isJobName } from './catalogue.ts';
+
+const BATCH = 500;
+const HANDOVER_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue hand-over took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface RelayOptions {
+  db: Knex;
+  databaseUrl: string;
+  queues: Queues;
+  log: Logger;
+  pollMs?: number;
+}
+
+export class OutboxRelay {
+  #running = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #listener: pg.Client | undefined;
+  #failures = 0;
+
+  constructor(private readonly options: RelayOptions) {}
+
+  /** Relays everything pending once; returns how many rows were handed over. */
+  async relayOnce(): Promise<number> {
+    const { db, queues } = this.options;
+    let total = 0;
+    for (;;) {
+      const moved = await db.transaction(async (trx) => {
+        const jobs = (await trx('job_outbox')
+          .whereNull('relayed_at')
+          .orderBy('id')
+          .limit(BATCH)
+          .forUpdate()
+          .skipLocked()
+          .select('id', 'name', 'job_id', 'data', 'delay_ms')) as {
+          id: number;
+          name: string;
+          job_id: string;
+          data: unknown;
+          delay_ms: number;
+        }[];
+        const events = (await trx('events')
+          .whereNull('relayed_at')
+          .orderBy('id')
+          .limit(BATCH)
+          .forUpdate()
+          .skipLocked()
+          .select('id')) as { id: number }[];
+        if (jobs.length === 0 && events.length === 0) return 0;
+
+        const requests: JobRequest[] = [];
+        for (const j of jobs) {
+          if (!isJobName(j.name)) {
+            this.options.log.error({ job: j.name, id: j.id }, 'outbox row names an unknown job; marking it relayed');
+            continue;
+          }
+          requests.push({ name: j.name, data: j.data, jobId: j.job_id, delayMs: j.delay_ms });
+        }
+        for (const e of events) requests.push({ name: 'events.fanout', data: { eventId: e.id }, jobId: `event-${e.id}` });
+        await withTimeout(queues.addBulk(requests), HANDOVER_TIMEOUT_MS);
+
+        if (jobs.length > 0) await trx('job_outbox').whereIn('id', jobs.map((j) => j.id)).update({ relayed_at: trx.fn.now() });
+        if (events.length > 0) await trx('events').whereIn('id', events.map((e) => e.id)).update({ relayed_at: trx.fn.now() });
+        return jobs.length + events.length;
+      });
+      total += moved;
+      if (moved < BATCH) return total;
+    }
+  }
+
+  /** Starts relaying in the background until `stop()`. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    await this.#listen();
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#listener?.end().catch(() => undefined);
+    this.#listener = undefined;
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'buildtrace-relay' });
+    client.on('notification', () => this.#wake?.());
+    client.on('error', () => {
+      // A lost LISTEN connection only costs latency: polling continues and #run reconnects.
+      this.#listener = undefined;
+    });
+    try {
+      await client.connect();
+      await client.query('LISTEN buildtrace_outbox');
+      this.#listener = client;
+    } catch {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async #run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1_000;
+    while (this.#running) {
+      try {
+        if (!this.#listener) await this.#listen();
+        await this.relayOnce();
+        if (this.#failures > 0) this.options.log.info('outbox relay recovered');
+        this.#failures = 0;
+      } catch (error) {
+        this.#failures++;
+        if (this.#failures === 1 || this.#failures % 30 === 0) {
+          this.options.log.warn({ err: error, failures: this.#failures }, 'outbox relay cannot hand over yet; will retry');
+        }
+      }
+      if (!this.#running) break;
+      const wait = this.#failures > 0 ? Math.min(pollMs * 2 ** Math.min(this.#failures, 5), 10_000) : pollMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * An isolated, real environment per test file: its own PostgreSQL database (cloned from the migrated
+ * template), its own Redis key prefix (or BullMQ's PostgreSQL backend inside that database), the
+ * real Express app listening on an ephemeral loopback port, and API tokens for each role.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { execute } from '../../src/commands/define.ts';
+import { createToken } from '../../src/commands/tokens.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import type { AppContext } from '../../src/context.ts';
+import { createDb } from '../../src/db/knex.ts';
+import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
+import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createQueueBackend } from '../../src/queue/backend.ts';
+import { Queues } from '../../src/queue/queues.ts';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, databaseUrl } from './env.ts';
+
+export interface TestContext extends AppContext {
+  databaseName: string;
+  queuePrefix: string;
+  tokens: Record<Role, string>;
+  /** Base URL of the running app, e.g. http://127.0.0.1:41234 */
+  url: string;
+  server: Server;
+  /** fetch against the app with a role's token (or none). */
+  api(method: string, path: string, options?: { role?: Role | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  // Tests look into bodies freely; the API's schemas are checked by the API itself.
+  body: Record<string, unknown> & { [key: string]: unknown };
+  text: string;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `bt_t_${process.ppid}_${randomBytes(5).toString('hex')}`;
+  const template = inject('templateDatabase');
+  // Cloning locks the template briefly; concurrent clones from several files wait their turn.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+      break;
+    } catch (error) {
+      if (attempt > 20 || !/being accessed by other users/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  return { name, url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+export interface TestContextOptions {
+  queueBackend?: 'redis' | 'postgres';
+  env?: Record<string, string>;
+}
+
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const queuePrefix = `bt-test-${randomBytes(6).toString('hex')}`;
+  const config: Readonly<Config> = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL: options.queueBackend === 'postgres' ? '' : TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_FORMAT: 'json',
+    PUBLIC_URL: 'http://buildtrace.test',
+    ...options.env,
+  });
+  const log = pino({ level: config.log.level });
+  const db = createDb({ url: database.url, poolMax: 8 });
+  const backend = createQueueBackend(
+    config.redisUrl ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix } : { kind: 'postgres', url: database.url },
+  );
+  const queues = new Queues(backend);
+  const uow = knexUnitOfWork(db);
+  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues };
+
+  const tokens = {} as Record<Role, string>;
+  for (const role of ['viewer', 'operator', 'admin'] as const) {
+    tokens[role] = (await execute({ uow }, createToken, SYSTEM_ACTOR, { name: `test-${role}`, role })).token;
+  }
+
+  const server = createServer(createApp(app));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  return {
+    ...app,
+    databaseName: database.name,
+    queuePrefix,
+    tokens,
+    url,
+    server,
+    async api(method, path, { role = 'admin', body, headers = {} } = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (role) (init.headers as Record<string, string>).authorization = `Bearer ${tokens[role]}`;
+      if (body !== undefined) {
+        if (typeof body === 'string') init.body = body;
+        else {
+          init.body = JSON.stringify(body);
+          (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+        }
+      }
+      const res = await fetch(`${url}${path}`, init);
+      const text = await res.text();
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      } catch {
+        parsed = {};
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queues.close();
+      if (backend.kind === 'redis') await deleteRedisKeys(queuePrefix);
+      await backend.close();
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * A fingerprint of every row the application keeps (ignoring token last-use times), to prove a
+ * rejected request changed nothing.
+ */
+export async function databaseFingerprint(ctx: Pick<AppContext, 'db'>): Promise<string> {
+  const tables = (await ctx.db('pg_tables')
+    .where({ schemaname: 'public' })
+    .whereNotIn('tablename', ['knex_migrations', 'knex_migrations_lock'])
+    .pluck('tablename')) as string[];
+  const parts: string[] = [];
+  for (const table of tables.sort()) {
+    const projection = table === 'api_tokens' ? `(t.id, t.name, t.role, t.token_hash, t.revoked_at)` : 't';
+    const row = (await ctx.db.raw(`SELECT count(*) AS n, md5(coalesce(string_agg(${projection}::text, '|' ORDER BY ${projection}::text), '')) AS h FROM "${table}" t`)) as {
+      rows: { n: number; h: string }[];
+    };
+    parts.push(`${table}:${row.rows[0]!.n}:${row.rows[0]!.h}`);
+  }
+  return parts.join('\n');
+}

@@ -1,0 +1,88 @@
+/**
+ * The processor registry and the worker runtime. Refuses to start when a job in the catalogue has no
+ * processor, or two. Job data is parsed with the catalogue's schema before a processor sees it; a
+ * broken rule or bad data fails the job for good (UnrecoverableError), anything else is retried
+ * with backoff.
+ */
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { parseWith } from '../src/commands/validation.ts';
+import type { AppContext } from '../src/context.ts';
+import { DomainError } from '../src/domain/errors.ts';
+import { JOBS, JOB_NAMES, QUEUE_NAMES, isJobName, type JobName, type QueueName } from '../src/queue/catalogue.ts';
+import type { Processor } from './define.ts';
+import eventsFanout from './events.fanout.ts';
+
+export const PROCESSORS: Processor[] = [eventsFanout as Processor];
+
+export type Registry = ReadonlyMap<JobName, Processor>;
+
+export function buildRegistry(processors: readonly Processor[] = PROCESSORS): Registry {
+  const registry = new Map<JobName, Processor>();
+  const problems: string[] = [];
+  for (const p of processors) {
+    if (!isJobName(p.job)) problems.push(`processor for unknown job ${p.job}`);
+    else if (registry.has(p.job)) problems.push(`two processors for ${p.job}`);
+    else registry.set(p.job, p);
+  }
+  for (const name of JOB_NAMES) if (!registry.has(name)) problems.push(`no processor for ${name}`);
+  if (problems.length > 0) throw new Error(`worker registry: ${problems.join('; ')}`);
+  return registry;
+}
+
+async function runJob(app: AppContext, registry: Registry, job: Job): Promise<unknown> {
+  if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+  const processor = registry.get(job.name)!;
+  const log = app.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+  try {
+    const data = parseWith(JOBS[job.name].data, job.data, 'data');
+    return await processor.process(data as never, {
+      app,
+      log,
+      job: {
+        id: job.id ?? '',
+        attemptsMade: job.attemptsMade,
+        updateProgress: (progress) => job.updateProgress(progress),
+      },
+    });
+  } catch (error) {
+    if (error instanceof DomainError) {
+      log.warn({ err: error }, 'job refused: will not retry');
+      throw new UnrecoverableError(error.message);
+    }
+    log.warn({ err: error }, 'job failed: will retry if attempts remain');
+    throw error;
+  }
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Stops taking jobs; waits for running ones up to `graceMs`, then leaves them to be picked up again. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function startWorkers(
+  app: AppContext,
+  options: { queues?: readonly QueueName[]; concurrency?: number; registry?: Registry } = {},
+): WorkerSet {
+  const registry = options.registry ?? buildRegistry();
+  const concurrency = options.concurrency ?? app.config.workerConcurrency;
+  const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
+    const worker = app.queues.backend.createWorker(queue, (job) => runJob(app, registry, job), { concurrency });
+    worker.on('error', (err) => app.log.warn({ err, queue }, 'worker connection trouble'));
+    return worker;
+  });
+  return {
+    workers,
+    async close(graceMs = 30_000) {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+      ]);
+      if (timedOut) {
+        app.log.warn({ graceMs }, 'jobs still running after the grace period; leaving them to be retried');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}
