@@ -168,7 +168,8 @@ export const setBomLines = defineCommand({
 });
 
 export interface BomImportReport {
-  project: Project;
+  /** null only in a dry run for a project name that does not exist yet (it would be created). */
+  project: Project | null;
   shape: 'grouped' | 'per-reference';
   dryRun: boolean;
   matched: { lines: number[]; mpn: string; part: string; quantity: number }[];
@@ -196,11 +197,12 @@ export const importBom = defineCommand({
     }),
   async run({ repos }, input): Promise<BomImportReport> {
     const bom = parseKicadBom(input.csv);
-    let project: Project;
+    let project: Project | null;
     if (input.project) {
       project = await findOrFail('project', 'project', input.project, (c) => repos.projects.findByCode(c, { lock: true }));
     } else {
-      project = (await repos.projects.findByName(input.projectName!)) ?? (await createProjectWithPart(repos, { name: input.projectName! }));
+      project = await repos.projects.findByName(input.projectName!);
+      if (!project && !input.dryRun) project = await createProjectWithPart(repos, { name: input.projectName! });
     }
 
     const known = new Map<string, Part[]>();
@@ -219,7 +221,7 @@ export const importBom = defineCommand({
         }
         continue;
       }
-      if (candidates[0]?.id === project.producesPartId) {
+      if (project && candidates[0]?.id === project.producesPartId) {
         for (const l of line.sourceLines) report.rejected.push({ line: l, reason: `MPN ${line.mpn} is the part this project produces` });
         continue;
       }
@@ -246,7 +248,7 @@ export const importBom = defineCommand({
       newLines.push({ partId: part.id, quantityPerUnit: line.quantity, designators: line.designators, note: null });
     }
     report.rejected.sort((a, b) => a.line - b.line);
-    if (input.dryRun) return report;
+    if (input.dryRun || !project) return report;
 
     const importedParts = new Set(newLines.map((l) => l.partId));
     const kept =

@@ -91,7 +91,7 @@ const rowProblem = z.object({ line: z.int(), reason: z.string() });
 const importedLine = z.object({ lines: z.array(z.int()), mpn: z.string(), part: code.nullable(), quantity: z.int() });
 export const BomImportOut = z
   .object({
-    project: ProjectOut,
+    project: ProjectOut.nullable().describe('null in a dry run for a project that would be created'),
     shape: z.enum(['grouped', 'per-reference']),
     dryRun: z.boolean(),
     matched: z.array(importedLine),

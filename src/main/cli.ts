@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
           dryRun: values['dry-run'] ?? false,
         });
         console.log(
-          `${report.dryRun ? '[dry run] ' : ''}project ${report.project.name} (${report.project.code}): ` +
+          `${report.dryRun ? '[dry run] ' : ''}project ${report.project ? `${report.project.name} (${report.project.code})` : `${values.project} (new)`}: ` +
             `${report.matched.length} matched, ${report.created.length} created, ${report.rejected.length} rejected, ${report.skipped.length} skipped`,
         );
         for (const r of report.rejected) console.log(`  line ${r.line}: rejected — ${r.reason}`);

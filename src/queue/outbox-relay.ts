@@ -31,6 +31,8 @@ export interface RelayOptions {
   queues: Queues;
   log: Logger;
   pollMs?: number;
+  /** How long one hand-over may take before the batch is rolled back and retried (default 10 s). */
+  handoverTimeoutMs?: number;
 }
 
 export class OutboxRelay {
@@ -79,7 +81,7 @@ export class OutboxRelay {
           requests.push({ name: j.name, data: j.data, jobId: j.job_id, delayMs: j.delay_ms });
         }
         for (const e of events) requests.push({ name: 'events.fanout', data: { eventId: e.id }, jobId: `event-${e.id}` });
-        await withTimeout(queues.addBulk(requests), HANDOVER_TIMEOUT_MS);
+        await withTimeout(queues.addBulk(requests), this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS);
 
         if (jobs.length > 0) await trx('job_outbox').whereIn('id', jobs.map((j) => j.id)).update({ relayed_at: trx.fn.now() });
         if (events.length > 0) await trx('events').whereIn('id', events.map((e) => e.id)).update({ relayed_at: trx.fn.now() });

@@ -1,0 +1,211 @@
+/**
+ * Every API endpoint, against real PostgreSQL: a valid request succeeds; without a token → 401; with
+ * too small a role → 403; an unknown object in the path → 404; a missing or ill-typed field → 400
+ * naming it. After every rejected request the database is exactly as before.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdCodeGenerator } from '../../src/domain/id-code.ts';
+import { roleAllows, type Role } from '../../src/domain/roles.ts';
+import { apiRoutes } from '../../src/http/routes/index.ts';
+import { factories } from '../factories.ts';
+import { createTestContext, databaseFingerprint, type ApiResponse, type TestContext } from '../helpers/context.ts';
+
+let ctx: TestContext;
+let f: ReturnType<typeof factories>;
+
+const KICAD = 'Reference,Value,Footprint,Qty,MPN\n"R1,R2",10k,R_0603,2,RC0603FR-0710KL\n';
+const unknownCode = new IdCodeGenerator(randomBytes(32)).codeFor(123_456_789);
+
+interface Prepared {
+  params?: Record<string, string | number>;
+  body?: Record<string, unknown>;
+  query?: string;
+}
+interface Case {
+  /** Fresh objects for one request; called once per check so a success never spoils another check. */
+  prepare: () => Promise<Prepared>;
+  /** A required body field: leaving it out must give 400 naming it. */
+  missing?: string;
+  /** A field with a wrong type or value: must give 400 naming `field`. */
+  illTyped?: { field: string; value: unknown; expectField?: string };
+  /** For reads: a bad query or path value that must give 400 naming the field. */
+  badQuery?: { query?: string; params?: Record<string, string>; field: string };
+}
+
+const part = async () => (await f.part()).code;
+const lot = async (overrides = {}) => (await f.lot(overrides)).code;
+
+const CASES: Record<string, Case> = {
+  'GET /parts': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
+  'POST /parts': { prepare: async () => ({ body: { name: 'Resistor 10k', mpn: 'X1' } }), missing: 'name', illTyped: { field: 'kind', value: 5 } },
+  'GET /parts/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'not-a-code' }, field: 'code' } },
+  'PATCH /parts/{code}': { prepare: async () => ({ params: { code: await part() }, body: { name: 'Renamed' } }), illTyped: { field: 'name', value: 123 } },
+  'DELETE /parts/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'ZZZ' }, field: 'code' } },
+  'GET /locations': { prepare: async () => ({}), badQuery: { query: 'limit=0', field: 'limit' } },
+  'POST /locations': {
+    prepare: async () => ({ body: { name: `Shelf ${randomBytes(3).toString('hex')}` } }),
+    missing: 'name',
+    illTyped: { field: 'description', value: { a: 1 } },
+  },
+  'GET /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code } }), badQuery: { params: { code: '123' }, field: 'code' } },
+  'PATCH /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code }, body: { description: 'x' } }), illTyped: { field: 'name', value: '' } },
+  'DELETE /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code } }) },
+  'GET /lots': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
+  'POST /lots': { prepare: async () => ({ body: { part: await part(), quantity: 5, supplier: 'Mouser' } }), missing: 'quantity', illTyped: { field: 'quantity', value: -3 } },
+  'GET /lots/{code}': { prepare: async () => ({ params: { code: await lot() } }) },
+  'PATCH /lots/{code}': { prepare: async () => ({ params: { code: await lot() }, body: { supplier: 'Farnell' } }), illTyped: { field: 'expiresOn', value: 'tomorrow' } },
+  'POST /lots/{code}/move': {
+    prepare: async () => ({ params: { code: await lot() }, body: { location: (await f.location()).code } }),
+    missing: 'location',
+    illTyped: { field: 'location', value: 42 },
+  },
+  'POST /lots/{code}/split': { prepare: async () => ({ params: { code: await lot() }, body: { quantity: 10 } }), missing: 'quantity', illTyped: { field: 'quantity', value: 'ten' } },
+  'POST /lots/{code}/adjust': { prepare: async () => ({ params: { code: await lot() }, body: { delta: -5, reason: 'cycle count' } }), missing: 'reason', illTyped: { field: 'delta', value: 1.5 } },
+  'POST /lots/{code}/quarantine': { prepare: async () => ({ params: { code: await lot() }, body: { reason: 'suspect reel' } }), missing: 'reason', illTyped: { field: 'reason', value: [] } },
+  'POST /lots/{code}/release': {
+    prepare: async () => {
+      const code = await lot();
+      await ctx.api('POST', `/api/v1/lots/${code}/quarantine`, { body: { reason: 'check' } });
+      return { params: { code }, body: {} };
+    },
+    illTyped: { field: 'reason', value: 5 },
+  },
+  'GET /lots/{code}/ledger': { prepare: async () => ({ params: { code: await lot() } }), badQuery: { query: 'cursor=garbage', field: 'cursor' } },
+  'GET /projects': { prepare: async () => ({}), badQuery: { query: 'limit=100000', field: 'limit' } },
+  'POST /projects': {
+    prepare: async () => ({ body: { name: `Board ${randomBytes(3).toString('hex')}`, lines: [{ part: await part(), quantity: 2, designators: ['R1', 'R2'] }] } }),
+    missing: 'name',
+    illTyped: { field: 'lines', value: 'R1' },
+  },
+  'GET /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
+  'PATCH /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code }, body: { serialFormat: 'B-{seq:04}' } }), illTyped: { field: 'serialFormat', value: 'no-seq' } },
+  'DELETE /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
+  'PUT /projects/{code}/lines': {
+    prepare: async () => ({ params: { code: (await f.project()).code }, body: { lines: [{ part: await part(), quantity: 1 }] } }),
+    missing: 'lines',
+    illTyped: { field: 'lines', value: [{ part: 'X', quantity: 0 }], expectField: 'lines.0.quantity' },
+  },
+  'POST /projects/{code}/bom': { prepare: async () => ({ params: { code: (await f.project()).code }, body: { csv: KICAD } }), missing: 'csv', illTyped: { field: 'mode', value: 'append' } },
+  'POST /bom-imports': { prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }), missing: 'csv', illTyped: { field: 'dryRun', value: 'yes' } },
+  'GET /codes/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'xyz' }, field: 'code' } },
+  'GET /tokens': { prepare: async () => ({}), badQuery: { query: 'limit=-1', field: 'limit' } },
+  'POST /tokens': { prepare: async () => ({ body: { name: 'station 4', role: 'operator' } }), missing: 'role', illTyped: { field: 'role', value: 'root' } },
+  'DELETE /tokens/{id}': {
+    prepare: async () => ({ params: { id: (await ctx.api('POST', '/api/v1/tokens', { body: { name: 'temp', role: 'viewer' } })).body.id as number } }),
+    badQuery: { params: { id: 'abc' }, field: 'id' },
+  },
+};
+
+function pathFor(path: string, params: Record<string, string | number> = {}, query = ''): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+  return `/api/v1${filled}${query ? `?${query}` : ''}`;
+}
+
+function expectProblem(res: ApiResponse, status: number, field?: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+  if (field) expect((res.body.errors as { field: string }[]).map((e) => e.field), res.text).toContain(field);
+}
+
+/** Runs a request that must be refused and checks that the database did not change. */
+async function refused(method: string, path: string, status: number, options: { role?: Role | null; body?: unknown; field?: string }) {
+  const before = await databaseFingerprint(ctx);
+  const res = await ctx.api(method, path, { role: options.role, body: options.body });
+  expectProblem(res, status, options.field);
+  expect(await databaseFingerprint(ctx)).toBe(before);
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  f = factories({ uow: ctx.uow });
+});
+afterAll(async () => ctx?.close());
+
+describe('API contract', () => {
+  it('has a case for every route', () => {
+    expect(apiRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  for (const def of apiRoutes) {
+    const key = `${def.method.toUpperCase()} ${def.path}`;
+    const c = CASES[key]!;
+    const method = def.method.toUpperCase();
+    const needsBody = !['GET', 'DELETE'].includes(method);
+    const role = def.command.role;
+
+    describe(key, () => {
+      it('succeeds with a valid request', async () => {
+        const p = await c.prepare();
+        const res = await ctx.api(method, pathFor(def.path, p.params, p.query), { body: needsBody ? p.body : undefined });
+        expect(res.status, res.text).toBe(def.status ?? 200);
+      });
+
+      it('refuses a request without a token (401)', async () => {
+        const p = await c.prepare();
+        await refused(method, pathFor(def.path, p.params), 401, { role: null, body: p.body });
+      });
+
+      if (!roleAllows('viewer', role)) {
+        it(`refuses a role below ${role} (403)`, async () => {
+          const p = await c.prepare();
+          const below: Role = role === 'admin' ? 'operator' : 'viewer';
+          await refused(method, pathFor(def.path, p.params), 403, { role: below, body: needsBody ? p.body : undefined });
+        });
+      }
+
+      if (/\{(code|id)\}/.test(def.path)) {
+        it('answers 404 for an unknown object', async () => {
+          const p = await c.prepare();
+          const params = { ...p.params, code: unknownCode, id: 987_654_321 };
+          await refused(method, pathFor(def.path, params), 404, { body: needsBody ? p.body : undefined });
+        });
+      }
+
+      if (c.missing) {
+        it(`answers 400 naming ${c.missing} when it is missing`, async () => {
+          const p = await c.prepare();
+          const body = { ...p.body };
+          delete body[c.missing!];
+          await refused(method, pathFor(def.path, p.params), 400, { body, field: c.missing });
+        });
+      }
+
+      if (c.illTyped) {
+        it(`answers 400 naming ${c.illTyped.field} when it is ill-typed`, async () => {
+          const p = await c.prepare();
+          const body = { ...p.body, [c.illTyped!.field]: c.illTyped!.value };
+          await refused(method, pathFor(def.path, p.params), 400, { body, field: c.illTyped!.expectField ?? c.illTyped!.field });
+        });
+      }
+
+      if (c.badQuery) {
+        it(`answers 400 naming ${c.badQuery.field} for a bad ${c.badQuery.params ? 'path' : 'query'} value`, async () => {
+          const p = await c.prepare();
+          await refused(method, pathFor(def.path, { ...p.params, ...c.badQuery!.params }, c.badQuery!.query), 400, {
+            body: needsBody ? p.body : undefined,
+            field: c.badQuery!.field,
+          });
+        });
+      }
+    });
+  }
+
+  it('refuses unknown fields, a non-object body and invalid JSON, naming them', async () => {
+    await refused('POST', '/api/v1/parts', 400, { body: { name: 'x', colour: 'red' }, field: 'colour' });
+    await refused('POST', '/api/v1/parts', 400, { body: '[1,2]', field: '(body)' });
+    const before = await databaseFingerprint(ctx);
+    const res = await ctx.api('POST', '/api/v1/parts', { body: '{"name": ', headers: { 'content-type': 'application/json' } });
+    expectProblem(res, 400, '(body)');
+    expect(await databaseFingerprint(ctx)).toBe(before);
+  });
+
+  it('answers unknown endpoints and a revoked token as problems', async () => {
+    expectProblem(await ctx.api('GET', '/api/v1/nothing-here'), 404);
+    const created = await ctx.api('POST', '/api/v1/tokens', { body: { name: 'short-lived', role: 'admin' } });
+    await ctx.api('DELETE', `/api/v1/tokens/${created.body.id as number}`);
+    const res = await fetch(`${ctx.url}/api/v1/parts`, { headers: { authorization: `Bearer ${created.body.token as string}` } });
+    expect(res.status).toBe(401);
+  });
+});
