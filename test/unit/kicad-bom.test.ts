@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/domain/errors.ts';
+import { type ValidationError } from '../../src/domain/errors.ts';
 import { expandDesignators, parseKicadBom } from '../../src/domain/kicad-bom.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');

@@ -1,0 +1,88 @@
+/**
+ * Label content as data: what a printed label says, independent of any template or renderer.
+ *
+ * Glossary
+ * - **label**: a printable rendering of a lot or unit — a 2D code plus a few lines of text, laid out
+ *   by a named template (see `src/labels/templates.ts`).
+ * - **label content**: the facts one label shows ({@link LabelContent}); a renderer turns a stream of
+ *   them into one PDF.
+ * - **label field**: one text line a template may show ({@link LabelField}); the template decides which
+ *   fields appear, this module decides what each field says.
+ */
+
+/** What one label shows. The 2D code encodes `url`; the text lines are derived from the rest. */
+export interface LabelContent {
+  /** The object's ID code (10 characters), printed in clear so a person can type it. */
+  code: string;
+  /** `<PUBLIC_URL>/id/<code>` (see {@link labelUrl}): what the 2D code encodes. */
+  url: string;
+  /** Part name. */
+  title: string;
+  /** Integer serial number within the build, printed as `SN 0042`. */
+  serial?: number;
+  /** The project's formatted serial (e.g. `PX-2648-00042`); printed instead of `SN 0042` when given. */
+  formattedSerial?: string;
+  /** ID code of the build the unit came from. */
+  buildCode?: string;
+  /** Date the label is about (build or lot date), `YYYY-MM-DD`. */
+  date?: string;
+}
+
+/** The text lines a template can show, in the product's words. */
+export const LABEL_FIELDS = ['title', 'serial', 'code', 'build'] as const;
+export type LabelField = (typeof LABEL_FIELDS)[number];
+
+/** Digits a serial is padded to, so a roll of labels lines up (`SN 0007` … `SN 0042`). */
+export const SERIAL_PAD = 4;
+
+/**
+ * The serial number as printed: `SN 0042`. Pads to four digits and grows beyond them (`SN 12345`)
+ * rather than cutting, because a truncated serial would name a different unit.
+ */
+export function serialText(serial: number): string {
+  if (!Number.isSafeInteger(serial) || serial < 0) {
+    throw new RangeError(`serial must be a non-negative integer, got ${serial}`);
+  }
+  return `SN ${String(serial).padStart(SERIAL_PAD, '0')}`;
+}
+
+/** The address a label's 2D code points to; a trailing slash on the public URL is tolerated. */
+export function labelUrl(publicUrl: string, code: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/id/${code}`;
+}
+
+/**
+ * Label text arrives from users (part names, free fields): tabs, newlines and other control
+ * characters would either render as boxes or break the one-line layout, so they become single spaces.
+ */
+export function cleanLabelText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, ' ').trim();
+}
+
+/**
+ * The text one field shows for one label; `''` when the label has nothing to say there (the
+ * renderer then leaves the line out).
+ *
+ * - `title`: the part name.
+ * - `serial`: the formatted serial when the project defines one, else `SN 0042`.
+ * - `code`: the ID code.
+ * - `build`: build ID code and date, e.g. `B 7K3M9Q2R4T · 2026-11-29`.
+ */
+export function labelFieldText(content: LabelContent, field: LabelField): string {
+  switch (field) {
+    case 'title':
+      return cleanLabelText(content.title);
+    case 'serial':
+      if (content.formattedSerial) return cleanLabelText(content.formattedSerial);
+      return content.serial === undefined ? '' : serialText(content.serial);
+    case 'code':
+      return cleanLabelText(content.code);
+    case 'build': {
+      const parts: string[] = [];
+      if (content.buildCode) parts.push(`B ${cleanLabelText(content.buildCode)}`);
+      if (content.date) parts.push(cleanLabelText(content.date));
+      return parts.join(' · ');
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * 2D codes as module matrices and as PDF path operators.
+ *
+ * A code is drawn as one filled path of rectangles rather than an image: it stays sharp at any
+ * printer resolution, has no seams between modules, and costs a few hundred bytes instead of a PNG.
+ * QR comes from the `qrcode` package (≈10× faster than bwip-js for QR on this workload), DataMatrix
+ * from bwip-js.
+ */
+import QRCode from 'qrcode';
+import bwipjs from 'bwip-js';
+import type { Symbology } from './templates.ts';
+
+/** A symbol's modules, row-major from the top-left, 1 = dark; no quiet zone. */
+export interface ModuleMatrix {
+  width: number;
+  height: number;
+  modules: Uint8Array;
+}
+
+/** QR code at error correction level M: survives a scratched or smudged label, keeps modules large. */
+export function qrMatrix(text: string): ModuleMatrix {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  return { width: modules.size, height: modules.size, modules: modules.data };
+}
+
+/** Square ECC 200 DataMatrix, the smallest size that holds the text. */
+export function dataMatrixMatrix(text: string): ModuleMatrix {
+  const [symbol] = bwipjs.raw({ bcid: 'datamatrix', text });
+  if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no DataMatrix matrix');
+  return { width: symbol.pixx, height: symbol.pixy, modules: Uint8Array.from(symbol.pixs) };
+}
+
+export function encodeSymbol(symbology: Symbology, text: string): ModuleMatrix {
+  return symbology === 'qr' ? qrMatrix(text) : dataMatrixMatrix(text);
+}
+
+/**
+ * The dark modules as `x y w h re` operators in module units, y growing downwards (the caller sets a
+ * matrix that flips and scales). Horizontal runs of dark modules become one rectangle, and a run
+ * repeated exactly in the next row grows that rectangle downwards — finder patterns and timing
+ * columns collapse, which roughly halves the path compared to one rectangle per run.
+ */
+export function matrixPath(matrix: ModuleMatrix): string {
+  const { width, height, modules } = matrix;
+  // Rectangles as parallel arrays; `open` maps a run (x, w) of the previous row to its rectangle.
+  const rx: number[] = [];
+  const ry: number[] = [];
+  const rw: number[] = [];
+  const rh: number[] = [];
+  let open = new Map<number, number>();
+  for (let y = 0; y < height; y++) {
+    const next = new Map<number, number>();
+    const row = y * width;
+    let x = 0;
+    while (x < width) {
+      if (modules[row + x] === 0) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < width && modules[row + x] !== 0) x++;
+      const key = start * 65536 + (x - start);
+      const rect = open.get(key);
+      if (rect === undefined) {
+        next.set(key, rx.length);
+        rx.push(start);
+        ry.push(y);
+        rw.push(x - start);
+        rh.push(1);
+      } else {
+        rh[rect]!++;
+        next.set(key, rect);
+      }
+    }
+    open = next;
+  }
+  let path = '';
+  for (let i = 0; i < rx.length; i++) path += `${rx[i]} ${ry[i]} ${rw[i]} ${rh[i]} re\n`;
+  return path;
+}
