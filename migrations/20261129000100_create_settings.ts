@@ -12,7 +12,10 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('value').notNullable();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex('settings').insert({ key: 'id_code_key', value: JSON.stringify(randomBytes(32).toString('hex')) });
+  await knex('settings').insert({
+    key: 'id_code_key',
+    value: JSON.stringify(randomBytes(32).toString('hex')),
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -26,7 +26,11 @@ export async function up(knex: Knex): Promise<void> {
     t.check(`code ~ '^[0-9A-HJKMNP-TV-Z]{10}$'`, [], 'lots_code_format');
     t.check('quantity >= 0', [], 'lots_quantity_not_negative');
     t.check(`status IN (${STATUSES})`, [], 'lots_status');
-    t.check(`status_before_quarantine IS NULL OR status_before_quarantine IN (${STATUSES})`, [], 'lots_status_before_quarantine');
+    t.check(
+      `status_before_quarantine IS NULL OR status_before_quarantine IN (${STATUSES})`,
+      [],
+      'lots_status_before_quarantine',
+    );
     t.index(['part_id', 'status']);
     t.index(['location_id']);
     t.index(['parent_lot_id']);

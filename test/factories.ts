@@ -11,15 +11,26 @@ import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 const unique = () => randomBytes(4).toString('hex');
 
 export function factories(deps: CommandDeps) {
-  const run = <T>(command: Parameters<typeof execute>[1], input: unknown) => execute(deps, command, SYSTEM_ACTOR, input) as Promise<T>;
+  const run = <T>(command: Parameters<typeof execute>[1], input: unknown) =>
+    execute(deps, command, SYSTEM_ACTOR, input) as Promise<T>;
   return {
     part: (overrides: Record<string, unknown> = {}) =>
-      execute(deps, createPart, SYSTEM_ACTOR, { name: `Part ${unique()}`, mpn: `MPN-${unique()}`, ...overrides }),
+      execute(deps, createPart, SYSTEM_ACTOR, {
+        name: `Part ${unique()}`,
+        mpn: `MPN-${unique()}`,
+        ...overrides,
+      }),
     location: (overrides: Record<string, unknown> = {}) =>
       execute(deps, createLocation, SYSTEM_ACTOR, { name: `Shelf ${unique()}`, ...overrides }),
     lot: async (overrides: Record<string, unknown> = {}) => {
-      const part = overrides.part ?? (await execute(deps, createPart, SYSTEM_ACTOR, { name: `Part ${unique()}` })).code;
-      return execute(deps, receiveStock, SYSTEM_ACTOR, { quantity: 100, supplier: 'Mouser', ...overrides, part });
+      const part =
+        overrides.part ?? (await execute(deps, createPart, SYSTEM_ACTOR, { name: `Part ${unique()}` })).code;
+      return execute(deps, receiveStock, SYSTEM_ACTOR, {
+        quantity: 100,
+        supplier: 'Mouser',
+        ...overrides,
+        part,
+      });
     },
     project: (overrides: Record<string, unknown> = {}) =>
       execute(deps, createProject, SYSTEM_ACTOR, { name: `Project ${unique()}`, ...overrides }),

@@ -27,7 +27,9 @@ function alive(pid: number): boolean {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
-  const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^bt_(tpl|t)_[0-9]+_'`);
+  const stale = await admin.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname ~ '^bt_(tpl|t)_[0-9]+_'`,
+  );
   for (const { datname } of stale.rows) {
     const pid = Number(datname.split('_')[2]);
     if (!alive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);

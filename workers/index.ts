@@ -8,7 +8,14 @@ import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { parseWith } from '../src/commands/validation.ts';
 import type { AppContext } from '../src/context.ts';
 import { DomainError } from '../src/domain/errors.ts';
-import { JOBS, JOB_NAMES, QUEUE_NAMES, isJobName, type JobName, type QueueName } from '../src/queue/catalogue.ts';
+import {
+  JOBS,
+  JOB_NAMES,
+  QUEUE_NAMES,
+  isJobName,
+  type JobName,
+  type QueueName,
+} from '../src/queue/catalogue.ts';
 import type { Processor } from './define.ts';
 import eventsFanout from './events.fanout.ts';
 
@@ -67,7 +74,9 @@ export function startWorkers(
   const registry = options.registry ?? buildRegistry();
   const concurrency = options.concurrency ?? app.config.workerConcurrency;
   const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
-    const worker = app.queues.backend.createWorker(queue, (job) => runJob(app, registry, job), { concurrency });
+    const worker = app.queues.backend.createWorker(queue, (job) => runJob(app, registry, job), {
+      concurrency,
+    });
     worker.on('error', (err) => app.log.warn({ err, queue }, 'worker connection trouble'));
     return worker;
   });

@@ -43,7 +43,9 @@ export async function execute<S extends z.ZodType, R>(
   input: unknown,
 ): Promise<R> {
   if (!roleAllows(actor.role, command.role)) {
-    throw new ForbiddenError(`${command.name} needs the ${command.role} role; ${actor.name} is ${actor.role}`);
+    throw new ForbiddenError(
+      `${command.name} needs the ${command.role} role; ${actor.name} is ${actor.role}`,
+    );
   }
   const parsed = parseWith(command.input, input);
   const work = (repos: Repositories) => command.run({ repos, actor }, parsed);

@@ -17,7 +17,7 @@ export const createLocation = defineCommand({
 
 export const updateLocation = defineCommand({
   name: 'updateLocation',
-  summary: "Rename a location or change its description",
+  summary: 'Rename a location or change its description',
   role: 'operator',
   mode: 'write',
   input: z.strictObject({ code: idCodeRef, name: name.optional(), description: optionalText() }),

@@ -32,7 +32,13 @@ async function findLocationId(repos: Repositories, field: string, code: string |
   return location.id;
 }
 
-async function changeStatus(repos: Repositories, actor: Actor, lot: Lot, to: StockStatus, reason: string | null) {
+async function changeStatus(
+  repos: Repositories,
+  actor: Actor,
+  lot: Lot,
+  to: StockStatus,
+  reason: string | null,
+) {
   const updated = await repos.lots.update(lot.id, {
     status: to,
     statusBeforeQuarantine: to === 'quarantined' ? lot.status : null,
@@ -64,7 +70,13 @@ export const receiveStock = defineCommand({
     const part = await findOrFail('part', 'part', partCode, (c) => repos.parts.findByCode(c));
     const locationId = await findLocationId(repos, 'location', location);
     const [code] = await repos.idCodes.allocate(1);
-    const lot = await repos.lots.insert({ ...input, code: code!, partId: part.id, locationId, status: 'available' });
+    const lot = await repos.lots.insert({
+      ...input,
+      code: code!,
+      partId: part.id,
+      locationId,
+      status: 'available',
+    });
     await repos.ledger.append({
       lotId: lot.id,
       delta: input.quantity,
@@ -100,7 +112,10 @@ export const splitLot = defineCommand({
   async run({ repos, actor }, { code, quantity: take, location, note }) {
     const parent = await findLot(repos, 'code', code, true);
     assertSplittable(parent, take);
-    const locationId = location === undefined || location === null ? parent.locationId : await findLocationId(repos, 'location', location);
+    const locationId =
+      location === undefined || location === null
+        ? parent.locationId
+        : await findLocationId(repos, 'location', location);
     const remaining = applyDelta(parent, -take);
     const [childCode] = await repos.idCodes.allocate(1);
     const updatedParent = await repos.lots.update(parent.id, { quantity: remaining });
@@ -118,8 +133,22 @@ export const splitLot = defineCommand({
       fields: parent.fields,
       parentLotId: parent.id,
     });
-    await repos.ledger.append({ lotId: parent.id, delta: -take, quantityAfter: remaining, reason: 'split', note: note ?? `split into ${child.code}`, actor: actor.name });
-    await repos.ledger.append({ lotId: child.id, delta: take, quantityAfter: take, reason: 'split', note: note ?? `split from ${parent.code}`, actor: actor.name });
+    await repos.ledger.append({
+      lotId: parent.id,
+      delta: -take,
+      quantityAfter: remaining,
+      reason: 'split',
+      note: note ?? `split into ${child.code}`,
+      actor: actor.name,
+    });
+    await repos.ledger.append({
+      lotId: child.id,
+      delta: take,
+      quantityAfter: take,
+      reason: 'split',
+      note: note ?? `split from ${parent.code}`,
+      actor: actor.name,
+    });
     return { parent: updatedParent, lot: child };
   },
 });
@@ -131,7 +160,11 @@ export const adjustLot = defineCommand({
   mode: 'write',
   input: z.strictObject({
     code: idCodeRef,
-    delta: z.int().min(-1_000_000_000).max(1_000_000_000).refine((d) => d !== 0, 'must not be 0'),
+    delta: z
+      .int()
+      .min(-1_000_000_000)
+      .max(1_000_000_000)
+      .refine((d) => d !== 0, 'must not be 0'),
     reason: z.string().trim().min(1).max(500),
   }),
   async run({ repos, actor }, { code, delta, reason }) {
@@ -139,7 +172,14 @@ export const adjustLot = defineCommand({
     assertHandleable(lot, 'adjust');
     const after = applyDelta(lot, delta);
     const updated = await repos.lots.update(lot.id, { quantity: after });
-    await repos.ledger.append({ lotId: lot.id, delta, quantityAfter: after, reason: 'adjust', note: reason, actor: actor.name });
+    await repos.ledger.append({
+      lotId: lot.id,
+      delta,
+      quantityAfter: after,
+      reason: 'adjust',
+      note: reason,
+      actor: actor.name,
+    });
     return updated;
   },
 });
@@ -201,8 +241,12 @@ export const listLots = defineCommand({
     status: z.enum(STOCK_STATUSES).optional(),
   }),
   async run({ repos }, { limit, cursor, part, location, status }) {
-    const partId = part ? (await findOrFail('part', 'part', part, (c) => repos.parts.findByCode(c))).id : undefined;
-    const locationId = location ? ((await findLocationId(repos, 'location', location)) ?? undefined) : undefined;
+    const partId = part
+      ? (await findOrFail('part', 'part', part, (c) => repos.parts.findByCode(c))).id
+      : undefined;
+    const locationId = location
+      ? ((await findLocationId(repos, 'location', location)) ?? undefined)
+      : undefined;
     return repos.lots.list({ partId, locationId, status }, { limit, cursor });
   },
 });

@@ -45,7 +45,10 @@ export interface PartRepository {
   findByCode(code: string): Promise<Part | null>;
   /** Parts whose MPN equals one of `mpns`, compared case-insensitively. */
   findByMpns(mpns: string[]): Promise<Part[]>;
-  list(filter: { kind?: PartKind | undefined; search?: string | undefined }, page: PageRequest): Promise<Page<Part>>;
+  list(
+    filter: { kind?: PartKind | undefined; search?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<Part>>;
 }
 
 export interface NewLocation {

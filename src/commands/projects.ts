@@ -9,7 +9,11 @@ import { findOrFail, normalizeCode } from './lookup.ts';
 import type { NewBomLine, Repositories } from './ports.ts';
 import { idCodeRef, name, optionalText, pageQuery } from './validation.ts';
 
-const designator = z.string().trim().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'is not a reference designator').max(30);
+const designator = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'is not a reference designator')
+  .max(30);
 
 export const bomLineInput = z.strictObject({
   part: idCodeRef,
@@ -44,7 +48,12 @@ async function resolveLines(
     const code = normalizeCode(`lines.${i}.part`, line.part);
     const part = await repos.parts.findByCode(code);
     if (!part) {
-      throw new NotFoundError('part', code, `lines.${i}.part: part ${code} does not exist`, `lines.${i}.part`);
+      throw new NotFoundError(
+        'part',
+        code,
+        `lines.${i}.part: part ${code} does not exist`,
+        `lines.${i}.part`,
+      );
     }
     const designatorIssue = designatorProblem(line.quantity, line.designators);
     if (designatorIssue) problems.push({ field: `lines.${i}.designators`, message: designatorIssue });
@@ -53,7 +62,12 @@ async function resolveLines(
       problems.push({ field: `lines.${i}.part`, message: `part ${part.code} is already on line ${earlier}` });
     }
     seen.set(part.id, i);
-    resolved.push({ partId: part.id, quantityPerUnit: line.quantity, designators: line.designators, note: line.note });
+    resolved.push({
+      partId: part.id,
+      quantityPerUnit: line.quantity,
+      designators: line.designators,
+      note: line.note,
+    });
   }
   if (problems.length > 0) throw new ValidationError(problems);
   assertNoBomCycle(
@@ -73,7 +87,12 @@ async function uniqueName(repos: Repositories, projectName: string, exceptId?: n
 
 async function createProjectWithPart(
   repos: Repositories,
-  input: { name: string; description?: string | null | undefined; produces?: string | undefined; serialFormat?: string | null | undefined },
+  input: {
+    name: string;
+    description?: string | null | undefined;
+    produces?: string | undefined;
+    serialFormat?: string | null | undefined;
+  },
 ): Promise<Project> {
   await uniqueName(repos, input.name);
   let produced: Part;
@@ -81,7 +100,12 @@ async function createProjectWithPart(
     produced = await findOrFail('part', 'produces', input.produces, (c) => repos.parts.findByCode(c));
   } else {
     const [partCode] = await repos.idCodes.allocate(1);
-    produced = await repos.parts.insert({ code: partCode!, name: input.name, kind: 'subassembly', description: input.description });
+    produced = await repos.parts.insert({
+      code: partCode!,
+      name: input.name,
+      kind: 'subassembly',
+      description: input.description,
+    });
   }
   const [code] = await repos.idCodes.allocate(1);
   return repos.projects.insert({
@@ -101,7 +125,9 @@ export const createProject = defineCommand({
   input: z.strictObject({
     name,
     description: optionalText(),
-    produces: idCodeRef.optional().describe('the sub-assembly part built; created with the project when omitted'),
+    produces: idCodeRef
+      .optional()
+      .describe('the sub-assembly part built; created with the project when omitted'),
     serialFormat,
     lines: z.array(bomLineInput).max(5_000).default([]),
   }),
@@ -114,12 +140,19 @@ export const createProject = defineCommand({
 
 export const updateProject = defineCommand({
   name: 'updateProject',
-  summary: "Rename a project or change its description or serial format",
+  summary: 'Rename a project or change its description or serial format',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, name: name.optional(), description: optionalText(), serialFormat }),
+  input: z.strictObject({
+    code: idCodeRef,
+    name: name.optional(),
+    description: optionalText(),
+    serialFormat,
+  }),
   async run({ repos }, { code, ...patch }) {
-    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    const project = await findOrFail('project', 'code', code, (c) =>
+      repos.projects.findByCode(c, { lock: true }),
+    );
     if (patch.name) await uniqueName(repos, patch.name, project.id);
     return repos.projects.update(project.id, patch);
   },
@@ -132,7 +165,9 @@ export const deleteProject = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: idCodeRef }),
   async run({ repos }, { code }) {
-    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    const project = await findOrFail('project', 'code', code, (c) =>
+      repos.projects.findByCode(c, { lock: true }),
+    );
     await repos.projects.delete(project.id);
   },
 });
@@ -162,7 +197,9 @@ export const setBomLines = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: idCodeRef, lines: z.array(bomLineInput).max(5_000) }),
   async run({ repos }, { code, lines }) {
-    const project = await findOrFail('project', 'code', code, (c) => repos.projects.findByCode(c, { lock: true }));
+    const project = await findOrFail('project', 'code', code, (c) =>
+      repos.projects.findByCode(c, { lock: true }),
+    );
     return repos.projects.replaceLines(project.id, await resolveLines(repos, project.producesPartId, lines));
   },
 });
@@ -188,7 +225,10 @@ export const importBom = defineCommand({
       project: idCodeRef.optional().describe('the project to import into'),
       projectName: name.optional().describe('or a project name: created when no project has it'),
       csv: z.string().min(1).max(5_000_000),
-      mode: z.enum(['replace', 'merge']).default('replace').describe('replace all lines, or only those of the imported parts'),
+      mode: z
+        .enum(['replace', 'merge'])
+        .default('replace')
+        .describe('replace all lines, or only those of the imported parts'),
       dryRun: z.boolean().default(false),
     })
     .refine((v) => (v.project === undefined) !== (v.projectName === undefined), {
@@ -199,10 +239,13 @@ export const importBom = defineCommand({
     const bom = parseKicadBom(input.csv);
     let project: Project | null;
     if (input.project) {
-      project = await findOrFail('project', 'project', input.project, (c) => repos.projects.findByCode(c, { lock: true }));
+      project = await findOrFail('project', 'project', input.project, (c) =>
+        repos.projects.findByCode(c, { lock: true }),
+      );
     } else {
       project = await repos.projects.findByName(input.projectName!);
-      if (!project && !input.dryRun) project = await createProjectWithPart(repos, { name: input.projectName! });
+      if (!project && !input.dryRun)
+        project = await createProjectWithPart(repos, { name: input.projectName! });
     }
 
     const known = new Map<string, Part[]>();
@@ -211,23 +254,40 @@ export const importBom = defineCommand({
       known.set(key, [...(known.get(key) ?? []), part]);
     }
 
-    const report: BomImportReport = { project, shape: bom.shape, dryRun: input.dryRun, matched: [], created: [], rejected: [...bom.rejected], skipped: bom.skipped };
+    const report: BomImportReport = {
+      project,
+      shape: bom.shape,
+      dryRun: input.dryRun,
+      matched: [],
+      created: [],
+      rejected: [...bom.rejected],
+      skipped: bom.skipped,
+    };
     const newLines: NewBomLine[] = [];
     for (const line of bom.lines) {
       const candidates = known.get(line.mpn.toUpperCase()) ?? [];
       if (candidates.length > 1) {
         for (const l of line.sourceLines) {
-          report.rejected.push({ line: l, reason: `MPN ${line.mpn} matches ${candidates.length} parts (${candidates.map((p) => p.code).join(', ')})` });
+          report.rejected.push({
+            line: l,
+            reason: `MPN ${line.mpn} matches ${candidates.length} parts (${candidates.map((p) => p.code).join(', ')})`,
+          });
         }
         continue;
       }
       if (project && candidates[0]?.id === project.producesPartId) {
-        for (const l of line.sourceLines) report.rejected.push({ line: l, reason: `MPN ${line.mpn} is the part this project produces` });
+        for (const l of line.sourceLines)
+          report.rejected.push({ line: l, reason: `MPN ${line.mpn} is the part this project produces` });
         continue;
       }
       let part = candidates[0];
       if (part) {
-        report.matched.push({ lines: line.sourceLines, mpn: line.mpn, part: part.code, quantity: line.quantity });
+        report.matched.push({
+          lines: line.sourceLines,
+          mpn: line.mpn,
+          part: part.code,
+          quantity: line.quantity,
+        });
       } else if (input.dryRun) {
         report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: null, quantity: line.quantity });
         continue;
@@ -243,9 +303,19 @@ export const importBom = defineCommand({
           footprint: line.footprint,
           description: line.description,
         });
-        report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: part.code, quantity: line.quantity });
+        report.created.push({
+          lines: line.sourceLines,
+          mpn: line.mpn,
+          part: part.code,
+          quantity: line.quantity,
+        });
       }
-      newLines.push({ partId: part.id, quantityPerUnit: line.quantity, designators: line.designators, note: null });
+      newLines.push({
+        partId: part.id,
+        quantityPerUnit: line.quantity,
+        designators: line.designators,
+        note: null,
+      });
     }
     report.rejected.sort((a, b) => a.line - b.line);
     if (input.dryRun || !project) return report;
@@ -255,7 +325,12 @@ export const importBom = defineCommand({
       input.mode === 'merge'
         ? project.lines
             .filter((l) => !importedParts.has(l.partId))
-            .map((l) => ({ partId: l.partId, quantityPerUnit: l.quantityPerUnit, designators: l.designators, note: l.note }))
+            .map((l) => ({
+              partId: l.partId,
+              quantityPerUnit: l.quantityPerUnit,
+              designators: l.designators,
+              note: l.note,
+            }))
         : [];
     const lines = [...kept, ...newLines];
     assertNoBomCycle(

@@ -7,12 +7,48 @@ import type { Part } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 
 const COMPONENTS = [
-  { name: 'RC0603FR-0710KL', value: '10k', footprint: 'Resistor_SMD:R_0603_1608Metric', manufacturer: 'Yageo', stock: 5000 },
-  { name: 'GRM188R71H104KA93D', value: '100n', footprint: 'Capacitor_SMD:C_0603_1608Metric', manufacturer: 'Murata', stock: 8000 },
-  { name: 'BME280', value: 'BME280', footprint: 'Package_LGA:Bosch_LGA-8_2.5x2.5mm', manufacturer: 'Bosch', stock: 300 },
-  { name: 'ESP32-C3-MINI-1-N4', value: 'ESP32-C3', footprint: 'RF_Module:ESP32-C3-MINI-1', manufacturer: 'Espressif', stock: 200 },
-  { name: 'AP2112K-3.3TRG1', value: 'AP2112K-3.3', footprint: 'Package_TO_SOT_SMD:SOT-23-5', manufacturer: 'Diodes Inc.', stock: 400 },
-  { name: 'USB4105-GF-A', value: 'USB-C', footprint: 'Connector_USB:USB_C_Receptacle_GCT_USB4105', manufacturer: 'GCT', stock: 250 },
+  {
+    name: 'RC0603FR-0710KL',
+    value: '10k',
+    footprint: 'Resistor_SMD:R_0603_1608Metric',
+    manufacturer: 'Yageo',
+    stock: 5000,
+  },
+  {
+    name: 'GRM188R71H104KA93D',
+    value: '100n',
+    footprint: 'Capacitor_SMD:C_0603_1608Metric',
+    manufacturer: 'Murata',
+    stock: 8000,
+  },
+  {
+    name: 'BME280',
+    value: 'BME280',
+    footprint: 'Package_LGA:Bosch_LGA-8_2.5x2.5mm',
+    manufacturer: 'Bosch',
+    stock: 300,
+  },
+  {
+    name: 'ESP32-C3-MINI-1-N4',
+    value: 'ESP32-C3',
+    footprint: 'RF_Module:ESP32-C3-MINI-1',
+    manufacturer: 'Espressif',
+    stock: 200,
+  },
+  {
+    name: 'AP2112K-3.3TRG1',
+    value: 'AP2112K-3.3',
+    footprint: 'Package_TO_SOT_SMD:SOT-23-5',
+    manufacturer: 'Diodes Inc.',
+    stock: 400,
+  },
+  {
+    name: 'USB4105-GF-A',
+    value: 'USB-C',
+    footprint: 'Connector_USB:USB_C_Receptacle_GCT_USB4105',
+    manufacturer: 'GCT',
+    stock: 250,
+  },
 ] as const;
 
 export const seedDemo = defineCommand({
@@ -27,7 +63,11 @@ export const seedDemo = defineCommand({
 
     const codes = await repos.idCodes.allocate(4 + COMPONENTS.length * 2);
     const next = () => codes.pop()!;
-    const shelf = await repos.locations.insert({ code: next(), name: 'Shelf A1', description: 'Component reels' });
+    const shelf = await repos.locations.insert({
+      code: next(),
+      name: 'Shelf A1',
+      description: 'Component reels',
+    });
     await repos.locations.insert({ code: next(), name: 'Production line', description: 'Work in progress' });
 
     const parts: Record<string, Part> = {};
@@ -53,10 +93,22 @@ export const seedDemo = defineCommand({
         supplierOrder: 'DK-DEMO-0001',
         dateCode: '2645',
       });
-      await repos.ledger.append({ lotId: lot.id, delta: c.stock, quantityAfter: c.stock, reason: 'receive', note: 'demo stock', actor: actor.name });
+      await repos.ledger.append({
+        lotId: lot.id,
+        delta: c.stock,
+        quantityAfter: c.stock,
+        reason: 'receive',
+        note: 'demo stock',
+        actor: actor.name,
+      });
     }
 
-    const modulePart = await repos.parts.insert({ code: next(), name: 'Sensor module', kind: 'subassembly', description: 'BME280 breakout' });
+    const modulePart = await repos.parts.insert({
+      code: next(),
+      name: 'Sensor module',
+      kind: 'subassembly',
+      description: 'BME280 breakout',
+    });
     const [moduleCode, stationPartCode, stationCode] = await repos.idCodes.allocate(3);
     const sensorModule = await repos.projects.insert({
       code: moduleCode!,
@@ -71,7 +123,11 @@ export const seedDemo = defineCommand({
       { partId: parts['10k']!.id, quantityPerUnit: 2, designators: ['R1', 'R2'] },
     ]);
 
-    const stationPart = await repos.parts.insert({ code: stationPartCode!, name: 'Weather station', kind: 'subassembly' });
+    const stationPart = await repos.parts.insert({
+      code: stationPartCode!,
+      name: 'Weather station',
+      kind: 'subassembly',
+    });
     const station = await repos.projects.insert({
       code: stationCode!,
       name: 'Weather station',

@@ -20,7 +20,12 @@ export const createToken = defineCommand({
   input: z.strictObject({ name, role: z.enum(ROLES) }),
   async run({ repos }, { name: tokenName, role }) {
     const secret = TOKEN_PREFIX + randomBytes(24).toString('base64url');
-    const token = await repos.tokens.insert({ name: tokenName, role, hash: hashToken(secret), prefix: secret.slice(0, 8) });
+    const token = await repos.tokens.insert({
+      name: tokenName,
+      role,
+      hash: hashToken(secret),
+      prefix: secret.slice(0, 8),
+    });
     return { ...token, token: secret };
   },
 });

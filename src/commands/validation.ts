@@ -14,7 +14,8 @@ export function toFieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] 
   };
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ field: at([...issue.path, key]), message: 'is not a known field' });
+      for (const key of issue.keys)
+        problems.push({ field: at([...issue.path, key]), message: 'is not a known field' });
       continue;
     }
     let message = issue.message;

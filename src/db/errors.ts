@@ -41,12 +41,16 @@ export function translatePgError(error: unknown): unknown {
   if (error instanceof DomainError || !isPgError(error)) return error;
   switch (error.code) {
     case '23505':
-      return new ConflictError(UNIQUE_MESSAGES[error.constraint ?? ''] ?? `already exists (${error.constraint ?? 'unique'})`);
+      return new ConflictError(
+        UNIQUE_MESSAGES[error.constraint ?? ''] ?? `already exists (${error.constraint ?? 'unique'})`,
+      );
     case '23503': {
       // On delete the violating table is the referencing one; name it so the user knows what blocks.
       const by = /referenced from table "(\w+)"/.exec(error.detail ?? '')?.[1];
       if (by) return new ConflictError(`still in use: ${REFERENCED_BY[by] ?? by} refer to it`);
-      return new ConflictError(`refers to something that does not exist (${error.constraint ?? 'foreign key'})`);
+      return new ConflictError(
+        `refers to something that does not exist (${error.constraint ?? 'foreign key'})`,
+      );
     }
     case '23514':
       return new RuleViolation(`refused by the rule ${error.constraint ?? 'check'}`);

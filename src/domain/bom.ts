@@ -16,7 +16,10 @@ export function assertNoBomCycle(
     while (stack.length > 0) {
       const current = stack.pop()!;
       if (current === producedPartId) {
-        throw ValidationError.field(field, 'this part contains (or is) the part the project produces: the BOM would be circular');
+        throw ValidationError.field(
+          field,
+          'this part contains (or is) the part the project produces: the BOM would be circular',
+        );
       }
       if (seen.has(current)) continue;
       seen.add(current);

@@ -74,7 +74,8 @@ function checkValue(values: ArrayLike<number>): number {
 
 export type IdCodeProblem = 'length' | 'character' | 'check';
 
-export type ParsedIdCode = { ok: true; code: string } | { ok: false; problem: IdCodeProblem; message: string };
+export type ParsedIdCode =
+  { ok: true; code: string } | { ok: false; problem: IdCodeProblem; message: string };
 
 /**
  * Normalizes what a person typed or a scanner read (any case, `O`→`0`, `I`/`L`→`1`, spaces and

@@ -34,14 +34,32 @@ export interface KicadBom {
   skipped: RowProblem[];
 }
 
-type Column = 'reference' | 'value' | 'footprint' | 'quantity' | 'mpn' | 'manufacturer' | 'description' | 'dnp';
+type Column =
+  'reference' | 'value' | 'footprint' | 'quantity' | 'mpn' | 'manufacturer' | 'description' | 'dnp';
 
 const ALIASES: Record<Column, string[]> = {
-  reference: ['ref', 'refs', 'reference', 'references', 'designator', 'designators', 'refdes', 'referencedesignator'],
+  reference: [
+    'ref',
+    'refs',
+    'reference',
+    'references',
+    'designator',
+    'designators',
+    'refdes',
+    'referencedesignator',
+  ],
   value: ['value', 'val', 'comment'],
   footprint: ['footprint', 'package', 'pcbfootprint'],
   quantity: ['qty', 'qnty', 'quantity', 'quantityperpcb', 'count'],
-  mpn: ['mpn', 'manufacturerpartnumber', 'mfrpartnumber', 'mfrpn', 'mfgpartnumber', 'mpnnumber', 'partnumber'],
+  mpn: [
+    'mpn',
+    'manufacturerpartnumber',
+    'mfrpartnumber',
+    'mfrpn',
+    'mfgpartnumber',
+    'mpnnumber',
+    'partnumber',
+  ],
   manufacturer: ['manufacturer', 'mfr', 'mfg', 'manufacturername'],
   description: ['description', 'desc'],
   dnp: ['dnp', 'donotpopulate', 'dnf', 'exclude'],
@@ -96,16 +114,21 @@ export function parseKicadBom(csvText: string): KicadBom {
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     const line = (error as { lines?: number }).lines;
-    throw ValidationError.field('csv', `cannot be read as CSV${line ? ` at line ${line}` : ''}: ${(error as Error).message}`);
+    throw ValidationError.field(
+      'csv',
+      `cannot be read as CSV${line ? ` at line ${line}` : ''}: ${(error as Error).message}`,
+    );
   }
 
   const headerIndex = records.findIndex(({ record }) =>
     record.some((cell) => ALIASES.reference.includes(normalizeHeader(cell))),
   );
-  if (headerIndex < 0) throw ValidationError.field('csv', 'no header row with a Reference (or Ref/Designator) column');
+  if (headerIndex < 0)
+    throw ValidationError.field('csv', 'no header row with a Reference (or Ref/Designator) column');
   const header = records[headerIndex]!.record.map(normalizeHeader);
   const column = {} as Record<Column, number>;
-  for (const key of Object.keys(ALIASES) as Column[]) column[key] = header.findIndex((h) => ALIASES[key].includes(h));
+  for (const key of Object.keys(ALIASES) as Column[])
+    column[key] = header.findIndex((h) => ALIASES[key].includes(h));
   if (column.mpn < 0) throw ValidationError.field('csv', 'no MPN or Manufacturer_Part_Number column');
 
   const rejected: RowProblem[] = [];
@@ -146,7 +169,10 @@ export function parseKicadBom(csvText: string): KicadBom {
       }
       quantity = Number(qtyText);
       if (designators.length > 0 && quantity !== designators.length) {
-        rejected.push({ line, reason: `quantity ${quantity} does not match the ${designators.length} references listed` });
+        rejected.push({
+          line,
+          reason: `quantity ${quantity} does not match the ${designators.length} references listed`,
+        });
         continue;
       }
     }
@@ -167,7 +193,10 @@ export function parseKicadBom(csvText: string): KicadBom {
 
     const repeated = designators.find((d) => designatorLine.has(d.toUpperCase()));
     if (repeated) {
-      rejected.push({ line, reason: `designator ${repeated} already appears on line ${designatorLine.get(repeated.toUpperCase())}` });
+      rejected.push({
+        line,
+        reason: `designator ${repeated} already appears on line ${designatorLine.get(repeated.toUpperCase())}`,
+      });
       continue;
     }
     for (const d of designators) designatorLine.set(d.toUpperCase(), line);

@@ -33,7 +33,8 @@ export function compileSerialFormat(source: string, field = 'serialFormat'): Ser
   const fail = (message: string): never => {
     throw ValidationError.field(field, message);
   };
-  if (source.length === 0 || source.length > MAX_SERIAL_LENGTH) fail(`must have 1 to ${MAX_SERIAL_LENGTH} characters`);
+  if (source.length === 0 || source.length > MAX_SERIAL_LENGTH)
+    fail(`must have 1 to ${MAX_SERIAL_LENGTH} characters`);
   const pieces: Piece[] = [];
   let last = 0;
   let seqCount = 0;

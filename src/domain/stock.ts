@@ -6,7 +6,12 @@ import { RuleViolation, ValidationError } from './errors.ts';
 import type { Lot, StockStatus } from './types.ts';
 
 /** Statuses whose stock may still be moved, split or counted. */
-const HANDLEABLE: ReadonlySet<StockStatus> = new Set(['available', 'quarantined', 'in_production', 'returned']);
+const HANDLEABLE: ReadonlySet<StockStatus> = new Set([
+  'available',
+  'quarantined',
+  'in_production',
+  'returned',
+]);
 
 export function assertHandleable(lot: Pick<Lot, 'code' | 'status'>, action: string): void {
   if (!HANDLEABLE.has(lot.status)) {
@@ -46,7 +51,10 @@ export function quarantineTransition(lot: Pick<Lot, 'code' | 'status'>): StockSt
 }
 
 /** A released lot returns to the status it had before the quarantine (available by default). */
-export function releaseTransition(lot: Pick<Lot, 'code' | 'status'>, statusBefore: StockStatus | null): StockStatus {
+export function releaseTransition(
+  lot: Pick<Lot, 'code' | 'status'>,
+  statusBefore: StockStatus | null,
+): StockStatus {
   if (lot.status !== 'quarantined') {
     throw new RuleViolation(`lot ${lot.code} is not quarantined (its status is ${lot.status})`);
   }

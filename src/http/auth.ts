@@ -20,7 +20,9 @@ export function bearerAuth(uow: UnitOfWork): RequestHandler {
     if (!match) {
       return next(
         new UnauthenticatedError(
-          header ? 'the Authorization header must be "Bearer <token>"' : 'an API token is required: send "Authorization: Bearer <token>"',
+          header
+            ? 'the Authorization header must be "Bearer <token>"'
+            : 'an API token is required: send "Authorization: Bearer <token>"',
         ),
       );
     }

@@ -19,7 +19,9 @@ export function idempotency(store: IdempotencyStore): RequestHandler {
     }
     const scope = req.actor?.name ?? 'anonymous';
     const hash = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl}\n${typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? null)}`)
+      .update(
+        `${req.method} ${req.originalUrl}\n${typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? null)}`,
+      )
       .digest('hex');
     try {
       const claim = await store.claim(scope, key, hash);
@@ -29,7 +31,11 @@ export function idempotency(store: IdempotencyStore): RequestHandler {
         });
       }
       if (claim.state === 'in_progress') {
-        return sendProblem(res, 409, 'a request with this Idempotency-Key is still being processed; retry shortly');
+        return sendProblem(
+          res,
+          409,
+          'a request with this Idempotency-Key is still being processed; retry shortly',
+        );
       }
       if (claim.state === 'replay') {
         res.setHeader('Idempotent-Replayed', 'true');
@@ -41,7 +47,9 @@ export function idempotency(store: IdempotencyStore): RequestHandler {
       res.json = (body: unknown) => {
         stored = true;
         const done =
-          res.statusCode >= 200 && res.statusCode < 300 ? store.complete(claim.id, res.statusCode, body) : store.release(claim.id);
+          res.statusCode >= 200 && res.statusCode < 300
+            ? store.complete(claim.id, res.statusCode, body)
+            : store.release(claim.id);
         done.then(
           () => send(body),
           (error: unknown) => next(error),
@@ -49,7 +57,12 @@ export function idempotency(store: IdempotencyStore): RequestHandler {
         return res;
       };
       res.on('finish', () => {
-        if (!stored) void (res.statusCode >= 200 && res.statusCode < 300 ? store.complete(claim.id, res.statusCode, null) : store.release(claim.id)).catch(() => undefined);
+        if (!stored)
+          void (
+            res.statusCode >= 200 && res.statusCode < 300
+              ? store.complete(claim.id, res.statusCode, null)
+              : store.release(claim.id)
+          ).catch(() => undefined);
       });
       next();
     } catch (error) {

@@ -34,7 +34,9 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
     const input = jsonSchema(def.command.input, 'input');
     const properties = { ...((input.properties as Json | undefined) ?? {}) };
     for (const key of inputKeysFromPath) delete properties[key];
-    const required = ((input.required as string[] | undefined) ?? []).filter((k) => !inputKeysFromPath.has(k));
+    const required = ((input.required as string[] | undefined) ?? []).filter(
+      (k) => !inputKeysFromPath.has(k),
+    );
 
     const parameters: Json[] = params.map((name) => ({
       name,
@@ -52,7 +54,12 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
       parameters,
       responses: {} as Json,
     };
-    const body = { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false };
+    const body = {
+      type: 'object',
+      properties,
+      ...(required.length ? { required } : {}),
+      additionalProperties: false,
+    };
     if (def.method === 'get' || def.method === 'delete') {
       for (const [name, schema] of Object.entries(properties)) {
         parameters.push({ name, in: 'query', required: required.includes(name), schema });
@@ -81,10 +88,18 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
     responses[status] =
       status === '204'
         ? { description: 'Done' }
-        : { description: 'Success', content: { 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} } } };
+        : {
+            description: 'Success',
+            content: {
+              'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
+            },
+          };
     for (const [code, description] of Object.entries(ERRORS)) {
       if (code === '403' && roleAllows('viewer', def.command.role)) continue;
-      responses[code] = { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      responses[code] = {
+        description,
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
     }
     const path = (paths[def.path] ??= {});
     path[def.method] = operation;

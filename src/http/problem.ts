@@ -40,7 +40,12 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function sendProblem(res: Response, status: number, detail: string, extra: Partial<Problem> = {}): void {
+export function sendProblem(
+  res: Response,
+  status: number,
+  detail: string,
+  extra: Partial<Problem> = {},
+): void {
   const problem: Problem = {
     type: `https://buildtrace.dev/problems/${status}`,
     title: TITLES[status] ?? 'Error',
@@ -56,9 +61,13 @@ export function sendProblem(res: Response, status: number, detail: string, extra
 
 export function problemFromDomainError(error: DomainError): { status: number; extra: Partial<Problem> } {
   const status = STATUS[error.kind];
-  const extra: Partial<Problem> = { type: `https://buildtrace.dev/problems/${error.kind.replace('_', '-')}`, ...error.details };
+  const extra: Partial<Problem> = {
+    type: `https://buildtrace.dev/problems/${error.kind.replace('_', '-')}`,
+    ...error.details,
+  };
   if (error instanceof ValidationError) extra.errors = error.problems;
-  else if ('field' in error && typeof error.field === 'string') extra.errors = [{ field: error.field, message: error.message }];
+  else if ('field' in error && typeof error.field === 'string')
+    extra.errors = [{ field: error.field, message: error.message }];
   return { status, extra };
 }
 
@@ -77,7 +86,9 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   const parserError = error as BodyParserError;
   switch (parserError.type) {
     case 'entity.parse.failed':
-      return sendProblem(res, 400, 'the body is not valid JSON', { errors: [{ field: '(body)', message: 'is not valid JSON' }] });
+      return sendProblem(res, 400, 'the body is not valid JSON', {
+        errors: [{ field: '(body)', message: 'is not valid JSON' }],
+      });
     case 'entity.too.large':
       return sendProblem(res, 413, `the body is larger than the ${parserError.limit ?? ''} bytes allowed`, {
         errors: [{ field: '(body)', message: 'is too large' }],

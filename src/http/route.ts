@@ -53,7 +53,11 @@ export function assembleInput(def: RouteDef, req: Request): Record<string, unkno
     Object.assign(input, req.query);
   } else if (def.textBody && typeof req.body === 'string') {
     Object.assign(input, queryValues(req.query), { [def.textBody.field]: req.body });
-  } else if (req.body === undefined || req.body === null || (isPlainObject(req.body) && Object.keys(req.body).length === 0)) {
+  } else if (
+    req.body === undefined ||
+    req.body === null ||
+    (isPlainObject(req.body) && Object.keys(req.body).length === 0)
+  ) {
     // no body (or an empty one): the command's schema says what is missing
   } else if (isPlainObject(req.body)) {
     Object.assign(input, req.body);

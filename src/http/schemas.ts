@@ -27,7 +27,13 @@ export const PartOut = z
   .meta({ id: 'Part' });
 
 export const LocationOut = z
-  .object({ code, name: z.string(), description: z.string().nullable(), createdAt: timestamp, updatedAt: timestamp })
+  .object({
+    code,
+    name: z.string(),
+    description: z.string().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
   .meta({ id: 'Location' });
 
 export const LotOut = z
@@ -88,7 +94,12 @@ export const ProjectOut = z
   .meta({ id: 'Project' });
 
 const rowProblem = z.object({ line: z.int(), reason: z.string() });
-const importedLine = z.object({ lines: z.array(z.int()), mpn: z.string(), part: code.nullable(), quantity: z.int() });
+const importedLine = z.object({
+  lines: z.array(z.int()),
+  mpn: z.string(),
+  part: code.nullable(),
+  quantity: z.int(),
+});
 export const BomImportOut = z
   .object({
     project: ProjectOut.nullable().describe('null in a dry run for a project that would be created'),
@@ -112,9 +123,11 @@ export const TokenOut = z
     revokedAt: timestamp.nullable(),
   })
   .meta({ id: 'ApiToken' });
-export const NewTokenOut = TokenOut.extend({ token: z.string().describe('the secret; shown only now') }).meta({
-  id: 'NewApiToken',
-});
+export const NewTokenOut = TokenOut.extend({ token: z.string().describe('the secret; shown only now') }).meta(
+  {
+    id: 'NewApiToken',
+  },
+);
 
 export const CodeTargetOut = z
   .object({
@@ -125,7 +138,8 @@ export const CodeTargetOut = z
   })
   .meta({ id: 'CodeTarget' });
 
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const ProblemOut = z
   .object({

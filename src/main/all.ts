@@ -13,7 +13,9 @@ try {
   const runtime = await bootstrap(config, log, { migrate: true, applicationName: 'buildtrace' });
   const worker = await startWorker(runtime);
   const web = await startWeb(runtime);
-  log.info(`buildtrace is up: API ${config.publicUrl}/api/v1 · reference ${config.publicUrl}/api/v1/docs/ · create a token with: ./bin/buildtrace token create --name me --role admin`);
+  log.info(
+    `buildtrace is up: API ${config.publicUrl}/api/v1 · reference ${config.publicUrl}/api/v1/docs/ · create a token with: ./bin/buildtrace token create --name me --role admin`,
+  );
   onShutdown(log, async () => {
     await web.close();
     await worker.close();

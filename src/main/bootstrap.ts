@@ -27,7 +27,11 @@ export async function bootstrap(
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
     databaseUrl = embedded.url;
   }
-  const db = createDb({ url: databaseUrl, poolMax: config.databasePoolMax, applicationName: options.applicationName });
+  const db = createDb({
+    url: databaseUrl,
+    poolMax: config.databasePoolMax,
+    applicationName: options.applicationName,
+  });
   try {
     if (options.migrate) {
       const applied = await migrateLatest(db);

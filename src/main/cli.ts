@@ -51,21 +51,34 @@ async function main(argv: string[]): Promise<number> {
 
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const log = createLogger(config, 'cli');
-  const runtime = await bootstrap(config, log, { migrate: command !== 'migrate', applicationName: 'buildtrace-cli' });
+  const runtime = await bootstrap(config, log, {
+    migrate: command !== 'migrate',
+    applicationName: 'buildtrace-cli',
+  });
   const deps = { uow: runtime.uow };
   const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
   try {
     switch (command) {
       case 'migrate': {
         const applied = await migrateLatest(runtime.db);
-        console.log(applied.length ? `applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}` : 'already up to date');
+        console.log(
+          applied.length
+            ? `applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}`
+            : 'already up to date',
+        );
         return 0;
       }
       case 'token': {
         if (sub === 'create') {
-          const token = await execute(deps, createToken, SYSTEM_ACTOR, { name: values.name, role: values.role });
-          console.log(`created token '${token.name}' (${token.role}); keep it safe, it is not shown again:\n${token.token}`);
-        } else if (sub === 'list') print((await execute(deps, listTokens, SYSTEM_ACTOR, { limit: 500 })).items);
+          const token = await execute(deps, createToken, SYSTEM_ACTOR, {
+            name: values.name,
+            role: values.role,
+          });
+          console.log(
+            `created token '${token.name}' (${token.role}); keep it safe, it is not shown again:\n${token.token}`,
+          );
+        } else if (sub === 'list')
+          print((await execute(deps, listTokens, SYSTEM_ACTOR, { limit: 500 })).items);
         else if (sub === 'revoke') print(await execute(deps, revokeToken, SYSTEM_ACTOR, { id: values.id }));
         else {
           console.error(USAGE);
@@ -75,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'import-bom': {
         const file = sub ?? rest[0];
-        if (!file || !values.project) throw ValidationError.field(values.project ? 'FILE' : '--project', 'is required');
+        if (!file || !values.project)
+          throw ValidationError.field(values.project ? 'FILE' : '--project', 'is required');
         const isCode = parseIdCode(values.project).ok;
         const report = await execute(deps, importBom, SYSTEM_ACTOR, {
           ...(isCode ? { project: values.project } : { projectName: values.project }),
@@ -113,7 +127,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message);
-    else if (error instanceof ValidationError) console.error(`error: ${error.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+    else if (error instanceof ValidationError)
+      console.error(`error: ${error.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
     else if (error instanceof DomainError) console.error(`error: ${error.message}`);
     else console.error(error);
     process.exit(1);

@@ -14,7 +14,11 @@ export interface WebService {
   close(): Promise<void>;
 }
 
-export async function startWeb(runtime: Runtime, port = runtime.config.port, host = runtime.config.host): Promise<WebService> {
+export async function startWeb(
+  runtime: Runtime,
+  port = runtime.config.port,
+  host = runtime.config.host,
+): Promise<WebService> {
   const app = createApp(runtime);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -45,10 +49,18 @@ export interface WorkerService {
 
 export async function startWorker(runtime: Runtime): Promise<WorkerService> {
   const registry = buildRegistry();
-  const relay = new OutboxRelay({ db: runtime.db, databaseUrl: runtime.databaseUrl, queues: runtime.queues, log: runtime.log });
+  const relay = new OutboxRelay({
+    db: runtime.db,
+    databaseUrl: runtime.databaseUrl,
+    queues: runtime.queues,
+    log: runtime.log,
+  });
   await relay.start();
   const workers = startWorkers(runtime, { registry });
-  runtime.log.info({ queues: workers.workers.map((w) => w.name), concurrency: runtime.config.workerConcurrency }, 'workers running');
+  runtime.log.info(
+    { queues: workers.workers.map((w) => w.name), concurrency: runtime.config.workerConcurrency },
+    'workers running',
+  );
   return {
     workers,
     relay,

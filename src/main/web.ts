@@ -7,7 +7,10 @@ const config = configOrExit();
 const log = startupLogger(config, 'web');
 try {
   // Without DATABASE_URL there is no release step to rely on: migrate here.
-  const runtime = await bootstrap(config, log, { migrate: !config.databaseUrl, applicationName: 'buildtrace-web' });
+  const runtime = await bootstrap(config, log, {
+    migrate: !config.databaseUrl,
+    applicationName: 'buildtrace-web',
+  });
   const web = await startWeb(runtime);
   onShutdown(log, async () => {
     await web.close();

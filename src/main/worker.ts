@@ -6,7 +6,10 @@ import { startWorker } from './services.ts';
 const config = configOrExit();
 const log = startupLogger(config, 'worker');
 try {
-  const runtime = await bootstrap(config, log, { migrate: !config.databaseUrl, applicationName: 'buildtrace-worker' });
+  const runtime = await bootstrap(config, log, {
+    migrate: !config.databaseUrl,
+    applicationName: 'buildtrace-worker',
+  });
   const worker = await startWorker(runtime);
   onShutdown(log, async () => {
     await worker.close();

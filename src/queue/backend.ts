@@ -17,13 +17,16 @@ import {
 import { Redis } from 'ioredis';
 
 export type QueueBackendConfig =
-  | { kind: 'redis'; url: string; prefix: string }
-  | { kind: 'postgres'; url: string; schema?: string };
+  { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface QueueBackend {
   readonly kind: 'redis' | 'postgres';
   createQueue(name: string): Queue;
-  createWorker(name: string, processor: Processor, options: { concurrency: number; lockDuration?: number }): Worker;
+  createWorker(
+    name: string,
+    processor: Processor,
+    options: { concurrency: number; lockDuration?: number },
+  ): Worker;
   /** Round-trips to the backend; throws when it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -50,12 +53,18 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
         await producer.ping();
       },
       async close() {
-        for (const connection of [producer, consumer]) await connection.quit().catch(() => connection.disconnect());
+        for (const connection of [producer, consumer])
+          await connection.quit().catch(() => connection.disconnect());
       },
     };
   }
 
-  const connection = { connectionString: config.url, schema: config.schema ?? 'bullmq', migrate: true, max: 4 };
+  const connection = {
+    connectionString: config.url,
+    schema: config.schema ?? 'bullmq',
+    migrate: true,
+    max: 4,
+  };
   // The PostgreSQL backend has the same classes and methods; only the connection type differs.
   const factory = createPostgresBackend as unknown as BackendFactory<RedisQueueBackend>;
   const asOptions = <T>(o: object) => o as T;
@@ -66,7 +75,11 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
     createWorker: (name, processor, options) =>
       new Worker(name, processor, asOptions<WorkerOptions>({ connection, ...options }), factory),
     async ping() {
-      pingQueue.current ??= new Queue('health', asOptions<QueueOptions>({ connection: { ...connection, max: 1 } }), factory);
+      pingQueue.current ??= new Queue(
+        'health',
+        asOptions<QueueOptions>({ connection: { ...connection, max: 1 } }),
+        factory,
+      );
       await pingQueue.current.getJobCounts('waiting');
     },
     async close() {

@@ -75,16 +75,32 @@ export class OutboxRelay {
         const requests: JobRequest[] = [];
         for (const j of jobs) {
           if (!isJobName(j.name)) {
-            this.options.log.error({ job: j.name, id: j.id }, 'outbox row names an unknown job; marking it relayed');
+            this.options.log.error(
+              { job: j.name, id: j.id },
+              'outbox row names an unknown job; marking it relayed',
+            );
             continue;
           }
           requests.push({ name: j.name, data: j.data, jobId: j.job_id, delayMs: j.delay_ms });
         }
-        for (const e of events) requests.push({ name: 'events.fanout', data: { eventId: e.id }, jobId: `event-${e.id}` });
+        for (const e of events)
+          requests.push({ name: 'events.fanout', data: { eventId: e.id }, jobId: `event-${e.id}` });
         await withTimeout(queues.addBulk(requests), this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS);
 
-        if (jobs.length > 0) await trx('job_outbox').whereIn('id', jobs.map((j) => j.id)).update({ relayed_at: trx.fn.now() });
-        if (events.length > 0) await trx('events').whereIn('id', events.map((e) => e.id)).update({ relayed_at: trx.fn.now() });
+        if (jobs.length > 0)
+          await trx('job_outbox')
+            .whereIn(
+              'id',
+              jobs.map((j) => j.id),
+            )
+            .update({ relayed_at: trx.fn.now() });
+        if (events.length > 0)
+          await trx('events')
+            .whereIn(
+              'id',
+              events.map((e) => e.id),
+            )
+            .update({ relayed_at: trx.fn.now() });
         return jobs.length + events.length;
       });
       total += moved;
@@ -109,7 +125,10 @@ export class OutboxRelay {
   }
 
   async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'buildtrace-relay' });
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'buildtrace-relay',
+    });
     client.on('notification', () => this.#wake?.());
     client.on('error', () => {
       // A lost LISTEN connection only costs latency: polling continues and #run reconnects.
@@ -135,7 +154,10 @@ export class OutboxRelay {
       } catch (error) {
         this.#failures++;
         if (this.#failures === 1 || this.#failures % 30 === 0) {
-          this.options.log.warn({ err: error, failures: this.#failures }, 'outbox relay cannot hand over yet; will retry');
+          this.options.log.warn(
+            { err: error, failures: this.#failures },
+            'outbox relay cannot hand over yet; will retry',
+          );
         }
       }
       if (!this.#running) break;

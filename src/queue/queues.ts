@@ -57,7 +57,9 @@ export class Queues {
   /** Waiting/active/delayed/failed counts per queue (for /metrics and the dashboard). */
   async counts(): Promise<Record<QueueName, Record<string, number>>> {
     const entries = await Promise.all(
-      QUEUE_NAMES.map(async (q) => [q, await this.get(q).getJobCounts('waiting', 'active', 'delayed', 'failed')] as const),
+      QUEUE_NAMES.map(
+        async (q) => [q, await this.get(q).getJobCounts('waiting', 'active', 'delayed', 'failed')] as const,
+      ),
     );
     return Object.fromEntries(entries) as Record<QueueName, Record<string, number>>;
   }

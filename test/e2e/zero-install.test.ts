@@ -44,13 +44,20 @@ beforeAll(async () => {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
   };
-  app = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/all.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  app = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/all.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   app.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   app.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (app.exitCode !== null) throw new Error(`app exited early:\n${output}`);
-    const ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`not ready in time:\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -64,32 +71,48 @@ afterAll(async () => {
 
 describe('zero-install start (embedded PostgreSQL, BullMQ on PostgreSQL)', () => {
   it('serves the API with a token made by the CLI, and the worker processes events', async () => {
-    const cli = (args: string[]) => run(join(ROOT, 'bin/buildtrace'), args, { cwd: ROOT, env, timeout: 60_000 });
+    const cli = (args: string[]) =>
+      run(join(ROOT, 'bin/buildtrace'), args, { cwd: ROOT, env, timeout: 60_000 });
     const created = await cli(['token', 'create', '--name', 'newcomer', '--role', 'admin']);
     const token = created.stdout.trim().split('\n').pop()!;
     expect(token).toMatch(/^bt_/);
     expect((await cli(['seed-demo'])).stdout).toMatch(/demo data created/);
 
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const projects = await (await fetch(`${base}/api/v1/projects`, { headers })).json() as { items: { name: string; lines: unknown[] }[] };
+    const projects = (await (await fetch(`${base}/api/v1/projects`, { headers })).json()) as {
+      items: { name: string; lines: unknown[] }[];
+    };
     expect(projects.items.map((p) => p.name).sort()).toEqual(['Sensor module', 'Weather station']);
 
-    const lots = await (await fetch(`${base}/api/v1/lots?limit=1`, { headers })).json() as { items: { code: string }[] };
+    const lots = (await (await fetch(`${base}/api/v1/lots?limit=1`, { headers })).json()) as {
+      items: { code: string }[];
+    };
     const lot = lots.items[0]!.code;
-    const quarantined = await fetch(`${base}/api/v1/lots/${lot}/quarantine`, { method: 'POST', headers, body: JSON.stringify({ reason: 'smoke' }) });
+    const quarantined = await fetch(`${base}/api/v1/lots/${lot}/quarantine`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ reason: 'smoke' }),
+    });
     expect(quarantined.status).toBe(200);
 
     // The event goes outbox → relay → BullMQ (PostgreSQL backend) → events.fanout worker.
     const { Client } = (await import('pg')).default;
-    const db = new Client({ connectionString: `postgres://postgres:buildtrace@127.0.0.1:${env.EMBEDDED_PG_PORT}/buildtrace` });
+    const db = new Client({
+      connectionString: `postgres://postgres:buildtrace@127.0.0.1:${env.EMBEDDED_PG_PORT}/buildtrace`,
+    });
     await db.connect();
     try {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const pending = await db.query(`SELECT count(*)::int AS n FROM events WHERE relayed_at IS NULL`);
-        const done = await db.query(`SELECT count(*)::int AS n FROM bullmq.job WHERE name = 'events.fanout' AND state = 'completed'`).catch(() => ({ rows: [{ n: -1 }] }));
+        const done = await db
+          .query(
+            `SELECT count(*)::int AS n FROM bullmq.job WHERE name = 'events.fanout' AND state = 'completed'`,
+          )
+          .catch(() => ({ rows: [{ n: -1 }] }));
         if (pending.rows[0].n === 0 && done.rows[0].n >= 1) break;
-        if (Date.now() > deadline) throw new Error(`event not processed: pending=${pending.rows[0].n} done=${done.rows[0].n}`);
+        if (Date.now() > deadline)
+          throw new Error(`event not processed: pending=${pending.rows[0].n} done=${done.rows[0].n}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     } finally {

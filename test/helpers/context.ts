@@ -28,7 +28,11 @@ export interface TestContext extends AppContext {
   url: string;
   server: Server;
   /** fetch against the app with a role's token (or none). */
-  api(method: string, path: string, options?: { role?: Role | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse>;
+  api(
+    method: string,
+    path: string,
+    options?: { role?: Role | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,11 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }
-  return { name, url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
 }
 
 export interface TestContextOptions {
@@ -87,7 +95,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const log = pino({ level: config.log.level });
   const db = createDb({ url: database.url, poolMax: 8 });
   const backend = createQueueBackend(
-    config.redisUrl ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix } : { kind: 'postgres', url: database.url },
+    config.redisUrl
+      ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix }
+      : { kind: 'postgres', url: database.url },
   );
   const queues = new Queues(backend);
   const uow = knexUnitOfWork(db);
@@ -162,14 +172,17 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
  * rejected request changed nothing.
  */
 export async function databaseFingerprint(ctx: Pick<AppContext, 'db'>): Promise<string> {
-  const tables = (await ctx.db('pg_tables')
+  const tables = (await ctx
+    .db('pg_tables')
     .where({ schemaname: 'public' })
     .whereNotIn('tablename', ['knex_migrations', 'knex_migrations_lock'])
     .pluck('tablename')) as string[];
   const parts: string[] = [];
   for (const table of tables.sort()) {
     const projection = table === 'api_tokens' ? `(t.id, t.name, t.role, t.token_hash, t.revoked_at)` : 't';
-    const row = (await ctx.db.raw(`SELECT count(*) AS n, md5(coalesce(string_agg(${projection}::text, '|' ORDER BY ${projection}::text), '')) AS h FROM "${table}" t`)) as {
+    const row = (await ctx.db.raw(
+      `SELECT count(*) AS n, md5(coalesce(string_agg(${projection}::text, '|' ORDER BY ${projection}::text), '')) AS h FROM "${table}" t`,
+    )) as {
       rows: { n: number; h: string }[];
     };
     parts.push(`${table}:${row.rows[0]!.n}:${row.rows[0]!.h}`);

@@ -9,7 +9,12 @@ import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { roleAllows, type Role } from '../../src/domain/roles.ts';
 import { apiRoutes } from '../../src/http/routes/index.ts';
 import { factories } from '../factories.ts';
-import { createTestContext, databaseFingerprint, type ApiResponse, type TestContext } from '../helpers/context.ts';
+import {
+  createTestContext,
+  databaseFingerprint,
+  type ApiResponse,
+  type TestContext,
+} from '../helpers/context.ts';
 
 let ctx: TestContext;
 let f: ReturnType<typeof factories>;
@@ -38,31 +43,69 @@ const lot = async (overrides = {}) => (await f.lot(overrides)).code;
 
 const CASES: Record<string, Case> = {
   'GET /parts': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
-  'POST /parts': { prepare: async () => ({ body: { name: 'Resistor 10k', mpn: 'X1' } }), missing: 'name', illTyped: { field: 'kind', value: 5 } },
-  'GET /parts/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'not-a-code' }, field: 'code' } },
-  'PATCH /parts/{code}': { prepare: async () => ({ params: { code: await part() }, body: { name: 'Renamed' } }), illTyped: { field: 'name', value: 123 } },
-  'DELETE /parts/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'ZZZ' }, field: 'code' } },
+  'POST /parts': {
+    prepare: async () => ({ body: { name: 'Resistor 10k', mpn: 'X1' } }),
+    missing: 'name',
+    illTyped: { field: 'kind', value: 5 },
+  },
+  'GET /parts/{code}': {
+    prepare: async () => ({ params: { code: await part() } }),
+    badQuery: { params: { code: 'not-a-code' }, field: 'code' },
+  },
+  'PATCH /parts/{code}': {
+    prepare: async () => ({ params: { code: await part() }, body: { name: 'Renamed' } }),
+    illTyped: { field: 'name', value: 123 },
+  },
+  'DELETE /parts/{code}': {
+    prepare: async () => ({ params: { code: await part() } }),
+    badQuery: { params: { code: 'ZZZ' }, field: 'code' },
+  },
   'GET /locations': { prepare: async () => ({}), badQuery: { query: 'limit=0', field: 'limit' } },
   'POST /locations': {
     prepare: async () => ({ body: { name: `Shelf ${randomBytes(3).toString('hex')}` } }),
     missing: 'name',
     illTyped: { field: 'description', value: { a: 1 } },
   },
-  'GET /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code } }), badQuery: { params: { code: '123' }, field: 'code' } },
-  'PATCH /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code }, body: { description: 'x' } }), illTyped: { field: 'name', value: '' } },
+  'GET /locations/{code}': {
+    prepare: async () => ({ params: { code: (await f.location()).code } }),
+    badQuery: { params: { code: '123' }, field: 'code' },
+  },
+  'PATCH /locations/{code}': {
+    prepare: async () => ({ params: { code: (await f.location()).code }, body: { description: 'x' } }),
+    illTyped: { field: 'name', value: '' },
+  },
   'DELETE /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code } }) },
   'GET /lots': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
-  'POST /lots': { prepare: async () => ({ body: { part: await part(), quantity: 5, supplier: 'Mouser' } }), missing: 'quantity', illTyped: { field: 'quantity', value: -3 } },
+  'POST /lots': {
+    prepare: async () => ({ body: { part: await part(), quantity: 5, supplier: 'Mouser' } }),
+    missing: 'quantity',
+    illTyped: { field: 'quantity', value: -3 },
+  },
   'GET /lots/{code}': { prepare: async () => ({ params: { code: await lot() } }) },
-  'PATCH /lots/{code}': { prepare: async () => ({ params: { code: await lot() }, body: { supplier: 'Farnell' } }), illTyped: { field: 'expiresOn', value: 'tomorrow' } },
+  'PATCH /lots/{code}': {
+    prepare: async () => ({ params: { code: await lot() }, body: { supplier: 'Farnell' } }),
+    illTyped: { field: 'expiresOn', value: 'tomorrow' },
+  },
   'POST /lots/{code}/move': {
     prepare: async () => ({ params: { code: await lot() }, body: { location: (await f.location()).code } }),
     missing: 'location',
     illTyped: { field: 'location', value: 42 },
   },
-  'POST /lots/{code}/split': { prepare: async () => ({ params: { code: await lot() }, body: { quantity: 10 } }), missing: 'quantity', illTyped: { field: 'quantity', value: 'ten' } },
-  'POST /lots/{code}/adjust': { prepare: async () => ({ params: { code: await lot() }, body: { delta: -5, reason: 'cycle count' } }), missing: 'reason', illTyped: { field: 'delta', value: 1.5 } },
-  'POST /lots/{code}/quarantine': { prepare: async () => ({ params: { code: await lot() }, body: { reason: 'suspect reel' } }), missing: 'reason', illTyped: { field: 'reason', value: [] } },
+  'POST /lots/{code}/split': {
+    prepare: async () => ({ params: { code: await lot() }, body: { quantity: 10 } }),
+    missing: 'quantity',
+    illTyped: { field: 'quantity', value: 'ten' },
+  },
+  'POST /lots/{code}/adjust': {
+    prepare: async () => ({ params: { code: await lot() }, body: { delta: -5, reason: 'cycle count' } }),
+    missing: 'reason',
+    illTyped: { field: 'delta', value: 1.5 },
+  },
+  'POST /lots/{code}/quarantine': {
+    prepare: async () => ({ params: { code: await lot() }, body: { reason: 'suspect reel' } }),
+    missing: 'reason',
+    illTyped: { field: 'reason', value: [] },
+  },
   'POST /lots/{code}/release': {
     prepare: async () => {
       const code = await lot();
@@ -71,34 +114,73 @@ const CASES: Record<string, Case> = {
     },
     illTyped: { field: 'reason', value: 5 },
   },
-  'GET /lots/{code}/ledger': { prepare: async () => ({ params: { code: await lot() } }), badQuery: { query: 'cursor=garbage', field: 'cursor' } },
+  'GET /lots/{code}/ledger': {
+    prepare: async () => ({ params: { code: await lot() } }),
+    badQuery: { query: 'cursor=garbage', field: 'cursor' },
+  },
   'GET /projects': { prepare: async () => ({}), badQuery: { query: 'limit=100000', field: 'limit' } },
   'POST /projects': {
-    prepare: async () => ({ body: { name: `Board ${randomBytes(3).toString('hex')}`, lines: [{ part: await part(), quantity: 2, designators: ['R1', 'R2'] }] } }),
+    prepare: async () => ({
+      body: {
+        name: `Board ${randomBytes(3).toString('hex')}`,
+        lines: [{ part: await part(), quantity: 2, designators: ['R1', 'R2'] }],
+      },
+    }),
     missing: 'name',
     illTyped: { field: 'lines', value: 'R1' },
   },
   'GET /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
-  'PATCH /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code }, body: { serialFormat: 'B-{seq:04}' } }), illTyped: { field: 'serialFormat', value: 'no-seq' } },
+  'PATCH /projects/{code}': {
+    prepare: async () => ({
+      params: { code: (await f.project()).code },
+      body: { serialFormat: 'B-{seq:04}' },
+    }),
+    illTyped: { field: 'serialFormat', value: 'no-seq' },
+  },
   'DELETE /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
   'PUT /projects/{code}/lines': {
-    prepare: async () => ({ params: { code: (await f.project()).code }, body: { lines: [{ part: await part(), quantity: 1 }] } }),
+    prepare: async () => ({
+      params: { code: (await f.project()).code },
+      body: { lines: [{ part: await part(), quantity: 1 }] },
+    }),
     missing: 'lines',
     illTyped: { field: 'lines', value: [{ part: 'X', quantity: 0 }], expectField: 'lines.0.quantity' },
   },
-  'POST /projects/{code}/bom': { prepare: async () => ({ params: { code: (await f.project()).code }, body: { csv: KICAD } }), missing: 'csv', illTyped: { field: 'mode', value: 'append' } },
-  'POST /bom-imports': { prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }), missing: 'csv', illTyped: { field: 'dryRun', value: 'yes' } },
-  'GET /codes/{code}': { prepare: async () => ({ params: { code: await part() } }), badQuery: { params: { code: 'xyz' }, field: 'code' } },
+  'POST /projects/{code}/bom': {
+    prepare: async () => ({ params: { code: (await f.project()).code }, body: { csv: KICAD } }),
+    missing: 'csv',
+    illTyped: { field: 'mode', value: 'append' },
+  },
+  'POST /bom-imports': {
+    prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }),
+    missing: 'csv',
+    illTyped: { field: 'dryRun', value: 'yes' },
+  },
+  'GET /codes/{code}': {
+    prepare: async () => ({ params: { code: await part() } }),
+    badQuery: { params: { code: 'xyz' }, field: 'code' },
+  },
   'GET /tokens': { prepare: async () => ({}), badQuery: { query: 'limit=-1', field: 'limit' } },
-  'POST /tokens': { prepare: async () => ({ body: { name: 'station 4', role: 'operator' } }), missing: 'role', illTyped: { field: 'role', value: 'root' } },
+  'POST /tokens': {
+    prepare: async () => ({ body: { name: 'station 4', role: 'operator' } }),
+    missing: 'role',
+    illTyped: { field: 'role', value: 'root' },
+  },
   'DELETE /tokens/{id}': {
-    prepare: async () => ({ params: { id: (await ctx.api('POST', '/api/v1/tokens', { body: { name: 'temp', role: 'viewer' } })).body.id as number } }),
+    prepare: async () => ({
+      params: {
+        id: (await ctx.api('POST', '/api/v1/tokens', { body: { name: 'temp', role: 'viewer' } })).body
+          .id as number,
+      },
+    }),
     badQuery: { params: { id: 'abc' }, field: 'id' },
   },
 };
 
 function pathFor(path: string, params: Record<string, string | number> = {}, query = ''): string {
-  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(String(params[name] ?? '')),
+  );
   return `/api/v1${filled}${query ? `?${query}` : ''}`;
 }
 
@@ -106,11 +188,20 @@ function expectProblem(res: ApiResponse, status: number, field?: string) {
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
-  if (field) expect((res.body.errors as { field: string }[]).map((e) => e.field), res.text).toContain(field);
+  if (field)
+    expect(
+      (res.body.errors as { field: string }[]).map((e) => e.field),
+      res.text,
+    ).toContain(field);
 }
 
 /** Runs a request that must be refused and checks that the database did not change. */
-async function refused(method: string, path: string, status: number, options: { role?: Role | null; body?: unknown; field?: string }) {
+async function refused(
+  method: string,
+  path: string,
+  status: number,
+  options: { role?: Role | null; body?: unknown; field?: string },
+) {
   const before = await databaseFingerprint(ctx);
   const res = await ctx.api(method, path, { role: options.role, body: options.body });
   expectProblem(res, status, options.field);
@@ -125,7 +216,9 @@ afterAll(async () => ctx?.close());
 
 describe('API contract', () => {
   it('has a case for every route', () => {
-    expect(apiRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort()).toEqual(Object.keys(CASES).sort());
+    expect(apiRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort()).toEqual(
+      Object.keys(CASES).sort(),
+    );
   });
 
   for (const def of apiRoutes) {
@@ -138,7 +231,9 @@ describe('API contract', () => {
     describe(key, () => {
       it('succeeds with a valid request', async () => {
         const p = await c.prepare();
-        const res = await ctx.api(method, pathFor(def.path, p.params, p.query), { body: needsBody ? p.body : undefined });
+        const res = await ctx.api(method, pathFor(def.path, p.params, p.query), {
+          body: needsBody ? p.body : undefined,
+        });
         expect(res.status, res.text).toBe(def.status ?? 200);
       });
 
@@ -151,7 +246,10 @@ describe('API contract', () => {
         it(`refuses a role below ${role} (403)`, async () => {
           const p = await c.prepare();
           const below: Role = role === 'admin' ? 'operator' : 'viewer';
-          await refused(method, pathFor(def.path, p.params), 403, { role: below, body: needsBody ? p.body : undefined });
+          await refused(method, pathFor(def.path, p.params), 403, {
+            role: below,
+            body: needsBody ? p.body : undefined,
+          });
         });
       }
 
@@ -176,17 +274,25 @@ describe('API contract', () => {
         it(`answers 400 naming ${c.illTyped.field} when it is ill-typed`, async () => {
           const p = await c.prepare();
           const body = { ...p.body, [c.illTyped!.field]: c.illTyped!.value };
-          await refused(method, pathFor(def.path, p.params), 400, { body, field: c.illTyped!.expectField ?? c.illTyped!.field });
+          await refused(method, pathFor(def.path, p.params), 400, {
+            body,
+            field: c.illTyped!.expectField ?? c.illTyped!.field,
+          });
         });
       }
 
       if (c.badQuery) {
         it(`answers 400 naming ${c.badQuery.field} for a bad ${c.badQuery.params ? 'path' : 'query'} value`, async () => {
           const p = await c.prepare();
-          await refused(method, pathFor(def.path, { ...p.params, ...c.badQuery!.params }, c.badQuery!.query), 400, {
-            body: needsBody ? p.body : undefined,
-            field: c.badQuery!.field,
-          });
+          await refused(
+            method,
+            pathFor(def.path, { ...p.params, ...c.badQuery!.params }, c.badQuery!.query),
+            400,
+            {
+              body: needsBody ? p.body : undefined,
+              field: c.badQuery!.field,
+            },
+          );
         });
       }
     });
@@ -196,7 +302,10 @@ describe('API contract', () => {
     await refused('POST', '/api/v1/parts', 400, { body: { name: 'x', colour: 'red' }, field: 'colour' });
     await refused('POST', '/api/v1/parts', 400, { body: '[1,2]', field: '(body)' });
     const before = await databaseFingerprint(ctx);
-    const res = await ctx.api('POST', '/api/v1/parts', { body: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const res = await ctx.api('POST', '/api/v1/parts', {
+      body: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(res, 400, '(body)');
     expect(await databaseFingerprint(ctx)).toBe(before);
   });
@@ -205,7 +314,9 @@ describe('API contract', () => {
     expectProblem(await ctx.api('GET', '/api/v1/nothing-here'), 404);
     const created = await ctx.api('POST', '/api/v1/tokens', { body: { name: 'short-lived', role: 'admin' } });
     await ctx.api('DELETE', `/api/v1/tokens/${created.body.id as number}`);
-    const res = await fetch(`${ctx.url}/api/v1/parts`, { headers: { authorization: `Bearer ${created.body.token as string}` } });
+    const res = await fetch(`${ctx.url}/api/v1/parts`, {
+      headers: { authorization: `Bearer ${created.body.token as string}` },
+    });
     expect(res.status).toBe(401);
   });
 });

@@ -30,10 +30,22 @@ type Step =
   | { op: 'adjust'; lot: number; delta: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ op: fc.constant('receive' as const), part: fc.nat(1), quantity: fc.integer({ min: 1, max: 500 }) }),
+  fc.record({
+    op: fc.constant('receive' as const),
+    part: fc.nat(1),
+    quantity: fc.integer({ min: 1, max: 500 }),
+  }),
   fc.record({ op: fc.constant('move' as const), lot: fc.nat(50), location: fc.nat(1) }),
-  fc.record({ op: fc.constant('split' as const), lot: fc.nat(50), quantity: fc.integer({ min: 1, max: 600 }) }),
-  fc.record({ op: fc.constant('adjust' as const), lot: fc.nat(50), delta: fc.integer({ min: -700, max: 300 }).filter((d) => d !== 0) }),
+  fc.record({
+    op: fc.constant('split' as const),
+    lot: fc.nat(50),
+    quantity: fc.integer({ min: 1, max: 600 }),
+  }),
+  fc.record({
+    op: fc.constant('adjust' as const),
+    lot: fc.nat(50),
+    delta: fc.integer({ min: -700, max: 300 }).filter((d) => d !== 0),
+  }),
 );
 
 async function invariantsHold(): Promise<void> {
@@ -60,17 +72,30 @@ describe('stock ledger property', () => {
           const lot = lots.length > 0 && 'lot' in s ? lots[s.lot % lots.length]! : undefined;
           try {
             if (s.op === 'receive') {
-              const created = await execute({ uow: ctx.uow }, receiveStock, SYSTEM_ACTOR, { part: partCodes[s.part], quantity: s.quantity });
+              const created = await execute({ uow: ctx.uow }, receiveStock, SYSTEM_ACTOR, {
+                part: partCodes[s.part],
+                quantity: s.quantity,
+              });
               lots.push(created.code);
             } else if (!lot) {
               continue;
             } else if (s.op === 'move') {
-              await execute({ uow: ctx.uow }, moveLot, SYSTEM_ACTOR, { code: lot, location: locationCodes[s.location] });
+              await execute({ uow: ctx.uow }, moveLot, SYSTEM_ACTOR, {
+                code: lot,
+                location: locationCodes[s.location],
+              });
             } else if (s.op === 'split') {
-              const result = await execute({ uow: ctx.uow }, splitLot, SYSTEM_ACTOR, { code: lot, quantity: s.quantity });
+              const result = await execute({ uow: ctx.uow }, splitLot, SYSTEM_ACTOR, {
+                code: lot,
+                quantity: s.quantity,
+              });
               lots.push(result.lot.code);
             } else {
-              await execute({ uow: ctx.uow }, adjustLot, SYSTEM_ACTOR, { code: lot, delta: s.delta, reason: 'property test' });
+              await execute({ uow: ctx.uow }, adjustLot, SYSTEM_ACTOR, {
+                code: lot,
+                delta: s.delta,
+                reason: 'property test',
+              });
             }
           } catch (error) {
             // Refusals are expected (splitting too much, adjusting below zero); anything else is a bug.
@@ -87,8 +112,12 @@ describe('stock ledger property', () => {
   it('refuses to touch the ledger: it is append-only in the database too', async () => {
     const lot = (await factories({ uow: ctx.uow }).lot()).code;
     const id = (await ctx.db('lots').where({ code: lot }).first('id')).id as number;
-    await expect(ctx.db('stock_ledger').where({ lot_id: id }).update({ delta: 5 })).rejects.toThrow(/append-only/);
+    await expect(ctx.db('stock_ledger').where({ lot_id: id }).update({ delta: 5 })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(ctx.db('stock_ledger').where({ lot_id: id }).delete()).rejects.toThrow(/append-only/);
-    await expect(ctx.db('lots').where({ id }).update({ quantity: -1 })).rejects.toThrow(/lots_quantity_not_negative/);
+    await expect(ctx.db('lots').where({ id }).update({ quantity: -1 })).rejects.toThrow(
+      /lots_quantity_not_negative/,
+    );
   });
 });

@@ -20,7 +20,9 @@ async function quarantineSomeLots(ctx: TestContext, n: number): Promise<void> {
   const f = factories({ uow: ctx.uow });
   for (let i = 0; i < n; i++) {
     const lot = await f.lot();
-    const res = await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, { body: { reason: `check ${i}` } });
+    const res = await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, {
+      body: { reason: `check ${i}` },
+    });
     expect(res.status).toBe(200);
   }
 }
@@ -44,7 +46,12 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
 
   it('hands every event over exactly once and the worker fans it out', async () => {
     await quarantineSomeLots(ctx, 3);
-    const relay = new OutboxRelay({ db: ctx.db, databaseUrl: ctx.databaseUrl, queues: ctx.queues, log: silent });
+    const relay = new OutboxRelay({
+      db: ctx.db,
+      databaseUrl: ctx.databaseUrl,
+      queues: ctx.queues,
+      log: silent,
+    });
     expect(await relay.relayOnce()).toBe(3);
     expect(await relay.relayOnce()).toBe(0);
     // A crash between hand-over and marking: the same rows handed over again add no job.
@@ -63,17 +70,41 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
   });
 
   it('keeps events while the queue is unreachable and hands them over when it returns', async () => {
-    const before = Number((await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n);
+    const before = Number(
+      (await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n,
+    );
     await quarantineSomeLots(ctx, 2);
-    const unreachable = createQueueBackend(backend === 'redis' ? { kind: 'redis', url: 'redis://127.0.0.1:1', prefix: ctx.queuePrefix } : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' });
-    const broken = new OutboxRelay({ db: ctx.db, databaseUrl: ctx.databaseUrl, queues: new Queues(unreachable), log: silent, handoverTimeoutMs: 1_000 });
+    const unreachable = createQueueBackend(
+      backend === 'redis'
+        ? { kind: 'redis', url: 'redis://127.0.0.1:1', prefix: ctx.queuePrefix }
+        : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' },
+    );
+    const broken = new OutboxRelay({
+      db: ctx.db,
+      databaseUrl: ctx.databaseUrl,
+      queues: new Queues(unreachable),
+      log: silent,
+      handoverTimeoutMs: 1_000,
+    });
     await expect(broken.relayOnce()).rejects.toThrow();
-    expect(Number((await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n)).toBe(before + 2);
+    expect(
+      Number((await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n),
+    ).toBe(before + 2);
 
-    const relay = new OutboxRelay({ db: ctx.db, databaseUrl: ctx.databaseUrl, queues: ctx.queues, log: silent, pollMs: 100 });
+    const relay = new OutboxRelay({
+      db: ctx.db,
+      databaseUrl: ctx.databaseUrl,
+      queues: ctx.queues,
+      log: silent,
+      pollMs: 100,
+    });
     await relay.start();
     try {
-      await waitFor(async () => Number((await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n) === 0);
+      await waitFor(
+        async () =>
+          Number((await ctx.db('events').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n) ===
+          0,
+      );
     } finally {
       await relay.stop();
       await unreachable.close().catch(() => undefined);
@@ -106,13 +137,17 @@ describe('OpenAPI document and reference', () => {
   it('serves a valid OpenAPI 3.1 document describing every route', async () => {
     const res = await ctx.api('GET', '/api/v1/openapi.json', { role: null });
     expect(res.status).toBe(200);
-    const result = await new Validator().validate(res.body as unknown as Parameters<Validator["validate"]>[0]);
+    const result = await new Validator().validate(
+      res.body as unknown as Parameters<Validator['validate']>[0],
+    );
     expect(result.errors ?? [], JSON.stringify(result.errors ?? []).slice(0, 2000)).toEqual([]);
     expect(result.valid).toBe(true);
     expect(res.body.openapi).toBe('3.1.0');
     const paths = res.body.paths as Record<string, Record<string, { operationId: string }>>;
     for (const r of apiRoutes) expect(paths[r.path]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
-    const post = paths['/lots']!.post as unknown as { requestBody: { content: { 'application/json': { schema: { required: string[] } } } } };
+    const post = paths['/lots']!.post as unknown as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
+    };
     expect(post.requestBody.content['application/json'].schema.required).toEqual(['part', 'quantity']);
   });
 

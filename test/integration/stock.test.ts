@@ -18,10 +18,20 @@ describe('lots', () => {
   it('splits part of a lot into a new lot at another location, keeping its data', async () => {
     const shelf = await f.location();
     const lot = await f.lot({ quantity: 50, supplier: 'Mouser', dateCode: '2612', expiresOn: '2028-01-31' });
-    const res = await ctx.api('POST', `/api/v1/lots/${lot.code}/split`, { body: { quantity: 20, location: shelf.code } });
+    const res = await ctx.api('POST', `/api/v1/lots/${lot.code}/split`, {
+      body: { quantity: 20, location: shelf.code },
+    });
     expect(res.status, res.text).toBe(201);
     expect(res.body.parent).toMatchObject({ code: lot.code, quantity: 30 });
-    expect(res.body.lot).toMatchObject({ quantity: 20, parentLotCode: lot.code, locationCode: shelf.code, supplier: 'Mouser', dateCode: '2612', expiresOn: '2028-01-31', source: 'split' });
+    expect(res.body.lot).toMatchObject({
+      quantity: 20,
+      parentLotCode: lot.code,
+      locationCode: shelf.code,
+      supplier: 'Mouser',
+      dateCode: '2612',
+      expiresOn: '2028-01-31',
+      source: 'split',
+    });
   });
 
   it('refuses to split the whole lot or more, and to adjust below zero, changing nothing', async () => {
@@ -30,7 +40,9 @@ describe('lots', () => {
     const whole = await ctx.api('POST', `/api/v1/lots/${lot.code}/split`, { body: { quantity: 10 } });
     expect(whole.status).toBe(400);
     expect(whole.body.errors).toEqual([expect.objectContaining({ field: 'quantity' })]);
-    const negative = await ctx.api('POST', `/api/v1/lots/${lot.code}/adjust`, { body: { delta: -11, reason: 'count' } });
+    const negative = await ctx.api('POST', `/api/v1/lots/${lot.code}/adjust`, {
+      body: { delta: -11, reason: 'count' },
+    });
     expect(negative.status).toBe(422);
     expect(negative.body.detail).toMatch(/cannot go negative/);
     expect(await databaseFingerprint(ctx)).toBe(before);
@@ -38,12 +50,31 @@ describe('lots', () => {
 
   it('quarantines and releases a lot, writing lot.status_changed events in order', async () => {
     const lot = await f.lot();
-    expect((await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, { body: { reason: 'suspect date code' } })).body.status).toBe('quarantined');
+    expect(
+      (
+        await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, {
+          body: { reason: 'suspect date code' },
+        })
+      ).body.status,
+    ).toBe('quarantined');
     const again = await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, { body: { reason: 'twice' } });
     expect(again.status).toBe(422);
-    expect((await ctx.api('POST', `/api/v1/lots/${lot.code}/release`, { body: { reason: 'tested OK' } })).body.status).toBe('available');
-    const events = await ctx.db('events').where({ stream: `lot:${lot.code}` }).orderBy('sequence');
-    expect(events.map((e: { type: string; sequence: number; data: { from: string; to: string } }) => [e.type, e.sequence, e.data.from, e.data.to])).toEqual([
+    expect(
+      (await ctx.api('POST', `/api/v1/lots/${lot.code}/release`, { body: { reason: 'tested OK' } })).body
+        .status,
+    ).toBe('available');
+    const events = await ctx
+      .db('events')
+      .where({ stream: `lot:${lot.code}` })
+      .orderBy('sequence');
+    expect(
+      events.map((e: { type: string; sequence: number; data: { from: string; to: string } }) => [
+        e.type,
+        e.sequence,
+        e.data.from,
+        e.data.to,
+      ]),
+    ).toEqual([
       ['lot.status_changed', 1, 'available', 'quarantined'],
       ['lot.status_changed', 2, 'quarantined', 'available'],
     ]);
@@ -55,7 +86,10 @@ describe('lots', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const res: Awaited<ReturnType<TestContext['api']>> = await ctx.api('GET', `/api/v1/lots?part=${part.code}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: Awaited<ReturnType<TestContext['api']>> = await ctx.api(
+        'GET',
+        `/api/v1/lots?part=${part.code}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
       seen.push(...(res.body.items as { quantity: number }[]).map((l) => l.quantity));
       cursor = res.body.nextCursor as string | null;
@@ -104,37 +138,61 @@ describe('ID codes', () => {
 describe('projects and BOM import', () => {
   it('refuses a circular BOM (a project containing what it produces, through a sub-assembly)', async () => {
     const inner = await f.project({ name: 'Inner module' });
-    const outer = await f.project({ name: 'Outer unit', lines: [{ part: inner.producesPartCode, quantity: 1 }] });
-    const res = await ctx.api('PUT', `/api/v1/projects/${inner.code}/lines`, { body: { lines: [{ part: outer.producesPartCode, quantity: 1 }] } });
+    const outer = await f.project({
+      name: 'Outer unit',
+      lines: [{ part: inner.producesPartCode, quantity: 1 }],
+    });
+    const res = await ctx.api('PUT', `/api/v1/projects/${inner.code}/lines`, {
+      body: { lines: [{ part: outer.producesPartCode, quantity: 1 }] },
+    });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'lines.0.part', message: expect.stringMatching(/circular/) })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ field: 'lines.0.part', message: expect.stringMatching(/circular/) }),
+    ]);
   });
 
   it('checks designators against the quantity and refuses a part twice', async () => {
     const project = await f.project();
     const part = await f.part();
     const res = await ctx.api('PUT', `/api/v1/projects/${project.code}/lines`, {
-      body: { lines: [{ part: part.code, quantity: 3, designators: ['R1', 'R2'] }, { part: part.code, quantity: 1 }] },
+      body: {
+        lines: [
+          { part: part.code, quantity: 3, designators: ['R1', 'R2'] },
+          { part: part.code, quantity: 1 },
+        ],
+      },
     });
     expect(res.status).toBe(400);
-    expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['lines.0.designators', 'lines.1.part']);
+    expect((res.body.errors as { field: string }[]).map((e) => e.field)).toEqual([
+      'lines.0.designators',
+      'lines.1.part',
+    ]);
   });
 
   it('imports a KiCad BOM: matches parts by MPN, creates missing ones, reports rejected lines', async () => {
     const existing = await f.part({ name: 'Decoupling cap', mpn: 'grm188r71h104ka93d' });
     const project = await f.project({ name: 'Sensor board' });
-    const res = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, { body: { csv: fixture('kicad8-grouped.csv') } });
+    const res = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, {
+      body: { csv: fixture('kicad8-grouped.csv') },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.body.shape).toBe('grouped');
-    expect(res.body.matched).toEqual([{ lines: [2], mpn: 'GRM188R71H104KA93D', part: existing.code, quantity: 6 }]);
+    expect(res.body.matched).toEqual([
+      { lines: [2], mpn: 'GRM188R71H104KA93D', part: existing.code, quantity: 6 },
+    ]);
     expect((res.body.created as unknown[]).length).toBe(7);
     expect(res.body.skipped).toEqual([{ line: 6, reason: 'marked do-not-populate' }]);
-    const lines = (res.body.project as { lines: { partCode: string; quantityPerUnit: number; designators: string[] }[] }).lines;
+    const lines = (
+      res.body.project as { lines: { partCode: string; quantityPerUnit: number; designators: string[] }[] }
+    ).lines;
     expect(lines).toHaveLength(8);
     expect(lines[0]).toMatchObject({ partCode: existing.code, quantityPerUnit: 6 });
 
     // A second import of the same file matches everything and creates nothing.
-    const again = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, { body: fixture('kicad8-grouped.csv'), headers: { 'content-type': 'text/csv' } });
+    const again = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, {
+      body: fixture('kicad8-grouped.csv'),
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(again.status, again.text).toBe(200);
     expect((again.body.matched as unknown[]).length).toBe(8);
     expect(again.body.created).toEqual([]);
@@ -142,12 +200,16 @@ describe('projects and BOM import', () => {
 
   it('imports a malformed BOM partially, with line numbers and reasons; a dry run changes nothing', async () => {
     const before = await databaseFingerprint(ctx);
-    const dry = await ctx.api('POST', '/api/v1/bom-imports', { body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv'), dryRun: true } });
+    const dry = await ctx.api('POST', '/api/v1/bom-imports', {
+      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv'), dryRun: true },
+    });
     expect(dry.status, dry.text).toBe(200);
     expect(dry.body).toMatchObject({ project: null, dryRun: true });
     expect([(dry.body.matched as unknown[]).length, (dry.body.created as unknown[]).length]).toEqual([1, 1]);
     expect(await databaseFingerprint(ctx)).toBe(before);
-    const res = await ctx.api('POST', '/api/v1/bom-imports', { body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv') } });
+    const res = await ctx.api('POST', '/api/v1/bom-imports', {
+      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv') },
+    });
     expect(res.status, res.text).toBe(200);
     expect((res.body.rejected as { line: number }[]).map((r) => r.line)).toEqual([2, 3, 4, 7, 8]);
     expect((res.body.project as { lines: unknown[] }).lines).toHaveLength(2);
@@ -167,7 +229,9 @@ describe('projects and BOM import', () => {
   it('refuses an unreadable CSV with 400 naming csv, changing nothing', async () => {
     const project = await f.project();
     const before = await databaseFingerprint(ctx);
-    const res = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, { body: { csv: fixture('kicad-broken-quotes.csv') } });
+    const res = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, {
+      body: { csv: fixture('kicad-broken-quotes.csv') },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([expect.objectContaining({ field: 'csv' })]);
     expect(await databaseFingerprint(ctx)).toBe(before);
@@ -193,7 +257,11 @@ describe('Idempotency-Key', () => {
     await ctx.api('POST', '/api/v1/lots', { body: { part: part.code, quantity: 7 }, headers });
     const other = await ctx.api('POST', '/api/v1/lots', { body: { part: part.code, quantity: 8 }, headers });
     expect(other.status).toBe(422);
-    const operator = await ctx.api('POST', '/api/v1/lots', { role: 'operator', body: { part: part.code, quantity: 8 }, headers });
+    const operator = await ctx.api('POST', '/api/v1/lots', {
+      role: 'operator',
+      body: { part: part.code, quantity: 8 },
+      headers,
+    });
     expect(operator.status).toBe(201);
   });
 
@@ -209,7 +277,9 @@ describe('Idempotency-Key', () => {
     const part = await f.part();
     const headers = { 'idempotency-key': 'concurrent-1' };
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => ctx.api('POST', '/api/v1/lots', { body: { part: part.code, quantity: 3 }, headers })),
+      Array.from({ length: 10 }, () =>
+        ctx.api('POST', '/api/v1/lots', { body: { part: part.code, quantity: 3 }, headers }),
+      ),
     );
     expect(results.filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(1);
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ID_CODE_ALPHABET, ID_CODE_LENGTH, IdCodeGenerator, encodeIdCode, parseIdCode } from '../../src/domain/id-code.ts';
+import {
+  ID_CODE_ALPHABET,
+  ID_CODE_LENGTH,
+  IdCodeGenerator,
+  encodeIdCode,
+  parseIdCode,
+} from '../../src/domain/id-code.ts';
 
 const generator = new IdCodeGenerator(randomBytes(32));
 

@@ -13,8 +13,16 @@ describe('KiCad BOM import (parsing)', () => {
     expect(bom.skipped).toEqual([{ line: 6, reason: 'marked do-not-populate' }]);
     expect(bom.lines).toHaveLength(8);
     const caps = bom.lines.find((l) => l.mpn === 'GRM188R71H104KA93D')!;
-    expect(caps).toMatchObject({ quantity: 6, designators: ['C1', 'C2', 'C5', 'C6', 'C7', 'C8'], manufacturer: 'Murata', sourceLines: [2] });
-    expect(bom.lines.find((l) => l.mpn === 'ESP32-C3-MINI-1-N4')).toMatchObject({ value: 'ESP32-C3-MINI-1', footprint: 'RF_Module:ESP32-C3-MINI-1' });
+    expect(caps).toMatchObject({
+      quantity: 6,
+      designators: ['C1', 'C2', 'C5', 'C6', 'C7', 'C8'],
+      manufacturer: 'Murata',
+      sourceLines: [2],
+    });
+    expect(bom.lines.find((l) => l.mpn === 'ESP32-C3-MINI-1-N4')).toMatchObject({
+      value: 'ESP32-C3-MINI-1',
+      footprint: 'RF_Module:ESP32-C3-MINI-1',
+    });
   });
 
   it('reads a legacy one-row-per-reference export with a preamble, merging rows by MPN (any case)', () => {
@@ -67,14 +75,25 @@ describe('KiCad BOM import (parsing)', () => {
       }
       return undefined;
     };
-    expect(problem(fixture('kicad-broken-quotes.csv'))).toMatchObject({ field: 'csv', message: expect.stringContaining('cannot be read as CSV') });
-    expect(problem('Value,Footprint\n10k,R_0603\n')).toMatchObject({ field: 'csv', message: expect.stringContaining('no header row') });
-    expect(problem('Reference,Value\nR1,10k\n')).toMatchObject({ field: 'csv', message: expect.stringContaining('MPN') });
+    expect(problem(fixture('kicad-broken-quotes.csv'))).toMatchObject({
+      field: 'csv',
+      message: expect.stringContaining('cannot be read as CSV'),
+    });
+    expect(problem('Value,Footprint\n10k,R_0603\n')).toMatchObject({
+      field: 'csv',
+      message: expect.stringContaining('no header row'),
+    });
+    expect(problem('Reference,Value\nR1,10k\n')).toMatchObject({
+      field: 'csv',
+      message: expect.stringContaining('MPN'),
+    });
     expect(problem('  \n')).toMatchObject({ field: 'csv', message: 'the file is empty' });
   });
 
   it('expands designator ranges and refuses nonsense', () => {
-    expect(expandDesignators('R1-R3, R7 C2-4')).toEqual({ designators: ['R1', 'R2', 'R3', 'R7', 'C2', 'C3', 'C4'] });
+    expect(expandDesignators('R1-R3, R7 C2-4')).toEqual({
+      designators: ['R1', 'R2', 'R3', 'R7', 'C2', 'C3', 'C4'],
+    });
     expect(expandDesignators('R5-R1')).toHaveProperty('error');
     expect(expandDesignators('R1-R999999')).toHaveProperty('error');
   });

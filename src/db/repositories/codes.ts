@@ -10,7 +10,8 @@ function generatorFor(root: Knex, db: Knex | Knex.Transaction): Promise<IdCodeGe
   let generator = generators.get(root);
   if (!generator) {
     generator = (async () => {
-      const row = (await db('settings').where({ key: 'id_code_key' }).first('value')) as { value: string } | undefined;
+      const row = (await db('settings').where({ key: 'id_code_key' }).first('value')) as
+        { value: string } | undefined;
       if (!row) throw new Error('settings.id_code_key is missing: run the migrations');
       return new IdCodeGenerator(Buffer.from(row.value, 'hex'));
     })();

@@ -29,8 +29,7 @@ export function idempotencyStore(db: Knex): IdempotencyStore {
         .returning('id')) as { id: number }[];
       if (inserted[0]) return { state: 'claimed', id: inserted[0].id };
       const row = (await db('idempotency_keys').where({ scope, key }).first()) as
-        | { request_hash: string; status_code: number | null; response_body: unknown }
-        | undefined;
+        { request_hash: string; status_code: number | null; response_body: unknown } | undefined;
       if (!row) return this.claim(scope, key, requestHash);
       if (row.request_hash !== requestHash) return { state: 'mismatch' };
       if (row.status_code === null) return { state: 'in_progress' };
@@ -39,7 +38,11 @@ export function idempotencyStore(db: Knex): IdempotencyStore {
     async complete(id, statusCode, body) {
       await db('idempotency_keys')
         .where({ id })
-        .update({ status_code: statusCode, response_body: JSON.stringify(body ?? null), completed_at: db.fn.now() });
+        .update({
+          status_code: statusCode,
+          response_body: JSON.stringify(body ?? null),
+          completed_at: db.fn.now(),
+        });
     },
     async release(id) {
       await db('idempotency_keys').where({ id }).delete();

@@ -90,8 +90,7 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
     },
     async statusBeforeQuarantine(id) {
       const row = (await db('lots').where({ id }).first('status_before_quarantine')) as
-        | { status_before_quarantine: StockStatus | null }
-        | undefined;
+        { status_before_quarantine: StockStatus | null } | undefined;
       return row?.status_before_quarantine ?? null;
     },
     async update(id, patch) {

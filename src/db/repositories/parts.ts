@@ -69,7 +69,9 @@ export function partRepository(db: Knex | Knex.Transaction): PartRepository {
     },
     async findByMpns(mpns) {
       if (mpns.length === 0) return [];
-      const rows = await db<PartRow>('parts').whereRaw('upper(mpn) = ANY(?)', [mpns.map((m) => m.toUpperCase())]);
+      const rows = await db<PartRow>('parts').whereRaw('upper(mpn) = ANY(?)', [
+        mpns.map((m) => m.toUpperCase()),
+      ]);
       return rows.map(toPart);
     },
     list(filter, page) {

@@ -26,7 +26,9 @@ interface LineRow {
 }
 
 const projectQuery = (db: Knex | Knex.Transaction) =>
-  db('projects as pr').join('parts as p', 'p.id', 'pr.produces_part_id').select('pr.*', 'p.code as produces_part_code');
+  db('projects as pr')
+    .join('parts as p', 'p.id', 'pr.produces_part_id')
+    .select('pr.*', 'p.code as produces_part_code');
 
 async function withLines(db: Knex | Knex.Transaction, rows: ProjectRow[]): Promise<Project[]> {
   if (rows.length === 0) return [];
@@ -135,7 +137,10 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
     async bomChildren() {
       const rows = (await db('bom_lines as b')
         .join('projects as pr', 'pr.id', 'b.project_id')
-        .select('pr.produces_part_id as parent', 'b.part_id as child')) as { parent: number; child: number }[];
+        .select('pr.produces_part_id as parent', 'b.part_id as child')) as {
+        parent: number;
+        child: number;
+      }[];
       const map = new Map<number, number[]>();
       for (const { parent, child } of rows) map.set(parent, [...(map.get(parent) ?? []), child]);
       return map;

@@ -34,9 +34,10 @@ export function tokenRepository(db: Knex | Knex.Transaction): TokenRepository {
       return toToken(row as TokenRow);
     },
     async findActiveByHash(hash) {
-      const row = (await db('api_tokens').where({ token_hash: hash }).whereNull('revoked_at').first(PUBLIC_COLUMNS)) as
-        | TokenRow
-        | undefined;
+      const row = (await db('api_tokens')
+        .where({ token_hash: hash })
+        .whereNull('revoked_at')
+        .first(PUBLIC_COLUMNS)) as TokenRow | undefined;
       if (!row) return null;
       // Recording every use would write on every read; once a minute is plenty to see a token is alive.
       if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {

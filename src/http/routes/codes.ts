@@ -18,7 +18,11 @@ export const codeRoutes = [
     tag: 'ID codes',
     command: resolveCode,
     response: CodeTargetOut,
-    present: (target: CodeTarget) => ({ ...target, href: `/api/v1/${COLLECTION[target.kind]}/${target.code}` }),
-    description: 'Accepts any case, hyphens and spaces, and the usual O/0 and I/L/1 confusions. A code whose check character does not match is refused with 400 (a typo), a valid code that names nothing with 404.',
+    present: (target: CodeTarget) => ({
+      ...target,
+      href: `/api/v1/${COLLECTION[target.kind]}/${target.code}`,
+    }),
+    description:
+      'Accepts any case, hyphens and spaces, and the usual O/0 and I/L/1 confusions. A code whose check character does not match is refused with 400 (a typo), a valid code that names nothing with 404.',
   }),
 ];

@@ -4,9 +4,34 @@ import { LocationOut, pageOf } from '../schemas.ts';
 
 const tag = 'Locations';
 export const locationRoutes = [
-  route({ method: 'get', path: '/locations', tag, command: locations.listLocations, response: pageOf(LocationOut) }),
-  route({ method: 'post', path: '/locations', tag, command: locations.createLocation, status: 201, response: LocationOut }),
-  route({ method: 'get', path: '/locations/{code}', tag, command: locations.getLocation, response: LocationOut }),
-  route({ method: 'patch', path: '/locations/{code}', tag, command: locations.updateLocation, response: LocationOut }),
+  route({
+    method: 'get',
+    path: '/locations',
+    tag,
+    command: locations.listLocations,
+    response: pageOf(LocationOut),
+  }),
+  route({
+    method: 'post',
+    path: '/locations',
+    tag,
+    command: locations.createLocation,
+    status: 201,
+    response: LocationOut,
+  }),
+  route({
+    method: 'get',
+    path: '/locations/{code}',
+    tag,
+    command: locations.getLocation,
+    response: LocationOut,
+  }),
+  route({
+    method: 'patch',
+    path: '/locations/{code}',
+    tag,
+    command: locations.updateLocation,
+    response: LocationOut,
+  }),
   route({ method: 'delete', path: '/locations/{code}', tag, command: locations.deleteLocation, status: 204 }),
 ];

@@ -4,12 +4,37 @@ import { BomImportOut, ProjectOut, pageOf } from '../schemas.ts';
 
 const tag = 'Projects';
 export const projectRoutes = [
-  route({ method: 'get', path: '/projects', tag, command: projects.listProjects, response: pageOf(ProjectOut) }),
-  route({ method: 'post', path: '/projects', tag, command: projects.createProject, status: 201, response: ProjectOut }),
+  route({
+    method: 'get',
+    path: '/projects',
+    tag,
+    command: projects.listProjects,
+    response: pageOf(ProjectOut),
+  }),
+  route({
+    method: 'post',
+    path: '/projects',
+    tag,
+    command: projects.createProject,
+    status: 201,
+    response: ProjectOut,
+  }),
   route({ method: 'get', path: '/projects/{code}', tag, command: projects.getProject, response: ProjectOut }),
-  route({ method: 'patch', path: '/projects/{code}', tag, command: projects.updateProject, response: ProjectOut }),
+  route({
+    method: 'patch',
+    path: '/projects/{code}',
+    tag,
+    command: projects.updateProject,
+    response: ProjectOut,
+  }),
   route({ method: 'delete', path: '/projects/{code}', tag, command: projects.deleteProject, status: 204 }),
-  route({ method: 'put', path: '/projects/{code}/lines', tag, command: projects.setBomLines, response: ProjectOut }),
+  route({
+    method: 'put',
+    path: '/projects/{code}/lines',
+    tag,
+    command: projects.setBomLines,
+    response: ProjectOut,
+  }),
   route({
     method: 'post',
     path: '/projects/{code}/bom',
@@ -27,6 +52,7 @@ export const projectRoutes = [
     tag,
     command: projects.importBom,
     response: BomImportOut,
-    description: 'Import into an existing project (`project`) or into one found or created by name (`projectName`).',
+    description:
+      'Import into an existing project (`project`) or into one found or created by name (`projectName`).',
   }),
 ];

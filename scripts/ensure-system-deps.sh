@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the tests use beyond Node.js: poppler-utils (pdftoppm, to rasterize label PDFs)
+# and Chromium (page tests through playwright-core). Installed with apt-get when missing and
+# possible (root or sudo); otherwise the missing ones are named and the script fails.
+set -uo pipefail
+need=()
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else
+  echo "missing system packages: ${need[*]} (install them with apt-get, or run as root)" >&2
+  exit 1
+fi
+echo "installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${apt[@]}" install -y --no-install-recommends "${need[@]}" >/tmp/buildtrace-apt.log 2>&1 ||
+  { "${apt[@]}" update >>/tmp/buildtrace-apt.log 2>&1 && "${apt[@]}" install -y --no-install-recommends "${need[@]}" >>/tmp/buildtrace-apt.log 2>&1; } ||
+  { echo "apt-get could not install ${need[*]}; see /tmp/buildtrace-apt.log" >&2; exit 1; }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm test`: the whole check a change must pass. Installs what it needs (npm packages, and the
+# system packages the label and page tests use), then runs typecheck, lint, format check and every
+# test (unit, integration on real PostgreSQL + Redis, e2e), and ends with one line:
+#   tests: N passed, N failed
+# Exits non-zero on any type, lint, format or test failure.
+#
+# PostgreSQL and Redis are expected at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+# and TEST_REDIS_URL (default redis://127.0.0.1:6379); .ci/run starts the machine's services if needed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f node_modules/.buildtrace-lock ] || [ "$(cat node_modules/.buildtrace-lock)" != "$lock_hash" ]; then
+  echo "== installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error || { echo "tests: 0 passed, 1 failed"; exit 1; }
+  echo "$lock_hash" > node_modules/.buildtrace-lock
+fi
+bash scripts/ensure-system-deps.sh || echo "warning: system packages missing; label and page tests will fail"
+
+status=0
+echo "== typecheck"; npx tsc --noEmit || status=1
+echo "== lint"; npx eslint . && npx depcruise --config .dependency-cruiser.cjs src workers || status=1
+echo "== format"; npx prettier --check . --log-level warn || status=1
+
+echo "== tests"
+mkdir -p .buildtrace
+rm -f .buildtrace/test-results.json
+npx vitest run --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results.json "$@" || status=1
+
+summary=$(node -e '
+  try {
+    const r = JSON.parse(require("fs").readFileSync(".buildtrace/test-results.json", "utf8"));
+    const failed = r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+    console.log(`tests: ${r.numPassedTests} passed, ${failed} failed`);
+  } catch { console.log("tests: 0 passed, 1 failed"); }
+')
+if [ $status -ne 0 ] && [[ "$summary" == *", 0 failed" ]]; then
+  echo "(typecheck, lint or format failed above)"
+fi
+echo "$summary"
+exit $status
