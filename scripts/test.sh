@@ -12,8 +12,10 @@ cd "$(dirname "$0")/.."
 
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f node_modules/.buildtrace-lock ] || [ "$(cat node_modules/.buildtrace-lock)" != "$lock_hash" ]; then
-  echo "== installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error || { echo "tests: 0 passed, 1 failed"; exit 1; }
+  # npm install, not npm ci: vite (under vitest) names an optional Windows-only package that the
+  # registry does not serve, which npm ci refuses and npm install rightly skips.
+  echo "== installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error || { echo "tests: 0 passed, 1 failed"; exit 1; }
   echo "$lock_hash" > node_modules/.buildtrace-lock
 fi
 bash scripts/ensure-system-deps.sh || echo "warning: system packages missing; label and page tests will fail"
