@@ -7,7 +7,6 @@ import type { Knex } from 'knex';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('job_outbox', (t) => {
     t.bigIncrements('id');
-    t.text('queue').notNullable();
     t.text('name').notNullable();
     t.text('job_id').notNullable().unique();
     t.jsonb('data').notNullable();

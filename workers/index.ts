@@ -17,9 +17,21 @@ import {
   type QueueName,
 } from '../src/queue/catalogue.ts';
 import type { Processor } from './define.ts';
+import buildsAdvance from './builds.advance.ts';
+import buildsCancel from './builds.cancel.ts';
+import buildsComplete from './builds.complete.ts';
+import buildsStart from './builds.start.ts';
 import eventsFanout from './events.fanout.ts';
+import lotsGenerate from './lots.generate.ts';
 
-export const PROCESSORS: Processor[] = [eventsFanout as Processor];
+export const PROCESSORS = [
+  eventsFanout,
+  buildsStart,
+  buildsAdvance,
+  buildsComplete,
+  buildsCancel,
+  lotsGenerate,
+] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;
 

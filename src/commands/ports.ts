@@ -3,6 +3,14 @@
  * never see SQL. Every method runs inside the unit of work it was obtained from, so a command's
  * writes and the events they cause commit together or not at all.
  */
+import type {
+  Allocation,
+  Build,
+  BuildOperation,
+  BuildOperationKind,
+  BuildStatus,
+  CandidateLot,
+} from '../domain/builds.ts';
 import type { NewEvent, StoredEvent } from '../domain/events.ts';
 import type { Page, PageRequest } from '../domain/page.ts';
 import type { Role } from '../domain/roles.ts';
@@ -77,6 +85,7 @@ export interface NewLot {
   expiresOn?: string | null | undefined;
   fields?: Fields | undefined;
   parentLotId?: number | null | undefined;
+  buildId?: number | null | undefined;
 }
 export interface LotPatch {
   quantity?: number;
@@ -99,6 +108,8 @@ export interface LotRepository {
   /** With `lock`, the row stays locked until the unit of work ends (SELECT … FOR UPDATE). */
   findByCode(code: string, options?: { lock?: boolean }): Promise<Lot | null>;
   statusBeforeQuarantine(id: number): Promise<StockStatus | null>;
+  /** Lots a build produced (not tracked units) in a status. */
+  producedBy(buildId: number, status: StockStatus): Promise<Lot[]>;
   update(id: number, patch: LotPatch): Promise<Lot>;
   list(filter: LotFilter, page: PageRequest): Promise<Page<Lot>>;
 }
@@ -136,6 +147,7 @@ export interface ProjectRepository {
   delete(id: number): Promise<void>;
   findByCode(code: string, options?: { lock?: boolean }): Promise<Project | null>;
   findByName(name: string): Promise<Project | null>;
+  findById(id: number): Promise<Project | null>;
   list(page: PageRequest): Promise<Page<Project>>;
   /** Replaces every BOM line of the project. */
   replaceLines(projectId: number, lines: NewBomLine[]): Promise<Project>;
@@ -170,6 +182,170 @@ export interface CodeDirectory {
   resolve(code: string): Promise<CodeTarget | null>;
 }
 
+export interface NewBuild {
+  code: string;
+  projectId: number;
+  producedPartId: number;
+  quantity: number;
+  trackUnits: boolean;
+  addStock: boolean;
+  stages: string[];
+  serialFormat: string | null;
+  requestedLots: { lot: string }[];
+  requestedPairing: { serial: number; units: string[] }[];
+  locationCode: string | null;
+  note: string | null;
+  createdBy: string;
+}
+
+export interface BuildPatch {
+  status?: BuildStatus;
+  serialSeqStart?: number | null;
+  unitsGenerated?: number;
+  unitsCompleted?: number;
+  unitsScrapped?: number;
+  startedAt?: 'now';
+  completedAt?: 'now';
+  cancelledAt?: 'now';
+  startError?: Build['startError'];
+}
+
+export interface BuildFilter {
+  projectId?: number | undefined;
+  status?: BuildStatus | undefined;
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
+export interface Consumption {
+  id: number;
+  lotId: number;
+  lotCode: string;
+  partId: number;
+  partCode: string;
+  partName: string;
+  quantity: number;
+  returned: number;
+  supplier: string | null;
+  supplierOrder: string | null;
+  dateCode: string | null;
+  isUnit: boolean;
+  /** The consumed lot's own serial and build, when it is a tracked sub-assembly unit. */
+  serial: number | null;
+  sourceBuildId: number | null;
+  sourceBuildCode: string | null;
+}
+
+export interface BuildRepository {
+  insert(build: NewBuild): Promise<Build>;
+  findByCode(code: string, options?: { lock?: boolean }): Promise<Build | null>;
+  findById(id: number, options?: { lock?: boolean }): Promise<Build | null>;
+  update(id: number, patch: BuildPatch): Promise<Build>;
+  completeStage(buildId: number, position: number, actor: string, comment: string | null): Promise<void>;
+  list(filter: BuildFilter, page: PageRequest): Promise<Page<Build>>;
+
+  insertOperation(op: {
+    buildId: number;
+    kind: BuildOperationKind;
+    params: Record<string, unknown>;
+    requestedBy: string;
+  }): Promise<BuildOperation>;
+  /** The queued operation of a build, if any. */
+  queuedOperation(buildId: number): Promise<BuildOperation | null>;
+  /** The newest operation of a kind that did not fail. */
+  lastOperation(buildId: number, kind: BuildOperationKind): Promise<BuildOperation | null>;
+  findOperation(id: number, options?: { lock?: boolean }): Promise<BuildOperation | null>;
+  finishOperation(
+    id: number,
+    outcome: { status: 'done'; result: Record<string, unknown> } | { status: 'failed'; error: string },
+  ): Promise<BuildOperation>;
+  listOperations(buildId: number): Promise<BuildOperation[]>;
+
+  recordConsumptions(buildId: number, allocations: Allocation[]): Promise<void>;
+  consumptions(buildId: number): Promise<Consumption[]>;
+  addReturned(consumptionId: number, quantity: number): Promise<void>;
+  /** Reserves `n` consecutive values of the part's serial counter; returns the first. */
+  reserveSerials(partId: number, n: number): Promise<number>;
+}
+
+/** Bulk stock movements for builds: thousands of lots in one statement each. */
+export interface StockMovements {
+  /**
+   * Lots that can be consumed, locked until the unit of work ends, per part in FIFO order (oldest
+   * first; expired lots excluded). With `lotIds`, only those lots, in the given order.
+   */
+  candidates(partIds: number[], lotIds?: number[]): Promise<Map<number, CandidateLot[]>>;
+  /** Takes the allocated quantities out of their lots and writes the ledger entries. */
+  consume(buildId: number, allocations: Allocation[], actor: string): Promise<void>;
+  /** Gives quantities back to lots (cancel), with ledger entries. */
+  giveBack(buildId: number, items: { lotId: number; quantity: number }[], actor: string): Promise<void>;
+}
+
+export interface NewUnit {
+  serial: number;
+  code: string;
+  serialLabel: string | null;
+}
+
+export interface UnitFilter {
+  status?: StockStatus | undefined;
+  serials?: number[] | undefined;
+}
+
+export interface UnitRepository {
+  /**
+   * Inserts single-unit lots with their ledger entries and links to the sub-assembly units they
+   * contain, in one statement; returns how many were inserted.
+   */
+  insertUnits(input: {
+    buildId: number;
+    partId: number;
+    locationId: number | null;
+    status: StockStatus;
+    actor: string;
+    units: NewUnit[];
+    links: { serial: number; childLotIds: number[]; childBuildIds: (number | null)[] }[];
+  }): Promise<number>;
+  /** Moves units (all, or the given serials) from one status to another; returns the serials moved. */
+  changeStatus(buildId: number, from: StockStatus, to: StockStatus, serials?: number[]): Promise<number[]>;
+  /** Takes units out of stock (quantity 1 → 0) with a ledger entry; returns the serials affected. */
+  writeOff(
+    buildId: number,
+    options: {
+      from: StockStatus[];
+      to: StockStatus;
+      reason: 'scrap' | 'build_cancel';
+      note: string | null;
+      actor: string;
+      serials?: number[];
+    },
+  ): Promise<number[]>;
+  /** Ends the links between the build's written-off devices and their children; returns how many. */
+  unlinkChildren(buildId: number, reason: string): Promise<number>;
+  /** Consumed sub-assembly units of a build that no device holds (any more), not yet given back. */
+  unheldConsumedUnits(buildId: number): Promise<{ consumptionId: number; lotId: number }[]>;
+  findBySerial(buildId: number, serial: number): Promise<Lot | null>;
+  list(
+    buildId: number,
+    filter: UnitFilter,
+    page: PageRequest,
+  ): Promise<Page<Lot & { serial: number; serialLabel: string | null }>>;
+  countByStatus(buildId: number): Promise<Record<string, number>>;
+}
+
+export interface JobOutbox {
+  /**
+   * Requests a job, handed to the queue after the unit of work commits. `jobId` makes the request
+   * idempotent: the same id is only ever run once.
+   */
+  enqueue(job: {
+    name: string;
+    data: Record<string, unknown>;
+    jobId: string;
+    delayMs?: number;
+  }): Promise<void>;
+}
+
 /** Everything a command may touch, bound to one unit of work (one database transaction). */
 export interface Repositories {
   idCodes: IdCodeAllocator;
@@ -181,6 +357,10 @@ export interface Repositories {
   tokens: TokenRepository;
   events: EventStore;
   codes: CodeDirectory;
+  builds: BuildRepository;
+  stock: StockMovements;
+  units: UnitRepository;
+  jobs: JobOutbox;
 }
 
 export interface UnitOfWork {

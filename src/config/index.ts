@@ -60,6 +60,8 @@ const schema = z.object({
   STORAGE_DIR: optionalString,
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   WORKER_CONCURRENCY: int(4, 1, 100),
+  JOB_LOCK_MS: int(30_000, 1_000, 600_000),
+  GENERATION_CHUNK_SIZE: int(5_000, 1, 50_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
   LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
   SLACK_SIGNING_SECRET: optionalString,
@@ -85,6 +87,10 @@ export interface Config {
   storageDir: string;
   embeddedPgPort: number;
   workerConcurrency: number;
+  /** How long a job's lock lasts; a worker that dies is noticed (and its job retried) after about this long. */
+  jobLockMs: number;
+  /** Units written per transaction when generating a tracked build. */
+  generationChunkSize: number;
   log: { level: (typeof LOG_LEVELS)[number]; format: 'pretty' | 'json' };
   slack: {
     signingSecret: string | undefined;
@@ -126,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     storageDir: resolve(e.STORAGE_DIR ?? `${dataDir}/files`),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLockMs: e.JOB_LOCK_MS,
+    generationChunkSize: e.GENERATION_CHUNK_SIZE,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
     slack: Object.freeze({
       signingSecret: e.SLACK_SIGNING_SECRET,

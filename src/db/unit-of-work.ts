@@ -6,14 +6,18 @@
 import type { Knex } from 'knex';
 import type { Repositories, UnitOfWork } from '../commands/ports.ts';
 import { isRetryable, translatePgError } from './errors.ts';
+import { buildRepository } from './repositories/builds.ts';
 import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
 import { eventStore } from './repositories/events.ts';
+import { jobOutbox } from './repositories/jobs.ts';
 import { ledgerRepository } from './repositories/ledger.ts';
 import { locationRepository } from './repositories/locations.ts';
 import { lotRepository } from './repositories/lots.ts';
 import { partRepository } from './repositories/parts.ts';
 import { projectRepository } from './repositories/projects.ts';
+import { stockMovements } from './repositories/stock.ts';
 import { tokenRepository } from './repositories/tokens.ts';
+import { unitRepository } from './repositories/units.ts';
 
 export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositories {
   return {
@@ -26,6 +30,10 @@ export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositor
     tokens: tokenRepository(db),
     events: eventStore(db),
     codes: codeDirectory(db),
+    builds: buildRepository(db),
+    stock: stockMovements(db),
+    units: unitRepository(db),
+    jobs: jobOutbox(db),
   };
 }
 

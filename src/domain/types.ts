@@ -79,6 +79,12 @@ export interface Lot {
   fields: Fields;
   parentLotId: number | null;
   parentLotCode: string | null;
+  /** The build that made this lot (sub-assembly stock), if any. */
+  buildId: number | null;
+  buildCode: string | null;
+  /** For a device (tracked unit): its serial number within the build, and the formatted serial. */
+  serial: number | null;
+  serialLabel: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

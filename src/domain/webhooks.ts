@@ -127,12 +127,20 @@ export interface AttemptDecision {
  */
 export function decideAfterAttempt(input: AttemptDecisionInput): AttemptDecision {
   const { outcome, attemptNumber, now } = input;
-  if (outcome === 'success') return { delivery: 'succeeded', retryInMs: null, failingSince: null, disableEndpoint: null };
+  if (outcome === 'success')
+    return { delivery: 'succeeded', retryInMs: null, failingSince: null, disableEndpoint: null };
   const failingSince = input.failingSince ?? now;
-  if (outcome === 'gone') return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'gone' };
-  if (shouldDisableEndpoint(failingSince, now)) return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'failing' };
+  if (outcome === 'gone')
+    return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'gone' };
+  if (shouldDisableEndpoint(failingSince, now))
+    return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'failing' };
   const retryInMs = nextAttemptDelay(attemptNumber, input.random);
-  return { delivery: retryInMs === null ? 'failed' : 'retrying', retryInMs, failingSince, disableEndpoint: null };
+  return {
+    delivery: retryInMs === null ? 'failed' : 'retrying',
+    retryInMs,
+    failingSince,
+    disableEndpoint: null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +155,9 @@ export function decideAfterAttempt(input: AttemptDecisionInput): AttemptDecision
 export function isValidEventPattern(pattern: string): boolean {
   if (pattern === '*') return true;
   if ((EVENT_TYPES as readonly string[]).includes(pattern)) return true;
-  return pattern.endsWith('.*') && pattern.length > 2 && EVENT_TYPES.some((type) => eventMatches(pattern, type));
+  return (
+    pattern.endsWith('.*') && pattern.length > 2 && EVENT_TYPES.some((type) => eventMatches(pattern, type))
+  );
 }
 
 /** Whether an endpoint subscribed to `patterns` receives events of `type`. */
@@ -169,8 +179,14 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** A new secret: `whsec_` + base64 of `byteLength` random bytes (32 by default, as Svix does). */
 export function generateWebhookSecret(byteLength = 32): string {
-  if (!Number.isInteger(byteLength) || byteLength < WEBHOOK_SECRET_MIN_BYTES || byteLength > WEBHOOK_SECRET_MAX_BYTES) {
-    throw new RangeError(`a webhook secret has ${WEBHOOK_SECRET_MIN_BYTES}–${WEBHOOK_SECRET_MAX_BYTES} bytes, got ${byteLength}`);
+  if (
+    !Number.isInteger(byteLength) ||
+    byteLength < WEBHOOK_SECRET_MIN_BYTES ||
+    byteLength > WEBHOOK_SECRET_MAX_BYTES
+  ) {
+    throw new RangeError(
+      `a webhook secret has ${WEBHOOK_SECRET_MIN_BYTES}–${WEBHOOK_SECRET_MAX_BYTES} bytes, got ${byteLength}`,
+    );
   }
   return WEBHOOK_SECRET_PREFIX + randomBytes(byteLength).toString('base64');
 }
@@ -179,14 +195,21 @@ export function generateWebhookSecret(byteLength = 32): string {
  * Checks a secret and returns its key bytes. The reason never repeats the secret, so it is safe
  * to show or log.
  */
-export function parseWebhookSecret(secret: string): { ok: true; key: Buffer } | { ok: false; reason: string } {
-  if (!secret.startsWith(WEBHOOK_SECRET_PREFIX)) return { ok: false, reason: `must start with ${WEBHOOK_SECRET_PREFIX}` };
+export function parseWebhookSecret(
+  secret: string,
+): { ok: true; key: Buffer } | { ok: false; reason: string } {
+  if (!secret.startsWith(WEBHOOK_SECRET_PREFIX))
+    return { ok: false, reason: `must start with ${WEBHOOK_SECRET_PREFIX}` };
   const encoded = secret.slice(WEBHOOK_SECRET_PREFIX.length);
-  if (!BASE64.test(encoded)) return { ok: false, reason: `must be ${WEBHOOK_SECRET_PREFIX} followed by standard base64` };
+  if (!BASE64.test(encoded))
+    return { ok: false, reason: `must be ${WEBHOOK_SECRET_PREFIX} followed by standard base64` };
   const key = Buffer.from(encoded, 'base64');
   if (key.toString('base64') !== encoded) return { ok: false, reason: 'base64 is not canonical' };
   if (key.length < WEBHOOK_SECRET_MIN_BYTES || key.length > WEBHOOK_SECRET_MAX_BYTES) {
-    return { ok: false, reason: `must encode ${WEBHOOK_SECRET_MIN_BYTES}–${WEBHOOK_SECRET_MAX_BYTES} bytes, has ${key.length}` };
+    return {
+      ok: false,
+      reason: `must encode ${WEBHOOK_SECRET_MIN_BYTES}–${WEBHOOK_SECRET_MAX_BYTES} bytes, has ${key.length}`,
+    };
   }
   return { ok: true, key };
 }
@@ -210,7 +233,8 @@ export interface IpBlock extends IpAddress {
   prefix: number;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV4 =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
 
 function parseIpv4(text: string): Uint8Array | null {
@@ -302,7 +326,9 @@ function block(cidr: string): IpBlock {
   return parsed;
 }
 
-function namedBlocks(list: readonly (readonly [cidr: string, name: string])[]): readonly (readonly [IpBlock, string])[] {
+function namedBlocks(
+  list: readonly (readonly [cidr: string, name: string])[],
+): readonly (readonly [IpBlock, string])[] {
   return list.map(([cidr, name]) => [block(cidr), name] as const);
 }
 
@@ -414,7 +440,8 @@ function unmapBlock(range: IpBlock): IpBlock {
     : range;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /** Lower case, no trailing dot, no brackets: the form in which host names are compared. */
 export function normalizeHost(host: string): string {
@@ -449,7 +476,8 @@ export function parseAllowList(entries: readonly string[]): AllowList {
       continue;
     }
     const host = normalizeHost(entry);
-    if (!HOSTNAME.test(host)) throw new RangeError(`allow list entry "${entry}" is not a host name, IP address or CIDR block`);
+    if (!HOSTNAME.test(host))
+      throw new RangeError(`allow list entry "${entry}" is not a host name, IP address or CIDR block`);
     hosts.add(host);
   }
   const allowsAddress = (ip: string): boolean => {

@@ -50,6 +50,9 @@ export const LotOut = z
     expiresOn: z.iso.date().nullable(),
     fields: fieldsOut,
     parentLotCode: code.nullable(),
+    buildCode: code.nullable().describe('the build that made this lot'),
+    serial: z.int().nullable().describe('serial number within the build, for a device'),
+    serialLabel: z.string().nullable().describe('formatted serial, when the project defines a format'),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -152,3 +155,83 @@ export const ProblemOut = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+
+const shortage = z.object({ part: code, partName: z.string(), needed: z.int(), available: z.int() });
+
+export const BuildStageOut = z.object({
+  position: z.int(),
+  name: z.string(),
+  completedAt: timestamp.nullable(),
+  completedBy: z.string().nullable(),
+  comment: z.string().nullable(),
+});
+
+export const BuildOperationOut = z
+  .object({
+    id: z.int(),
+    kind: z.enum(['start', 'advance', 'complete', 'cancel']),
+    params: z.record(z.string(), z.unknown()),
+    status: z.enum(['queued', 'done', 'failed']),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    error: z.string().nullable(),
+    requestedBy: z.string(),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'BuildOperation' });
+
+export const BuildOut = z
+  .object({
+    code,
+    projectCode: code,
+    projectName: z.string(),
+    producedPartCode: code,
+    quantity: z.int(),
+    status: z.enum(['planned', 'starting', 'in_progress', 'completed', 'cancelled']),
+    trackUnits: z.boolean(),
+    addStock: z.boolean(),
+    stages: z.array(BuildStageOut),
+    serialFormat: z.string().nullable(),
+    progress: z.object({
+      generated: z.int(),
+      completed: z.int(),
+      scrapped: z.int(),
+      quantity: z.int(),
+      percent: z.int(),
+    }),
+    note: z.string().nullable(),
+    locationCode: code.nullable(),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    startedAt: timestamp.nullable(),
+    completedAt: timestamp.nullable(),
+    cancelledAt: timestamp.nullable(),
+    startError: z.object({ message: z.string(), shortages: z.array(shortage).optional() }).nullable(),
+  })
+  .meta({ id: 'Build' });
+
+export const BuildDetailOut = BuildOut.extend({
+  operations: z.array(BuildOperationOut),
+  unitCounts: z.record(z.string(), z.int()).describe('tracked units by stock status'),
+}).meta({ id: 'BuildDetail' });
+
+export const BuildRequestOut = z
+  .object({ build: BuildOut, operation: BuildOperationOut.nullable() })
+  .meta({ id: 'BuildRequest' });
+
+export const ConsumptionOut = z
+  .object({
+    lotCode: code,
+    partCode: code,
+    partName: z.string(),
+    quantity: z.int(),
+    returned: z.int(),
+    supplier: z.string().nullable(),
+    supplierOrder: z.string().nullable(),
+    dateCode: z.string().nullable(),
+    serial: z.int().nullable(),
+    sourceBuildCode: code.nullable(),
+  })
+  .meta({ id: 'Consumption' });
+
+export const ScrapOut = z.object({ scrapped: z.array(z.int()), skipped: z.array(z.int()) });

@@ -8,8 +8,9 @@
  * (render PDFs) · webhooks (fan an event out, deliver it to one endpoint) · notify (Slack messages) ·
  * trace (recall reports).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
+import { JOB_DATA } from '../commands/jobs.ts';
 
 export const QUEUE_NAMES = ['builds', 'lots', 'labels', 'webhooks', 'notify', 'trace'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -36,7 +37,28 @@ export const JOBS = {
   'events.fanout': define({
     queue: 'webhooks',
     description: 'Hand one event from the outbox to its subscribers (webhook endpoints, Slack)',
-    data: z.object({ eventId: z.int().positive() }),
+    data: JOB_DATA['events.fanout'],
+  }),
+  'builds.start': define({
+    queue: 'builds',
+    description: 'Start a build: consume component lots (FIFO or named), create sub-assembly stock',
+    data: JOB_DATA['builds.start'],
+  }),
+  'builds.advance': define({ queue: 'builds', description: 'Complete the next stage of a multi-stage build', data: JOB_DATA['builds.advance'] }),
+  'builds.complete': define({
+    queue: 'builds',
+    description: 'Complete a multi-stage build, or some of its units: in_production → available',
+    data: JOB_DATA['builds.complete'],
+  }),
+  'builds.cancel': define({
+    queue: 'builds',
+    description: 'Cancel a build: return unconsumed components, remove in-production stock',
+    data: JOB_DATA['builds.cancel'],
+  }),
+  'lots.generate': define({
+    queue: 'lots',
+    description: "Generate a tracked build's units in chunks; resumes where it stopped",
+    data: JOB_DATA['lots.generate'],
   }),
 } satisfies Record<string, JobDefinition>;
 

@@ -15,7 +15,13 @@
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { type AllowList, isPublicAddress, normalizeHost, parseAllowList, parseIpAddress } from '../domain/webhooks.ts';
+import {
+  type AllowList,
+  isPublicAddress,
+  normalizeHost,
+  parseAllowList,
+  parseIpAddress,
+} from '../domain/webhooks.ts';
 
 const compiledAllowLists = new Map<string, AllowList>();
 
@@ -37,12 +43,17 @@ export function allowListOf(entries: readonly string[] | AllowList = []): AllowL
 }
 
 /** Resolves a host name to all its addresses (dns.lookup with `all: true`: what sockets use). */
-export type Resolve = (hostname: string, options: { family: number; hints: number }) => Promise<LookupAddress[]>;
+export type Resolve = (
+  hostname: string,
+  options: { family: number; hints: number },
+) => Promise<LookupAddress[]>;
 
 /** The system resolver, as net.connect would use it (hosts file, nsswitch, search domains). */
 export const systemResolve: Resolve = (hostname, { family, hints }) =>
   new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true, verbatim: true, family, hints }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
+    dnsLookup(hostname, { all: true, verbatim: true, family, hints }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    );
   });
 
 /** Raised by the guarded lookup; the delivery reports it as outcome `refused`. */
@@ -84,7 +95,10 @@ export function refusalFor(host: string, addresses: readonly string[], allowList
 export function createGuardedLookup(allowList: AllowList, resolve: Resolve = systemResolve): LookupFunction {
   return (hostname: string, options: LookupOptions, callback) => {
     const host = normalizeHost(hostname);
-    resolve(hostname, { family: typeof options.family === 'number' ? options.family : 0, hints: options.hints ?? 0 }).then(
+    resolve(hostname, {
+      family: typeof options.family === 'number' ? options.family : 0,
+      hints: options.hints ?? 0,
+    }).then(
       (addresses) => {
         const refusal = refusalFor(
           host,
@@ -111,15 +125,18 @@ const MAX_URL_LENGTH = 2048;
  * be sent to the subscriber in clear and end up in our logs), not absurdly long.
  */
 export function checkUrlShape(url: string): { ok: true; url: URL } | { ok: false; reason: string } {
-  if (url.length > MAX_URL_LENGTH) return { ok: false, reason: `URL is longer than ${MAX_URL_LENGTH} characters` };
+  if (url.length > MAX_URL_LENGTH)
+    return { ok: false, reason: `URL is longer than ${MAX_URL_LENGTH} characters` };
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     return { ok: false, reason: 'not a valid URL' };
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { ok: false, reason: 'scheme must be http or https' };
-  if (parsed.username !== '' || parsed.password !== '') return { ok: false, reason: 'URL must not contain credentials' };
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return { ok: false, reason: 'scheme must be http or https' };
+  if (parsed.username !== '' || parsed.password !== '')
+    return { ok: false, reason: 'URL must not contain credentials' };
   if (parsed.hostname === '') return { ok: false, reason: 'URL has no host' };
   return { ok: true, url: parsed };
 }
@@ -146,7 +163,13 @@ export async function checkEndpointUrl(
       addresses = (await resolve(host, { family: 0, hints: 0 })).map((a) => a.address);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return { ok: false, reason: code === 'ENOTFOUND' ? `host ${host} does not exist` : `host ${host} could not be resolved (${code ?? 'error'})` };
+      return {
+        ok: false,
+        reason:
+          code === 'ENOTFOUND'
+            ? `host ${host} does not exist`
+            : `host ${host} could not be resolved (${code ?? 'error'})`,
+      };
     }
   }
   const refusal = refusalFor(host, addresses, allowed);

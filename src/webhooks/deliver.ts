@@ -17,7 +17,14 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { type AllowList, type AttemptOutcome, outcomeOfStatus, parseIpAddress } from '../domain/webhooks.ts';
-import { AddressRefusedError, allowListOf, checkUrlShape, createGuardedLookup, hostOf, refusalFor } from './address-guard.ts';
+import {
+  AddressRefusedError,
+  allowListOf,
+  checkUrlShape,
+  createGuardedLookup,
+  hostOf,
+  refusalFor,
+} from './address-guard.ts';
 import { signatureHeaders } from './sign.ts';
 
 /** One attempt to deliver one event to one endpoint. */
@@ -82,10 +89,11 @@ interface Agents {
 
 // One pair of agents per allow list, because the guarded lookup is part of the agent: a pooled
 // socket approved under a looser list must never be reused under a stricter one.
-const agentsByAllowList = new Map<AllowList, Agents>();
+const agentsByAllowList = new Map<string, Agents>();
 
 function agentsFor(allowList: AllowList): Agents {
-  let agents = agentsByAllowList.get(allowList);
+  const key = allowList.entries.join('\n');
+  let agents = agentsByAllowList.get(key);
   if (!agents) {
     const options: http.AgentOptions = {
       keepAlive: true,
@@ -95,7 +103,7 @@ function agentsFor(allowList: AllowList): Agents {
       lookup: createGuardedLookup(allowList),
     };
     agents = { http: new http.Agent(options), https: new https.Agent(options) };
-    agentsByAllowList.set(allowList, agents);
+    agentsByAllowList.set(key, agents);
   }
   return agents;
 }
@@ -115,7 +123,10 @@ export function closeDeliveryAgents(): void {
  * a {@link DeliveryAttempt}; throws only for programming errors (no secret, malformed secret or
  * id, bad allow-list entry).
  */
-export async function deliver(request: DeliveryRequest, options: DeliveryOptions = {}): Promise<DeliveryAttempt> {
+export async function deliver(
+  request: DeliveryRequest,
+  options: DeliveryOptions = {},
+): Promise<DeliveryAttempt> {
   const started = performance.now();
   const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -127,7 +138,14 @@ export async function deliver(request: DeliveryRequest, options: DeliveryOptions
     'user-agent': options.userAgent ?? DEFAULT_USER_AGENT,
   };
   const elapsed = () => Math.round(performance.now() - started);
-  const refused = (error: string): DeliveryAttempt => ({ ok: false, status: null, durationMs: elapsed(), responseExcerpt: null, error, outcome: 'refused' });
+  const refused = (error: string): DeliveryAttempt => ({
+    ok: false,
+    status: null,
+    durationMs: elapsed(),
+    responseExcerpt: null,
+    error,
+    outcome: 'refused',
+  });
 
   const shape = checkUrlShape(request.url);
   if (!shape.ok) return refused(shape.reason);
@@ -141,14 +159,34 @@ export async function deliver(request: DeliveryRequest, options: DeliveryOptions
   }
 
   const agents = agentsFor(allowList);
-  const send = (budgetMs: number) => sendOnce(url, headers, request.body, url.protocol === 'https:' ? agents.https : agents.http, budgetMs, maxResponseBytes);
+  const send = (budgetMs: number) =>
+    sendOnce(
+      url,
+      headers,
+      request.body,
+      url.protocol === 'https:' ? agents.https : agents.http,
+      budgetMs,
+      maxResponseBytes,
+    );
   let result = await send(timeoutMs);
   // A pooled connection the server closed while it sat idle fails at once with a reset; that says
-  // nothing about the subscriber, so try once more on a fresh connection within the same budget.
+  // nothing about the subscriber, so try once more (on another connection) within the same budget.
+  // Receivers deduplicate by webhook-id, so the rare double POST this can cause is harmless.
   if (result.staleSocket && timeoutMs - elapsed() > 0) result = await send(timeoutMs - elapsed());
 
-  const outcome: AttemptOutcome = result.refused ? 'refused' : result.status === null ? 'retry' : outcomeOfStatus(result.status);
-  return { ok: outcome === 'success', status: result.status, durationMs: elapsed(), responseExcerpt: result.excerpt, error: result.error, outcome };
+  const outcome: AttemptOutcome = result.refused
+    ? 'refused'
+    : result.status === null
+      ? 'retry'
+      : outcomeOfStatus(result.status);
+  return {
+    ok: outcome === 'success',
+    status: result.status,
+    durationMs: elapsed(),
+    responseExcerpt: result.excerpt,
+    error: result.error,
+    outcome,
+  };
 }
 
 interface SendResult {
@@ -160,9 +198,17 @@ interface SendResult {
   staleSocket: boolean;
 }
 
-function sendOnce(url: URL, headers: http.OutgoingHttpHeaders, body: string, agent: http.Agent, timeoutMs: number, maxBytes: number): Promise<SendResult> {
+function sendOnce(
+  url: URL,
+  headers: http.OutgoingHttpHeaders,
+  body: string,
+  agent: http.Agent,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<SendResult> {
   return new Promise((resolve) => {
     let status: number | null = null;
+    // The body read so far; null until a response arrives.
     let excerpt: string | null = null;
     let settled = false;
     const finish = (error: string | null, extra: Partial<SendResult> = {}) => {
@@ -171,49 +217,48 @@ function sendOnce(url: URL, headers: http.OutgoingHttpHeaders, body: string, age
       clearTimeout(timer);
       resolve({ status, excerpt, error, refused: false, staleSocket: false, ...extra });
     };
+    const whileReading = (problem: string) =>
+      status === null ? problem : `${problem} while reading the response`;
 
     const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, { method: 'POST', headers, agent }, (res) => {
+    const target = {
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port || undefined,
+      path: url.pathname + url.search,
+    };
+    const req = transport.request({ ...target, method: 'POST', headers, agent }, (res) => {
       status = res.statusCode ?? null;
+      excerpt = '';
       const decoder = new StringDecoder('utf8');
-      let text = '';
       let received = 0;
-      const redirect = status !== null && status >= 300 && status <= 399 ? redirectNote(status, res.headers.location) : null;
+      const redirect =
+        status !== null && status >= 300 && status <= 399 ? redirectNote(status, res.headers.location) : null;
       res.on('data', (chunk: Buffer) => {
         const room = maxBytes - received;
-        if (chunk.length > room) {
-          text += decoder.write(chunk.subarray(0, Math.max(room, 0)));
-          excerpt = text;
-          // Enough of it: drop the connection rather than drain an unbounded body.
-          finish(redirect);
-          req.destroy();
+        received += chunk.length;
+        if (chunk.length <= room) {
+          excerpt += decoder.write(chunk);
           return;
         }
-        received += chunk.length;
-        text += decoder.write(chunk);
-      });
-      res.on('end', () => {
-        excerpt = text;
+        excerpt += decoder.write(chunk.subarray(0, Math.max(room, 0)));
+        // Enough of it: drop the connection rather than drain an unbounded body.
         finish(redirect);
+        req.destroy();
       });
-      res.on('error', (error: NodeJS.ErrnoException) => {
-        excerpt = text;
-        finish(`${describeError(error, url)} while reading the response`);
-      });
-      res.on('close', () => {
-        excerpt = text;
-        finish(res.complete ? redirect : 'connection closed while reading the response');
-      });
+      res.on('end', () => finish(redirect));
+      res.on('error', (error: NodeJS.ErrnoException) => finish(whileReading(describeError(error, url))));
+      res.on('close', () => finish(res.complete ? redirect : whileReading('connection closed')));
     });
 
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof AddressRefusedError) return finish(error.message, { refused: true });
-      const stale = req.reusedSocket && status === null && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
-      finish(status === null ? describeError(error, url) : `${describeError(error, url)} while reading the response`, { staleSocket: stale });
+      const stale =
+        req.reusedSocket && status === null && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      finish(whileReading(describeError(error, url)), { staleSocket: stale });
     });
 
     const timer = setTimeout(() => {
-      finish(status === null ? `timeout after ${timeoutMs} ms` : `timeout after ${timeoutMs} ms while reading the response`);
+      finish(whileReading(`timeout after ${timeoutMs} ms`));
       req.destroy();
     }, timeoutMs);
 
@@ -222,7 +267,10 @@ function sendOnce(url: URL, headers: http.OutgoingHttpHeaders, body: string, age
 }
 
 function redirectNote(status: number, location: string | undefined): string {
-  const target = location === undefined ? 'elsewhere' : `to ${location.length > 200 ? `${location.slice(0, 200)}…` : location}`;
+  const target =
+    location === undefined
+      ? 'elsewhere'
+      : `to ${location.length > 200 ? `${location.slice(0, 200)}…` : location}`;
   return `redirect (${status}) ${target} not followed`;
 }
 
@@ -247,6 +295,9 @@ function describeError(error: NodeJS.ErrnoException, url: URL): string {
       return 'network unreachable';
     case 'ETIMEDOUT':
       return 'connection timed out';
+    case 'EPROTO':
+      // OpenSSL's message is a long diagnostic string; its reason part is what a person needs.
+      return `TLS error: ${/error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(error.message)?.[1] ?? error.message}`;
     default:
       if (error.code && TLS_CODE.test(error.code)) return `TLS error: ${error.message}`;
       return error.message || error.code || 'request failed';

@@ -43,7 +43,11 @@ export interface SignInput {
 
 /** `{"type": …, "timestamp": ISO 8601, "data": {…}}` — the body, serialized once and signed as is. */
 export function webhookBody(payload: WebhookPayload): string {
-  return JSON.stringify({ type: payload.type, timestamp: payload.timestamp.toISOString(), data: payload.data });
+  return JSON.stringify({
+    type: payload.type,
+    timestamp: payload.timestamp.toISOString(),
+    data: payload.data,
+  });
 }
 
 // Header values may not contain spaces (the signature header is space-separated), control
@@ -74,7 +78,11 @@ export function signatureHeaders(input: SignInput): WebhookSignatureHeaders {
   const seconds = unixSeconds(input.timestamp);
   const prefix = `${input.id}.${seconds}.`;
   const signatures = input.secrets.map((secret, i) => `v1,${hmac(keyOf(secret, i), prefix, input.body)}`);
-  return { 'webhook-id': input.id, 'webhook-timestamp': String(seconds), 'webhook-signature': signatures.join(' ') };
+  return {
+    'webhook-id': input.id,
+    'webhook-timestamp': String(seconds),
+    'webhook-signature': signatures.join(' '),
+  };
 }
 
 function unixSeconds(timestamp: Date): number {

@@ -4,7 +4,14 @@
  * request and verifies it with the reference `standardwebhooks` library, the way a subscriber would,
  * so tests prove interoperability rather than agreement with ourselves.
  */
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+  createServer,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
@@ -13,6 +20,8 @@ export type ReceiverBehaviour =
   | { kind: 'status'; status: number; body?: string }
   /** Read the request and never answer. */
   | { kind: 'hang' }
+  /** Send the status line, headers and `body`, then stop without finishing the response. */
+  | { kind: 'stall'; status: number; body: string }
   /** Read the request, then drop the connection without answering. */
   | { kind: 'close' }
   /** Answer with a redirect. */
@@ -53,6 +62,8 @@ export interface ReceiverOptions {
   host?: '127.0.0.1' | '::1';
   /** What to do when nothing is scripted; 204 by default. */
   behaviour?: ReceiverBehaviour;
+  /** Serve HTTPS with this key and certificate instead of plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -64,7 +75,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function verify(secrets: string[], body: string, headers: IncomingHttpHeaders): Pick<ReceivedRequest, 'verifiedWith' | 'payload' | 'verifyError'> {
+function verify(
+  secrets: string[],
+  body: string,
+  headers: IncomingHttpHeaders,
+): Pick<ReceivedRequest, 'verifiedWith' | 'payload' | 'verifyError'> {
   const signed: Record<string, string> = {};
   for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
     const value = headers[name];
@@ -106,19 +121,29 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const requests: ReceivedRequest[] = [];
   let accepted = 0;
 
-  const server = createServer(async (req, res) => {
+  const handle: RequestListener = async (req, res) => {
     // A client that gave up (timeout, capped body) resets the socket; that is expected here.
     req.on('error', () => {});
     res.on('error', () => {});
     const behaviour = queue.shift() ?? fallback;
     const body = await readBody(req).catch(() => '');
-    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, ...verify(options.secrets, body, req.headers) });
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+      ...verify(options.secrets, body, req.headers),
+    });
     switch (behaviour.kind) {
       case 'status':
         res.writeHead(behaviour.status, { 'content-type': 'text/plain' });
         res.end(behaviour.body ?? '');
         return;
       case 'hang':
+        return;
+      case 'stall':
+        res.writeHead(behaviour.status, { 'content-type': 'text/plain' });
+        res.write(behaviour.body);
         return;
       case 'close':
         req.socket.destroy();
@@ -131,7 +156,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
         streamHuge(res, behaviour.bytes);
         return;
     }
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, handle) : createServer(handle);
+  // Plain TCP connections, so a refused TLS handshake is counted too.
   server.on('connection', (socket) => {
     accepted++;
     socket.on('error', () => {});
@@ -143,7 +170,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     requests,
     script: (...behaviours) => void queue.push(...behaviours),

@@ -9,6 +9,7 @@ import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { roleAllows, type Role } from '../../src/domain/roles.ts';
 import { apiRoutes } from '../../src/http/routes/index.ts';
 import { factories } from '../factories.ts';
+import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import {
   createTestContext,
   databaseFingerprint,
@@ -18,6 +19,7 @@ import {
 
 let ctx: TestContext;
 let f: ReturnType<typeof factories>;
+let bg: Background;
 
 const KICAD = 'Reference,Value,Footprint,Qty,MPN\n"R1,R2",10k,R_0603,2,RC0603FR-0710KL\n';
 const unknownCode = new IdCodeGenerator(randomBytes(32)).codeFor(123_456_789);
@@ -39,6 +41,38 @@ interface Case {
 }
 
 const part = async () => (await f.part()).code;
+
+/** A build of a one-line project with stock, optionally started and settled. */
+async function aBuild(
+  options: { start?: boolean; trackUnits?: boolean; stages?: string[]; advance?: boolean } = {},
+): Promise<string> {
+  const component = await f.part();
+  await f.lot({ part: component.code, quantity: 1000 });
+  const project = await f.project({ lines: [{ part: component.code, quantity: 1 }] });
+  const res = await ctx.api('POST', '/api/v1/builds', {
+    body: {
+      project: project.code,
+      quantity: 3,
+      start: options.start ?? false,
+      trackUnits: options.trackUnits ?? false,
+      stages: options.stages ?? [],
+    },
+  });
+  const code = (res.body.build as { code: string }).code;
+  if (options.start)
+    await settledBuild(
+      ctx,
+      code,
+      (b) =>
+        b.status !== 'starting' &&
+        (b.progress as { generated: number }).generated === (options.trackUnits ? 3 : 0),
+    );
+  if (options.advance) {
+    await ctx.api('POST', `/api/v1/builds/${code}/advance`, { body: {} });
+    await settledBuild(ctx, code);
+  }
+  return code;
+}
 const lot = async (overrides = {}) => (await f.lot(overrides)).code;
 
 const CASES: Record<string, Case> = {
@@ -156,6 +190,65 @@ const CASES: Record<string, Case> = {
     missing: 'csv',
     illTyped: { field: 'dryRun', value: 'yes' },
   },
+  'GET /builds': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
+  'POST /builds': {
+    prepare: async () => {
+      const component = await f.part();
+      await f.lot({ part: component.code, quantity: 100 });
+      return {
+        body: {
+          project: (await f.project({ lines: [{ part: component.code, quantity: 1 }] })).code,
+          quantity: 2,
+        },
+      };
+    },
+    missing: 'quantity',
+    illTyped: { field: 'quantity', value: 0 },
+  },
+  'GET /builds/{code}': {
+    prepare: async () => ({ params: { code: await aBuild() } }),
+    badQuery: { params: { code: 'B-1' }, field: 'code' },
+  },
+  'POST /builds/{code}/start': {
+    prepare: async () => ({ params: { code: await aBuild() }, body: {} }),
+    illTyped: { field: 'force', value: true },
+  },
+  'POST /builds/{code}/advance': {
+    prepare: async () => ({
+      params: { code: await aBuild({ start: true, stages: ['Assembly'] }) },
+      body: { comment: 'ok' },
+    }),
+    illTyped: { field: 'comment', value: 42 },
+  },
+  'POST /builds/{code}/complete': {
+    prepare: async () => ({
+      params: { code: await aBuild({ start: true, trackUnits: true, stages: ['Assembly'], advance: true }) },
+      body: { serials: '1-2' },
+    }),
+    illTyped: { field: 'serials', value: { from: 1 } },
+  },
+  'POST /builds/{code}/cancel': {
+    prepare: async () => ({ params: { code: await aBuild() }, body: { reason: 'not needed' } }),
+    missing: 'reason',
+    illTyped: { field: 'reason', value: '' },
+  },
+  'GET /builds/{code}/consumption': { prepare: async () => ({ params: { code: await aBuild() } }) },
+  'GET /builds/{code}/units': {
+    prepare: async () => ({ params: { code: await aBuild() } }),
+    badQuery: { query: 'status=gone', field: 'status' },
+  },
+  'GET /builds/{code}/units/{serial}': {
+    prepare: async () => ({ params: { code: await aBuild({ start: true, trackUnits: true }), serial: 2 } }),
+    badQuery: { params: { serial: 'two' }, field: 'serial' },
+  },
+  'POST /builds/{code}/units/scrap': {
+    prepare: async () => ({
+      params: { code: await aBuild({ start: true, trackUnits: true, stages: ['Assembly'] }) },
+      body: { serials: [1], reason: 'dropped' },
+    }),
+    missing: 'reason',
+    illTyped: { field: 'serials', value: 'one' },
+  },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),
     badQuery: { params: { code: 'xyz' }, field: 'code' },
@@ -211,8 +304,12 @@ async function refused(
 beforeAll(async () => {
   ctx = await createTestContext();
   f = factories({ uow: ctx.uow });
+  bg = await startBackground(ctx);
 });
-afterAll(async () => ctx?.close());
+afterAll(async () => {
+  await bg?.stop();
+  await ctx?.close();
+});
 
 describe('API contract', () => {
   it('has a case for every route', () => {

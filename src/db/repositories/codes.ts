@@ -44,6 +44,7 @@ export function codeDirectory(db: Knex | Knex.Transaction): CodeDirectory {
          UNION ALL SELECT 'location', code, name FROM locations WHERE code = :code
          UNION ALL SELECT 'lot', l.code, p.name || ' × ' || l.quantity FROM lots l JOIN parts p ON p.id = l.part_id WHERE l.code = :code
          UNION ALL SELECT 'project', code, name FROM projects WHERE code = :code
+         UNION ALL SELECT 'build', b.code, pr.name || ' × ' || b.quantity FROM builds b JOIN projects pr ON pr.id = b.project_id WHERE b.code = :code
          LIMIT 1`,
         { code },
       );

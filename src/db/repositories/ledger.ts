@@ -43,7 +43,8 @@ export function ledgerRepository(db: Knex | Knex.Transaction): LedgerRepository 
     listForLot(lotId, page) {
       const q = db('stock_ledger as s')
         .join('lots as l', 'l.id', 's.lot_id')
-        .select('s.*', 'l.code as lot_code', db.raw('NULL::text as build_code'))
+        .leftJoin('builds as b', 'b.id', 's.build_id')
+        .select('s.*', 'l.code as lot_code', 'b.code as build_code')
         .where('s.lot_id', lotId);
       return paginate(q, 's.id', page, toEntry);
     },

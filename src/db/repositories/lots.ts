@@ -20,6 +20,10 @@ export interface LotRow {
   fields: Fields;
   parent_lot_id: number | null;
   parent_lot_code: string | null;
+  build_id: number | null;
+  build_code: string | null;
+  serial: number | null;
+  serial_label: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -41,6 +45,10 @@ export const toLot = (r: LotRow): Lot => ({
   fields: r.fields,
   parentLotId: r.parent_lot_id,
   parentLotCode: r.parent_lot_code,
+  buildId: r.build_id,
+  buildCode: r.build_code,
+  serial: r.serial,
+  serialLabel: r.serial_label,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -51,7 +59,14 @@ export function lotQuery(db: Knex | Knex.Transaction): Knex.QueryBuilder {
     .join('parts as p', 'p.id', 'l.part_id')
     .leftJoin('locations as loc', 'loc.id', 'l.location_id')
     .leftJoin('lots as parent', 'parent.id', 'l.parent_lot_id')
-    .select('l.*', 'p.code as part_code', 'loc.code as location_code', 'parent.code as parent_lot_code');
+    .leftJoin('builds as b', 'b.id', 'l.build_id')
+    .select(
+      'l.*',
+      'p.code as part_code',
+      'loc.code as location_code',
+      'parent.code as parent_lot_code',
+      'b.code as build_code',
+    );
 }
 
 const columns = (p: LotPatch & Partial<NewLot>) =>
@@ -77,6 +92,7 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
           part_id: lot.partId,
           source: lot.source,
           parent_lot_id: lot.parentLotId ?? null,
+          build_id: lot.buildId ?? null,
           ...columns(lot),
         })
         .returning('id');
@@ -92,6 +108,13 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       const row = (await db('lots').where({ id }).first('status_before_quarantine')) as
         { status_before_quarantine: StockStatus | null } | undefined;
       return row?.status_before_quarantine ?? null;
+    },
+    async producedBy(buildId, status) {
+      const rows = (await lotQuery(db)
+        .where({ 'l.build_id': buildId, 'l.status': status })
+        .whereNull('l.serial')
+        .orderBy('l.id')) as LotRow[];
+      return rows.map(toLot);
     },
     async update(id, patch) {
       await db('lots')

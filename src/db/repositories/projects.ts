@@ -111,6 +111,9 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
     findByName(name) {
       return one(projectQuery(db).where('pr.name', name));
     },
+    findById(id) {
+      return one(projectQuery(db).where('pr.id', id));
+    },
     async list(page) {
       const result = await paginate(projectQuery(db), 'pr.id', page, (r: ProjectRow) => r);
       return { items: await withLines(db, result.items), nextCursor: result.nextCursor };

@@ -1,5 +1,6 @@
 /** Every API route, in the order the reference lists them. */
 import type { RouteDef } from '../route.ts';
+import { buildRoutes } from './builds.ts';
 import { codeRoutes } from './codes.ts';
 import { locationRoutes } from './locations.ts';
 import { lotRoutes } from './lots.ts';
@@ -12,6 +13,7 @@ export const apiRoutes: RouteDef[] = [
   ...locationRoutes,
   ...lotRoutes,
   ...projectRoutes,
+  ...buildRoutes,
   ...codeRoutes,
   ...tokenRoutes,
 ];

@@ -1,0 +1,25 @@
+/**
+ * The jobs commands may request, and the shape of their data. The queue catalogue
+ * (src/queue/catalogue.ts) assigns each to a queue with its retry options; a command requests one
+ * through `repos.jobs.enqueue`, inside its own transaction.
+ */
+import { z } from 'zod';
+
+const id = z.int().positive();
+
+export const JOB_DATA = {
+  'events.fanout': z.object({ eventId: id }),
+  'builds.start': z.object({ operationId: id }),
+  'builds.advance': z.object({ operationId: id }),
+  'builds.complete': z.object({ operationId: id }),
+  'builds.cancel': z.object({ operationId: id }),
+  'lots.generate': z.object({ buildId: id }),
+} as const;
+
+export type JobRequestName = keyof typeof JOB_DATA;
+export type JobRequestData<N extends JobRequestName> = z.input<(typeof JOB_DATA)[N]>;
+
+/** A typed job request for `repos.jobs.enqueue`. */
+export function jobRequest<N extends JobRequestName>(name: N, data: JobRequestData<N>, jobId: string) {
+  return { name, data: data as Record<string, unknown>, jobId };
+}

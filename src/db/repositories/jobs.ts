@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import type { JobOutbox } from '../../commands/ports.ts';
+
+export function jobOutbox(db: Knex | Knex.Transaction): JobOutbox {
+  return {
+    async enqueue(job) {
+      await db('job_outbox')
+        .insert({
+          name: job.name,
+          job_id: job.jobId,
+          data: JSON.stringify(job.data),
+          delay_ms: job.delayMs ?? 0,
+        })
+        .onConflict('job_id')
+        .ignore();
+    },
+  };
+}

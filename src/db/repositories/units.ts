@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import type { UnitRepository } from '../../commands/ports.ts';
+import { lotQuery, toLot, type LotRow } from './lots.ts';
+import { paginate } from './shared.ts';
+
+type UnitRow = LotRow & { serial: number; serial_label: string | null };
+const toUnit = (r: UnitRow) => ({ ...toLot(r), serial: r.serial, serialLabel: r.serial_label });
+
+export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
+  return {
+    async insertUnits({ buildId, partId, locationId, status, actor, units, links }) {
+      if (units.length === 0) return 0;
+      const childSerials: number[] = [];
+      const childIds: number[] = [];
+      const childBuilds: (number | null)[] = [];
+      for (const link of links) {
+        link.childLotIds.forEach((id, i) => {
+          childSerials.push(link.serial);
+          childIds.push(id);
+          childBuilds.push(link.childBuildIds[i] ?? null);
+        });
+      }
+      const result = await db.raw<{ rows: { n: number }[] }>(
+        `WITH u AS (SELECT * FROM unnest(?::text[], ?::int[], ?::text[]) AS t(code, serial, label)),
+         ins AS (
+           INSERT INTO lots (code, part_id, location_id, quantity, status, source, build_id, serial, serial_label)
+           SELECT u.code, ?, ?, 1, ?, 'build', ?, u.serial, u.label FROM u
+           RETURNING id, serial
+         ),
+         ledger AS (
+           INSERT INTO stock_ledger (lot_id, delta, quantity_after, reason, actor, build_id)
+           SELECT id, 1, 1, 'build_produce', ?, ? FROM ins
+         ),
+         links AS (
+           INSERT INTO unit_links (parent_lot_id, child_lot_id, parent_build_id, child_build_id)
+           SELECT ins.id, k.child, ?, k.child_build
+           FROM unnest(?::int[], ?::bigint[], ?::bigint[]) AS k(serial, child, child_build) JOIN ins ON ins.serial = k.serial
+         )
+         SELECT count(*)::int AS n FROM ins`,
+        [
+          units.map((u) => u.code),
+          units.map((u) => u.serial),
+          units.map((u) => u.serialLabel),
+          partId,
+          locationId,
+          status,
+          buildId,
+          actor,
+          buildId,
+          buildId,
+          childSerials,
+          childIds,
+          childBuilds,
+        ] as unknown as readonly Knex.RawBinding[],
+      );
+      return result.rows[0]!.n;
+    },
+    async changeStatus(buildId, from, to, serials) {
+      const q = db('lots').where({ build_id: buildId, status: from }).whereNotNull('serial');
+      if (serials) q.whereRaw('serial = ANY(?::int[])', [serials]);
+      const rows = (await q.update({ status: to, updated_at: db.fn.now() }).returning('serial')) as {
+        serial: number;
+      }[];
+      return rows.map((r) => r.serial).sort((a, b) => a - b);
+    },
+    async writeOff(buildId, { from, to, reason, note, actor, serials }) {
+      const result = await db.raw<{ rows: { serial: number }[] }>(
+        `WITH gone AS (
+           UPDATE lots SET quantity = 0, status = ?, updated_at = now()
+           WHERE build_id = ? AND serial IS NOT NULL AND quantity = 1 AND status = ANY(?::text[])
+             ${serials ? 'AND serial = ANY(?::int[])' : ''}
+           RETURNING id, serial
+         ),
+         ledger AS (
+           INSERT INTO stock_ledger (lot_id, delta, quantity_after, reason, note, actor, build_id)
+           SELECT id, -1, 0, ?, ?, ?, ? FROM gone
+         )
+         SELECT serial FROM gone ORDER BY serial`,
+        [to, buildId, from, ...(serials ? [serials] : []), reason, note, actor, buildId],
+      );
+      return result.rows.map((r) => r.serial);
+    },
+    async unlinkChildren(buildId, reason) {
+      return db('unit_links as k')
+        .where('k.parent_build_id', buildId)
+        .whereNull('k.removed_at')
+        .whereIn('k.parent_lot_id', db('lots').select('id').where({ build_id: buildId }).where('quantity', 0))
+        .update({ removed_at: db.fn.now(), removed_reason: reason });
+    },
+    async unheldConsumedUnits(buildId) {
+      const rows = (
+        await db.raw<{ rows: { consumption_id: number; lot_id: number }[] }>(
+          `SELECT c.id AS consumption_id, c.lot_id FROM build_consumptions c JOIN lots l ON l.id = c.lot_id
+         WHERE c.build_id = ? AND l.serial IS NOT NULL AND c.returned < c.quantity
+           AND NOT EXISTS (SELECT 1 FROM unit_links k WHERE k.child_lot_id = c.lot_id AND k.removed_at IS NULL)
+         ORDER BY c.id`,
+          [buildId],
+        )
+      ).rows;
+      return rows.map((r) => ({ consumptionId: r.consumption_id, lotId: r.lot_id }));
+    },
+    async findBySerial(buildId, serial) {
+      const row = (await lotQuery(db).where({ 'l.build_id': buildId, 'l.serial': serial }).first()) as
+        LotRow | undefined;
+      return row ? toLot(row) : null;
+    },
+    list(buildId, filter, page) {
+      const q = lotQuery(db).where('l.build_id', buildId).whereNotNull('l.serial');
+      if (filter.status) q.where('l.status', filter.status);
+      if (filter.serials) q.whereRaw('l.serial = ANY(?::int[])', [filter.serials]);
+      return paginate(q, 'l.id', page, (r: UnitRow) => toUnit(r));
+    },
+    async countByStatus(buildId) {
+      const rows = (await db('lots')
+        .where({ build_id: buildId })
+        .whereNotNull('serial')
+        .groupBy('status')
+        .select('status', db.raw('count(*)::int AS n'))) as { status: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+  };
+}

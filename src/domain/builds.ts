@@ -1,0 +1,322 @@
+/**
+ * Builds: making N units of a project.
+ *
+ * Lifecycle: `planned` → (start requested) `starting` → `in_progress` (multi-stage, or while a
+ * tracked build's units are being generated) → `completed`; `planned`/`starting`/`in_progress`
+ * multi-stage builds may be `cancelled`. A single-stage build completes as soon as it has started
+ * (and, when tracked, once its units exist).
+ *
+ * Options, as PartsBox has them: add sub-assembly stock; track each resulting sub-assembly
+ * separately (one single-unit lot per device, serial numbers 1..N within the build — implies adding
+ * stock); multi-stage with named stages (stock stays `in_production` until completion).
+ *
+ * Everything here is pure: the commands load the facts, these functions decide.
+ */
+import { RuleViolation, ValidationError } from './errors.ts';
+import type { StockStatus } from './types.ts';
+
+export const BUILD_STATUSES = ['planned', 'starting', 'in_progress', 'completed', 'cancelled'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+export const BUILD_OPERATIONS = ['start', 'advance', 'complete', 'cancel'] as const;
+export type BuildOperationKind = (typeof BUILD_OPERATIONS)[number];
+
+/** The largest build accepted in one go. */
+export const MAX_BUILD_QUANTITY = 200_000;
+
+export interface BuildStage {
+  position: number;
+  name: string;
+  completedAt: Date | null;
+  completedBy: string | null;
+  comment: string | null;
+}
+
+export interface Build {
+  id: number;
+  code: string;
+  projectId: number;
+  projectCode: string;
+  projectName: string;
+  producedPartId: number;
+  producedPartCode: string;
+  quantity: number;
+  status: BuildStatus;
+  trackUnits: boolean;
+  addStock: boolean;
+  stages: BuildStage[];
+  serialFormat: string | null;
+  /** First value of the per-part serial counter reserved for this build (formatted serials). */
+  serialSeqStart: number | null;
+  unitsGenerated: number;
+  unitsCompleted: number;
+  unitsScrapped: number;
+  note: string | null;
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  /** When the worker could not start the build: why (e.g. a shortage found at start time). */
+  startError: { message: string; shortages?: Shortage[] } | null;
+  /** Component lots the request named (consumed instead of FIFO for their parts). */
+  requestedLots: { lot: string }[];
+  /** Device serial → sub-assembly units it must hold, as the request named them. */
+  requestedPairing: { serial: number; units: string[] }[];
+  /** Where produced stock goes. */
+  locationCode: string | null;
+}
+
+export interface BuildOperation {
+  id: number;
+  buildId: number;
+  kind: BuildOperationKind;
+  params: Record<string, unknown>;
+  status: 'queued' | 'done' | 'failed';
+  result: Record<string, unknown> | null;
+  error: string | null;
+  requestedBy: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export const isMultiStage = (build: Pick<Build, 'stages'>) => build.stages.length > 0;
+
+/** Stock status of what a build produces while it runs. */
+export function producedStatus(build: Pick<Build, 'stages'>): StockStatus {
+  return isMultiStage(build) ? 'in_production' : 'available';
+}
+
+/** Checks build options as given by the user. */
+export function checkBuildOptions(options: {
+  quantity: number;
+  trackUnits: boolean;
+  addStock: boolean;
+  stages: string[];
+}): void {
+  if (options.trackUnits && !options.addStock) {
+    throw ValidationError.field(
+      'addStock',
+      'must be true when trackUnits is true: tracked units are sub-assembly stock',
+    );
+  }
+  const seen = new Set<string>();
+  for (const [i, stage] of options.stages.entries()) {
+    const key = stage.toLowerCase();
+    if (seen.has(key)) throw ValidationError.field(`stages.${i}`, `stage '${stage}' is named twice`);
+    seen.add(key);
+  }
+}
+
+/** Whether an operation may be requested now; throws RuleViolation naming the current status. */
+export function assertOperationAllowed(
+  build: Pick<Build, 'code' | 'status' | 'stages'>,
+  kind: BuildOperationKind,
+): void {
+  const refuse = (why: string): never => {
+    throw new RuleViolation(`cannot ${kind} build ${build.code}: ${why}`);
+  };
+  switch (kind) {
+    case 'start':
+      if (build.status !== 'planned') refuse(`it is ${build.status}`);
+      return;
+    case 'advance':
+      if (!isMultiStage(build)) refuse('it has no stages');
+      if (build.status !== 'in_progress') refuse(`it is ${build.status}`);
+      if (nextStage(build) === null) refuse('every stage is already completed');
+      return;
+    case 'complete':
+      if (build.status !== 'in_progress') refuse(`it is ${build.status}`);
+      if (!isMultiStage(build)) refuse('a single-stage build completes by itself');
+      return;
+    case 'cancel':
+      if (build.status === 'completed' || build.status === 'cancelled') refuse(`it is ${build.status}`);
+      if (build.status === 'in_progress' && !isMultiStage(build))
+        refuse('a single-stage build is complete once started');
+      return;
+  }
+}
+
+export function nextStage(build: Pick<Build, 'stages'>): BuildStage | null {
+  return build.stages.find((s) => s.completedAt === null) ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumption: which component lots a build takes, FIFO or as named.
+
+export interface Requirement {
+  partId: number;
+  partCode: string;
+  partName: string;
+  /** quantity per unit × build quantity */
+  needed: number;
+}
+
+export interface CandidateLot {
+  id: number;
+  code: string;
+  partId: number;
+  quantity: number;
+  /** Tracked sub-assembly unit (a single-unit lot with a serial). */
+  isUnit: boolean;
+}
+
+export interface Allocation {
+  lotId: number;
+  lotCode: string;
+  partId: number;
+  quantity: number;
+  isUnit: boolean;
+}
+
+export interface Shortage {
+  part: string;
+  partName: string;
+  needed: number;
+  available: number;
+}
+
+/**
+ * Allocates each requirement from its candidate lots, in the order given (the caller sorts them
+ * FIFO — oldest first — or passes only the lots the request named). Returns every shortage rather
+ * than the first one, so the user sees the whole list at once.
+ */
+export function allocate(
+  requirements: Requirement[],
+  candidates: ReadonlyMap<number, CandidateLot[]>,
+): { allocations: Allocation[]; shortages: Shortage[] } {
+  const allocations: Allocation[] = [];
+  const shortages: Shortage[] = [];
+  for (const req of requirements) {
+    const lots = candidates.get(req.partId) ?? [];
+    const available = lots.reduce((sum, l) => sum + l.quantity, 0);
+    if (available < req.needed) {
+      shortages.push({ part: req.partCode, partName: req.partName, needed: req.needed, available });
+      continue;
+    }
+    let remaining = req.needed;
+    for (const lot of lots) {
+      if (remaining === 0) break;
+      const take = Math.min(remaining, lot.quantity);
+      if (take <= 0) continue;
+      allocations.push({
+        lotId: lot.id,
+        lotCode: lot.code,
+        partId: req.partId,
+        quantity: take,
+        isUnit: lot.isUnit,
+      });
+      remaining -= take;
+    }
+  }
+  return { allocations, shortages };
+}
+
+/** BOM lines × quantity, merged per part. */
+export function requirementsFor(
+  lines: { partId: number; partCode: string; partName: string; quantityPerUnit: number }[],
+  quantity: number,
+): Requirement[] {
+  return lines.map((l) => ({
+    partId: l.partId,
+    partCode: l.partCode,
+    partName: l.partName,
+    needed: l.quantityPerUnit * quantity,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit generation in chunks, and unit-to-unit pairing with consumed sub-assembly units.
+
+export interface SerialRange {
+  first: number;
+  last: number;
+}
+
+/** The next chunk of serials to generate after `generated` of `quantity`, or null when done. */
+export function nextChunk(generated: number, quantity: number, chunkSize: number): SerialRange | null {
+  if (generated >= quantity) return null;
+  return { first: generated + 1, last: Math.min(quantity, generated + chunkSize) };
+}
+
+/**
+ * Which consumed sub-assembly units go into which device. `units` are the consumed unit lots of one
+ * part in consumption order; `perDevice` how many each device takes. A request may name the pairing
+ * (device serial → unit codes); devices it does not name take the remaining units in order.
+ */
+export function pairUnits(
+  quantity: number,
+  perDevice: number,
+  units: { id: number; code: string }[],
+  named: ReadonlyMap<number, string[]>,
+): Map<number, number[]> {
+  const byCode = new Map(units.map((u) => [u.code, u.id]));
+  const used = new Set<number>();
+  const pairing = new Map<number, number[]>();
+  for (const [serial, codes] of named) {
+    if (serial < 1 || serial > quantity)
+      throw ValidationError.field('pairing', `serial ${serial} is not in this build (1..${quantity})`);
+    const ids = codes.map((code) => {
+      const id = byCode.get(code);
+      if (id === undefined)
+        throw ValidationError.field('pairing', `unit ${code} is not among the units this build consumes`);
+      if (used.has(id)) throw ValidationError.field('pairing', `unit ${code} is paired twice`);
+      used.add(id);
+      return id;
+    });
+    pairing.set(serial, ids);
+  }
+  const rest = units.filter((u) => !used.has(u.id));
+  let next = 0;
+  for (let serial = 1; serial <= quantity; serial++) {
+    const have = pairing.get(serial) ?? [];
+    while (have.length < perDevice && next < rest.length) have.push(rest[next++]!.id);
+    pairing.set(serial, have);
+  }
+  return pairing;
+}
+
+/**
+ * On cancel, components consumed for units that were not completed go back to the lots they came
+ * from — the most recently taken first, so the oldest stock is the stock that stays consumed.
+ */
+export function returnPlan(
+  consumptions: { id: number; lotId: number; partId: number; quantity: number; returned: number }[],
+  perUnit: ReadonlyMap<number, number>,
+  unitsNotCompleted: number,
+): { consumptionId: number; lotId: number; quantity: number }[] {
+  const plan: { consumptionId: number; lotId: number; quantity: number }[] = [];
+  const byPart = new Map<number, typeof consumptions>();
+  for (const c of consumptions) byPart.set(c.partId, [...(byPart.get(c.partId) ?? []), c]);
+  for (const [partId, list] of byPart) {
+    let toReturn = (perUnit.get(partId) ?? 0) * unitsNotCompleted;
+    for (const c of [...list].reverse()) {
+      if (toReturn === 0) break;
+      const give = Math.min(toReturn, c.quantity - c.returned);
+      if (give > 0) {
+        plan.push({ consumptionId: c.id, lotId: c.lotId, quantity: give });
+        toReturn -= give;
+      }
+    }
+  }
+  return plan;
+}
+
+/** Parses `1-50`, `3`, `1-5,9,12-14` into sorted unique serials within 1..max. */
+export function parseSerialRanges(text: string, max: number, field = 'serials'): number[] {
+  const out = new Set<number>();
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^(\d{1,7})(?:\s*-\s*(\d{1,7}))?$/.exec(part);
+    if (!m) throw ValidationError.field(field, `'${part}' is not a serial or a range like 1-50`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (from < 1 || to < from || to > max)
+      throw ValidationError.field(field, `'${part}' is outside 1..${max}`);
+    for (let s = from; s <= to; s++) out.add(s);
+  }
+  if (out.size === 0) throw ValidationError.field(field, 'names no serial');
+  return [...out].sort((a, b) => a - b);
+}

@@ -1,0 +1,142 @@
+import * as builds from '../../commands/builds.ts';
+import type { Build } from '../../domain/builds.ts';
+import { route } from '../route.ts';
+import {
+  BuildDetailOut,
+  BuildOut,
+  BuildRequestOut,
+  ConsumptionOut,
+  LotOut,
+  ScrapOut,
+  pageOf,
+} from '../schemas.ts';
+
+const tag = 'Builds';
+
+/** A build as the API shows it: counters folded into one progress object. */
+export function presentBuild<B extends Build>(build: B) {
+  const percent = build.trackUnits
+    ? Math.floor((build.unitsGenerated / build.quantity) * 100)
+    : build.status === 'completed'
+      ? 100
+      : 0;
+  return {
+    ...build,
+    progress: {
+      generated: build.unitsGenerated,
+      completed: build.unitsCompleted,
+      scrapped: build.unitsScrapped,
+      quantity: build.quantity,
+      percent,
+    },
+  };
+}
+
+const presentRequest = (r: { build: Build; operation: unknown }) => ({
+  build: presentBuild(r.build),
+  operation: r.operation,
+});
+
+const ASYNC =
+  'Answers 202 with the queued operation; a worker runs it. The same request while it is queued joins it; after it ran, answers with what happened. Poll `GET /builds/{code}`.';
+
+export const buildRoutes = [
+  route({
+    method: 'get',
+    path: '/builds',
+    tag,
+    command: builds.listBuilds,
+    response: pageOf(BuildOut),
+    present: (page: { items: Build[]; nextCursor: string | null }) => ({
+      ...page,
+      items: page.items.map(presentBuild),
+    }),
+  }),
+  route({
+    method: 'post',
+    path: '/builds',
+    tag,
+    command: builds.createBuild,
+    status: 201,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description:
+      'Creates the build and (unless `start: false`) requests its start. Stock is checked first: a shortage is answered with 422 and the list of parts short (`shortages`), and nothing is created.',
+  }),
+  route({
+    method: 'get',
+    path: '/builds/{code}',
+    tag,
+    command: builds.getBuild,
+    response: BuildDetailOut,
+    present: (b: Build) => presentBuild(b),
+  }),
+  route({
+    method: 'post',
+    path: '/builds/{code}/start',
+    tag,
+    command: builds.requestStart,
+    status: 202,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description: ASYNC,
+  }),
+  route({
+    method: 'post',
+    path: '/builds/{code}/advance',
+    tag,
+    command: builds.requestAdvance,
+    status: 202,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description: ASYNC,
+  }),
+  route({
+    method: 'post',
+    path: '/builds/{code}/complete',
+    tag,
+    command: builds.requestCompletion,
+    status: 202,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description: ASYNC,
+  }),
+  route({
+    method: 'post',
+    path: '/builds/{code}/cancel',
+    tag,
+    command: builds.requestCancel,
+    status: 202,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description: ASYNC,
+  }),
+  route({
+    method: 'get',
+    path: '/builds/{code}/consumption',
+    tag,
+    command: builds.getConsumption,
+    response: pageOf(ConsumptionOut).omit({ nextCursor: true }),
+  }),
+  route({
+    method: 'get',
+    path: '/builds/{code}/units',
+    tag,
+    command: builds.listUnits,
+    response: pageOf(LotOut),
+  }),
+  route({
+    method: 'get',
+    path: '/builds/{code}/units/{serial}',
+    tag,
+    command: builds.getUnit,
+    response: LotOut,
+  }),
+  route({
+    method: 'post',
+    path: '/builds/{code}/units/scrap',
+    tag,
+    command: builds.scrapUnits,
+    response: ScrapOut,
+  }),
+];

@@ -1,0 +1,58 @@
+/** Runs the outbox relay and the workers in the test process, as a worker process would. */
+import { buildRegistry, startWorkers } from '../../workers/index.ts';
+import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { ApiResponse, TestContext } from './context.ts';
+
+export interface Background {
+  stop(): Promise<void>;
+}
+
+export async function startBackground(
+  ctx: AppContext,
+  options: { concurrency?: number } = {},
+): Promise<Background> {
+  const relay = new OutboxRelay({
+    db: ctx.db,
+    databaseUrl: ctx.databaseUrl,
+    queues: ctx.queues,
+    log: ctx.log,
+    pollMs: 100,
+  });
+  await relay.start();
+  const workers = startWorkers(ctx, { registry: buildRegistry(), concurrency: options.concurrency ?? 4 });
+  return {
+    async stop() {
+      await relay.stop();
+      await workers.close(5_000);
+    },
+  };
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what = 'condition',
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Polls a build until its operations are all finished and `until` holds. */
+export async function settledBuild(
+  ctx: TestContext,
+  code: string,
+  until: (build: Record<string, unknown>) => boolean = () => true,
+): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const res: ApiResponse = await ctx.api('GET', `/api/v1/builds/${code}`);
+    const ops = res.body.operations as { status: string }[] | undefined;
+    const busy = res.body.status === 'starting' || (ops ?? []).some((o) => o.status === 'queued');
+    return !busy && until(res.body) ? res.body : undefined;
+  }, `build ${code} to settle`);
+}

@@ -1,0 +1,8 @@
+/** builds.advance — runs a queued 'advance' operation of a build; a second run finds it done and does nothing. */
+import { performBuildOperation } from '../src/commands/builds.ts';
+import { defineProcessor } from './define.ts';
+
+export default defineProcessor('builds.advance', async ({ operationId }, { app }) => {
+  const operation = await performBuildOperation({ uow: app.uow }, operationId);
+  return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
+});

@@ -1,0 +1,8 @@
+/** builds.start — runs a queued 'start' operation of a build; a second run finds it done and does nothing. */
+import { performBuildOperation } from '../src/commands/builds.ts';
+import { defineProcessor } from './define.ts';
+
+export default defineProcessor('builds.start', async ({ operationId }, { app }) => {
+  const operation = await performBuildOperation({ uow: app.uow }, operationId);
+  return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
+});
