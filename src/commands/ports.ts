@@ -333,6 +333,66 @@ export interface UnitRepository {
   countByStatus(buildId: number): Promise<Record<string, number>>;
 }
 
+export interface TraceFilter {
+  statuses?: StockStatus[] | undefined;
+  /** Only lots whose build started on or after / on or before these days (YYYY-MM-DD). */
+  builtFrom?: string | undefined;
+  builtTo?: string | undefined;
+  unitsOnly?: boolean | undefined;
+}
+
+export interface TracedLot {
+  id: number;
+  code: string;
+  partCode: string;
+  partName: string;
+  status: StockStatus;
+  quantity: number;
+  serial: number | null;
+  serialLabel: string | null;
+  buildCode: string | null;
+  locationCode: string | null;
+  /** Levels above the starting lot (1 = made directly from it). */
+  depth: number;
+}
+
+export interface ForwardTrace {
+  total: number;
+  byStatus: Record<string, number>;
+  builds: { code: string; projectName: string; depth: number; affected: number }[];
+  page: Page<TracedLot>;
+}
+
+export interface LotSummary {
+  id: number;
+  code: string;
+  partCode: string;
+  partName: string;
+  status: StockStatus;
+  quantity: number;
+  serial: number | null;
+  serialLabel: string | null;
+  supplier: string | null;
+  supplierOrder: string | null;
+  dateCode: string | null;
+  buildId: number | null;
+  buildCode: string | null;
+}
+
+export interface TraceRepository {
+  forward(lotId: number, filter: TraceFilter, page: PageRequest): Promise<ForwardTrace>;
+  /** Every lot a forward trace reaches, in id order, for reports (not paginated). */
+  forwardAll(lotId: number, filter: TraceFilter): Promise<TracedLot[]>;
+  lot(lotId: number): Promise<LotSummary | null>;
+  build(
+    buildId: number,
+  ): Promise<{ code: string; projectName: string; startedAt: Date | null; completedAt: Date | null } | null>;
+  /** What a build consumed, without the sub-assembly units it linked into its devices. */
+  sharedComponents(buildId: number, limit: number): Promise<{ lot: LotSummary; quantity: number }[]>;
+  /** Sub-assembly units a device holds now. */
+  children(lotId: number): Promise<LotSummary[]>;
+}
+
 export interface JobOutbox {
   /**
    * Requests a job, handed to the queue after the unit of work commits. `jobId` makes the request
@@ -361,6 +421,7 @@ export interface Repositories {
   stock: StockMovements;
   units: UnitRepository;
   jobs: JobOutbox;
+  trace: TraceRepository;
 }
 
 export interface UnitOfWork {

@@ -17,6 +17,7 @@ import { partRepository } from './repositories/parts.ts';
 import { projectRepository } from './repositories/projects.ts';
 import { stockMovements } from './repositories/stock.ts';
 import { tokenRepository } from './repositories/tokens.ts';
+import { traceRepository } from './repositories/trace.ts';
 import { unitRepository } from './repositories/units.ts';
 
 export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositories {
@@ -34,6 +35,7 @@ export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositor
     stock: stockMovements(db),
     units: unitRepository(db),
     jobs: jobOutbox(db),
+    trace: traceRepository(db),
   };
 }
 

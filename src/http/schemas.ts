@@ -235,3 +235,49 @@ export const ConsumptionOut = z
   .meta({ id: 'Consumption' });
 
 export const ScrapOut = z.object({ scrapped: z.array(z.int()), skipped: z.array(z.int()) });
+
+const tracedLotFields = {
+  code,
+  partCode: code,
+  partName: z.string(),
+  status: z.enum(STOCK_STATUSES),
+  quantity: z.int(),
+  serial: z.int().nullable(),
+  serialLabel: z.string().nullable(),
+  buildCode: code.nullable(),
+};
+
+export const TraceNodeOut: z.ZodType = z
+  .lazy(() =>
+    z.object({
+      lot: z.object({
+        ...tracedLotFields,
+        supplier: z.string().nullable(),
+        supplierOrder: z.string().nullable(),
+        dateCode: z.string().nullable(),
+      }),
+      build: z
+        .object({
+          code,
+          projectName: z.string(),
+          startedAt: timestamp.nullable(),
+          completedAt: timestamp.nullable(),
+        })
+        .nullable(),
+      components: z.array(z.object({ quantity: z.int(), node: TraceNodeOut })),
+      contains: z.array(TraceNodeOut),
+      truncated: z.boolean().optional(),
+    }),
+  )
+  .meta({ id: 'TraceNode' });
+
+export const ForwardTraceOut = z
+  .object({
+    lot: z.object({ code, partCode: code }),
+    total: z.int().describe('lots reached (after filters)'),
+    byStatus: z.record(z.string(), z.int()),
+    builds: z.array(z.object({ code, projectName: z.string(), depth: z.int(), affected: z.int() })),
+    items: z.array(z.object({ ...tracedLotFields, locationCode: code.nullable(), depth: z.int() })),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'ForwardTrace' });

@@ -44,7 +44,11 @@ export const JOBS = {
     description: 'Start a build: consume component lots (FIFO or named), create sub-assembly stock',
     data: JOB_DATA['builds.start'],
   }),
-  'builds.advance': define({ queue: 'builds', description: 'Complete the next stage of a multi-stage build', data: JOB_DATA['builds.advance'] }),
+  'builds.advance': define({
+    queue: 'builds',
+    description: 'Complete the next stage of a multi-stage build',
+    data: JOB_DATA['builds.advance'],
+  }),
   'builds.complete': define({
     queue: 'builds',
     description: 'Complete a multi-stage build, or some of its units: in_production → available',

@@ -249,6 +249,14 @@ const CASES: Record<string, Case> = {
     missing: 'reason',
     illTyped: { field: 'serials', value: 'one' },
   },
+  'GET /trace/backward/{code}': {
+    prepare: async () => ({ params: { code: await lot() } }),
+    badQuery: { params: { code: 'nope' }, field: 'code' },
+  },
+  'GET /trace/forward/{code}': {
+    prepare: async () => ({ params: { code: await lot() } }),
+    badQuery: { query: 'from=yesterday', field: 'from' },
+  },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),
     badQuery: { params: { code: 'xyz' }, field: 'code' },

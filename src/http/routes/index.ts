@@ -7,6 +7,7 @@ import { lotRoutes } from './lots.ts';
 import { partRoutes } from './parts.ts';
 import { projectRoutes } from './projects.ts';
 import { tokenRoutes } from './tokens.ts';
+import { traceRoutes } from './trace.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -14,6 +15,7 @@ export const apiRoutes: RouteDef[] = [
   ...lotRoutes,
   ...projectRoutes,
   ...buildRoutes,
+  ...traceRoutes,
   ...codeRoutes,
   ...tokenRoutes,
 ];

@@ -1,0 +1,128 @@
+/**
+ * Traceability: backward (a device → its build → the component lots it was made from, with their
+ * supplier data, through every level) and forward (a component lot → every build that used it →
+ * every device containing it, through every level).
+ */
+import { z } from 'zod';
+import { STOCK_STATUSES } from '../domain/types.ts';
+import { defineCommand } from './define.ts';
+import { findOrFail } from './lookup.ts';
+import type { LotSummary, Repositories } from './ports.ts';
+import { idCodeRef, pageQuery } from './validation.ts';
+
+const MAX_DEPTH = 10;
+const MAX_NODES = 2_000;
+const COMPONENTS_PER_BUILD = 500;
+
+export interface TraceNode {
+  lot: Omit<LotSummary, 'id' | 'buildId'>;
+  build: { code: string; projectName: string; startedAt: Date | null; completedAt: Date | null } | null;
+  /** Lots the lot's build consumed (shared by every unit of that build), with the quantity used. */
+  components: { quantity: number; node: TraceNode }[];
+  /** Serialized sub-assembly units this device holds. */
+  contains: TraceNode[];
+  /** Set when the tree was cut (too deep or too many nodes). */
+  truncated?: boolean;
+}
+
+const strip = ({ id: _id, buildId: _buildId, ...rest }: LotSummary) => rest;
+
+async function backward(
+  repos: Repositories,
+  lot: LotSummary,
+  depth: number,
+  budget: { nodes: number },
+  path: Set<number>,
+): Promise<TraceNode> {
+  budget.nodes--;
+  const node: TraceNode = { lot: strip(lot), build: null, components: [], contains: [] };
+  if (depth >= MAX_DEPTH || budget.nodes <= 0 || path.has(lot.id)) return { ...node, truncated: true };
+  const nextPath = new Set(path).add(lot.id);
+  if (lot.buildId !== null) {
+    node.build = await repos.trace.build(lot.buildId);
+    for (const { lot: component, quantity } of await repos.trace.sharedComponents(
+      lot.buildId,
+      COMPONENTS_PER_BUILD,
+    )) {
+      if (budget.nodes <= 0) {
+        node.truncated = true;
+        break;
+      }
+      node.components.push({ quantity, node: await backward(repos, component, depth + 1, budget, nextPath) });
+    }
+  }
+  for (const child of await repos.trace.children(lot.id)) {
+    if (budget.nodes <= 0) {
+      node.truncated = true;
+      break;
+    }
+    node.contains.push(await backward(repos, child, depth + 1, budget, nextPath));
+  }
+  return node;
+}
+
+export const traceBackward = defineCommand({
+  name: 'traceBackward',
+  summary: 'Trace a device or lot back to the component lots it was built from, through every level',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ code: idCodeRef }),
+  async run({ repos }, { code }) {
+    const found = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const lot = (await repos.trace.lot(found.id))!;
+    return backward(repos, lot, 0, { nodes: MAX_NODES }, new Set());
+  },
+});
+
+const statusList = z
+  .string()
+  .max(200)
+  .transform((s, ctx) => {
+    const list = s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    for (const status of list) {
+      if (!(STOCK_STATUSES as readonly string[]).includes(status)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${status}' is not a stock status (${STOCK_STATUSES.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+    }
+    return list as (typeof STOCK_STATUSES)[number][];
+  });
+
+export const traceFilter = {
+  status: statusList.optional().describe('comma-separated stock statuses, e.g. available,shipped'),
+  from: z.iso.date().optional().describe('only lots whose build started on or after this day'),
+  to: z.iso.date().optional().describe('only lots whose build started on or before this day'),
+  unitsOnly: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('only tracked devices (lots with a serial)'),
+};
+
+export const traceForward = defineCommand({
+  name: 'traceForward',
+  summary: 'Trace a component lot forward to every build and device containing it, through every level',
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery.extend({ code: idCodeRef, ...traceFilter }),
+  async run({ repos }, { code, status, from, to, unitsOnly, limit, cursor }) {
+    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const result = await repos.trace.forward(
+      lot.id,
+      { statuses: status, builtFrom: from, builtTo: to, unitsOnly },
+      { limit, cursor },
+    );
+    return {
+      lot: { code: lot.code, partCode: lot.partCode },
+      ...result,
+      items: result.page.items,
+      nextCursor: result.page.nextCursor,
+    };
+  },
+});
