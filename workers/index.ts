@@ -23,6 +23,7 @@ import buildsComplete from './builds.complete.ts';
 import buildsStart from './builds.start.ts';
 import eventsFanout from './events.fanout.ts';
 import lotsGenerate from './lots.generate.ts';
+import traceRecall from './trace.recall.ts';
 
 export const PROCESSORS = [
   eventsFanout,
@@ -31,6 +32,7 @@ export const PROCESSORS = [
   buildsComplete,
   buildsCancel,
   lotsGenerate,
+  traceRecall,
 ] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;

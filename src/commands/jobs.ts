@@ -14,6 +14,7 @@ export const JOB_DATA = {
   'builds.complete': z.object({ operationId: id }),
   'builds.cancel': z.object({ operationId: id }),
   'lots.generate': z.object({ buildId: id }),
+  'trace.recall': z.object({ recallId: id }),
 } as const;
 
 export type JobRequestName = keyof typeof JOB_DATA;

@@ -393,6 +393,35 @@ export interface TraceRepository {
   children(lotId: number): Promise<LotSummary[]>;
 }
 
+export interface Recall {
+  id: number;
+  lotId: number;
+  lotCode: string;
+  filter: { status?: string[]; from?: string; to?: string; unitsOnly?: boolean };
+  reason: string;
+  status: 'queued' | 'done' | 'failed';
+  devices: number | null;
+  fileKey: string | null;
+  requestedBy: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface RecallRepository {
+  insert(recall: { lotId: number; filter: Recall['filter']; reason: string; requestedBy: string }): Promise<Recall>;
+  findById(id: number, options?: { lock?: boolean }): Promise<Recall | null>;
+  finish(id: number, outcome: { devices: number; fileKey: string }): Promise<Recall>;
+  list(page: PageRequest): Promise<Page<Recall>>;
+}
+
+/** Where generated files (label PDFs, recall reports) and attachments are kept. */
+export interface FileStore {
+  /** Writes a file under `key` (replacing it), atomically: readers see the old or the new file. */
+  put(key: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<{ bytes: number; sha256: string }>;
+  /** Opens a stored file for reading, or null if there is none. */
+  open(key: string): Promise<{ stream: AsyncIterable<Uint8Array> & NodeJS.ReadableStream; bytes: number } | null>;
+}
+
 export interface JobOutbox {
   /**
    * Requests a job, handed to the queue after the unit of work commits. `jobId` makes the request
@@ -422,6 +451,8 @@ export interface Repositories {
   units: UnitRepository;
   jobs: JobOutbox;
   trace: TraceRepository;
+  files: FileStore;
+  recalls: RecallRepository;
 }
 
 export interface UnitOfWork {

@@ -4,7 +4,7 @@
  * deadlocks retried a few times.
  */
 import type { Knex } from 'knex';
-import type { Repositories, UnitOfWork } from '../commands/ports.ts';
+import type { FileStore, Repositories, UnitOfWork } from '../commands/ports.ts';
 import { isRetryable, translatePgError } from './errors.ts';
 import { buildRepository } from './repositories/builds.ts';
 import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
@@ -15,12 +15,13 @@ import { locationRepository } from './repositories/locations.ts';
 import { lotRepository } from './repositories/lots.ts';
 import { partRepository } from './repositories/parts.ts';
 import { projectRepository } from './repositories/projects.ts';
+import { recallRepository } from './repositories/recalls.ts';
 import { stockMovements } from './repositories/stock.ts';
 import { tokenRepository } from './repositories/tokens.ts';
 import { traceRepository } from './repositories/trace.ts';
 import { unitRepository } from './repositories/units.ts';
 
-export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositories {
+export function repositories(root: Knex, db: Knex | Knex.Transaction, files: FileStore): Repositories {
   return {
     idCodes: idCodeAllocator(root, db),
     parts: partRepository(db),
@@ -36,17 +37,19 @@ export function repositories(root: Knex, db: Knex | Knex.Transaction): Repositor
     units: unitRepository(db),
     jobs: jobOutbox(db),
     trace: traceRepository(db),
+    recalls: recallRepository(db),
+    files,
   };
 }
 
 const MAX_ATTEMPTS = 4;
 
-export function knexUnitOfWork(db: Knex): UnitOfWork {
+export function knexUnitOfWork(db: Knex, files: FileStore): UnitOfWork {
   return {
     async transaction(work) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await db.transaction((trx) => work(repositories(db, trx)));
+          return await db.transaction((trx) => work(repositories(db, trx, files)));
         } catch (error) {
           if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
             await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
@@ -58,7 +61,7 @@ export function knexUnitOfWork(db: Knex): UnitOfWork {
     },
     async read(work) {
       try {
-        return await work(repositories(db, db));
+        return await work(repositories(db, db, files));
       } catch (error) {
         throw translatePgError(error);
       }

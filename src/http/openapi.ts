@@ -88,6 +88,8 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
     responses[status] =
       status === '204'
         ? { description: 'Done' }
+        : def.file
+          ? { description: 'The file', content: { [def.file.mediaType]: { schema: { type: 'string', format: 'binary' } } } }
         : {
             description: 'Success',
             content: {

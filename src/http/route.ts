@@ -4,6 +4,7 @@
  * drift from what the API does. A handler only assembles the command's input from the request, runs
  * the command for the caller, and shapes the result.
  */
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
@@ -25,6 +26,8 @@ export interface RouteDef {
   params?: Record<string, string>;
   /** Accepts a raw text body (e.g. text/csv) into this input field; other fields come from the query. */
   textBody?: { field: string; mediaType: string };
+  /** The command returns a file to send as is (`{ stream, bytes, filename, contentType }`). */
+  file?: { mediaType: string };
   /** Turns the command's result into what the response schema describes. */
   present?: (result: never, req: Request) => unknown;
   summary?: string;
@@ -72,6 +75,13 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: C
   for (const def of routes) {
     router[def.method](toExpressPath(def.path), async (req, res) => {
       const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
+      if (def.file) {
+        const file = result as { stream: NodeJS.ReadableStream; bytes: number; filename: string; contentType: string };
+        res.status(200).type(file.contentType).setHeader('Content-Length', String(file.bytes));
+        res.attachment(file.filename);
+        await pipeline(file.stream, res);
+        return;
+      }
       const status = def.status ?? 200;
       if (status === 204) {
         res.status(204).end();

@@ -281,3 +281,18 @@ export const ForwardTraceOut = z
     nextCursor: z.string().nullable(),
   })
   .meta({ id: 'ForwardTrace' });
+
+export const RecallOut = z
+  .object({
+    id: z.int(),
+    lotCode: code,
+    filter: z.record(z.string(), z.unknown()),
+    reason: z.string(),
+    status: z.enum(['queued', 'done', 'failed']),
+    devices: z.int().nullable(),
+    report: z.string().nullable().describe('download path of the CSV report, once ready'),
+    requestedBy: z.string(),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Recall' });

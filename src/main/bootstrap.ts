@@ -11,6 +11,7 @@ import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
 import { Queues } from '../queue/queues.ts';
+import { localFileStore } from '../storage/local-files.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -54,7 +55,7 @@ export async function bootstrap(
     log,
     db,
     databaseUrl,
-    uow: knexUnitOfWork(db),
+    uow: knexUnitOfWork(db, localFileStore(config.storageDir)),
     queues,
     async close() {
       await queues.close();

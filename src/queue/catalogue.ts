@@ -64,6 +64,11 @@ export const JOBS = {
     description: "Generate a tracked build's units in chunks; resumes where it stopped",
     data: JOB_DATA['lots.generate'],
   }),
+  'trace.recall': define({
+    queue: 'trace',
+    description: 'Write a recall report (CSV of every device containing a lot) and announce recall.ready',
+    data: JOB_DATA['trace.recall'],
+  }),
 } satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

@@ -56,3 +56,19 @@ export async function settledBuild(
     return !busy && until(res.body) ? res.body : undefined;
   }, `build ${code} to settle`);
 }
+
+/** Waits until the outbox is relayed and no job is waiting or running (twice in a row). */
+export async function quiesce(ctx: AppContext, timeoutMs = 20_000): Promise<void> {
+  let calm = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (calm < 2) {
+    if (Date.now() > deadline) throw new Error('background work did not settle');
+    const pending = await ctx.db.raw<{ rows: { n: number }[] }>(
+      `SELECT (SELECT count(*) FROM job_outbox WHERE relayed_at IS NULL) + (SELECT count(*) FROM events WHERE relayed_at IS NULL) AS n`,
+    );
+    const counts = await ctx.queues.counts();
+    const busy = Object.values(counts).reduce((n, c) => n + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0), 0);
+    calm = Number(pending.rows[0]!.n) === 0 && busy === 0 ? calm + 1 : 0;
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}

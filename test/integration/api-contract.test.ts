@@ -9,7 +9,7 @@ import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { roleAllows, type Role } from '../../src/domain/roles.ts';
 import { apiRoutes } from '../../src/http/routes/index.ts';
 import { factories } from '../factories.ts';
-import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
+import { quiesce, settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import {
   createTestContext,
   databaseFingerprint,
@@ -41,6 +41,14 @@ interface Case {
 }
 
 const part = async () => (await f.part()).code;
+
+/** A recall whose report a worker has written (so nothing changes in the background afterwards). */
+async function readyRecall(): Promise<number> {
+  const id = (await ctx.api('POST', '/api/v1/recalls', { body: { lot: await lot(), reason: 'x' } })).body.id as number;
+  for (let i = 0; i < 400 && (await ctx.api('GET', `/api/v1/recalls/${id}`)).body.status === 'queued'; i++) await new Promise((r) => setTimeout(r, 25));
+  await new Promise((r) => setTimeout(r, 300)); // and its recall.ready event has been relayed and fanned out
+  return id;
+}
 
 /** A build of a one-line project with stock, optionally started and settled. */
 async function aBuild(
@@ -257,6 +265,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { code: await lot() } }),
     badQuery: { query: 'from=yesterday', field: 'from' },
   },
+  'POST /recalls': { prepare: async () => ({ body: { lot: await lot(), reason: 'bad batch' } }), missing: 'reason', illTyped: { field: 'unitsOnly', value: 'yes' } },
+  'GET /recalls': { prepare: async () => ({}), badQuery: { query: 'limit=x', field: 'limit' } },
+  'GET /recalls/{id}': { prepare: async () => ({ params: { id: await readyRecall() } }), badQuery: { params: { id: 'first' }, field: 'id' } },
+  'GET /recalls/{id}/report.csv': { prepare: async () => ({ params: { id: await readyRecall() } }), badQuery: { params: { id: '-1' }, field: 'id' } },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),
     badQuery: { params: { code: 'xyz' }, field: 'code' },
@@ -303,6 +315,7 @@ async function refused(
   status: number,
   options: { role?: Role | null; body?: unknown; field?: string },
 ) {
+  await quiesce(ctx);
   const before = await databaseFingerprint(ctx);
   const res = await ctx.api(method, path, { role: options.role, body: options.body });
   expectProblem(res, status, options.field);

@@ -62,6 +62,15 @@ async function streamEvents(code: string) {
   ).map((e: { type: string; sequence: number }) => `${e.sequence}:${e.type}`);
 }
 
+async function settledRecall(id: number) {
+  for (let i = 0; i < 400; i++) {
+    const res = await ctx.api('GET', `/api/v1/recalls/${id}`);
+    if (res.body.status !== 'queued') return res.body;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('recall did not finish');
+}
+
 async function ledgerBalanced() {
   const bad = await ctx.db.raw<{ rows: unknown[] }>(
     `SELECT l.code FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`,

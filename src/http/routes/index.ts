@@ -8,6 +8,7 @@ import { partRoutes } from './parts.ts';
 import { projectRoutes } from './projects.ts';
 import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
+import { recallRoutes } from './recalls.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -16,6 +17,7 @@ export const apiRoutes: RouteDef[] = [
   ...projectRoutes,
   ...buildRoutes,
   ...traceRoutes,
+  ...recallRoutes,
   ...codeRoutes,
   ...tokenRoutes,
 ];

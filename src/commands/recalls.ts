@@ -1,0 +1,108 @@
+/**
+ * Recalls: the forward trace of a component lot written to a CSV report by a worker — every affected
+ * device with its status (and customer, once shipped) — announced with `recall.ready`.
+ */
+import { z } from 'zod';
+import { csvLine } from '../domain/csv.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { defineCommand } from './define.ts';
+import { jobRequest } from './jobs.ts';
+import { findOrFail } from './lookup.ts';
+import { traceFilter } from './trace.ts';
+import { idCodeRef, pageQuery } from './validation.ts';
+
+const COLUMNS = ['lot', 'part_code', 'part', 'serial', 'formatted_serial', 'build', 'status', 'location', 'customer', 'depth'];
+
+export const requestRecall = defineCommand({
+  name: 'createRecall',
+  summary: 'Write a recall report: every lot and device containing a component lot, as CSV (by a worker)',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    lot: idCodeRef,
+    reason: z.string().trim().min(1).max(1000),
+    status: z.array(z.enum(['in_production', 'available', 'quarantined', 'shipped', 'scrapped', 'returned', 'disposed'])).max(7).optional(),
+    from: traceFilter.from,
+    to: traceFilter.to,
+    unitsOnly: z.boolean().optional(),
+  }),
+  async run({ repos, actor }, { lot: code, reason, status, from, to, unitsOnly }) {
+    const lot = await findOrFail('lot', 'lot', code, (c) => repos.lots.findByCode(c));
+    const filter = { ...(status ? { status } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(unitsOnly ? { unitsOnly } : {}) };
+    const recall = await repos.recalls.insert({ lotId: lot.id, filter, reason, requestedBy: actor.name });
+    await repos.jobs.enqueue(jobRequest('trace.recall', { recallId: recall.id }, `recall-${recall.id}`));
+    return recall;
+  },
+});
+
+/** Run by the `trace.recall` job. Running it again rewrites the same file and announces nothing new. */
+export const runRecall = defineCommand({
+  name: 'runRecall',
+  summary: 'Write a queued recall report (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ recallId: z.int().positive() }),
+  async run({ repos }, { recallId }) {
+    const recall = await repos.recalls.findById(recallId, { lock: true });
+    if (!recall) throw new NotFoundError('recall', String(recallId));
+    if (recall.status !== 'queued') return recall;
+    const lots = await repos.trace.forwardAll(recall.lotId, {
+      statuses: recall.filter.status as never,
+      builtFrom: recall.filter.from,
+      builtTo: recall.filter.to,
+      unitsOnly: recall.filter.unitsOnly,
+    });
+    const fileKey = `recalls/recall-${recall.id}.csv`;
+    async function* rows() {
+      yield csvLine(COLUMNS);
+      for (const l of lots) yield csvLine([l.code, l.partCode, l.partName, l.serial, l.serialLabel, l.buildCode, l.status, l.locationCode, null, l.depth]);
+    }
+    await repos.files.put(fileKey, rows());
+    const done = await repos.recalls.finish(recall.id, { devices: lots.length, fileKey });
+    await repos.events.append([
+      {
+        type: 'recall.ready',
+        stream: `recall:${recall.id}`,
+        data: { recall: recall.id, lot: recall.lotCode, reason: recall.reason, devices: lots.length, report: `/api/v1/recalls/${recall.id}/report.csv` },
+      },
+    ]);
+    return done;
+  },
+});
+
+export const getRecall = defineCommand({
+  name: 'getRecall',
+  summary: 'Show a recall and whether its report is ready',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos }, { id }) {
+    const recall = await repos.recalls.findById(id);
+    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    return recall;
+  },
+});
+
+export const listRecalls = defineCommand({
+  name: 'listRecalls',
+  summary: 'List recalls',
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery,
+  run: ({ repos }, page) => repos.recalls.list(page),
+});
+
+export const downloadRecall = defineCommand({
+  name: 'downloadRecallReport',
+  summary: "Download a recall's CSV report",
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos }, { id }) {
+    const recall = await repos.recalls.findById(id);
+    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    const file = recall.fileKey ? await repos.files.open(recall.fileKey) : null;
+    if (!file) throw new NotFoundError('recall report', String(id), `the report of recall ${id} is not ready yet (status ${recall.status})`);
+    return { ...file, filename: `recall-${id}-${recall.lotCode}.csv`, contentType: 'text/csv; charset=utf-8' };
+  },
+});

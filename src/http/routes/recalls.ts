@@ -1,0 +1,23 @@
+import * as recalls from '../../commands/recalls.ts';
+import type { Recall } from '../../commands/ports.ts';
+import { route } from '../route.ts';
+import { RecallOut, pageOf } from '../schemas.ts';
+
+const tag = 'Traceability';
+const present = (r: Recall) => ({ ...r, report: r.fileKey ? `/api/v1/recalls/${r.id}/report.csv` : null });
+
+export const recallRoutes = [
+  route({
+    method: 'post',
+    path: '/recalls',
+    tag,
+    command: recalls.requestRecall,
+    status: 202,
+    response: RecallOut,
+    present,
+    description: 'A worker writes the report and emits `recall.ready`; poll `GET /recalls/{id}`.',
+  }),
+  route({ method: 'get', path: '/recalls', tag, command: recalls.listRecalls, response: pageOf(RecallOut), present: (p: { items: Recall[]; nextCursor: string | null }) => ({ ...p, items: p.items.map(present) }) }),
+  route({ method: 'get', path: '/recalls/{id}', tag, command: recalls.getRecall, response: RecallOut, present }),
+  route({ method: 'get', path: '/recalls/{id}/report.csv', tag, command: recalls.downloadRecall, file: { mediaType: 'text/csv' } }),
+];
