@@ -90,6 +90,9 @@ export function startWorkers(
   const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
     const worker = app.queues.backend.createWorker(queue, (job) => runJob(app, registry, job), {
       concurrency,
+      // A worker that dies is noticed after about this long, and its jobs are picked up again.
+      lockDuration: app.config.jobLockMs,
+      stalledInterval: app.config.jobLockMs,
     });
     worker.on('error', (err) => app.log.warn({ err, queue }, 'worker connection trouble'));
     return worker;

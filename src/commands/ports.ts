@@ -408,7 +408,12 @@ export interface Recall {
 }
 
 export interface RecallRepository {
-  insert(recall: { lotId: number; filter: Recall['filter']; reason: string; requestedBy: string }): Promise<Recall>;
+  insert(recall: {
+    lotId: number;
+    filter: Recall['filter'];
+    reason: string;
+    requestedBy: string;
+  }): Promise<Recall>;
   findById(id: number, options?: { lock?: boolean }): Promise<Recall | null>;
   finish(id: number, outcome: { devices: number; fileKey: string }): Promise<Recall>;
   list(page: PageRequest): Promise<Page<Recall>>;
@@ -417,9 +422,14 @@ export interface RecallRepository {
 /** Where generated files (label PDFs, recall reports) and attachments are kept. */
 export interface FileStore {
   /** Writes a file under `key` (replacing it), atomically: readers see the old or the new file. */
-  put(key: string, data: Buffer | string | AsyncIterable<Uint8Array | string>): Promise<{ bytes: number; sha256: string }>;
+  put(
+    key: string,
+    data: Buffer | string | AsyncIterable<Uint8Array | string>,
+  ): Promise<{ bytes: number; sha256: string }>;
   /** Opens a stored file for reading, or null if there is none. */
-  open(key: string): Promise<{ stream: AsyncIterable<Uint8Array> & NodeJS.ReadableStream; bytes: number } | null>;
+  open(
+    key: string,
+  ): Promise<{ stream: AsyncIterable<Uint8Array> & NodeJS.ReadableStream; bytes: number } | null>;
 }
 
 export interface JobOutbox {

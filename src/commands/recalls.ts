@@ -11,7 +11,18 @@ import { findOrFail } from './lookup.ts';
 import { traceFilter } from './trace.ts';
 import { idCodeRef, pageQuery } from './validation.ts';
 
-const COLUMNS = ['lot', 'part_code', 'part', 'serial', 'formatted_serial', 'build', 'status', 'location', 'customer', 'depth'];
+const COLUMNS = [
+  'lot',
+  'part_code',
+  'part',
+  'serial',
+  'formatted_serial',
+  'build',
+  'status',
+  'location',
+  'customer',
+  'depth',
+];
 
 export const requestRecall = defineCommand({
   name: 'createRecall',
@@ -21,14 +32,24 @@ export const requestRecall = defineCommand({
   input: z.strictObject({
     lot: idCodeRef,
     reason: z.string().trim().min(1).max(1000),
-    status: z.array(z.enum(['in_production', 'available', 'quarantined', 'shipped', 'scrapped', 'returned', 'disposed'])).max(7).optional(),
+    status: z
+      .array(
+        z.enum(['in_production', 'available', 'quarantined', 'shipped', 'scrapped', 'returned', 'disposed']),
+      )
+      .max(7)
+      .optional(),
     from: traceFilter.from,
     to: traceFilter.to,
     unitsOnly: z.boolean().optional(),
   }),
   async run({ repos, actor }, { lot: code, reason, status, from, to, unitsOnly }) {
     const lot = await findOrFail('lot', 'lot', code, (c) => repos.lots.findByCode(c));
-    const filter = { ...(status ? { status } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(unitsOnly ? { unitsOnly } : {}) };
+    const filter = {
+      ...(status ? { status } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+      ...(unitsOnly ? { unitsOnly } : {}),
+    };
     const recall = await repos.recalls.insert({ lotId: lot.id, filter, reason, requestedBy: actor.name });
     await repos.jobs.enqueue(jobRequest('trace.recall', { recallId: recall.id }, `recall-${recall.id}`));
     return recall;
@@ -55,7 +76,19 @@ export const runRecall = defineCommand({
     const fileKey = `recalls/recall-${recall.id}.csv`;
     async function* rows() {
       yield csvLine(COLUMNS);
-      for (const l of lots) yield csvLine([l.code, l.partCode, l.partName, l.serial, l.serialLabel, l.buildCode, l.status, l.locationCode, null, l.depth]);
+      for (const l of lots)
+        yield csvLine([
+          l.code,
+          l.partCode,
+          l.partName,
+          l.serial,
+          l.serialLabel,
+          l.buildCode,
+          l.status,
+          l.locationCode,
+          null,
+          l.depth,
+        ]);
     }
     await repos.files.put(fileKey, rows());
     const done = await repos.recalls.finish(recall.id, { devices: lots.length, fileKey });
@@ -63,7 +96,13 @@ export const runRecall = defineCommand({
       {
         type: 'recall.ready',
         stream: `recall:${recall.id}`,
-        data: { recall: recall.id, lot: recall.lotCode, reason: recall.reason, devices: lots.length, report: `/api/v1/recalls/${recall.id}/report.csv` },
+        data: {
+          recall: recall.id,
+          lot: recall.lotCode,
+          reason: recall.reason,
+          devices: lots.length,
+          report: `/api/v1/recalls/${recall.id}/report.csv`,
+        },
       },
     ]);
     return done;
@@ -102,7 +141,16 @@ export const downloadRecall = defineCommand({
     const recall = await repos.recalls.findById(id);
     if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
     const file = recall.fileKey ? await repos.files.open(recall.fileKey) : null;
-    if (!file) throw new NotFoundError('recall report', String(id), `the report of recall ${id} is not ready yet (status ${recall.status})`);
-    return { ...file, filename: `recall-${id}-${recall.lotCode}.csv`, contentType: 'text/csv; charset=utf-8' };
+    if (!file)
+      throw new NotFoundError(
+        'recall report',
+        String(id),
+        `the report of recall ${id} is not ready yet (status ${recall.status})`,
+      );
+    return {
+      ...file,
+      filename: `recall-${id}-${recall.lotCode}.csv`,
+      contentType: 'text/csv; charset=utf-8',
+    };
   },
 });

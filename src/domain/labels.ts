@@ -9,6 +9,7 @@
  * - **label field**: one text line a template may show ({@link LabelField}); the template decides which
  *   fields appear, this module decides what each field says.
  */
+import { ValidationError, type FieldProblem } from './errors.ts';
 
 /** What one label shows. The 2D code encodes `url`; the text lines are derived from the rest. */
 export interface LabelContent {
@@ -44,6 +45,41 @@ export function serialText(serial: number): string {
     throw new RangeError(`serial must be a non-negative integer, got ${serial}`);
   }
   return `SN ${String(serial).padStart(SERIAL_PAD, '0')}`;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Checks one label's content arriving from outside the type system (a job payload, a generator over
+ * database rows); `field` prefixes the problems' field names, e.g. `items.41`.
+ */
+export function validateLabelContent(content: LabelContent, field: string): void {
+  const problems: FieldProblem[] = [];
+  const text = (name: keyof LabelContent, value: unknown, optional: boolean) => {
+    if (value === undefined && optional) return;
+    if (typeof value !== 'string' || (!optional && value.trim() === '')) {
+      problems.push({
+        field: `${field}.${name}`,
+        message: optional ? 'must be a string' : 'must be a non-empty string',
+      });
+    }
+  };
+  if (typeof content !== 'object' || content === null)
+    throw ValidationError.field(field, 'must be an object');
+  text('code', content.code, false);
+  text('url', content.url, false);
+  if (typeof content.title !== 'string')
+    problems.push({ field: `${field}.title`, message: 'must be a string' });
+  text('formattedSerial', content.formattedSerial, true);
+  text('buildCode', content.buildCode, true);
+  text('date', content.date, true);
+  if (typeof content.date === 'string' && !DATE.test(content.date)) {
+    problems.push({ field: `${field}.date`, message: 'must be a date as YYYY-MM-DD' });
+  }
+  if (content.serial !== undefined && !(Number.isSafeInteger(content.serial) && content.serial >= 0)) {
+    problems.push({ field: `${field}.serial`, message: 'must be a non-negative integer' });
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
 }
 
 /** The address a label's 2D code points to; a trailing slash on the public URL is tolerated. */

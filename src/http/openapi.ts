@@ -89,13 +89,16 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
       status === '204'
         ? { description: 'Done' }
         : def.file
-          ? { description: 'The file', content: { [def.file.mediaType]: { schema: { type: 'string', format: 'binary' } } } }
-        : {
-            description: 'Success',
-            content: {
-              'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
-            },
-          };
+          ? {
+              description: 'The file',
+              content: { [def.file.mediaType]: { schema: { type: 'string', format: 'binary' } } },
+            }
+          : {
+              description: 'Success',
+              content: {
+                'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
+              },
+            };
     for (const [code, description] of Object.entries(ERRORS)) {
       if (code === '403' && roleAllows('viewer', def.command.role)) continue;
       responses[code] = {

@@ -76,7 +76,12 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: C
     router[def.method](toExpressPath(def.path), async (req, res) => {
       const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
       if (def.file) {
-        const file = result as { stream: NodeJS.ReadableStream; bytes: number; filename: string; contentType: string };
+        const file = result as {
+          stream: NodeJS.ReadableStream;
+          bytes: number;
+          filename: string;
+          contentType: string;
+        };
         res.status(200).type(file.contentType).setHeader('Content-Length', String(file.bytes));
         res.attachment(file.filename);
         await pipeline(file.stream, res);

@@ -12,9 +12,8 @@
  * numbering and one cross-reference table. The page tree is two levels deep (root → nodes of up to
  * {@link PAGES_PER_NODE} pages) so no viewer has to scan a 100,000-entry Kids array.
  */
-import { once } from 'node:events';
-import { deflateSync } from 'node:zlib';
 import { PDFName, PDFNumber, PDFRef, type PDFDocument } from 'pdf-lib';
+import { pdfNumber } from './layout.ts';
 
 const PAGES_PER_NODE = 256;
 /** Output is handed to the stream in blocks this large: fewer writes, bounded buffering. */
@@ -23,11 +22,6 @@ const BLOCK_BYTES = 256 * 1024;
 interface PageNode {
   objectNumber: number;
   kids: number[];
-}
-
-/** Formats a length in points for a content stream: at most 3 decimals, no trailing zeros. */
-export function pdfNumber(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
 }
 
 export class PdfStreamWriter {
@@ -46,8 +40,6 @@ export class PdfStreamWriter {
   constructor(
     private readonly doc: PDFDocument,
     private readonly out: NodeJS.WritableStream,
-    /** zlib level for content streams: 1–9; 6 packs codes ~10% tighter than 1 at twice the cost. */
-    private readonly compression = 6,
   ) {
     out.on('error', this.onError);
     // The binary comment line tells transfer tools the file is not text.
@@ -63,11 +55,11 @@ export class PdfStreamWriter {
   }
 
   /**
-   * Writes one page whose content stream is `content` (PDF operators), sized `width` × `height`
-   * points, using the resource dictionary `resources`. Resolves once the output has room for more,
+   * Writes one page of `width` × `height` points whose content stream is `data` (Flate-compressed
+   * operators) using the resource dictionary `resources`. Resolves once the output has room for more,
    * which also lets a busy worker's event loop breathe.
    */
-  async addPage(content: string, width: number, height: number, resources: PDFRef): Promise<void> {
+  async addPage(data: Uint8Array, width: number, height: number, resources: PDFRef): Promise<void> {
     if (this.pageCount % PAGES_PER_NODE === 0) this.nodes.push({ objectNumber: this.allocate(), kids: [] });
     const node = this.nodes[this.nodes.length - 1]!;
     const page = this.allocate();
@@ -80,17 +72,16 @@ export class PdfStreamWriter {
       `<< /Type /Page /Parent ${node.objectNumber} 0 R /MediaBox [0 0 ${pdfNumber(width)} ${pdfNumber(height)}] ` +
         `/Resources ${resources.objectNumber} 0 R /Contents ${contents} 0 R >>\nendobj\n`,
     );
-    const data = deflateSync(content, { level: this.compression });
     this.beginObject(contents);
     this.pushText(`<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n`);
-    this.push(data);
+    this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     this.pushText('\nendstream\nendobj\n');
     if (this.buffered >= BLOCK_BYTES) await this.flush();
   }
 
   /**
-   * Embeds the fonts (only the glyphs used), writes pdf-lib's objects, the page tree, the
-   * cross-reference table and the trailer, then ends the output stream.
+   * Embeds the fonts (only the glyphs used), then writes pdf-lib's objects, the page tree, the
+   * cross-reference table and the trailer. The output stream is left open for the caller to end.
    */
   async finish(): Promise<void> {
     const { context } = this.doc;
@@ -175,7 +166,26 @@ export class PdfStreamWriter {
     const block = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     this.chunks = [];
     this.buffered = 0;
-    if (!this.out.write(block)) await once(this.out, 'drain');
+    if (!this.out.write(block)) await drained(this.out);
     if (this.failure) throw this.failure;
   }
+}
+
+/** Resolves when the stream wants more; rejects if it fails or closes first (never hangs on a dead one). */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      out.removeListener('drain', onDrain);
+      out.removeListener('error', onError);
+      out.removeListener('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(new Error('the output closed before the PDF was complete'));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
+  });
 }

@@ -2,33 +2,38 @@
  * Renders label content into one PDF on a template: 2D codes as vector paths, text in embedded font
  * subsets fitted to the label, pages streamed to the output as they are made.
  *
- * Cost per label is dominated by encoding the 2D code; everything else is string building. Memory
- * stays flat however many labels are asked for: a page is written and forgotten before the next one
- * is made (see `pdf-writer.ts`), and only the fitted-text cache and one offset per PDF object remain.
+ * Pipeline per page: the main thread pulls items, lays out their text (fonts are shared state) and
+ * hands the page to a composer, which encodes the 2D codes and compresses the content stream — on the
+ * same thread, or in worker threads (`threads`) because that is most of the work. Compressed pages
+ * are written in order as they come back. Memory stays flat however many labels are asked for: a
+ * page is written and forgotten (see `pdf-writer.ts`), at most a few pages per worker are in flight,
+ * and only the fitted-text cache and one offset per PDF object remain.
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, PDFName, type PDFFont, type PDFRef } from 'pdf-lib';
+import { PDFDocument, PDFName, type PDFRef } from 'pdf-lib';
 import { ValidationError } from '../domain/errors.ts';
-import { labelFieldText, type LabelContent } from '../domain/labels.ts';
-import { PdfStreamWriter, pdfNumber } from './pdf-writer.ts';
-import { encodeSymbol, matrixPath, type ModuleMatrix } from './symbols.ts';
+import { labelFieldText, validateLabelContent, type LabelContent } from '../domain/labels.ts';
+import { LabelLayout, pdfNumber, type PageJob } from './layout.ts';
+import { inlineComposer, workerComposer, type PageComposer } from './page-composer.ts';
+import { PdfStreamWriter } from './pdf-writer.ts';
 import {
   PT_PER_MM,
   getTemplate,
-  labelsPerPage,
   type LabelFont,
   type LabelTemplate,
   type TemplateName,
   type TextLineSpec,
 } from './templates.ts';
-import { fitText, fontBytes, replaceMissingGlyphs } from './text.ts';
+import { FontEncoder, fontBytes } from './text.ts';
 
 export interface RenderOptions {
   template: TemplateName | LabelTemplate;
-  /** A writable stream (ended when the PDF is complete) or a file path (written via a temporary file and renamed, so a reader never sees half a PDF). */
+  /**
+   * A writable stream, ended when the PDF is complete; or a file path, written through a temporary
+   * file and renamed so that nobody ever sees half a PDF under that name.
+   */
   out: NodeJS.WritableStream | string;
   /** Printer resolution the 2D codes snap to; defaults to the template's (e.g. 300 for a 300 dpi Zebra). */
   dpi?: number;
@@ -36,6 +41,13 @@ export interface RenderOptions {
   total?: number;
   /** Called about every {@link PROGRESS_EVERY} labels and once at the end; awaited, so it may do I/O. */
   onProgress?: (done: number, total?: number) => void | Promise<void>;
+  /**
+   * Worker threads that encode codes and compress pages; 0 (default) does everything on the calling
+   * thread. Starting workers costs ~0.3 s, so they pay off from a few thousand labels on.
+   */
+  threads?: number;
+  /** zlib level of the content streams, 1–9 (default 6; 1 is ~10% larger and a little faster). */
+  compression?: number;
   /** PDF document title. */
   title?: string;
 }
@@ -47,13 +59,16 @@ export interface RenderResult {
 }
 
 export const PROGRESS_EVERY = 500;
+/** Labels per request to a worker: enough to amortise the message, few enough to keep all busy. */
+const LABELS_PER_REQUEST = 32;
 
 /**
- * Renders `items` in order into one PDF. Items are pulled one at a time, so a generator over a
+ * Renders `items` in order into one PDF. Items are pulled as pages fill, so a generator over a
  * database cursor renders 100,000 labels without holding them.
  *
- * Throws `ValidationError` (field `items.<index>.<field>`) for content that cannot be printed, e.g. a
- * URL too long for the template's code box; with a file path nothing is left behind then.
+ * Throws `ValidationError` for content that cannot be printed — field `items.<index>.url` for a URL too
+ * long for the template's code box, `items` for no labels at all. With a file path nothing is left
+ * behind then; a stream is left as it is (not ended).
  */
 export async function renderLabels(
   items: Iterable<LabelContent> | AsyncIterable<LabelContent>,
@@ -62,7 +77,8 @@ export async function renderLabels(
   if (typeof options.out !== 'string') return renderToStream(items, options, options.out);
   const path = options.out;
   const temporary = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const file = createWriteStream(temporary);
+  // Opened before the stream exists, so a bad path fails here rather than as an unheard 'error' event.
+  const file = (await open(temporary, 'wx')).createWriteStream();
   try {
     const result = await renderToStream(items, options, file);
     await rename(temporary, path);
@@ -80,51 +96,89 @@ async function renderToStream(
   out: NodeJS.WritableStream,
 ): Promise<RenderResult> {
   const template = typeof options.template === 'string' ? getTemplate(options.template) : options.template;
+  const dpi = options.dpi ?? template.dpi;
+  const layout = new LabelLayout(template, dpi);
+  const compression = options.compression ?? 6;
+  const threads = Math.max(0, Math.floor(options.threads ?? 0));
+
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.setProducer('buildtrace');
   doc.setCreator('buildtrace');
   doc.setCreationDate(new Date());
   if (options.title) doc.setTitle(options.title);
-  const painter = await LabelPainter.create(doc, template, options.dpi ?? template.dpi);
+  const text = await TextPainter.create(doc, layout);
   const writer = new PdfStreamWriter(doc, out);
-  const perPage = labelsPerPage(template);
-  const report = async (done: number) => {
-    if (options.onProgress) await options.onProgress(done, options.total);
-  };
+  const setup = { template, dpi, compression };
+  const composer: PageComposer = threads > 0 ? workerComposer(setup, threads) : inlineComposer(setup);
+  const pagesPerRequest = threads > 0 ? Math.max(1, Math.floor(LABELS_PER_REQUEST / layout.perPage)) : 1;
 
   let labels = 0;
+  let written = 0;
   let reported = 0;
-  let content = '';
+  const inFlight: { pages: Promise<Uint8Array[]>; labels: number }[] = [];
+  let request: PageJob[] = [];
+  let requestLabels = 0;
+  let page: PageJob = { cells: [], text: '' };
+
+  const send = () => {
+    const pages = composer.compose(request);
+    // Failures surface when the request is awaited in order; until then, do not report them as unhandled.
+    pages.catch(() => {});
+    inFlight.push({ pages, labels: requestLabels });
+    request = [];
+    requestLabels = 0;
+  };
+  const writeOldest = async () => {
+    const oldest = inFlight.shift()!;
+    for (const data of await oldest.pages) {
+      await writer.addPage(data, layout.pageWidth, layout.pageHeight, text.resources);
+    }
+    written += oldest.labels;
+    if (options.onProgress && written - reported >= PROGRESS_EVERY) {
+      reported = written;
+      await options.onProgress(written, options.total);
+    }
+  };
+  const endPage = async () => {
+    request.push(page);
+    requestLabels += page.cells.length;
+    page = { cells: [], text: '' };
+    if (request.length >= pagesPerRequest) send();
+    while (inFlight.length > composer.depth) await writeOldest();
+  };
+
   try {
     for await (const item of items) {
-      content += painter.paint(item, labels % perPage, labels);
+      validateLabelContent(item, `items.${labels}`);
+      const cell = labels % layout.perPage;
+      page.cells.push({ url: item.url, index: labels, cell });
+      page.text += text.operators(item, cell);
       labels++;
-      if (labels % perPage === 0) {
-        await writer.addPage(content, painter.pageWidth, painter.pageHeight, painter.resources);
-        content = '';
-        if (labels - reported >= PROGRESS_EVERY) {
-          reported = labels;
-          await report(labels);
-        }
-      }
+      if (cell === layout.perPage - 1) await endPage();
     }
-    if (content) await writer.addPage(content, painter.pageWidth, painter.pageHeight, painter.resources);
+    // A PDF needs a page; an empty run is a caller's mistake worth hearing about, not a blank label.
+    if (labels === 0) throw ValidationError.field('items', 'must contain at least one label');
+    if (page.cells.length > 0) await endPage();
+    if (request.length > 0) send();
+    while (inFlight.length > 0) await writeOldest();
     await writer.finish();
   } catch (error) {
     writer.detach();
     throw error;
+  } finally {
+    await composer.close();
   }
   out.end();
   await finished(out);
-  await report(labels);
+  if (options.onProgress && (reported !== labels || labels === 0))
+    await options.onProgress(labels, options.total);
   return { pages: writer.pages, labels, bytes: writer.bytes };
 }
 
 interface EmbeddedFont {
-  font: PDFFont;
+  font: FontEncoder;
   resource: string;
-  codePoints: ReadonlySet<number>;
-  /** Baseline below the top of a line, and line height, per point of font size. */
+  /** Distance from the top of a line to its baseline, and line height, per point of font size. */
   ascent: number;
   lineHeight: number;
 }
@@ -134,94 +188,65 @@ interface FittedLine {
   size: number;
 }
 
-/** Where a symbol of a given module count goes on a label, in points from the label's top-left. */
-interface SymbolPlacement {
-  module: number;
-  x: number;
-  y: number;
-}
-
-/** Cached fitted lines per template line; cleared when it grows past this many entries. */
+/** Fitted lines cached per template line; a cache is emptied when it grows past this many entries. */
 const FIT_CACHE_LIMIT = 10_000;
 
 /**
- * Turns one label's content into content-stream operators at a grid position. Holds what every
- * label of a render shares: fonts, resolved geometry, the symbol placement per symbol size and the
- * fitted-text cache (a build's labels repeat the part name and build line on every label).
+ * The text half of a label: fonts embedded as subsets, lines fitted and placed. Fitted lines are
+ * cached by text, since a build's labels repeat the part name and the build line on every label.
  */
-export class LabelPainter {
-  readonly pageWidth: number;
-  readonly pageHeight: number;
-  private readonly dot: number;
-  private readonly placements = new Map<number, SymbolPlacement>();
+class TextPainter {
   private readonly fitted: Map<string, FittedLine>[];
 
   private constructor(
-    private readonly template: LabelTemplate,
-    dpi: number,
+    private readonly layout: LabelLayout,
     private readonly fonts: Map<LabelFont, EmbeddedFont>,
+    /** The resource dictionary every page shares (the fonts). */
     readonly resources: PDFRef,
   ) {
-    if (!(dpi >= 72 && dpi <= 2400)) throw new RangeError(`dpi must be between 72 and 2400, got ${dpi}`);
-    this.dot = 72 / dpi;
-    this.pageWidth = template.page.width * PT_PER_MM;
-    this.pageHeight = template.page.height * PT_PER_MM;
-    this.fitted = (template.text?.lines ?? []).map(() => new Map());
+    this.fitted = (layout.template.text?.lines ?? []).map(() => new Map());
   }
 
-  /** Embeds the template's fonts as subsets into `doc` and registers the shared resource dictionary. */
-  static async create(doc: PDFDocument, template: LabelTemplate, dpi: number): Promise<LabelPainter> {
+  /**
+   * Embeds the template's fonts into `doc` and registers the shared resource dictionary. Refuses a
+   * template whose lines at their largest sizes are taller than its text box: fitting only shrinks
+   * text sideways, so such a template could print past its box.
+   */
+  static async create(doc: PDFDocument, layout: LabelLayout): Promise<TextPainter> {
     doc.registerFontkit(fontkit);
     const fonts = new Map<LabelFont, EmbeddedFont>();
-    for (const line of template.text?.lines ?? []) {
+    for (const line of layout.template.text?.lines ?? []) {
       if (fonts.has(line.font)) continue;
       const font = await doc.embedFont(fontBytes(line.font), { subset: true });
       fonts.set(line.font, {
-        font,
+        font: new FontEncoder(font),
         resource: `F${fonts.size + 1}`,
-        codePoints: new Set(font.getCharacterSet()),
         ascent: font.heightAtSize(1, { descender: false }),
         lineHeight: font.heightAtSize(1),
       });
     }
-    const fontDict = Object.fromEntries([...fonts.values()].map((f) => [f.resource, f.font.ref]));
+    const text = layout.template.text;
+    if (text) {
+      const height = text.lines.reduce(
+        (sum, line) => sum + fonts.get(line.font)!.lineHeight * line.maxSize,
+        0,
+      );
+      if (height > text.box.height * PT_PER_MM + 1e-9) {
+        throw new RangeError(
+          `template text lines need ${pdfNumber(height / PT_PER_MM, 1)} mm but the text box is ${text.box.height} mm tall`,
+        );
+      }
+    }
+    const fontDict = Object.fromEntries([...fonts.values()].map((f) => [f.resource, f.font.font.ref]));
     const resources = doc.context.register(
       doc.context.obj({ ProcSet: [PDFName.of('PDF'), PDFName.of('Text')], Font: fontDict }),
     );
-    return new LabelPainter(template, dpi, fonts, resources);
+    return new TextPainter(layout, fonts, resources);
   }
 
-  /** Operators drawing one label in grid cell `cell` of the current page. */
-  paint(item: LabelContent, cell: number, index: number): string {
-    const { grid, label } = this.template;
-    const column = cell % grid.columns;
-    const row = Math.floor(cell / grid.columns);
-    // Label origin, top-left, in points from the page's top-left.
-    const left = (grid.left + column * (label.width + grid.columnGap)) * PT_PER_MM;
-    const top = (grid.top + row * (label.height + grid.rowGap)) * PT_PER_MM;
-    if (typeof item.url !== 'string' || item.url === '') {
-      throw ValidationError.field(`items.${index}.url`, 'must be a non-empty string');
-    }
-    const matrix = encodeSymbol(this.template.code.symbology, item.url);
-    return this.symbolOperators(matrix, matrixPath(matrix), left, top, index) + this.textOperators(item, left, top);
-  }
-
-  /**
-   * Operators for a symbol whose module path was made elsewhere (e.g. in a worker), placed for
-   * the label whose top-left is (`left`, `top`) points from the page's top-left.
-   */
-  symbolOperators(matrix: Pick<ModuleMatrix, 'width' | 'height'>, path: string, left: number, top: number, index: number): string {
-    const placement = this.placement(matrix, index);
-    // Snap to the printer's dot grid, counted from the page's top-left where the printer starts.
-    const x = Math.round((left + placement.x) / this.dot) * this.dot;
-    const y = this.pageHeight - Math.round((top + placement.y) / this.dot) * this.dot;
-    const m = pdfNumber(placement.module);
-    return `q ${m} 0 0 -${m} ${pdfNumber(x)} ${pdfNumber(y)} cm\n${path}f\nQ\n`;
-  }
-
-  /** Operators for the template's text lines of one label; lines with nothing to say are left out. */
-  textOperators(item: LabelContent, left: number, top: number): string {
-    const text = this.template.text;
+  /** Operators for one label's text lines in grid cell `cell`; lines with nothing to say are left out. */
+  operators(item: LabelContent, cell: number): string {
+    const text = this.layout.template.text;
     if (!text) return '';
     const lines: { spec: TextLineSpec; fit: FittedLine; font: EmbeddedFont }[] = [];
     for (let i = 0; i < text.lines.length; i++) {
@@ -233,19 +258,19 @@ export class LabelPainter {
     }
     if (lines.length === 0) return '';
 
-    // Each line keeps the height of its largest size, so a shrunk name stays on the baseline it would
-    // have had; spare height is shared out between lines (at most 2 mm each) and the block centred.
+    // A line is as tall as its largest size, so a shrunk name keeps the baseline it would have had;
+    // spare height goes between the lines (at most 2 mm each) and the block is centred in the box.
+    const { left, top } = this.layout.cellOrigin(cell);
     const box = text.box;
     const heights = lines.map((l) => l.font.lineHeight * l.spec.maxSize);
-    const total = heights.reduce((a, b) => a + b, 0);
-    const spare = box.height * PT_PER_MM - total;
+    const spare = box.height * PT_PER_MM - heights.reduce((a, b) => a + b, 0);
     const gap = lines.length > 1 ? Math.max(0, Math.min(spare / (lines.length - 1), 2 * PT_PER_MM)) : 0;
     let y = top + box.y * PT_PER_MM + Math.max(0, (spare - gap * (lines.length - 1)) / 2);
     const x = pdfNumber(left + box.x * PT_PER_MM);
     let ops = 'BT\n';
     for (let i = 0; i < lines.length; i++) {
       const { spec, font, fit } = lines[i]!;
-      const baseline = this.pageHeight - (y + font.ascent * spec.maxSize);
+      const baseline = this.layout.pageHeight - (y + font.ascent * spec.maxSize);
       ops += `/${font.resource} ${pdfNumber(fit.size)} Tf\n1 0 0 1 ${x} ${pdfNumber(baseline)} Tm\n${fit.operators}`;
       y += heights[i]! + gap;
     }
@@ -256,42 +281,13 @@ export class LabelPainter {
     const cache = this.fitted[line]!;
     let fit = cache.get(value);
     if (!fit) {
-      const width = this.template.text!.box.width * PT_PER_MM;
-      const fitted = fitText(replaceMissingGlyphs(value, font.codePoints), font.font, width, spec);
-      // encodeText also adds the glyphs to the font subset, so it runs for every distinct text.
-      fit = { size: fitted.size, operators: `${font.font.encodeText(fitted.text).toString()} Tj\n` };
+      const width = this.layout.template.text!.box.width * PT_PER_MM;
+      const fitted = font.font.fit(value, width, spec);
+      // encodeText also adds the glyphs to the font subset, so it must see every distinct text.
+      fit = { size: fitted.size, operators: `${font.font.encode(fitted.text)} Tj\n` };
       if (cache.size >= FIT_CACHE_LIMIT) cache.clear();
       cache.set(value, fit);
     }
     return fit;
-  }
-
-  private placement(matrix: Pick<ModuleMatrix, 'width' | 'height'>, index: number): SymbolPlacement {
-    const key = matrix.width * 65536 + matrix.height;
-    let placement = this.placements.get(key);
-    if (!placement) {
-      const { box, quietZone } = this.template.code;
-      const room = Math.min(
-        (box.width * PT_PER_MM) / (matrix.width + 2 * quietZone),
-        (box.height * PT_PER_MM) / (matrix.height + 2 * quietZone),
-      );
-      // A module is a whole number of printer dots (tiny epsilon: 9 dots must not become 8.9999).
-      const dots = Math.floor(room / this.dot + 1e-9);
-      if (dots < 1) {
-        throw ValidationError.field(
-          `items.${index}.url`,
-          `too long for the ${this.template.code.symbology} code of this template ` +
-            `(${matrix.width}×${matrix.height} modules do not fit ${box.width}×${box.height} mm at ${pdfNumber(72 / this.dot)} dpi)`,
-        );
-      }
-      const module = dots * this.dot;
-      placement = {
-        module,
-        x: box.x * PT_PER_MM + (box.width * PT_PER_MM - matrix.width * module) / 2,
-        y: box.y * PT_PER_MM + (box.height * PT_PER_MM - matrix.height * module) / 2,
-      };
-      this.placements.set(key, placement);
-    }
-    return placement;
   }
 }

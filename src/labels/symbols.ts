@@ -6,9 +6,17 @@
  * QR comes from the `qrcode` package (≈10× faster than bwip-js for QR on this workload), DataMatrix
  * from bwip-js.
  */
+import { createRequire } from 'node:module';
+import type BwipJs from 'bwip-js';
 import QRCode from 'qrcode';
-import bwipjs from 'bwip-js';
 import type { Symbology } from './templates.ts';
+
+const require = createRequire(import.meta.url);
+let bwip: typeof BwipJs | undefined;
+/** bwip-js is loaded on first use: QR-only renders (and their worker threads) never need its ~10 MB. */
+function bwipjs(): typeof BwipJs {
+  return (bwip ??= require('bwip-js') as typeof BwipJs);
+}
 
 /** A symbol's modules, row-major from the top-left, 1 = dark; no quiet zone. */
 export interface ModuleMatrix {
@@ -25,7 +33,7 @@ export function qrMatrix(text: string): ModuleMatrix {
 
 /** Square ECC 200 DataMatrix, the smallest size that holds the text. */
 export function dataMatrixMatrix(text: string): ModuleMatrix {
-  const [symbol] = bwipjs.raw({ bcid: 'datamatrix', text });
+  const [symbol] = bwipjs().raw({ bcid: 'datamatrix', text });
   if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no DataMatrix matrix');
   return { width: symbol.pixx, height: symbol.pixy, modules: Uint8Array.from(symbol.pixs) };
 }

@@ -46,7 +46,11 @@ export interface LabelTemplate {
   grid: { columns: number; rows: number; left: number; top: number; columnGap: number; rowGap: number };
   /** Default printer resolution (dots per inch) the 2D code snaps to; a render may override it. */
   dpi: number;
-  code: { symbology: Symbology; quietZone: number; box: Box };
+  /**
+   * `minModule`: the smallest module (mm) a scanner reads reliably on this stock; a URL so long that
+   * its code would need smaller modules is refused rather than printed unreadable.
+   */
+  code: { symbology: Symbology; quietZone: number; minModule: number; box: Box };
   /** Lines are laid out top to bottom in this box; lines whose field is empty are left out. */
   text: { box: Box; lines: readonly TextLineSpec[] } | null;
 }
@@ -67,7 +71,7 @@ export const LABEL_TEMPLATES = {
     description: 'Brother QL die-cut 62 × 29 mm (DK-11209), one label per page, QR code',
     ...single(62, 29),
     dpi: 300,
-    code: { symbology: 'qr', quietZone: 4, box: { x: 0, y: 0, width: 29, height: 29 } },
+    code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 0, y: 0, width: 29, height: 29 } },
     text: {
       box: { x: 29, y: 3, width: 31.5, height: 23 },
       lines: [
@@ -83,11 +87,12 @@ export const LABEL_TEMPLATES = {
     description: 'Zebra 2 × 1 in (50.8 × 25.4 mm), one label per page, QR code; 203 or 300 dpi',
     ...single(50.8, 25.4),
     dpi: 203,
-    code: { symbology: 'qr', quietZone: 4, box: { x: 0, y: 0, width: 25.4, height: 25.4 } },
+    code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 0.5, y: 1.2, width: 23, height: 23 } },
     text: {
-      box: { x: 25.4, y: 1.5, width: 23.9, height: 22.4 },
+      box: { x: 23.5, y: 1.5, width: 26.3, height: 22.4 },
       lines: [
-        { field: 'title', font: 'bold', maxSize: 9, minSize: 6 },
+        // Regular rather than bold: a 24-character part name still fits at 6 pt on this narrow label.
+        { field: 'title', font: 'regular', maxSize: 9, minSize: 6 },
         { field: 'serial', font: 'bold', maxSize: 11, minSize: 7 },
         { field: 'code', font: 'mono', maxSize: 8, minSize: 6 },
         { field: 'build', font: 'regular', maxSize: 6.5, minSize: 5 },
@@ -105,9 +110,9 @@ export const LABEL_TEMPLATES = {
     label: { width: 70, height: 37 },
     grid: { columns: 3, rows: 8, left: 0, top: 0.5, columnGap: 0, rowGap: 0 },
     dpi: 300,
-    code: { symbology: 'qr', quietZone: 4, box: { x: 2.5, y: 2.5, width: 32, height: 32 } },
+    code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 3, y: 4.5, width: 28, height: 28 } },
     text: {
-      box: { x: 35, y: 4.5, width: 30, height: 28 },
+      box: { x: 31.5, y: 4.5, width: 33.5, height: 28 },
       lines: [
         { field: 'title', font: 'bold', maxSize: 12, minSize: 7 },
         { field: 'serial', font: 'bold', maxSize: 14, minSize: 8 },
@@ -125,7 +130,12 @@ export const LABEL_TEMPLATES = {
     description: 'PCB label 12 × 12 mm, one label per page, DataMatrix only (no text)',
     ...single(12, 12),
     dpi: 600,
-    code: { symbology: 'datamatrix', quietZone: 1, box: { x: 0.5, y: 0.5, width: 11, height: 11 } },
+    code: {
+      symbology: 'datamatrix',
+      quietZone: 1,
+      minModule: 0.25,
+      box: { x: 0.5, y: 0.5, width: 11, height: 11 },
+    },
     text: null,
   },
 } as const satisfies Record<string, LabelTemplate>;

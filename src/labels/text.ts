@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { PDFFont } from 'pdf-lib';
 import type { LabelFont } from './templates.ts';
 
 /** What fitting needs from a font: pdf-lib's `PDFFont` satisfies it. */
@@ -71,22 +72,18 @@ export function fitText(
 ): FittedText {
   const { minSize, maxSize } = sizes;
   if (text === '') return { text, size: maxSize, width: 0, cut: false };
+  // Widths scale linearly with size, so one measurement at size 1 gives every candidate size.
   const unitWidth = font.widthOfTextAtSize(text, 1);
-  let size = Math.min(maxSize, Math.floor(maxWidth / unitWidth / SIZE_STEP) * SIZE_STEP);
-  if (size >= minSize) {
-    let width = font.widthOfTextAtSize(text, size);
-    // Rounding can put the product one ulp over the limit.
-    while (width > maxWidth && size - SIZE_STEP >= minSize) {
-      size -= SIZE_STEP;
-      width = font.widthOfTextAtSize(text, size);
-    }
-    if (width <= maxWidth) return { text, size, width, cut: false };
-  }
+  // A hair under the limit, so rounding in a later measurement cannot put the text one ulp over it.
+  const limit = maxWidth - 1e-6;
+  let size = Math.min(maxSize, Math.floor(limit / unitWidth / SIZE_STEP) * SIZE_STEP);
+  while (size >= minSize && unitWidth * size > limit) size -= SIZE_STEP;
+  if (size >= minSize) return { text, size, width: unitWidth * size, cut: false };
 
   size = minSize;
   const pieces = Array.from(graphemes.segment(text), (s) => s.segment);
   const candidate = (count: number) => pieces.slice(0, count).join('').trimEnd() + ELLIPSIS;
-  const fits = (count: number) => font.widthOfTextAtSize(candidate(count), size) <= maxWidth;
+  const fits = (count: number) => font.widthOfTextAtSize(candidate(count), size) <= limit;
   // Widths grow with the prefix, so the longest prefix that fits is found by bisection.
   let low = 0;
   let high = pieces.length - 1;
@@ -98,4 +95,101 @@ export function fitText(
   }
   const cut = candidate(low);
   return { text: cut, size, width: font.widthOfTextAtSize(cut, size), cut: true };
+}
+
+/** What ID codes, serials and dates are made of: the characters that differ from label to label. */
+const PLAIN_CHARACTERS = new Set('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -_./#:·');
+
+/**
+ * An embedded font's measuring and encoding. Shaping a text through fontkit's layout costs more than
+ * everything else a label's text needs, and every label brings a new ID code and serial; so texts
+ * made only of plain characters are assembled from per-character glyphs once shaping has shown that
+ * the font substitutes nothing (no ligature, no contextual form) for each adjacent pair in them.
+ * Anything else — and everything, once a substitution is seen — goes through pdf-lib unchanged.
+ */
+export class FontEncoder implements TextMeasure {
+  private readonly glyphs = new Map<string, { hex: string; width: number }>();
+  /** Adjacent character pairs shaping has shown to be glyph-for-character. */
+  private readonly pairs = new Set<string>();
+  private shaped = false;
+  private readonly codePoints: ReadonlySet<number>;
+
+  constructor(readonly font: PDFFont) {
+    this.codePoints = new Set(font.getCharacterSet());
+  }
+
+  /**
+   * Fits user text (see {@link fitText}) after replacing what this font cannot print with '?':
+   * characters it has no glyph for, and — should shaping fail — characters fontkit cannot shape (its
+   * bundled Universal Shaping Engine needs a regenerator runtime it does not ship; in DejaVu that
+   * hits Tifinagh).
+   */
+  fit(text: string, maxWidth: number, sizes: { minSize: number; maxSize: number }): FittedText {
+    const printable = replaceMissingGlyphs(text, this.codePoints);
+    try {
+      return fitText(printable, this, maxWidth, sizes);
+    } catch {
+      return fitText(this.shapeable(printable), this, maxWidth, sizes);
+    }
+  }
+
+  private shapeable(text: string): string {
+    let out = '';
+    for (const char of text) {
+      try {
+        this.font.widthOfTextAtSize(char + char, 1);
+        out += char;
+      } catch {
+        out += '?';
+      }
+    }
+    return out;
+  }
+
+  widthOfTextAtSize(text: string, size: number): number {
+    const glyphs = this.plainGlyphs(text);
+    if (!glyphs) return this.font.widthOfTextAtSize(text, size);
+    let width = 0;
+    for (const glyph of glyphs) width += glyph.width;
+    return width * size;
+  }
+
+  /** The text as a hex string operand of glyph ids; adds its glyphs to the embedded subset. */
+  encode(text: string): string {
+    const glyphs = this.plainGlyphs(text);
+    if (glyphs) return `<${glyphs.map((g) => g.hex).join('')}>`;
+    const hex = this.font.encodeText(text).toString();
+    this.learn(text, hex);
+    return hex;
+  }
+
+  private plainGlyphs(text: string): { hex: string; width: number }[] | undefined {
+    if (this.shaped) return undefined;
+    const glyphs: { hex: string; width: number }[] = [];
+    let previous = '';
+    for (const char of text) {
+      const glyph = this.glyphs.get(char);
+      if (!glyph || (previous && !this.pairs.has(previous + char))) return undefined;
+      glyphs.push(glyph);
+      previous = char;
+    }
+    return glyphs;
+  }
+
+  private learn(text: string, hex: string): void {
+    if (this.shaped) return;
+    const chars = [...text];
+    if (!chars.every((c) => PLAIN_CHARACTERS.has(c))) return;
+    for (const char of chars) {
+      if (!this.glyphs.has(char)) {
+        const glyph = this.font.encodeText(char).toString().slice(1, -1);
+        this.glyphs.set(char, { hex: glyph, width: this.font.widthOfTextAtSize(char, 1) });
+      }
+    }
+    if (hex !== `<${chars.map((c) => this.glyphs.get(c)!.hex).join('')}>`) {
+      this.shaped = true;
+      return;
+    }
+    for (let i = 1; i < chars.length; i++) this.pairs.add(chars[i - 1]! + chars[i]!);
+  }
 }

@@ -58,7 +58,11 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
   await relay.start();
   const workers = startWorkers(runtime, { registry });
   runtime.log.info(
-    { queues: workers.workers.map((w) => w.name), concurrency: runtime.config.workerConcurrency },
+    {
+      queues: workers.workers.map((w) => w.name),
+      concurrency: runtime.config.workerConcurrency,
+      jobLockMs: runtime.config.jobLockMs,
+    },
     'workers running',
   );
   return {

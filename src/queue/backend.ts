@@ -25,7 +25,7 @@ export interface QueueBackend {
   createWorker(
     name: string,
     processor: Processor,
-    options: { concurrency: number; lockDuration?: number },
+    options: { concurrency: number; lockDuration?: number; stalledInterval?: number },
   ): Worker;
   /** Round-trips to the backend; throws when it is unreachable. */
   ping(): Promise<void>;

@@ -30,7 +30,8 @@ export function localFileStore(root: string): FileStore {
           callback(null, chunk);
         },
       });
-      const source = typeof data === 'string' || Buffer.isBuffer(data) ? Readable.from([data]) : Readable.from(data);
+      const source =
+        typeof data === 'string' || Buffer.isBuffer(data) ? Readable.from([data]) : Readable.from(data);
       try {
         await pipeline(source, count, createWriteStream(temporary));
         await rename(temporary, path);

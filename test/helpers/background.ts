@@ -67,7 +67,10 @@ export async function quiesce(ctx: AppContext, timeoutMs = 20_000): Promise<void
       `SELECT (SELECT count(*) FROM job_outbox WHERE relayed_at IS NULL) + (SELECT count(*) FROM events WHERE relayed_at IS NULL) AS n`,
     );
     const counts = await ctx.queues.counts();
-    const busy = Object.values(counts).reduce((n, c) => n + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0), 0);
+    const busy = Object.values(counts).reduce(
+      (n, c) => n + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0),
+      0,
+    );
     calm = Number(pending.rows[0]!.n) === 0 && busy === 0 ? calm + 1 : 0;
     await new Promise((r) => setTimeout(r, 30));
   }

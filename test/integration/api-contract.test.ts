@@ -44,8 +44,10 @@ const part = async () => (await f.part()).code;
 
 /** A recall whose report a worker has written (so nothing changes in the background afterwards). */
 async function readyRecall(): Promise<number> {
-  const id = (await ctx.api('POST', '/api/v1/recalls', { body: { lot: await lot(), reason: 'x' } })).body.id as number;
-  for (let i = 0; i < 400 && (await ctx.api('GET', `/api/v1/recalls/${id}`)).body.status === 'queued'; i++) await new Promise((r) => setTimeout(r, 25));
+  const id = (await ctx.api('POST', '/api/v1/recalls', { body: { lot: await lot(), reason: 'x' } })).body
+    .id as number;
+  for (let i = 0; i < 400 && (await ctx.api('GET', `/api/v1/recalls/${id}`)).body.status === 'queued'; i++)
+    await new Promise((r) => setTimeout(r, 25));
   await new Promise((r) => setTimeout(r, 300)); // and its recall.ready event has been relayed and fanned out
   return id;
 }
@@ -265,10 +267,20 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { code: await lot() } }),
     badQuery: { query: 'from=yesterday', field: 'from' },
   },
-  'POST /recalls': { prepare: async () => ({ body: { lot: await lot(), reason: 'bad batch' } }), missing: 'reason', illTyped: { field: 'unitsOnly', value: 'yes' } },
+  'POST /recalls': {
+    prepare: async () => ({ body: { lot: await lot(), reason: 'bad batch' } }),
+    missing: 'reason',
+    illTyped: { field: 'unitsOnly', value: 'yes' },
+  },
   'GET /recalls': { prepare: async () => ({}), badQuery: { query: 'limit=x', field: 'limit' } },
-  'GET /recalls/{id}': { prepare: async () => ({ params: { id: await readyRecall() } }), badQuery: { params: { id: 'first' }, field: 'id' } },
-  'GET /recalls/{id}/report.csv': { prepare: async () => ({ params: { id: await readyRecall() } }), badQuery: { params: { id: '-1' }, field: 'id' } },
+  'GET /recalls/{id}': {
+    prepare: async () => ({ params: { id: await readyRecall() } }),
+    badQuery: { params: { id: 'first' }, field: 'id' },
+  },
+  'GET /recalls/{id}/report.csv': {
+    prepare: async () => ({ params: { id: await readyRecall() } }),
+    badQuery: { params: { id: '-1' }, field: 'id' },
+  },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),
     badQuery: { params: { code: 'xyz' }, field: 'code' },

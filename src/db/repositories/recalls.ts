@@ -30,7 +30,8 @@ const toRecall = (r: RecallRow): Recall => ({
   finishedAt: r.finished_at,
 });
 
-const recallQuery = (db: Knex | Knex.Transaction) => db('recalls as r').join('lots as l', 'l.id', 'r.lot_id').select('r.*', 'l.code as lot_code');
+const recallQuery = (db: Knex | Knex.Transaction) =>
+  db('recalls as r').join('lots as l', 'l.id', 'r.lot_id').select('r.*', 'l.code as lot_code');
 
 export function recallRepository(db: Knex | Knex.Transaction): RecallRepository {
   const byId = async (id: number, lock = false) => {
@@ -42,13 +43,25 @@ export function recallRepository(db: Knex | Knex.Transaction): RecallRepository 
   return {
     async insert(recall) {
       const [row] = (await db('recalls')
-        .insert({ lot_id: recall.lotId, filter: JSON.stringify(recall.filter), reason: recall.reason, requested_by: recall.requestedBy })
+        .insert({
+          lot_id: recall.lotId,
+          filter: JSON.stringify(recall.filter),
+          reason: recall.reason,
+          requested_by: recall.requestedBy,
+        })
         .returning('id')) as { id: number }[];
       return (await byId(row!.id))!;
     },
     findById: (id, options) => byId(id, options?.lock),
     async finish(id, outcome) {
-      await db('recalls').where({ id }).update({ status: 'done', devices: outcome.devices, file_key: outcome.fileKey, finished_at: db.fn.now() });
+      await db('recalls')
+        .where({ id })
+        .update({
+          status: 'done',
+          devices: outcome.devices,
+          file_key: outcome.fileKey,
+          finished_at: db.fn.now(),
+        });
       return (await byId(id))!;
     },
     list: (page) => paginate(recallQuery(db), 'r.id', page, toRecall),
