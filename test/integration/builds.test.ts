@@ -416,5 +416,91 @@ describe('three-level BOM with serialized sub-assemblies', () => {
       .where({ parent_build_id: ctx.db('builds').select('id').where({ code: stationBuild }) });
     expect(stationLinks).toHaveLength(3);
     await ledgerBalanced();
+
+    // Backward: station 2 → board 2 (its build's screws) → modules 6 and 5 → their R, C, U lots.
+    const stations = (await ctx.api('GET', `/api/v1/builds/${stationBuild}/units`)).body.items as {
+      code: string;
+    }[];
+    const back = await ctx.api('GET', `/api/v1/trace/backward/${stations[1]!.code}`);
+    expect(back.status, back.text).toBe(200);
+    type Node = {
+      lot: { code: string; partName: string; supplier: string | null; serial: number | null };
+      build: { code: string } | null;
+      components: { quantity: number; node: Node }[];
+      contains: Node[];
+    };
+    const tree = back.body as unknown as Node;
+    expect(tree.build?.code).toBe(stationBuild);
+    expect(tree.contains).toHaveLength(1);
+    const boardNode = tree.contains[0]!;
+    expect(boardNode.lot.serial).toBe(2);
+    expect(boardNode.components.map((c) => [c.node.lot.partName, c.quantity])).toEqual([['Screw M2', 12]]);
+    expect(boardNode.contains.map((m) => m.lot.code)).toEqual([modules[5], modules[4]]);
+    const moduleNode = boardNode.contains[0]!;
+    expect(moduleNode.components.map((c) => [c.node.lot.code, c.node.lot.supplier])).toEqual([
+      [k.lots.r1, 'Mouser'],
+      [k.lots.c, 'Mouser'],
+      [k.lots.u, 'Mouser'],
+    ]);
+
+    // Forward from the resistor reel: 6 modules, the 3 boards holding them, the 3 stations holding those.
+    const forward = await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?limit=5`);
+    expect(forward.status, forward.text).toBe(200);
+    expect(forward.body).toMatchObject({ total: 12, byStatus: { available: 12 } });
+    expect(
+      (forward.body.builds as { code: string; depth: number; affected: number }[]).map((b) => [
+        b.code,
+        b.depth,
+        b.affected,
+      ]),
+    ).toEqual([
+      [moduleBuild, 1, 6],
+      [boardBuild, 2, 3],
+      [stationBuild, 3, 3],
+    ]);
+    expect(forward.body.items).toHaveLength(5);
+    const rest = await ctx.api(
+      'GET',
+      `/api/v1/trace/forward/${k.lots.r1}?limit=50&cursor=${forward.body.nextCursor as string}`,
+    );
+    expect((rest.body.items as unknown[]).length).toBe(7);
+
+    // From one module: exactly the board and the station that hold it.
+    const one = await ctx.api('GET', `/api/v1/trace/forward/${modules[5]}`);
+    expect(
+      (one.body.items as { serial: number; buildCode: string }[]).map((i) => [i.buildCode, i.serial]),
+    ).toEqual([
+      [boardBuild, 2],
+      [stationBuild, 2],
+    ]);
+    // Filters: by status, and by build date.
+    expect((await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?status=shipped`)).body.total).toBe(0);
+    expect(
+      (await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?from=2000-01-01&to=2000-12-31`)).body.total,
+    ).toBe(0);
+    expect(
+      (await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?status=available,shipped&unitsOnly=true`))
+        .body.total,
+    ).toBe(12);
+    const bad = await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?status=lost`);
+    expect(bad.status).toBe(400);
+
+    // A recall report: every device containing the reel, written to CSV by a worker, announced once.
+    const recall = await ctx.api('POST', '/api/v1/recalls', {
+      body: { lot: k.lots.r1, reason: 'resistor batch out of tolerance', unitsOnly: true },
+    });
+    expect(recall.status, recall.text).toBe(202);
+    const id = recall.body.id as number;
+    const ready = await settledRecall(id);
+    expect(ready).toMatchObject({ status: 'done', devices: 12, report: `/api/v1/recalls/${id}/report.csv` });
+    const csv = await fetch(`${ctx.url}/api/v1/recalls/${id}/report.csv`, {
+      headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+    });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('lot,part_code,part,serial,formatted_serial,build,status,location,customer,depth');
+    expect(lines).toHaveLength(13);
+    expect(lines.filter((l) => l.includes(stationBuild))).toHaveLength(3);
+    expect(await ctx.db('events').where({ type: 'recall.ready' })).toHaveLength(1);
   });
 });
