@@ -3,7 +3,7 @@
  * Built once by `src/main/bootstrap.ts`; transports and workers receive it.
  */
 import type { Knex } from 'knex';
-import type { UnitOfWork } from './commands/ports.ts';
+import type { FileStore, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queue/queues.ts';
@@ -15,5 +15,7 @@ export interface AppContext {
   /** The URL actually in use (the embedded server's when DATABASE_URL is unset). */
   databaseUrl: string;
   uow: UnitOfWork;
+  /** Generated files and attachments (STORAGE_DIR). */
+  files: FileStore;
   queues: Queues;
 }

@@ -24,6 +24,7 @@ import buildsStart from './builds.start.ts';
 import eventsFanout from './events.fanout.ts';
 import lotsGenerate from './lots.generate.ts';
 import traceRecall from './trace.recall.ts';
+import labelsRender from './labels.render.ts';
 
 export const PROCESSORS = [
   eventsFanout,
@@ -33,6 +34,7 @@ export const PROCESSORS = [
   buildsCancel,
   lotsGenerate,
   traceRecall,
+  labelsRender,
 ] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;

@@ -15,6 +15,7 @@ export const JOB_DATA = {
   'builds.cancel': z.object({ operationId: id }),
   'lots.generate': z.object({ buildId: id }),
   'trace.recall': z.object({ recallId: id }),
+  'labels.render': z.object({ runId: id }),
 } as const;
 
 export type JobRequestName = keyof typeof JOB_DATA;

@@ -463,6 +463,7 @@ export interface Repositories {
   trace: TraceRepository;
   files: FileStore;
   recalls: RecallRepository;
+  labels: LabelRunRepository;
 }
 
 export interface UnitOfWork {
@@ -470,4 +471,65 @@ export interface UnitOfWork {
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   /** Runs `work` without a transaction, for reads. */
   read<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** What a label run prints: a build's units (optionally a serial range), or lists of objects. */
+export type LabelSource =
+  | { kind: 'build'; buildId: number; buildCode: string; serials?: { first: number; last: number } }
+  | { kind: 'lots'; lotIds: number[] }
+  | { kind: 'parts'; partIds: number[] }
+  | { kind: 'locations'; locationIds: number[] };
+
+export interface LabelRun {
+  id: number;
+  template: string;
+  source: LabelSource;
+  total: number;
+  done: number;
+  status: 'queued' | 'rendering' | 'done' | 'failed';
+  fileKey: string | null;
+  bytes: number | null;
+  pages: number | null;
+  error: string | null;
+  requestedBy: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** One label's data before the public URL is added. */
+export interface LabelItem {
+  key: number;
+  code: string;
+  title: string;
+  serial?: number;
+  formattedSerial?: string;
+  buildCode?: string;
+  date?: string;
+}
+
+export interface LabelRunRepository {
+  insert(run: {
+    template: string;
+    source: LabelSource;
+    total: number;
+    requestedBy: string;
+  }): Promise<LabelRun>;
+  findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
+  update(
+    id: number,
+    patch: {
+      status?: LabelRun['status'];
+      done?: number;
+      fileKey?: string;
+      bytes?: number;
+      pages?: number;
+      error?: string | null;
+      finished?: boolean;
+    },
+  ): Promise<LabelRun>;
+  list(page: PageRequest): Promise<Page<LabelRun>>;
+  /** How many labels a source names. */
+  count(source: LabelSource): Promise<number>;
+  /** The next `limit` items of a source after `afterKey` (serial or id order). */
+  items(source: LabelSource, afterKey: number, limit: number): Promise<LabelItem[]>;
 }

@@ -10,6 +10,7 @@ import { buildRepository } from './repositories/builds.ts';
 import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
 import { eventStore } from './repositories/events.ts';
 import { jobOutbox } from './repositories/jobs.ts';
+import { labelRunRepository } from './repositories/labels.ts';
 import { ledgerRepository } from './repositories/ledger.ts';
 import { locationRepository } from './repositories/locations.ts';
 import { lotRepository } from './repositories/lots.ts';
@@ -38,6 +39,7 @@ export function repositories(root: Knex, db: Knex | Knex.Transaction, files: Fil
     jobs: jobOutbox(db),
     trace: traceRepository(db),
     recalls: recallRepository(db),
+    labels: labelRunRepository(db),
     files,
   };
 }

@@ -296,3 +296,32 @@ export const RecallOut = z
     finishedAt: timestamp.nullable(),
   })
   .meta({ id: 'Recall' });
+
+export const LabelRunOut = z
+  .object({
+    id: z.int(),
+    template: z.string(),
+    source: z.record(z.string(), z.unknown()).describe('what is printed'),
+    total: z.int(),
+    done: z.int(),
+    percent: z.int(),
+    status: z.enum(['queued', 'rendering', 'done', 'failed']),
+    pages: z.int().nullable(),
+    bytes: z.int().nullable(),
+    error: z.string().nullable(),
+    download: z.string().nullable().describe('path of the PDF once done'),
+    requestedBy: z.string(),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'LabelRun' });
+
+export const LabelTemplateOut = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    symbology: z.enum(['qr', 'datamatrix']),
+    labelsPerPage: z.int(),
+    dpi: z.int(),
+  })
+  .meta({ id: 'LabelTemplate' });

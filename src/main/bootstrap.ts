@@ -50,12 +50,14 @@ export async function bootstrap(
   );
   log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
   const queues = new Queues(backend);
+  const files = localFileStore(config.storageDir);
   return {
     config,
     log,
     db,
     databaseUrl,
-    uow: knexUnitOfWork(db, localFileStore(config.storageDir)),
+    uow: knexUnitOfWork(db, files),
+    files,
     queues,
     async close() {
       await queues.close();

@@ -64,6 +64,11 @@ export const JOBS = {
     description: "Generate a tracked build's units in chunks; resumes where it stopped",
     data: JOB_DATA['lots.generate'],
   }),
+  'labels.render': define({
+    queue: 'labels',
+    description: 'Render a label run into one PDF with progress, store it, announce labels.ready',
+    data: JOB_DATA['labels.render'],
+  }),
   'trace.recall': define({
     queue: 'trace',
     description: 'Write a recall report (CSV of every device containing a lot) and announce recall.ready',

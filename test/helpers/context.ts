@@ -105,8 +105,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       : { kind: 'postgres', url: database.url },
   );
   const queues = new Queues(backend);
-  const uow = knexUnitOfWork(db, localFileStore(config.storageDir));
-  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues };
+  const files = localFileStore(config.storageDir);
+  const uow = knexUnitOfWork(db, files);
+  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files };
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {

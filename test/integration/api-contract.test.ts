@@ -52,6 +52,13 @@ async function readyRecall(): Promise<number> {
   return id;
 }
 
+/** A rendered label run. */
+async function readyLabels(): Promise<number> {
+  const id = (await ctx.api('POST', '/api/v1/labels', { body: { lots: [await lot()] } })).body.id as number;
+  await quiesce(ctx);
+  return id;
+}
+
 /** A build of a one-line project with stock, optionally started and settled. */
 async function aBuild(
   options: { start?: boolean; trackUnits?: boolean; stages?: string[]; advance?: boolean } = {},
@@ -280,6 +287,20 @@ const CASES: Record<string, Case> = {
   'GET /recalls/{id}/report.csv': {
     prepare: async () => ({ params: { id: await readyRecall() } }),
     badQuery: { params: { id: '-1' }, field: 'id' },
+  },
+  'GET /label-templates': { prepare: async () => ({}), badQuery: { query: 'x=1', field: 'x' } },
+  'POST /labels': {
+    prepare: async () => ({ body: { lots: [await lot()] } }),
+    illTyped: { field: 'template', value: 'dymo' },
+  },
+  'GET /labels': { prepare: async () => ({}), badQuery: { query: 'limit=9999', field: 'limit' } },
+  'GET /labels/{id}': {
+    prepare: async () => ({ params: { id: await readyLabels() } }),
+    badQuery: { params: { id: 'x' }, field: 'id' },
+  },
+  'GET /labels/{id}/pdf': {
+    prepare: async () => ({ params: { id: await readyLabels() } }),
+    badQuery: { params: { id: '0' }, field: 'id' },
   },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),

@@ -54,14 +54,12 @@ export function recallRepository(db: Knex | Knex.Transaction): RecallRepository 
     },
     findById: (id, options) => byId(id, options?.lock),
     async finish(id, outcome) {
-      await db('recalls')
-        .where({ id })
-        .update({
-          status: 'done',
-          devices: outcome.devices,
-          file_key: outcome.fileKey,
-          finished_at: db.fn.now(),
-        });
+      await db('recalls').where({ id }).update({
+        status: 'done',
+        devices: outcome.devices,
+        file_key: outcome.fileKey,
+        finished_at: db.fn.now(),
+      });
       return (await byId(id))!;
     },
     list: (page) => paginate(recallQuery(db), 'r.id', page, toRecall),

@@ -9,6 +9,7 @@ import { projectRoutes } from './projects.ts';
 import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
+import { labelRoutes } from './labels.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -18,6 +19,7 @@ export const apiRoutes: RouteDef[] = [
   ...buildRoutes,
   ...traceRoutes,
   ...recallRoutes,
+  ...labelRoutes,
   ...codeRoutes,
   ...tokenRoutes,
 ];

@@ -1,0 +1,270 @@
+/**
+ * Labels: a request names what to print (a build's units or a serial range of them, or lists of lots,
+ * parts or locations) and a template; a worker renders one PDF with progress, stores it, and
+ * announces `labels.ready`.
+ */
+import { z } from 'zod';
+import { labelUrl, type LabelContent } from '../domain/labels.ts';
+import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
+import { TEMPLATE_NAMES } from '../labels/templates.ts';
+import { defineCommand, execute, type CommandDeps } from './define.ts';
+import { jobRequest } from './jobs.ts';
+import { findOrFail, normalizeCode } from './lookup.ts';
+import type { LabelRun, LabelSource, Repositories } from './ports.ts';
+import { idCodeRef, pageQuery } from './validation.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+
+const codeList = z.array(idCodeRef).min(1).max(10_000);
+const ITEMS_PER_QUERY = 1_000;
+
+/** Renders label contents into a stored PDF; implemented with pdf-lib in src/labels. */
+export interface LabelRenderer {
+  render(
+    items: AsyncIterable<LabelContent>,
+    options: {
+      template: string;
+      total: number;
+      fileKey: string;
+      onProgress: (done: number) => Promise<void>;
+    },
+  ): Promise<{ pages: number; bytes: number }>;
+}
+
+async function resolveIds(
+  repos: Repositories,
+  field: string,
+  codes: string[],
+  find: (code: string) => Promise<{ id: number } | null>,
+  kind: string,
+) {
+  const ids: number[] = [];
+  for (const [i, raw] of codes.entries()) {
+    const code = normalizeCode(`${field}.${i}`, raw);
+    const found = await find(code);
+    if (!found)
+      throw new NotFoundError(kind, code, `${field}.${i}: ${kind} ${code} does not exist`, `${field}.${i}`);
+    ids.push(found.id);
+  }
+  return [...new Set(ids)];
+}
+
+export const requestLabels = defineCommand({
+  name: 'requestLabels',
+  summary: "Render labels into one PDF (a build's units or a serial range, or lots, parts or locations)",
+  role: 'operator',
+  mode: 'write',
+  input: z
+    .strictObject({
+      template: z.enum(TEMPLATE_NAMES as [string, ...string[]]).default('brother-62x29'),
+      build: idCodeRef.optional(),
+      serials: z
+        .string()
+        .regex(/^\s*\d{1,7}\s*(-\s*\d{1,7}\s*)?$/, 'must be a serial or a range like 1-50')
+        .optional()
+        .describe('with build: a serial or a range, e.g. 1-50'),
+      lots: codeList.optional(),
+      parts: codeList.optional(),
+      locations: codeList.optional(),
+    })
+    .refine((v) => [v.build, v.lots, v.parts, v.locations].filter((x) => x !== undefined).length === 1, {
+      message: 'name exactly one of build, lots, parts or locations',
+      path: ['build'],
+    })
+    .refine((v) => v.serials === undefined || v.build !== undefined, {
+      message: 'serials needs build',
+      path: ['serials'],
+    }),
+  async run({ repos, actor }, input) {
+    let source: LabelSource;
+    if (input.build) {
+      const build = await findOrFail('build', 'build', input.build, (c) => repos.builds.findByCode(c));
+      if (!build.trackUnits)
+        throw new RuleViolation(`build ${build.code} does not track units; label its lots instead`);
+      let serials: { first: number; last: number } | undefined;
+      if (input.serials) {
+        const [first, last = first] = input.serials.split('-').map((s) => Number(s.trim())) as [
+          number,
+          number?,
+        ];
+        if (first < 1 || last < first || last > build.quantity)
+          throw ValidationError.field('serials', `must be within 1..${build.quantity}`);
+        serials = { first, last };
+      }
+      source = { kind: 'build', buildId: build.id, buildCode: build.code, ...(serials ? { serials } : {}) };
+    } else if (input.lots) {
+      source = {
+        kind: 'lots',
+        lotIds: await resolveIds(repos, 'lots', input.lots, (c) => repos.lots.findByCode(c), 'lot'),
+      };
+    } else if (input.parts) {
+      source = {
+        kind: 'parts',
+        partIds: await resolveIds(repos, 'parts', input.parts, (c) => repos.parts.findByCode(c), 'part'),
+      };
+    } else {
+      source = {
+        kind: 'locations',
+        locationIds: await resolveIds(
+          repos,
+          'locations',
+          input.locations!,
+          (c) => repos.locations.findByCode(c),
+          'location',
+        ),
+      };
+    }
+    const total = await repos.labels.count(source);
+    if (total === 0)
+      throw new RuleViolation('there is nothing to label: the build has no units yet in that range');
+    const run = await repos.labels.insert({
+      template: input.template,
+      source,
+      total,
+      requestedBy: actor.name,
+    });
+    await repos.jobs.enqueue(jobRequest('labels.render', { runId: run.id }, `labels-${run.id}`));
+    return run;
+  },
+});
+
+export const getLabelRun = defineCommand({
+  name: 'getLabelRun',
+  summary: 'Show a label run: its progress and, when done, where to download the PDF',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos }, { id }) {
+    const run = await repos.labels.findById(id);
+    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    return run;
+  },
+});
+
+export const listLabelRuns = defineCommand({
+  name: 'listLabelRuns',
+  summary: 'List label runs',
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery,
+  run: ({ repos }, page) => repos.labels.list(page),
+});
+
+export const downloadLabels = defineCommand({
+  name: 'downloadLabels',
+  summary: "Download a label run's PDF",
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos }, { id }) {
+    const run = await repos.labels.findById(id);
+    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    const file = run.fileKey ? await repos.files.open(run.fileKey) : null;
+    if (!file || run.status !== 'done')
+      throw new NotFoundError(
+        'label PDF',
+        String(id),
+        `the PDF of label run ${id} is not ready (status ${run.status})`,
+      );
+    return { ...file, filename: `labels-${id}.pdf`, contentType: 'application/pdf' };
+  },
+});
+
+const claimRun = defineCommand({
+  name: 'claimLabelRun',
+  summary: 'Mark a label run as rendering (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id: z.int().positive() }),
+  async run({ repos }, { id }): Promise<LabelRun | null> {
+    const run = await repos.labels.findById(id, { lock: true });
+    if (!run) throw new NotFoundError('label run', String(id));
+    if (run.status === 'done' || run.status === 'failed') return null;
+    return repos.labels.update(id, { status: 'rendering', done: 0 });
+  },
+});
+
+const finishRun = defineCommand({
+  name: 'finishLabelRun',
+  summary: 'Record a rendered label run and announce it (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id: z.int().positive(), fileKey: z.string(), bytes: z.int(), pages: z.int() }),
+  async run({ repos }, { id, fileKey, bytes, pages }) {
+    const run = (await repos.labels.findById(id, { lock: true }))!;
+    if (run.status === 'done') return run;
+    const done = await repos.labels.update(id, {
+      status: 'done',
+      done: run.total,
+      fileKey,
+      bytes,
+      pages,
+      finished: true,
+    });
+    await repos.events.append([
+      {
+        type: 'labels.ready',
+        stream: run.source.kind === 'build' ? `build:${run.source.buildCode}` : `labels:${run.id}`,
+        data: {
+          run: run.id,
+          template: run.template,
+          labels: run.total,
+          pages,
+          bytes,
+          ...(run.source.kind === 'build' ? { build: run.source.buildCode } : {}),
+          download: `/api/v1/labels/${run.id}/pdf`,
+        },
+      },
+    ]);
+    return done;
+  },
+});
+
+/**
+ * Renders a label run (the `labels.render` job). Items are read from the database a thousand at a
+ * time while the renderer pulls them, so a 100,000-label run never holds them all. Progress is
+ * written to the run as it goes. Run again after a crash, it simply renders the whole file again.
+ */
+export async function renderLabelRun(
+  deps: CommandDeps,
+  runId: number,
+  options: {
+    renderer: LabelRenderer;
+    publicUrl: string;
+    onProgress?: (done: number, total: number) => Promise<void>;
+  },
+): Promise<LabelRun> {
+  const run = await execute(deps, claimRun, SYSTEM_ACTOR, { id: runId });
+  if (!run) return (await deps.uow.read((repos) => repos.labels.findById(runId)))!;
+  async function* contents(): AsyncIterable<LabelContent> {
+    let after = 0;
+    for (;;) {
+      const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
+      for (const { key: _key, ...item } of batch)
+        yield { ...item, url: labelUrl(options.publicUrl, item.code) };
+      if (batch.length < ITEMS_PER_QUERY) return;
+      after = batch[batch.length - 1]!.key;
+    }
+  }
+  const fileKey = `labels/labels-${run.id}.pdf`;
+  try {
+    const { pages, bytes } = await options.renderer.render(contents(), {
+      template: run.template,
+      total: run.total,
+      fileKey,
+      onProgress: async (done) => {
+        await deps.uow.transaction((repos) =>
+          repos.labels.update(run.id, { done: Math.min(done, run.total) }),
+        );
+        await options.onProgress?.(done, run.total);
+      },
+    });
+    return await execute(deps, finishRun, SYSTEM_ACTOR, { id: run.id, fileKey, bytes, pages });
+  } catch (error) {
+    if (error instanceof ValidationError || error instanceof RuleViolation) {
+      await deps.uow.transaction((repos) =>
+        repos.labels.update(run.id, { status: 'failed', error: error.message, finished: true }),
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import type { LabelItem, LabelRun, LabelRunRepository, LabelSource } from '../../commands/ports.ts';
+import { paginate } from './shared.ts';
+
+interface RunRow {
+  id: number;
+  template: string;
+  source: LabelSource;
+  total: number;
+  done: number;
+  status: LabelRun['status'];
+  file_key: string | null;
+  bytes: number | null;
+  pages: number | null;
+  error: string | null;
+  requested_by: string;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+const toRun = (r: RunRow): LabelRun => ({
+  id: r.id,
+  template: r.template,
+  source: r.source,
+  total: r.total,
+  done: r.done,
+  status: r.status,
+  fileKey: r.file_key,
+  bytes: r.bytes,
+  pages: r.pages,
+  error: r.error,
+  requestedBy: r.requested_by,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : undefined);
+
+export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunRepository {
+  const byId = async (id: number, lock = false) => {
+    const q = db('label_runs').where({ id });
+    if (lock) q.forUpdate();
+    const row = (await q.first()) as RunRow | undefined;
+    return row ? toRun(row) : null;
+  };
+  return {
+    async insert(run) {
+      const [row] = (await db('label_runs')
+        .insert({
+          template: run.template,
+          source: JSON.stringify(run.source),
+          total: run.total,
+          requested_by: run.requestedBy,
+        })
+        .returning('*')) as RunRow[];
+      return toRun(row!);
+    },
+    findById: (id, options) => byId(id, options?.lock),
+    async update(id, patch) {
+      const columns: Record<string, unknown> = {};
+      if (patch.status !== undefined) columns.status = patch.status;
+      if (patch.done !== undefined) columns.done = patch.done;
+      if (patch.fileKey !== undefined) columns.file_key = patch.fileKey;
+      if (patch.bytes !== undefined) columns.bytes = patch.bytes;
+      if (patch.pages !== undefined) columns.pages = patch.pages;
+      if (patch.error !== undefined) columns.error = patch.error;
+      if (patch.finished) columns.finished_at = db.fn.now();
+      if (Object.keys(columns).length > 0) await db('label_runs').where({ id }).update(columns);
+      return (await byId(id))!;
+    },
+    list: (page) => paginate(db('label_runs').select('*'), 'id', page, toRun),
+    async count(source) {
+      const q =
+        source.kind === 'build'
+          ? db('lots').where({ build_id: source.buildId }).whereNotNull('serial')
+          : source.kind === 'lots'
+            ? db('lots').whereIn('id', source.lotIds)
+            : source.kind === 'parts'
+              ? db('parts').whereIn('id', source.partIds)
+              : db('locations').whereIn('id', source.locationIds);
+      if (source.kind === 'build' && source.serials)
+        q.whereBetween('serial', [source.serials.first, source.serials.last]);
+      const [row] = (await q.count('* as n')) as { n: number }[];
+      return Number(row!.n);
+    },
+    async items(source, afterKey, limit): Promise<LabelItem[]> {
+      if (source.kind === 'build') {
+        const q = db('lots as l')
+          .join('parts as p', 'p.id', 'l.part_id')
+          .join('builds as b', 'b.id', 'l.build_id')
+          .where('l.build_id', source.buildId)
+          .where('l.serial', '>', afterKey)
+          .orderBy('l.serial')
+          .limit(limit)
+          .select('l.serial', 'l.code', 'p.name', 'l.serial_label', 'b.code as build_code', 'b.started_at');
+        if (source.serials) q.whereBetween('l.serial', [source.serials.first, source.serials.last]);
+        const rows = (await q) as {
+          serial: number;
+          code: string;
+          name: string;
+          serial_label: string | null;
+          build_code: string;
+          started_at: Date | null;
+        }[];
+        return rows.map((r) => ({
+          key: r.serial,
+          code: r.code,
+          title: r.name,
+          serial: r.serial,
+          ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          buildCode: r.build_code,
+          ...(r.started_at ? { date: day(r.started_at) } : {}),
+        }));
+      }
+      if (source.kind === 'lots') {
+        const rows = (await db('lots as l')
+          .join('parts as p', 'p.id', 'l.part_id')
+          .leftJoin('builds as b', 'b.id', 'l.build_id')
+          .whereIn('l.id', source.lotIds)
+          .where('l.id', '>', afterKey)
+          .orderBy('l.id')
+          .limit(limit)
+          .select(
+            'l.id',
+            'l.code',
+            'p.name',
+            'l.serial',
+            'l.serial_label',
+            'b.code as build_code',
+            'l.created_at',
+          )) as {
+          id: number;
+          code: string;
+          name: string;
+          serial: number | null;
+          serial_label: string | null;
+          build_code: string | null;
+          created_at: Date;
+        }[];
+        return rows.map((r) => ({
+          key: r.id,
+          code: r.code,
+          title: r.name,
+          ...(r.serial !== null ? { serial: r.serial } : {}),
+          ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          ...(r.build_code ? { buildCode: r.build_code } : {}),
+          date: day(r.created_at),
+        }));
+      }
+      const table = source.kind === 'parts' ? 'parts' : 'locations';
+      const ids = source.kind === 'parts' ? source.partIds : source.locationIds;
+      const rows = (await db(table)
+        .whereIn('id', ids)
+        .where('id', '>', afterKey)
+        .orderBy('id')
+        .limit(limit)
+        .select('id', 'code', 'name')) as {
+        id: number;
+        code: string;
+        name: string;
+      }[];
+      return rows.map((r) => ({ key: r.id, code: r.code, title: r.name }));
+    },
+  };
+}

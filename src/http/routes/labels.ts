@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import * as labels from '../../commands/labels.ts';
+import { defineCommand } from '../../commands/define.ts';
+import type { LabelRun } from '../../commands/ports.ts';
+import { LABEL_TEMPLATES, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
+import { route } from '../route.ts';
+import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';
+
+const tag = 'Labels';
+
+/** The public shape of a run: the source by ID codes, progress as a percentage, a download path. */
+const present = (run: LabelRun) => {
+  const { source } = run;
+  const shown =
+    source.kind === 'build'
+      ? {
+          kind: 'build',
+          build: source.buildCode,
+          ...(source.serials ? { serials: `${source.serials.first}-${source.serials.last}` } : {}),
+        }
+      : { kind: source.kind, count: run.total };
+  return {
+    ...run,
+    source: shown,
+    percent: Math.floor((run.done / run.total) * 100),
+    download: run.status === 'done' ? `/api/v1/labels/${run.id}/pdf` : null,
+  };
+};
+
+const listTemplates = defineCommand({
+  name: 'listLabelTemplates',
+  summary: 'The label templates: stock, 2D code and labels per page',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({}),
+  run: async () =>
+    (Object.entries(LABEL_TEMPLATES) as [TemplateName, (typeof LABEL_TEMPLATES)[TemplateName]][]).map(
+      ([name, t]) => ({
+        name,
+        description: t.description,
+        symbology: t.code.symbology,
+        labelsPerPage: labelsPerPage(t),
+        dpi: t.dpi,
+      }),
+    ),
+});
+
+export const labelRoutes = [
+  route({
+    method: 'get',
+    path: '/label-templates',
+    tag,
+    command: listTemplates,
+    response: z.array(LabelTemplateOut),
+  }),
+  route({
+    method: 'post',
+    path: '/labels',
+    tag,
+    command: labels.requestLabels,
+    status: 202,
+    response: LabelRunOut,
+    present,
+    description:
+      'A worker renders the PDF (progress in `done`/`percent`) and emits `labels.ready`; then download it from `download`.',
+  }),
+  route({
+    method: 'get',
+    path: '/labels',
+    tag,
+    command: labels.listLabelRuns,
+    response: pageOf(LabelRunOut),
+    present: (p: { items: LabelRun[]; nextCursor: string | null }) => ({ ...p, items: p.items.map(present) }),
+  }),
+  route({
+    method: 'get',
+    path: '/labels/{id}',
+    tag,
+    command: labels.getLabelRun,
+    response: LabelRunOut,
+    present,
+  }),
+  route({
+    method: 'get',
+    path: '/labels/{id}/pdf',
+    tag,
+    command: labels.downloadLabels,
+    file: { mediaType: 'application/pdf' },
+  }),
+];

@@ -1,0 +1,32 @@
+/** The LabelRenderer the workers use: render to a temporary file, then keep it in the file store. */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LabelRenderer } from '../commands/labels.ts';
+import type { FileStore } from '../commands/ports.ts';
+import { renderLabels } from './render.ts';
+
+export function storedLabelRenderer(files: FileStore, options: { threads?: number } = {}): LabelRenderer {
+  return {
+    async render(items, { template, total, fileKey, onProgress }) {
+      const dir = await mkdtemp(join(tmpdir(), 'buildtrace-labels-'));
+      try {
+        const path = join(dir, 'labels.pdf');
+        // Worker threads pay off from a few thousand labels on.
+        const threads = options.threads ?? (total >= 2_000 ? 2 : 0);
+        const result = await renderLabels(items, {
+          template: template as never,
+          out: path,
+          total,
+          threads,
+          onProgress: (done) => onProgress(done),
+        });
+        const stored = await files.put(fileKey, createReadStream(path));
+        return { pages: result.pages, bytes: stored.bytes };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
