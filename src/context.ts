@@ -3,7 +3,7 @@
  * Built once by `src/main/bootstrap.ts`; transports and workers receive it.
  */
 import type { Knex } from 'knex';
-import type { FileStore, UnitOfWork } from './commands/ports.ts';
+import type { FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queue/queues.ts';
@@ -17,5 +17,7 @@ export interface AppContext {
   uow: UnitOfWork;
   /** Generated files and attachments (STORAGE_DIR). */
   files: FileStore;
+  /** Outside services commands may use (webhook URL checks). */
+  services: Services;
   queues: Queues;
 }

@@ -25,6 +25,7 @@ import eventsFanout from './events.fanout.ts';
 import lotsGenerate from './lots.generate.ts';
 import traceRecall from './trace.recall.ts';
 import labelsRender from './labels.render.ts';
+import webhooksDeliver from './webhooks.deliver.ts';
 
 export const PROCESSORS = [
   eventsFanout,
@@ -35,6 +36,7 @@ export const PROCESSORS = [
   lotsGenerate,
   traceRecall,
   labelsRender,
+  webhooksDeliver,
 ] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;

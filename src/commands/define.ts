@@ -6,12 +6,14 @@
 import type { z } from 'zod';
 import { ForbiddenError } from '../domain/errors.ts';
 import { roleAllows, type Actor, type Role } from '../domain/roles.ts';
-import type { Repositories, UnitOfWork } from './ports.ts';
+import type { Repositories, Services, UnitOfWork } from './ports.ts';
 import { parseWith } from './validation.ts';
 
 export interface CommandContext {
   repos: Repositories;
   actor: Actor;
+  /** Outside services (DNS checks …); only what the process was given. */
+  services: Services;
 }
 
 export interface Command<S extends z.ZodType = z.ZodType, R = unknown> {
@@ -33,7 +35,12 @@ export function defineCommand<S extends z.ZodType, R>(command: Command<S, R>): C
 
 export interface CommandDeps {
   uow: UnitOfWork;
+  services?: Services;
 }
+
+const UNAVAILABLE: Services = {
+  checkWebhookUrl: () => Promise.reject(new Error('no webhook URL checker was given to this process')),
+};
 
 /** Runs a command for an actor on untrusted input. */
 export async function execute<S extends z.ZodType, R>(
@@ -48,6 +55,7 @@ export async function execute<S extends z.ZodType, R>(
     );
   }
   const parsed = parseWith(command.input, input);
-  const work = (repos: Repositories) => command.run({ repos, actor }, parsed);
+  const services = deps.services ?? UNAVAILABLE;
+  const work = (repos: Repositories) => command.run({ repos, actor, services }, parsed);
   return command.mode === 'read' ? deps.uow.read(work) : deps.uow.transaction(work);
 }

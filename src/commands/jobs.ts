@@ -16,6 +16,7 @@ export const JOB_DATA = {
   'lots.generate': z.object({ buildId: id }),
   'trace.recall': z.object({ recallId: id }),
   'labels.render': z.object({ runId: id }),
+  'webhooks.deliver': z.object({ deliveryId: id, attempt: id, manual: z.boolean().default(false) }),
 } as const;
 
 export type JobRequestName = keyof typeof JOB_DATA;

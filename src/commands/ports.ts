@@ -464,6 +464,7 @@ export interface Repositories {
   files: FileStore;
   recalls: RecallRepository;
   labels: LabelRunRepository;
+  webhooks: WebhookRepository;
 }
 
 export interface UnitOfWork {
@@ -532,4 +533,108 @@ export interface LabelRunRepository {
   count(source: LabelSource): Promise<number>;
   /** The next `limit` items of a source after `afterKey` (serial or id order). */
   items(source: LabelSource, afterKey: number, limit: number): Promise<LabelItem[]>;
+}
+
+export interface WebhookEndpoint {
+  id: number;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  /** Newest first. A rotated-out secret keeps signing until it expires. */
+  secrets: { secret: string; expiresAt: string | null }[];
+  status: 'active' | 'disabled';
+  disabledReason: string | null;
+  disabledAt: Date | null;
+  failingSince: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface WebhookDelivery {
+  id: number;
+  messageId: string;
+  endpointId: number;
+  eventId: number | null;
+  eventType: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookAttemptRecord {
+  number: number;
+  manual: boolean;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+  outcome: string;
+}
+
+export interface WebhookRepository {
+  insertEndpoint(e: {
+    url: string;
+    description: string | null;
+    eventTypes: string[];
+    secret: string;
+    createdBy: string;
+  }): Promise<WebhookEndpoint>;
+  findEndpoint(id: number, options?: { lock?: boolean }): Promise<WebhookEndpoint | null>;
+  updateEndpoint(
+    id: number,
+    patch: Partial<
+      Pick<WebhookEndpoint, 'url' | 'description' | 'eventTypes' | 'secrets' | 'failingSince'>
+    > & {
+      status?: WebhookEndpoint['status'];
+      disabledReason?: string | null;
+    },
+  ): Promise<WebhookEndpoint>;
+  deleteEndpoint(id: number): Promise<void>;
+  listEndpoints(page: PageRequest): Promise<Page<WebhookEndpoint>>;
+  activeEndpoints(): Promise<WebhookEndpoint[]>;
+  /** Inserts a delivery unless the endpoint already has one for the event; null when it had. */
+  insertDelivery(d: {
+    messageId: string;
+    endpointId: number;
+    eventId: number | null;
+    eventType: string;
+    body: string;
+  }): Promise<WebhookDelivery | null>;
+  findDelivery(id: number, options?: { lock?: boolean }): Promise<WebhookDelivery | null>;
+  updateDelivery(
+    id: number,
+    patch: {
+      status?: DeliveryStatus;
+      attempts?: number;
+      nextAttemptAt?: Date | null;
+      lastStatusCode?: number | null;
+    },
+  ): Promise<WebhookDelivery>;
+  listDeliveries(
+    endpointId: number,
+    filter: { status?: DeliveryStatus | undefined },
+    page: PageRequest,
+  ): Promise<Page<WebhookDelivery>>;
+  recordAttempt(deliveryId: number, attempt: WebhookAttemptRecord): Promise<void>;
+  attempts(deliveryId: number): Promise<WebhookAttemptRecord[]>;
+}
+
+/** Outside services commands may use (kept out of the repositories: they are not storage). */
+export interface Services {
+  /** Whether a webhook URL may be delivered to (scheme, and the addresses it resolves to). */
+  checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+/** Receives every relayed event and writes its own follow-up work, idempotently. */
+export interface EventSubscriber {
+  name: string;
+  handle(event: StoredEvent, repos: Repositories): Promise<unknown>;
 }

@@ -3,12 +3,9 @@
  * writes its own follow-up work (a delivery per matching webhook endpoint, a Slack notification …)
  * through the repositories, idempotently.
  */
-import type { StoredEvent } from '../domain/events.ts';
-import type { Repositories } from './ports.ts';
+import type { EventSubscriber } from './ports.ts';
+import { webhookSubscriber } from './webhooks.ts';
 
-export interface EventSubscriber {
-  name: string;
-  handle(event: StoredEvent, repos: Repositories): Promise<unknown>;
-}
+export type { EventSubscriber };
 
-export const eventSubscribers: EventSubscriber[] = [];
+export const eventSubscribers: EventSubscriber[] = [webhookSubscriber];

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseAllowList } from '../domain/webhooks.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -64,6 +65,15 @@ const schema = z.object({
   GENERATION_CHUNK_SIZE: int(5_000, 1, 50_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
   LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
+  WEBHOOK_ALLOW_LIST: z.preprocess(emptyAsUndefined, z.string().max(4000).optional()),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+  WEBHOOK_RETRY_DELAYS_MS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{1,9}(,\d{1,9}){0,19}$/, 'must be a comma-separated list of milliseconds')
+      .optional(),
+  ),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
@@ -92,6 +102,13 @@ export interface Config {
   /** Units written per transaction when generating a tracked build. */
   generationChunkSize: number;
   log: { level: (typeof LOG_LEVELS)[number]; format: 'pretty' | 'json' };
+  webhooks: {
+    /** Hosts, IPs or CIDR blocks webhooks may reach although they are not public (on-premises receivers, tests). */
+    allowList: string[];
+    timeoutMs: number;
+    /** Delays before attempts 2, 3 …; undefined = the standard schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+    retryDelaysMs: number[] | undefined;
+  };
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
@@ -102,6 +119,19 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+function webhookAllowList(value: string | undefined): string[] {
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  try {
+    parseAllowList(entries);
+  } catch (error) {
+    throw new ConfigError(`configuration: WEBHOOK_ALLOW_LIST ${(error as Error).message}`);
+  }
+  return entries;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const result = schema.safeParse(env);
@@ -135,6 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jobLockMs: e.JOB_LOCK_MS,
     generationChunkSize: e.GENERATION_CHUNK_SIZE,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
+    webhooks: Object.freeze({
+      allowList: webhookAllowList(e.WEBHOOK_ALLOW_LIST),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS?.split(',').map(Number),
+    }),
     slack: Object.freeze({
       signingSecret: e.SLACK_SIGNING_SECRET,
       botToken: e.SLACK_BOT_TOKEN,

@@ -21,6 +21,7 @@ import { stockMovements } from './repositories/stock.ts';
 import { tokenRepository } from './repositories/tokens.ts';
 import { traceRepository } from './repositories/trace.ts';
 import { unitRepository } from './repositories/units.ts';
+import { webhookRepository } from './repositories/webhooks.ts';
 
 export function repositories(root: Knex, db: Knex | Knex.Transaction, files: FileStore): Repositories {
   return {
@@ -40,6 +41,7 @@ export function repositories(root: Knex, db: Knex | Knex.Transaction, files: Fil
     trace: traceRepository(db),
     recalls: recallRepository(db),
     labels: labelRunRepository(db),
+    webhooks: webhookRepository(db),
     files,
   };
 }

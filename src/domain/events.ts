@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'lot.status_changed',
   'lot.event_recorded',
   'recall.ready',
+  'webhook_endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -53,11 +53,15 @@ export const WEBHOOK_RETRY_JITTER = 0.1;
  * `attemptNumber` is BullMQ's `attemptsMade` as passed to a custom backoff strategy.
  * `random` (values in [0, 1)) is injectable so tests can pin the jitter.
  */
-export function nextAttemptDelay(attemptNumber: number, random: () => number = Math.random): number | null {
+export function nextAttemptDelay(
+  attemptNumber: number,
+  random: () => number = Math.random,
+  delays: readonly number[] = WEBHOOK_RETRY_DELAYS_MS,
+): number | null {
   if (!Number.isInteger(attemptNumber) || attemptNumber < 1) {
     throw new RangeError(`attemptNumber must be a positive integer, got ${attemptNumber}`);
   }
-  const base = WEBHOOK_RETRY_DELAYS_MS[attemptNumber - 1];
+  const base = delays[attemptNumber - 1];
   if (base === undefined) return null;
   const spread = (random() * 2 - 1) * WEBHOOK_RETRY_JITTER;
   return Math.round(base * (1 + spread));
@@ -104,6 +108,8 @@ export interface AttemptDecisionInput {
   failingSince: Date | null;
   now: Date;
   random?: () => number;
+  /** The retry schedule; WEBHOOK_RETRY_DELAYS_MS unless configured otherwise. */
+  delays?: readonly number[];
 }
 
 export interface AttemptDecision {
@@ -134,7 +140,7 @@ export function decideAfterAttempt(input: AttemptDecisionInput): AttemptDecision
     return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'gone' };
   if (shouldDisableEndpoint(failingSince, now))
     return { delivery: 'failed', retryInMs: null, failingSince, disableEndpoint: 'failing' };
-  const retryInMs = nextAttemptDelay(attemptNumber, input.random);
+  const retryInMs = nextAttemptDelay(attemptNumber, input.random, input.delays);
   return {
     delivery: retryInMs === null ? 'failed' : 'retrying',
     retryInMs,

@@ -77,7 +77,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   api.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
   api.use(bearerAuth(ctx.uow));
   api.use(idempotency(idempotencyStore(ctx.db)));
-  mountRoutes(api, routes, { uow: ctx.uow });
+  mountRoutes(api, routes, { uow: ctx.uow, services: ctx.services });
   api.use((req, res) => sendProblem(res, 404, `no API endpoint ${req.method} ${req.originalUrl}`));
   app.use('/api/v1', api);
 

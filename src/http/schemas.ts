@@ -325,3 +325,57 @@ export const LabelTemplateOut = z
     dpi: z.int(),
   })
   .meta({ id: 'LabelTemplate' });
+
+export const WebhookEndpointOut = z
+  .object({
+    id: z.int(),
+    url: z.string(),
+    description: z.string().nullable(),
+    eventTypes: z.array(z.string()),
+    status: z.enum(['active', 'disabled']),
+    disabledReason: z.string().nullable(),
+    disabledAt: timestamp.nullable(),
+    failingSince: timestamp.nullable(),
+    secrets: z
+      .array(z.object({ prefix: z.string(), expiresAt: z.string().nullable() }))
+      .describe('active secrets, newest first, by prefix'),
+    createdBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const WebhookEndpointWithSecretOut = WebhookEndpointOut.extend({
+  secret: z.string().describe('the new signing secret (whsec_…); shown only now'),
+}).meta({ id: 'WebhookEndpointWithSecret' });
+
+export const WebhookDeliveryOut = z
+  .object({
+    id: z.int(),
+    messageId: z.string().describe('the webhook-id header: the same on every attempt'),
+    endpointId: z.int(),
+    eventType: z.string(),
+    status: z.enum(['pending', 'retrying', 'succeeded', 'failed', 'cancelled']),
+    attempts: z.int(),
+    nextAttemptAt: timestamp.nullable(),
+    lastStatusCode: z.int().nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryDetailOut = WebhookDeliveryOut.extend({
+  body: z.string().describe('the exact body sent'),
+  attemptLog: z.array(
+    z.object({
+      number: z.int(),
+      manual: z.boolean(),
+      startedAt: timestamp,
+      durationMs: z.int(),
+      statusCode: z.int().nullable(),
+      responseExcerpt: z.string().nullable(),
+      error: z.string().nullable(),
+      outcome: z.string(),
+    }),
+  ),
+}).meta({ id: 'WebhookDeliveryDetail' });

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
 import { Queues } from '../queue/queues.ts';
 import { localFileStore } from '../storage/local-files.ts';
+import { checkEndpointUrl } from '../webhooks/address-guard.ts';
 
 export interface Runtime extends AppContext {
   close(): Promise<void>;
@@ -58,6 +59,7 @@ export async function bootstrap(
     databaseUrl,
     uow: knexUnitOfWork(db, files),
     files,
+    services: { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) },
     queues,
     async close() {
       await queues.close();

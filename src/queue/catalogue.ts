@@ -39,6 +39,12 @@ export const JOBS = {
     description: 'Hand one event from the outbox to its subscribers (webhook endpoints, Slack)',
     data: JOB_DATA['events.fanout'],
   }),
+  'webhooks.deliver': define({
+    queue: 'webhooks',
+    description:
+      'One signed delivery attempt of an event to a webhook endpoint; schedules the next on failure',
+    data: JOB_DATA['webhooks.deliver'],
+  }),
   'builds.start': define({
     queue: 'builds',
     description: 'Start a build: consume component lots (FIFO or named), create sub-assembly stock',

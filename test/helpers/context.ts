@@ -19,6 +19,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { Queues } from '../../src/queue/queues.ts';
 import { localFileStore } from '../../src/storage/local-files.ts';
+import { checkEndpointUrl } from '../../src/webhooks/address-guard.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -107,7 +108,8 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const queues = new Queues(backend);
   const files = localFileStore(config.storageDir);
   const uow = knexUnitOfWork(db, files);
-  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files };
+  const services = { checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList) };
+  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files, services };
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {

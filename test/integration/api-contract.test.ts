@@ -52,6 +52,22 @@ async function readyRecall(): Promise<number> {
   return id;
 }
 
+async function endpoint(): Promise<number> {
+  return (
+    await ctx.api('POST', '/api/v1/webhook-endpoints', {
+      body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['recall.ready'] },
+    })
+  ).body.id as number;
+}
+
+/** A ping delivery whose attempts (to a closed port) are over. */
+async function finishedDelivery(): Promise<number> {
+  const id = (await ctx.api('POST', `/api/v1/webhook-endpoints/${await endpoint()}/test`, { body: {} })).body
+    .id as number;
+  await quiesce(ctx);
+  return id;
+}
+
 /** A rendered label run. */
 async function readyLabels(): Promise<number> {
   const id = (await ctx.api('POST', '/api/v1/labels', { body: { lots: [await lot()] } })).body.id as number;
@@ -302,6 +318,41 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { id: await readyLabels() } }),
     badQuery: { params: { id: '0' }, field: 'id' },
   },
+  'GET /webhook-endpoints': { prepare: async () => ({}), badQuery: { query: 'cursor=%%%', field: 'cursor' } },
+  'POST /webhook-endpoints': {
+    prepare: async () => ({ body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['build.*'] } }),
+    missing: 'eventTypes',
+    illTyped: { field: 'url', value: 'http://10.1.2.3/hook' },
+  },
+  'GET /webhook-endpoints/{id}': {
+    prepare: async () => ({ params: { id: await endpoint() } }),
+    badQuery: { params: { id: 'one' }, field: 'id' },
+  },
+  'PATCH /webhook-endpoints/{id}': {
+    prepare: async () => ({ params: { id: await endpoint() }, body: { description: 'ERP' } }),
+    illTyped: { field: 'enabled', value: 'yes' },
+  },
+  'DELETE /webhook-endpoints/{id}': { prepare: async () => ({ params: { id: await endpoint() } }) },
+  'POST /webhook-endpoints/{id}/rotate-secret': {
+    prepare: async () => ({ params: { id: await endpoint() }, body: {} }),
+    illTyped: { field: 'secret', value: 'whsec_x' },
+  },
+  'POST /webhook-endpoints/{id}/test': {
+    prepare: async () => ({ params: { id: await endpoint() }, body: {} }),
+    illTyped: { field: 'type', value: 'x' },
+  },
+  'GET /webhook-endpoints/{id}/deliveries': {
+    prepare: async () => ({ params: { id: await endpoint() } }),
+    badQuery: { query: 'status=lost', field: 'status' },
+  },
+  'GET /webhook-deliveries/{id}': {
+    prepare: async () => ({ params: { id: await finishedDelivery() } }),
+    badQuery: { params: { id: '1.5' }, field: 'id' },
+  },
+  'POST /webhook-deliveries/{id}/redeliver': {
+    prepare: async () => ({ params: { id: await finishedDelivery() }, body: {} }),
+    illTyped: { field: 'now', value: true },
+  },
   'GET /codes/{code}': {
     prepare: async () => ({ params: { code: await part() } }),
     badQuery: { params: { code: 'xyz' }, field: 'code' },
@@ -356,7 +407,9 @@ async function refused(
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({
+    env: { WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '10', WEBHOOK_TIMEOUT_MS: '200' },
+  });
   f = factories({ uow: ctx.uow });
   bg = await startBackground(ctx);
 });

@@ -10,6 +10,7 @@ import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
 import { labelRoutes } from './labels.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -20,6 +21,7 @@ export const apiRoutes: RouteDef[] = [
   ...traceRoutes,
   ...recallRoutes,
   ...labelRoutes,
+  ...webhookRoutes,
   ...codeRoutes,
   ...tokenRoutes,
 ];

@@ -1,0 +1,435 @@
+/**
+ * Webhooks: endpoints subscribe to event types; every relayed event becomes one delivery per
+ * matching endpoint (`webhookSubscriber`), and each delivery attempt is one `webhooks.deliver` job.
+ * Deliveries follow Standard Webhooks (signed `webhook-id`/`webhook-timestamp`/`webhook-signature`),
+ * retry with backoff as delayed jobs, are logged attempt by attempt, can be redelivered by hand,
+ * and an endpoint that answers 410 or keeps failing for a day is disabled (event
+ * `webhook_endpoint.disabled`, which Slack tells the admins about).
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import type { StoredEvent } from '../domain/events.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import {
+  decideAfterAttempt,
+  endpointSubscribes,
+  generateWebhookSecret,
+  isValidEventPattern,
+  type AttemptOutcome,
+} from '../domain/webhooks.ts';
+import { defineCommand, execute, type CommandDeps } from './define.ts';
+import { jobRequest } from './jobs.ts';
+import type { EventSubscriber, Repositories, WebhookDelivery, WebhookEndpoint } from './ports.ts';
+import { optionalText, pageQuery } from './validation.ts';
+
+/** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
+export const SECRET_OVERLAP_MS = 24 * 3_600_000;
+
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const url = z.string().trim().min(1).max(2000);
+const eventTypes = z
+  .array(z.string().trim().min(1).max(100))
+  .min(1)
+  .max(50)
+  .superRefine((patterns, ctx) => {
+    patterns.forEach((p, i) => {
+      if (!isValidEventPattern(p)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `'${p}' matches no event type (e.g. build.completed, build.*, *)`,
+        });
+      }
+    });
+  });
+
+const messageId = () => `msg_${randomBytes(16).toString('base64url')}`;
+
+/** The exact body sent for an event: Standard Webhooks' `{type, timestamp, data}`. */
+export function eventBody(
+  event: Pick<StoredEvent, 'type' | 'occurredAt' | 'data' | 'stream' | 'sequence'>,
+): string {
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.occurredAt.toISOString(),
+    data: { ...event.data, stream: event.stream, sequence: event.sequence },
+  });
+}
+
+async function findEndpoint(repos: Repositories, endpointId: number, lock = false): Promise<WebhookEndpoint> {
+  const endpoint = await repos.webhooks.findEndpoint(endpointId, { lock });
+  if (!endpoint)
+    throw new NotFoundError(
+      'webhook endpoint',
+      String(endpointId),
+      `webhook endpoint ${endpointId} does not exist`,
+      'id',
+    );
+  return endpoint;
+}
+
+async function findDelivery(repos: Repositories, deliveryId: number, lock = false): Promise<WebhookDelivery> {
+  const delivery = await repos.webhooks.findDelivery(deliveryId, { lock });
+  if (!delivery)
+    throw new NotFoundError(
+      'webhook delivery',
+      String(deliveryId),
+      `webhook delivery ${deliveryId} does not exist`,
+      'id',
+    );
+  return delivery;
+}
+
+/** Active secrets, newest first (expired rotated-out ones dropped). */
+export function activeSecrets(endpoint: Pick<WebhookEndpoint, 'secrets'>, now = new Date()): string[] {
+  return endpoint.secrets
+    .filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now)
+    .map((s) => s.secret);
+}
+
+const deliverJob = (deliveryId: number, attempt: number, manual = false) =>
+  jobRequest(
+    'webhooks.deliver',
+    { deliveryId, attempt, manual },
+    `delivery-${deliveryId}-${attempt}${manual ? `-manual-${Date.now()}` : ''}`,
+  );
+
+async function checkUrl(
+  services: { checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }> },
+  value: string,
+) {
+  const verdict = await services.checkWebhookUrl(value);
+  if (!verdict.ok) throw ValidationError.field('url', verdict.reason);
+}
+
+export const createWebhookEndpoint = defineCommand({
+  name: 'createWebhookEndpoint',
+  summary: 'Subscribe a URL to event types; the signing secret (whsec_…) is shown in the answer',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ url, eventTypes, description: optionalText(500) }),
+  async run({ repos, actor, services }, input) {
+    await checkUrl(services, input.url);
+    const secret = generateWebhookSecret();
+    const endpoint = await repos.webhooks.insertEndpoint({
+      url: input.url,
+      description: input.description ?? null,
+      eventTypes: [...new Set(input.eventTypes)],
+      secret,
+      createdBy: actor.name,
+    });
+    return { ...endpoint, secret };
+  },
+});
+
+export const listWebhookEndpoints = defineCommand({
+  name: 'listWebhookEndpoints',
+  summary: 'List webhook endpoints',
+  role: 'admin',
+  mode: 'read',
+  input: pageQuery,
+  run: ({ repos }, page) => repos.webhooks.listEndpoints(page),
+});
+
+export const getWebhookEndpoint = defineCommand({
+  name: 'getWebhookEndpoint',
+  summary: 'Show a webhook endpoint',
+  role: 'admin',
+  mode: 'read',
+  input: z.strictObject({ id }),
+  run: ({ repos }, { id: endpointId }) => findEndpoint(repos, endpointId),
+});
+
+export const updateWebhookEndpoint = defineCommand({
+  name: 'updateWebhookEndpoint',
+  summary: 'Change an endpoint’s URL, event types or description, or enable/disable it',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    id,
+    url: url.optional(),
+    eventTypes: eventTypes.optional(),
+    description: optionalText(500),
+    enabled: z.boolean().optional(),
+  }),
+  async run({ repos, services }, { id: endpointId, url: newUrl, eventTypes: types, description, enabled }) {
+    await findEndpoint(repos, endpointId, true);
+    if (newUrl !== undefined) await checkUrl(services, newUrl);
+    return repos.webhooks.updateEndpoint(endpointId, {
+      ...(newUrl !== undefined ? { url: newUrl } : {}),
+      ...(types !== undefined ? { eventTypes: [...new Set(types)] } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(enabled !== undefined
+        ? { status: enabled ? 'active' : 'disabled', disabledReason: enabled ? null : 'disabled by an admin' }
+        : {}),
+    });
+  },
+});
+
+export const deleteWebhookEndpoint = defineCommand({
+  name: 'deleteWebhookEndpoint',
+  summary: 'Delete a webhook endpoint and its delivery log',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id }),
+  async run({ repos }, { id: endpointId }) {
+    await findEndpoint(repos, endpointId, true);
+    await repos.webhooks.deleteEndpoint(endpointId);
+  },
+});
+
+export const rotateWebhookSecret = defineCommand({
+  name: 'rotateWebhookSecret',
+  summary: 'Issue a new signing secret; the old one keeps signing for 24 hours',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id }),
+  async run({ repos }, { id: endpointId }) {
+    const endpoint = await findEndpoint(repos, endpointId, true);
+    const secret = generateWebhookSecret();
+    const expiresAt = new Date(Date.now() + SECRET_OVERLAP_MS).toISOString();
+    const kept = endpoint.secrets
+      .filter((s) => s.expiresAt === null || new Date(s.expiresAt) > new Date())
+      .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ?? expiresAt }));
+    const updated = await repos.webhooks.updateEndpoint(endpointId, {
+      secrets: [{ secret, expiresAt: null }, ...kept],
+    });
+    return { ...updated, secret };
+  },
+});
+
+export const pingWebhookEndpoint = defineCommand({
+  name: 'pingWebhookEndpoint',
+  summary: 'Send a signed test message (type webhook.ping) to an endpoint',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id }),
+  async run({ repos }, { id: endpointId }) {
+    const endpoint = await findEndpoint(repos, endpointId);
+    const body = JSON.stringify({
+      type: 'webhook.ping',
+      timestamp: new Date().toISOString(),
+      data: { endpoint: endpoint.id, url: endpoint.url },
+    });
+    const delivery = (await repos.webhooks.insertDelivery({
+      messageId: messageId(),
+      endpointId,
+      eventId: null,
+      eventType: 'webhook.ping',
+      body,
+    }))!;
+    await repos.jobs.enqueue(deliverJob(delivery.id, 1));
+    return delivery;
+  },
+});
+
+export const listWebhookDeliveries = defineCommand({
+  name: 'listWebhookDeliveries',
+  summary: 'The delivery log of an endpoint, oldest first',
+  role: 'admin',
+  mode: 'read',
+  input: pageQuery.extend({
+    id,
+    status: z.enum(['pending', 'retrying', 'succeeded', 'failed', 'cancelled']).optional(),
+  }),
+  async run({ repos }, { id: endpointId, status, limit, cursor }) {
+    await findEndpoint(repos, endpointId);
+    return repos.webhooks.listDeliveries(endpointId, { status }, { limit, cursor });
+  },
+});
+
+export const getWebhookDelivery = defineCommand({
+  name: 'getWebhookDelivery',
+  summary: 'A delivery with every attempt (status, duration, response excerpt, error)',
+  role: 'admin',
+  mode: 'read',
+  input: z.strictObject({ id }),
+  async run({ repos }, { id: deliveryId }) {
+    const delivery = await findDelivery(repos, deliveryId);
+    return { ...delivery, attemptLog: await repos.webhooks.attempts(deliveryId) };
+  },
+});
+
+export const redeliverWebhook = defineCommand({
+  name: 'redeliverWebhook',
+  summary: 'Send a delivery again now (same webhook-id and body)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id }),
+  async run({ repos }, { id: deliveryId }) {
+    const delivery = await findDelivery(repos, deliveryId, true);
+    const endpoint = await findEndpoint(repos, delivery.endpointId);
+    if (endpoint.status !== 'active')
+      throw new ConflictError(`endpoint ${endpoint.id} is disabled; enable it first`);
+    await repos.jobs.enqueue(deliverJob(delivery.id, delivery.attempts + 1, true));
+    return delivery;
+  },
+});
+
+/** Turns every relayed event into a delivery per active endpoint subscribed to its type. */
+export const webhookSubscriber: EventSubscriber = {
+  name: 'webhooks',
+  async handle(event, repos) {
+    let created = 0;
+    for (const endpoint of await repos.webhooks.activeEndpoints()) {
+      if (!endpointSubscribes(endpoint.eventTypes, event.type)) continue;
+      const delivery = await repos.webhooks.insertDelivery({
+        messageId: messageId(),
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.type,
+        body: eventBody(event),
+      });
+      if (delivery) {
+        await repos.jobs.enqueue(deliverJob(delivery.id, 1));
+        created++;
+      }
+    }
+    return { deliveries: created };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Delivering
+
+export interface WebhookSendResult {
+  ok: boolean;
+  status: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+  outcome: AttemptOutcome;
+}
+
+/** Sends one signed request; implemented in src/webhooks/deliver.ts. */
+export type WebhookSender = (request: {
+  url: string;
+  id: string;
+  timestamp: Date;
+  body: string;
+  secrets: string[];
+}) => Promise<WebhookSendResult>;
+
+const recordAttempt = defineCommand({
+  name: 'recordWebhookAttempt',
+  summary: 'Record a delivery attempt and decide what follows (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    deliveryId: z.int().positive(),
+    attempt: z.int().positive(),
+    manual: z.boolean(),
+    startedAt: z.date(),
+    result: z.custom<WebhookSendResult>(),
+    retryDelaysMs: z.array(z.int().nonnegative()).optional(),
+  }),
+  async run({ repos }, { deliveryId, attempt, manual, startedAt, result, retryDelaysMs }) {
+    const delivery = await findDelivery(repos, deliveryId, true);
+    if (delivery.attempts >= attempt) return { recorded: false };
+    const endpoint = await findEndpoint(repos, delivery.endpointId, true);
+    await repos.webhooks.recordAttempt(deliveryId, {
+      number: attempt,
+      manual,
+      startedAt,
+      durationMs: result.durationMs,
+      statusCode: result.status,
+      responseExcerpt: result.responseExcerpt,
+      error: result.error,
+      outcome: result.outcome,
+    });
+    const now = new Date();
+    const decision = decideAfterAttempt({
+      outcome: result.outcome,
+      attemptNumber: attempt,
+      failingSince: endpoint.failingSince,
+      now,
+      ...(retryDelaysMs ? { delays: retryDelaysMs } : {}),
+    });
+    // A manual redelivery of a finished delivery is one more try, not a new retry schedule.
+    const retrying =
+      decision.delivery === 'retrying' &&
+      !(manual && (delivery.status === 'failed' || delivery.status === 'succeeded'));
+    const status =
+      decision.delivery === 'succeeded'
+        ? 'succeeded'
+        : retrying
+          ? 'retrying'
+          : decision.delivery === 'retrying'
+            ? delivery.status
+            : 'failed';
+    await repos.webhooks.updateDelivery(deliveryId, {
+      status,
+      attempts: attempt,
+      lastStatusCode: result.status,
+      nextAttemptAt: retrying ? new Date(now.getTime() + decision.retryInMs!) : null,
+    });
+    if (retrying)
+      await repos.jobs.enqueue({ ...deliverJob(deliveryId, attempt + 1), delayMs: decision.retryInMs! });
+    await repos.webhooks.updateEndpoint(endpoint.id, { failingSince: decision.failingSince });
+    if (decision.disableEndpoint && endpoint.status === 'active') {
+      const reason =
+        decision.disableEndpoint === 'gone'
+          ? 'the endpoint answered 410 Gone'
+          : 'the endpoint has been failing for more than 24 hours';
+      await repos.webhooks.updateEndpoint(endpoint.id, { status: 'disabled', disabledReason: reason });
+      await repos.events.append([
+        {
+          type: 'webhook_endpoint.disabled',
+          stream: `webhook_endpoint:${endpoint.id}`,
+          data: { endpoint: endpoint.id, url: endpoint.url, reason },
+        },
+      ]);
+    }
+    return { recorded: true, status };
+  },
+});
+
+/**
+ * One delivery attempt (the `webhooks.deliver` job). Sends outside any transaction — a slow
+ * receiver must not hold database locks — then records the attempt and schedules the next one.
+ * An attempt already recorded is not sent again; a worker that dies between sending and recording
+ * sends again on retry, with the same webhook-id, so receivers can tell.
+ */
+export async function deliverWebhook(
+  deps: CommandDeps,
+  job: { deliveryId: number; attempt: number; manual: boolean },
+  send: WebhookSender,
+  options: { retryDelaysMs?: number[] } = {},
+): Promise<{ sent: boolean; status?: string }> {
+  const state = await deps.uow.read(async (repos) => {
+    const delivery = await repos.webhooks.findDelivery(job.deliveryId);
+    const endpoint = delivery ? await repos.webhooks.findEndpoint(delivery.endpointId) : null;
+    return { delivery, endpoint };
+  });
+  const { delivery, endpoint } = state;
+  if (!delivery || !endpoint) return { sent: false, status: 'missing' };
+  if (delivery.attempts >= job.attempt) return { sent: false, status: delivery.status };
+  if (
+    !job.manual &&
+    (delivery.status === 'succeeded' || delivery.status === 'failed' || delivery.status === 'cancelled')
+  ) {
+    return { sent: false, status: delivery.status };
+  }
+  if (endpoint.status !== 'active') {
+    await deps.uow.transaction((repos) =>
+      repos.webhooks.updateDelivery(delivery.id, { status: 'cancelled', nextAttemptAt: null }),
+    );
+    return { sent: false, status: 'cancelled' };
+  }
+  const startedAt = new Date();
+  const result = await send({
+    url: endpoint.url,
+    id: delivery.messageId,
+    timestamp: startedAt,
+    body: delivery.body,
+    secrets: activeSecrets(endpoint, startedAt),
+  });
+  const recorded = await execute(deps, recordAttempt, SYSTEM_ACTOR, {
+    ...job,
+    startedAt,
+    result,
+    ...options,
+  });
+  return { sent: true, ...(recorded.status ? { status: recorded.status } : {}) };
+}

@@ -1,0 +1,235 @@
+/**
+ * The text of buildtrace's slash commands, parsed. Pure: a Slack listener hands over what the person
+ * typed and gets back either a request to run or a short usage answer naming what was wrong — bad or
+ * incomplete text is answered with usage, never with an error.
+ *
+ *   /build start <project> <qty> [track] [stages A,B,C]
+ *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
+ *   /build labels <build> [template] [serials 1-50]
+ *   /lot <ID code> · /lot <build> <serial>
+ *   /trace <ID code> [forward|backward]
+ *   help (or no text) with any of them
+ *
+ * A project is named by ID code or by name (quote a name that contains a bare number:
+ * `"Board 2000" 10`). Slack sends `&`, `<`, `>` HTML-escaped and may turn quotes into typographic
+ * ones; both are undone here.
+ */
+import { MAX_BUILD_QUANTITY } from './builds.ts';
+import { parseIdCode } from './id-code.ts';
+
+export type BuildRequest =
+  | { kind: 'start'; project: string; quantity: number; trackUnits: boolean; stages: string[] }
+  | { kind: 'advance'; build: string; comment?: string }
+  | { kind: 'complete'; build: string }
+  | { kind: 'cancel'; build: string; reason?: string }
+  | { kind: 'status'; build: string }
+  | { kind: 'labels'; build: string; template?: string; serials?: string }
+  | { kind: 'help' };
+
+export type LotRequest =
+  { kind: 'lot'; code: string } | { kind: 'unit'; build: string; serial: number } | { kind: 'help' };
+
+export type TraceRequest = { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
+
+/** A request, or what was wrong with the text (`problem` is empty when only help was asked for). */
+export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string; usage: string };
+
+export const BUILD_USAGE = [
+  '`/build start <project> <qty> [track] [stages A,B,C]` — start a build of a project (ID code or name)',
+  '`/build advance <build> [comment]` — complete the next stage',
+  '`/build complete <build>` — complete a build',
+  '`/build cancel <build> [reason]` — cancel a build',
+  '`/build status <build>` — show a build',
+  '`/build labels <build> [template] [serials 1-50]` — print labels of its units',
+].join('\n');
+export const LOT_USAGE =
+  '`/lot <ID code>` or `/lot <build> <serial>` — show a lot or device with its recent history';
+export const TRACE_USAGE =
+  '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
+
+const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?$/;
+const NUMBERISH = /^[+-]?\d[\d,._]*$/;
+
+/** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
+export function tokenize(text: string): string[] {
+  const decoded = text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/[\u201C\u201D\u201E]/g, '"')
+    .replace(/[\u2018\u2019]/g, "'");
+  const tokens: string[] = [];
+  for (const m of decoded.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
+    const token = (m[1] ?? m[2] ?? m[3] ?? '').trim();
+    if (token) tokens.push(token);
+  }
+  return tokens;
+}
+
+const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
+
+function code(word: string | undefined, what: string): { ok: true; code: string } | { ok: false; problem: string } {
+  if (!word) return { ok: false, problem: `name the ${what} by its ID code` };
+  const parsed = parseIdCode(word);
+  return parsed.ok
+    ? { ok: true, code: parsed.code }
+    : { ok: false, problem: `'${word}' is not a ${what} ID code: ${parsed.message}` };
+}
+
+/** Reads a quantity: a whole number from 1 to MAX_BUILD_QUANTITY. */
+export function parseQuantity(word: string): { ok: true; quantity: number } | { ok: false; problem: string } {
+  if (!/^\d+$/.test(word)) return { ok: false, problem: `quantity '${word}' is not a whole number` };
+  const quantity = Number(word);
+  if (quantity < 1) return { ok: false, problem: 'quantity must be at least 1' };
+  if (quantity > MAX_BUILD_QUANTITY)
+    return {
+      ok: false,
+      problem: `quantity ${word} is more than a build may make (${MAX_BUILD_QUANTITY.toLocaleString('en')})`,
+    };
+  return { ok: true, quantity };
+}
+
+function parseStart(words: string[]): Parsed<BuildRequest> {
+  const fail = (problem: string): Parsed<BuildRequest> => ({
+    ok: false,
+    problem,
+    usage: '`/build start <project> <qty> [track] [stages A,B,C]`',
+  });
+  const at = words.findIndex((w, i) => i > 0 && NUMBERISH.test(w));
+  if (words.length === 0) return fail('name a project and a quantity');
+  if (at < 0) return fail(NUMBERISH.test(words[0]!) ? 'name a project before the quantity' : 'a quantity is needed');
+  const quantity = parseQuantity(words[at]!);
+  if (!quantity.ok) return fail(quantity.problem);
+  const project = words.slice(0, at).join(' ');
+  let trackUnits = false;
+  let stages: string[] = [];
+  const rest = words.slice(at + 1);
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!.toLowerCase();
+    if (word === 'track' || word === 'tracked') trackUnits = true;
+    else if (word === 'stages' || word === 'stage') {
+      stages = rest
+        .slice(i + 1)
+        .join(' ')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (stages.length === 0) return fail('name the stages after `stages`, e.g. `stages SMT,Test,Pack`');
+      break;
+    } else return fail(`'${rest[i]}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
+  }
+  return { ok: true, request: { kind: 'start', project, quantity: quantity.quantity, trackUnits, stages } };
+}
+
+function parseLabels(words: string[]): Parsed<BuildRequest> {
+  const fail = (problem: string): Parsed<BuildRequest> => ({
+    ok: false,
+    problem,
+    usage: '`/build labels <build> [template] [serials 1-50]`',
+  });
+  const build = code(words[0], 'build');
+  if (!build.ok) return fail(build.problem);
+  let template: string | undefined;
+  let serials: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (/^serials?$/i.test(word)) {
+      const range = words[++i];
+      if (!range || !SERIAL_RANGE.test(range)) return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
+      serials = range;
+    } else if (SERIAL_RANGE.test(word)) serials = word;
+    else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
+    else return fail(`'${word}' is neither a label template nor a serial range`);
+  }
+  if (serials) {
+    const [first, last = first] = serials.split('-').map(Number) as [number, number?];
+    if (first < 1 || last < first) return fail(`serials ${serials} is not a range from low to high`);
+  }
+  return {
+    ok: true,
+    request: { kind: 'labels', build: build.code, ...(template ? { template } : {}), ...(serials ? { serials } : {}) },
+  };
+}
+
+/** `/build …` */
+export function parseBuildCommand(text: string): Parsed<BuildRequest> {
+  const words = tokenize(text);
+  if (isHelp(words)) return { ok: true, request: { kind: 'help' } };
+  const [verb, ...rest] = words as [string, ...string[]];
+  const action = verb.toLowerCase();
+  if (action === 'start') return parseStart(rest);
+  if (action === 'labels' || action === 'label') return parseLabels(rest);
+  if (action === 'advance' || action === 'complete' || action === 'cancel' || action === 'status') {
+    const usage = `\`/build ${action} <build>${action === 'advance' ? ' [comment]' : action === 'cancel' ? ' [reason]' : ''}\``;
+    const build = code(rest[0], 'build');
+    if (!build.ok) return { ok: false, problem: build.problem, usage };
+    const more = rest.slice(1).join(' ').trim();
+    if (action === 'advance')
+      return { ok: true, request: { kind: 'advance', build: build.code, ...(more ? { comment: more } : {}) } };
+    if (action === 'cancel')
+      return { ok: true, request: { kind: 'cancel', build: build.code, ...(more ? { reason: more } : {}) } };
+    if (more) return { ok: false, problem: `unexpected '${more}' after the build`, usage };
+    return { ok: true, request: { kind: action, build: build.code } };
+  }
+  return { ok: false, problem: `'${verb}' is not a /build command`, usage: BUILD_USAGE };
+}
+
+/** `/lot …` */
+export function parseLotCommand(text: string): Parsed<LotRequest> {
+  const words = tokenize(text);
+  if (isHelp(words)) return { ok: true, request: { kind: 'help' } };
+  const fail = (problem: string): Parsed<LotRequest> => ({ ok: false, problem, usage: LOT_USAGE });
+  // `<build>/<serial>`, `<build>#<serial>`, `<build> <serial>` or `<build> serial <serial>`
+  const joined = /^(.+?)[/#](\d+)$/.exec(words.join(' '));
+  const [buildWord, serialWord] = joined
+    ? [joined[1]!, joined[2]!]
+    : words.length >= 2 && /^#?\d+$/.test(words[words.length - 1]!)
+      ? [words.slice(0, -1).filter((w) => !/^(serial|sn|#)$/i.test(w)).join(''), words[words.length - 1]!.replace('#', '')]
+      : [undefined, undefined];
+  if (buildWord !== undefined && serialWord !== undefined) {
+    const build = code(buildWord.trim(), 'build');
+    if (!build.ok) return fail(build.problem);
+    const serial = Number(serialWord);
+    if (serial < 1 || serial > MAX_BUILD_QUANTITY) return fail(`serial ${serialWord} is out of range`);
+    return { ok: true, request: { kind: 'unit', build: build.code, serial } };
+  }
+  // An ID code typed with a space in it is still one code.
+  const lot = code(words.join(''), 'lot');
+  return lot.ok ? { ok: true, request: { kind: 'lot', code: lot.code } } : fail(lot.problem);
+}
+
+const FORWARD = /^(forward|fwd|f|down)$/i;
+const BACKWARD = /^(backward|backwards|back|b|up)$/i;
+
+/** `/trace …` */
+export function parseTraceCommand(text: string): Parsed<TraceRequest> {
+  const words = tokenize(text);
+  if (isHelp(words)) return { ok: true, request: { kind: 'help' } };
+  let direction: 'forward' | 'backward' = 'backward';
+  const last = words[words.length - 1]!;
+  if (words.length > 1 && (FORWARD.test(last) || BACKWARD.test(last))) {
+    direction = FORWARD.test(last) ? 'forward' : 'backward';
+    words.pop();
+  }
+  const lot = code(words.join(''), 'lot');
+  if (!lot.ok) return { ok: false, problem: lot.problem, usage: TRACE_USAGE };
+  return { ok: true, request: { kind: 'trace', code: lot.code, direction } };
+}
+
+/**
+ * Measurements as typed in the record-a-test-result modal: `vout=3.31, current=0.12 A, fw=1.4.2`.
+ * Numbers stay numbers; anything else is kept as text.
+ */
+export function parseMeasurements(
+  text: string,
+): { ok: true; measurements: Record<string, number | string> } | { ok: false; problem: string } {
+  const measurements: Record<string, number | string> = {};
+  for (const part of text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=:]{1,100}?)\s*[=:]\s*(.{1,200})$/.exec(part);
+    if (!m) return { ok: false, problem: `'${part}' is not name=value` };
+    const value = m[2]!.trim();
+    measurements[m[1]!.trim()] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
+  }
+  if (Object.keys(measurements).length > 50) return { ok: false, problem: 'at most 50 measurements' };
+  return { ok: true, measurements };
+}

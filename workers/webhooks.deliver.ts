@@ -1,0 +1,17 @@
+/** webhooks.deliver — one signed delivery attempt; the next one is scheduled as a delayed job. */
+import { deliverWebhook } from '../src/commands/webhooks.ts';
+import { deliver } from '../src/webhooks/deliver.ts';
+import { defineProcessor } from './define.ts';
+
+export default defineProcessor('webhooks.deliver', async (data, { app }) =>
+  deliverWebhook(
+    { uow: app.uow },
+    data,
+    (request) =>
+      deliver(request, {
+        allowList: app.config.webhooks.allowList,
+        timeoutMs: app.config.webhooks.timeoutMs,
+      }),
+    app.config.webhooks.retryDelaysMs ? { retryDelaysMs: app.config.webhooks.retryDelaysMs } : {},
+  ),
+);
