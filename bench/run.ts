@@ -1,0 +1,130 @@
+/**
+ * `npm run bench`: runs every benchmark, one after the other (they measure throughput, so they must
+ * not share the machine), and prints one table: figure, floor, ratio, goal, pass/fail. Each bench
+ * prints its own details and a final JSON line; this runner reads those lines.
+ */
+import { spawn } from 'node:child_process';
+
+interface Row {
+  figure: string;
+  value: string;
+  floor: string;
+  ratio: string;
+  goal: string;
+  pass: boolean;
+}
+
+type Summary = Record<string, unknown> & { bench: string };
+
+const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
+  {
+    file: 'bench/ids.ts',
+    rows: (s) => [
+      { figure: 'ID codes generated', value: `${n(s.codesPerSecond)} /s`, floor: '—', ratio: '—', goal: '> 100,000 /s', pass: Boolean(s.pass) },
+    ],
+  },
+  {
+    file: 'bench/builds.ts',
+    rows: (s) => {
+      const big = s.hundredThousand as { workerPeakRssMb: number; unitsPerSecond: number };
+      const trace = s.trace as { devices: number; p95Ms: number };
+      const goal = s.goal as { unitsPerSecond: number; ratio: number; peakRssMb: number; traceP95Ms: number };
+      return [
+        {
+          figure: '10,000-unit tracked build, request → last unit',
+          value: `${n(s.unitsPerSecond)} units/s`,
+          floor: `${n(s.floorUnitsPerSecond)} units/s (raw bulk INSERT)`,
+          ratio: String(s.ratio),
+          goal: `≥ ${n(goal.unitsPerSecond)} units/s, ratio ≥ ${goal.ratio}`,
+          pass: (s.unitsPerSecond as number) >= goal.unitsPerSecond && (s.ratio as number) >= goal.ratio,
+        },
+        { figure: '100,000-unit build, worker peak RSS', value: `${big.workerPeakRssMb} MB (${n(big.unitsPerSecond)} units/s)`, floor: '—', ratio: '—', goal: `< ${goal.peakRssMb} MB`, pass: big.workerPeakRssMb < goal.peakRssMb },
+        { figure: `forward trace, ${n(trace.devices)} devices in 3 levels, p95`, value: `${trace.p95Ms} ms`, floor: '—', ratio: '—', goal: `< ${goal.traceP95Ms} ms`, pass: trace.p95Ms < goal.traceP95Ms },
+      ];
+    },
+  },
+  {
+    file: 'bench/labels.ts',
+    rows: (s) => {
+      const floor = s.floor as { labelsPerSecond: number };
+      return [
+        {
+          figure: '10,000 QR labels, brother-62x29, one PDF',
+          value: `${n(s.labelsPerSecond)} labels/s, ${s.peakRssMb} MB`,
+          floor: `${n(floor.labelsPerSecond)} labels/s (bwip-js encode + pdf-lib text pages)`,
+          ratio: String(s.ratio),
+          goal: 'ratio ≥ 0.5, RSS < 400 MB',
+          pass: Boolean(s.pass),
+        },
+      ];
+    },
+  },
+  {
+    file: 'bench/webhooks.ts',
+    rows: (s) => [
+      {
+        figure: '10,000 signed webhook deliveries',
+        value: `${n(s.deliveriesPerSecond)} /s`,
+        floor: `${n(s.floorPerSecond)} /s (plain POSTs)`,
+        ratio: String(s.ratio),
+        goal: `≥ ${n(s.goalPerSecond)} /s`,
+        pass: Boolean(s.goalMet),
+      },
+    ],
+  },
+  {
+    file: 'bench/slack-ack.ts',
+    rows: (s) => [
+      {
+        figure: 'Slack slash-command ack, 200 req/s for 30 s, p50/p99',
+        value: `${s.p50Ms} / ${s.p99Ms} ms`,
+        floor: '—',
+        ratio: '—',
+        goal: 'p99 < 50 ms',
+        pass: Boolean(s.pass),
+      },
+    ],
+  },
+];
+
+function n(value: unknown): string {
+  return Math.round(Number(value)).toLocaleString('en');
+}
+
+async function runBench(file: string, args: string[] = []): Promise<Summary | null> {
+  return new Promise((resolve) => {
+    let summary: Summary | null = null;
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith('{"bench"')) summary = JSON.parse(line) as Summary;
+      }
+    });
+    child.on('exit', () => resolve(summary));
+  });
+}
+
+const only = process.argv.slice(2);
+const rows: Row[] = [];
+for (const bench of BENCHES) {
+  if (only.length > 0 && !only.some((o) => bench.file.includes(o))) continue;
+  console.log(`\n=== ${bench.file}`);
+  const summary = await runBench(bench.file, bench.args);
+  if (!summary) rows.push({ figure: bench.file, value: 'did not finish', floor: '—', ratio: '—', goal: '—', pass: false });
+  else rows.push(...bench.rows(summary));
+}
+
+const header: Row = { figure: 'figure', value: 'measured', floor: 'floor (same run)', ratio: 'ratio', goal: 'goal', pass: true };
+const widths = (Object.keys(header) as (keyof Row)[]).filter((k) => k !== 'pass').map((k) => Math.max(...[header, ...rows].map((r) => String(r[k]).length)));
+const line = (r: Row, result: string) =>
+  `| ${[r.figure, r.value, r.floor, r.ratio, r.goal].map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} | ${result} |`;
+console.log(`\n${line(header, 'result')}`);
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|--------|`);
+for (const r of rows) console.log(line(r, r.pass ? 'pass' : 'FAIL'));
+if (rows.some((r) => !r.pass)) process.exitCode = 1;

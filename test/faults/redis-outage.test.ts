@@ -1,0 +1,80 @@
+/**
+ * Redis goes away (SIGKILL) while builds are being started and completed, and comes back (AOF
+ * persistence, as in docker-compose). Requests made during the outage still succeed — their jobs and
+ * events wait in the PostgreSQL outbox — and afterwards every build finishes and every event reaches
+ * the webhook receiver exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { factories } from '../factories.ts';
+import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+
+let redis: PrivateRedis;
+let ctx: TestContext;
+let bg: Background;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  ctx = await createTestContext({
+    env: { REDIS_URL: redis.url, WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '200,200,200,200,200,200,200', JOB_LOCK_MS: '3000' },
+  });
+  bg = await startBackground(ctx);
+});
+afterAll(async () => {
+  await bg?.stop();
+  await receiver?.close();
+  await ctx?.close();
+  await redis?.close();
+});
+
+describe('Redis outage', () => {
+  it('loses no job and no event, and delivers each event once', async () => {
+    const secrets: string[] = [];
+    receiver = await startWebhookReceiver({ secrets });
+    const endpoint = await ctx.api('POST', '/api/v1/webhook-endpoints', { body: { url: receiver.url, eventTypes: ['build.*', 'lots.generated'] } });
+    secrets.push(endpoint.body.secret as string);
+
+    const f = factories({ uow: ctx.uow });
+    const component = await f.part();
+    await f.lot({ part: component.code, quantity: 10_000 });
+    const project = await f.project({ lines: [{ part: component.code, quantity: 1 }] });
+    const start = async (body: Record<string, unknown>) => {
+      const res = await ctx.api('POST', '/api/v1/builds', { body: { project: project.code, ...body } });
+      expect(res.status, res.text).toBe(201);
+      return (res.body.build as { code: string }).code;
+    };
+
+    const before = [await start({ quantity: 5 }), await start({ quantity: 20, trackUnits: true, stages: ['Test'] })];
+    await settledBuild(ctx, before[1]!, (b) => b.status === 'in_progress' && (b.progress as { generated: number }).generated === 20);
+
+    await redis.kill();
+    // While Redis is down the API keeps answering: the work waits in the outbox.
+    const during = [await start({ quantity: 3 }), await start({ quantity: 50, trackUnits: true })];
+    const advance = await ctx.api('POST', `/api/v1/builds/${before[1]}/advance`, { body: {} });
+    expect(advance.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(Number((await ctx.db('job_outbox').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n)).toBeGreaterThan(0);
+    await redis.start();
+
+    for (const code of [before[0]!, ...during]) await settledBuild(ctx, code, (b) => b.status === 'completed');
+    await settledBuild(ctx, before[1]!, (b) => (b.stages as { completedAt: string | null }[]).every((s) => s.completedAt));
+    const complete = await ctx.api('POST', `/api/v1/builds/${before[1]}/complete`, { body: {} });
+    expect(complete.status).toBe(202);
+    await settledBuild(ctx, before[1]!, (b) => b.status === 'completed');
+
+    const expected = (await ctx.db('events').whereIn('type', ['build.started', 'build.stage_completed', 'build.completed', 'lots.generated', 'build.cancelled'])) as {
+      stream: string;
+      sequence: number;
+    }[];
+    await waitFor(async () => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size >= expected.length, 'every event delivered', 60_000);
+    await new Promise((r) => setTimeout(r, 500)); // any duplicate would arrive now
+    const received = receiver.requests.map((r) => r.payload as { data: { stream: string; sequence: number } });
+    const keys = received.map((p) => `${p.data.stream}#${p.data.sequence}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(expected.map((e) => `${e.stream}#${e.sequence}`).sort());
+    expect(receiver.requests.every((r) => r.verifiedWith.length === 1)).toBe(true);
+  });
+});
