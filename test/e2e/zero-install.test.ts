@@ -77,12 +77,33 @@ describe('zero-install start (embedded PostgreSQL, BullMQ on PostgreSQL)', () =>
     const token = created.stdout.trim().split('\n').pop()!;
     expect(token).toMatch(/^bt_/);
     expect((await cli(['seed-demo'])).stdout).toMatch(/demo data created/);
+    const imported = await cli([
+      'import-bom',
+      '--project',
+      'Sensor board',
+      join(ROOT, 'test/fixtures/kicad8-grouped.csv'),
+    ]);
+    expect(imported.stdout).toMatch(
+      /project Sensor board \(\w{10}\): 5 matched, 3 created, 0 rejected, 1 skipped/,
+    );
+    const malformed = await cli([
+      'import-bom',
+      '--project',
+      'Sensor board',
+      '--dry-run',
+      join(ROOT, 'test/fixtures/kicad-malformed.csv'),
+    ]).catch((e: { stdout: string; code: number }) => e);
+    expect(malformed.stdout).toMatch(/line 3: rejected — no MPN/);
 
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const projects = (await (await fetch(`${base}/api/v1/projects`, { headers })).json()) as {
       items: { name: string; lines: unknown[] }[];
     };
-    expect(projects.items.map((p) => p.name).sort()).toEqual(['Sensor module', 'Weather station']);
+    expect(projects.items.map((p) => p.name).sort()).toEqual([
+      'Sensor board',
+      'Sensor module',
+      'Weather station',
+    ]);
 
     const lots = (await (await fetch(`${base}/api/v1/lots?limit=1`, { headers })).json()) as {
       items: { code: string }[];
