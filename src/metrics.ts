@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics (prom-client), one registry per process: HTTP latency by route, queue depth
+ * and job duration/failures per queue, units generated, labels rendered, webhook deliveries by
+ * outcome, plus Node's own process metrics. The web process serves them at /metrics; a separate
+ * worker process serves its own on METRICS_PORT.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queues } from './queue/queues.ts';
+
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  jobDuration: Histogram<'queue' | 'job' | 'outcome'>;
+  jobFailures: Counter<'queue' | 'job'>;
+  unitsGenerated: Counter;
+  labelsRendered: Counter<'template'>;
+  webhookDeliveries: Counter<'outcome'>;
+}
+
+export function createMetrics(queues?: Queues): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'buildtrace_process_' });
+  const metrics: Metrics = {
+    registry,
+    httpDuration: new Histogram({
+      name: 'buildtrace_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'buildtrace_job_duration_seconds',
+      help: 'Job processing time by queue, job name and outcome',
+      labelNames: ['queue', 'job', 'outcome'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers: [registry],
+    }),
+    jobFailures: new Counter({
+      name: 'buildtrace_job_failures_total',
+      help: 'Job attempts that failed, by queue and job name',
+      labelNames: ['queue', 'job'],
+      registers: [registry],
+    }),
+    unitsGenerated: new Counter({
+      name: 'buildtrace_units_generated_total',
+      help: 'Tracked units written by lots.generate',
+      registers: [registry],
+    }),
+    labelsRendered: new Counter({
+      name: 'buildtrace_labels_rendered_total',
+      help: 'Labels rendered into PDFs, by template',
+      labelNames: ['template'],
+      registers: [registry],
+    }),
+    webhookDeliveries: new Counter({
+      name: 'buildtrace_webhook_delivery_attempts_total',
+      help: 'Webhook delivery attempts by outcome (success, retry, gone, refused)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+  if (queues) {
+    new Gauge({
+      name: 'buildtrace_queue_jobs',
+      help: 'Jobs per queue and state (waiting, active, delayed, failed), read at scrape time',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        try {
+          for (const [queue, counts] of Object.entries(await queues.counts())) {
+            for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
+          }
+        } catch {
+          // The queue backend is unreachable: /readyz says so; the scrape still answers.
+        }
+      },
+    });
+  }
+  return metrics;
+}
