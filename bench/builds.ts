@@ -67,7 +67,14 @@ async function main() {
   await admin(`CREATE DATABASE "${dbName}"`);
   const url = dbUrl(dbName);
   const prefix = `bt-bench-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', STORAGE_DIR: join(tmpdir(), dbName) });
+  const config = loadConfig({
+    DATABASE_URL: url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    STORAGE_DIR: join(tmpdir(), dbName),
+  });
   const db = createDb({ url, poolMax: 10 });
   await migrateLatest(db);
   const files = localFileStore(config.storageDir);
@@ -86,10 +93,15 @@ async function main() {
   const server = createServer(createApp(ctx));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`;
-  const token = (await execute({ uow: ctx.uow }, createToken, SYSTEM_ACTOR, { name: 'bench', role: 'admin' })).token;
+  const token = (await execute({ uow: ctx.uow }, createToken, SYSTEM_ACTOR, { name: 'bench', role: 'admin' }))
+    .token;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -97,7 +109,16 @@ async function main() {
 
   const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', STORAGE_DIR: config.storageDir, WORKER_CONCURRENCY: '4' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: url,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      STORAGE_DIR: config.storageDir,
+      WORKER_CONCURRENCY: '4',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let workerExited = false;
@@ -113,7 +134,11 @@ async function main() {
   try {
     const part = await api('POST', '/parts', { name: 'PCB blank', mpn: 'BENCH-PCB' });
     await api('POST', '/lots', { part: part.code, quantity: 2_000_000 });
-    const project = await api('POST', '/projects', { name: 'Bench module', serialFormat: 'BM-{seq:07}', lines: [{ part: part.code, quantity: 1 }] });
+    const project = await api('POST', '/projects', {
+      name: 'Bench module',
+      serialFormat: 'BM-{seq:07}',
+      lines: [{ part: part.code, quantity: 1 }],
+    });
 
     const buildAndWait = async (body: Record<string, unknown>) => {
       const t0 = performance.now();
@@ -170,11 +195,20 @@ async function main() {
     // (3) Three levels: 50,000 modules ← a component reel; 25,000 boards (2 modules each); 25,000 stations (1 board).
     const reelPart = await api('POST', '/parts', { name: 'Resistor reel', mpn: 'BENCH-R' });
     const reel = await api('POST', '/lots', { part: reelPart.code, quantity: 500_000 });
-    const modules = await api('POST', '/projects', { name: 'Trace module', lines: [{ part: reelPart.code, quantity: 2 }] });
+    const modules = await api('POST', '/projects', {
+      name: 'Trace module',
+      lines: [{ part: reelPart.code, quantity: 2 }],
+    });
     await buildAndWait({ project: modules.code, quantity: 50_000, trackUnits: true });
-    const boards = await api('POST', '/projects', { name: 'Trace board', lines: [{ part: modules.producesPartCode, quantity: 2 }] });
+    const boards = await api('POST', '/projects', {
+      name: 'Trace board',
+      lines: [{ part: modules.producesPartCode, quantity: 2 }],
+    });
     await buildAndWait({ project: boards.code, quantity: 25_000, trackUnits: true });
-    const stations = await api('POST', '/projects', { name: 'Trace station', lines: [{ part: boards.producesPartCode, quantity: 1 }] });
+    const stations = await api('POST', '/projects', {
+      name: 'Trace station',
+      lines: [{ part: boards.producesPartCode, quantity: 1 }],
+    });
     await buildAndWait({ project: stations.code, quantity: 25_000, trackUnits: true });
     await db.raw('ANALYZE');
     const times: number[] = [];
@@ -188,14 +222,29 @@ async function main() {
     const traceP50 = percentile(times.slice(5), 50);
     const traceP95 = percentile(times.slice(5), 95);
 
-    const pass = unitsPerSecond >= GOAL.unitsPerSecond && ratio >= GOAL.ratio && rss < GOAL.peakRssMb && traceP95 < GOAL.traceP95Ms && reached === 100_000;
+    const pass =
+      unitsPerSecond >= GOAL.unitsPerSecond &&
+      ratio >= GOAL.ratio &&
+      rss < GOAL.peakRssMb &&
+      traceP95 < GOAL.traceP95Ms &&
+      reached === 100_000;
     const n = (x: number) => Math.round(x).toLocaleString('en');
     console.log('builds bench (PostgreSQL 127.0.0.1, Redis 127.0.0.1, worker in its own process)');
-    console.log(`1. 10,000-unit tracked build, API request → last unit committed: ${n(unitsPerSecond)} units/s (best of 3: ${ours.map(n).join(', ')})`);
-    console.log(`   floor, raw bulk INSERT of the same rows (lots + ledger) in one transaction: ${n(floorPerSecond)} units/s (${floors.map(n).join(', ')})`);
-    console.log(`   ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL.ratio}); goal ≥ ${n(GOAL.unitsPerSecond)} units/s`);
-    console.log(`2. 100,000-unit build: ${big.seconds.toFixed(1)} s (${n(bigPerSecond)} units/s); worker peak RSS ${rss} MB (goal < ${GOAL.peakRssMb} MB)`);
-    console.log(`3. forward trace from one reel across ${n(reached)} devices in three levels: p50 ${traceP50.toFixed(1)} ms, p95 ${traceP95.toFixed(1)} ms (goal < ${GOAL.traceP95Ms} ms)`);
+    console.log(
+      `1. 10,000-unit tracked build, API request → last unit committed: ${n(unitsPerSecond)} units/s (best of 3: ${ours.map(n).join(', ')})`,
+    );
+    console.log(
+      `   floor, raw bulk INSERT of the same rows (lots + ledger) in one transaction: ${n(floorPerSecond)} units/s (${floors.map(n).join(', ')})`,
+    );
+    console.log(
+      `   ratio ${ratio.toFixed(2)} (goal ≥ ${GOAL.ratio}); goal ≥ ${n(GOAL.unitsPerSecond)} units/s`,
+    );
+    console.log(
+      `2. 100,000-unit build: ${big.seconds.toFixed(1)} s (${n(bigPerSecond)} units/s); worker peak RSS ${rss} MB (goal < ${GOAL.peakRssMb} MB)`,
+    );
+    console.log(
+      `3. forward trace from one reel across ${n(reached)} devices in three levels: p50 ${traceP50.toFixed(1)} ms, p95 ${traceP95.toFixed(1)} ms (goal < ${GOAL.traceP95Ms} ms)`,
+    );
     console.log(pass ? 'PASS' : 'FAIL');
     console.log(
       JSON.stringify({
@@ -203,7 +252,11 @@ async function main() {
         unitsPerSecond: Math.round(unitsPerSecond),
         floorUnitsPerSecond: Math.round(floorPerSecond),
         ratio: Number(ratio.toFixed(2)),
-        hundredThousand: { seconds: Number(big.seconds.toFixed(2)), unitsPerSecond: Math.round(bigPerSecond), workerPeakRssMb: rss },
+        hundredThousand: {
+          seconds: Number(big.seconds.toFixed(2)),
+          unitsPerSecond: Math.round(bigPerSecond),
+          workerPeakRssMb: rss,
+        },
         trace: { devices: reached, p50Ms: Number(traceP50.toFixed(1)), p95Ms: Number(traceP95.toFixed(1)) },
         goal: GOAL,
         pass,

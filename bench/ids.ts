@@ -16,5 +16,7 @@ for (let run = 0; run < 3; run++) {
   best = Math.max(best, N / ((performance.now() - t0) / 1000));
 }
 const pass = best > 100_000 && sink > 0;
-console.log(`ID codes: ${Math.round(best).toLocaleString('en')} codes/s (best of 3 × ${N.toLocaleString('en')}; goal > 100,000/s): ${pass ? 'PASS' : 'FAIL'}`);
+console.log(
+  `ID codes: ${Math.round(best).toLocaleString('en')} codes/s (best of 3 × ${N.toLocaleString('en')}; goal > 100,000/s): ${pass ? 'PASS' : 'FAIL'}`,
+);
 console.log(JSON.stringify({ bench: 'ids', codesPerSecond: Math.round(best), goal: 100_000, pass }));

@@ -20,7 +20,14 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
   {
     file: 'bench/ids.ts',
     rows: (s) => [
-      { figure: 'ID codes generated', value: `${n(s.codesPerSecond)} /s`, floor: '—', ratio: '—', goal: '> 100,000 /s', pass: Boolean(s.pass) },
+      {
+        figure: 'ID codes generated',
+        value: `${n(s.codesPerSecond)} /s`,
+        floor: '—',
+        ratio: '—',
+        goal: '> 100,000 /s',
+        pass: Boolean(s.pass),
+      },
     ],
   },
   {
@@ -38,8 +45,22 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
           goal: `≥ ${n(goal.unitsPerSecond)} units/s, ratio ≥ ${goal.ratio}`,
           pass: (s.unitsPerSecond as number) >= goal.unitsPerSecond && (s.ratio as number) >= goal.ratio,
         },
-        { figure: '100,000-unit build, worker peak RSS', value: `${big.workerPeakRssMb} MB (${n(big.unitsPerSecond)} units/s)`, floor: '—', ratio: '—', goal: `< ${goal.peakRssMb} MB`, pass: big.workerPeakRssMb < goal.peakRssMb },
-        { figure: `forward trace, ${n(trace.devices)} devices in 3 levels, p95`, value: `${trace.p95Ms} ms`, floor: '—', ratio: '—', goal: `< ${goal.traceP95Ms} ms`, pass: trace.p95Ms < goal.traceP95Ms },
+        {
+          figure: '100,000-unit build, worker peak RSS',
+          value: `${big.workerPeakRssMb} MB (${n(big.unitsPerSecond)} units/s)`,
+          floor: '—',
+          ratio: '—',
+          goal: `< ${goal.peakRssMb} MB`,
+          pass: big.workerPeakRssMb < goal.peakRssMb,
+        },
+        {
+          figure: `forward trace, ${n(trace.devices)} devices in 3 levels, p95`,
+          value: `${trace.p95Ms} ms`,
+          floor: '—',
+          ratio: '—',
+          goal: `< ${goal.traceP95Ms} ms`,
+          pass: trace.p95Ms < goal.traceP95Ms,
+        },
       ];
     },
   },
@@ -94,7 +115,9 @@ function n(value: unknown): string {
 async function runBench(file: string, args: string[] = []): Promise<Summary | null> {
   return new Promise((resolve) => {
     let summary: Summary | null = null;
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buffer = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -116,12 +139,29 @@ for (const bench of BENCHES) {
   if (only.length > 0 && !only.some((o) => bench.file.includes(o))) continue;
   console.log(`\n=== ${bench.file}`);
   const summary = await runBench(bench.file, bench.args);
-  if (!summary) rows.push({ figure: bench.file, value: 'did not finish', floor: '—', ratio: '—', goal: '—', pass: false });
+  if (!summary)
+    rows.push({
+      figure: bench.file,
+      value: 'did not finish',
+      floor: '—',
+      ratio: '—',
+      goal: '—',
+      pass: false,
+    });
   else rows.push(...bench.rows(summary));
 }
 
-const header: Row = { figure: 'figure', value: 'measured', floor: 'floor (same run)', ratio: 'ratio', goal: 'goal', pass: true };
-const widths = (Object.keys(header) as (keyof Row)[]).filter((k) => k !== 'pass').map((k) => Math.max(...[header, ...rows].map((r) => String(r[k]).length)));
+const header: Row = {
+  figure: 'figure',
+  value: 'measured',
+  floor: 'floor (same run)',
+  ratio: 'ratio',
+  goal: 'goal',
+  pass: true,
+};
+const widths = (Object.keys(header) as (keyof Row)[])
+  .filter((k) => k !== 'pass')
+  .map((k) => Math.max(...[header, ...rows].map((r) => String(r[k]).length)));
 const line = (r: Row, result: string) =>
   `| ${[r.figure, r.value, r.floor, r.ratio, r.goal].map((c, i) => String(c).padEnd(widths[i]!)).join(' | ')} | ${result} |`;
 console.log(`\n${line(header, 'result')}`);

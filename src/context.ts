@@ -3,7 +3,7 @@
  * Built once by `src/main/bootstrap.ts`; transports and workers receive it.
  */
 import type { Knex } from 'knex';
-import type { FileStore, Services, UnitOfWork } from './commands/ports.ts';
+import type { BlobStore, FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './logger.ts';
 import type { Queues } from './queue/queues.ts';
@@ -17,6 +17,8 @@ export interface AppContext {
   uow: UnitOfWork;
   /** Generated files and attachments (STORAGE_DIR). */
   files: FileStore;
+  /** Attachment bytes by SHA-256: local disk under STORAGE_DIR, or an S3-compatible bucket. */
+  blobs: BlobStore;
   /** Outside services commands may use (webhook URL checks). */
   services: Services;
   queues: Queues;

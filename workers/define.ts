@@ -8,6 +8,11 @@ export interface JobHandle {
   /** 0 on the first run; retries and resumptions see how many runs came before. */
   attemptsMade: number;
   updateProgress(progress: number | object): Promise<void>;
+  /**
+   * Puts the job back, delayed by `ms`, without using up an attempt (a Slack 429's Retry-After, a
+   * resource another job holds); the processor stops here (this always throws).
+   */
+  delay(ms: number): Promise<never>;
 }
 
 export interface ProcessorContext {

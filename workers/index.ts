@@ -4,7 +4,7 @@
  * broken rule or bad data fails the job for good (UnrecoverableError), anything else is retried
  * with backoff.
  */
-import { UnrecoverableError, type Job, type Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { parseWith } from '../src/commands/validation.ts';
 import type { AppContext } from '../src/context.ts';
 import { DomainError } from '../src/domain/errors.ts';
@@ -26,6 +26,9 @@ import lotsGenerate from './lots.generate.ts';
 import traceRecall from './trace.recall.ts';
 import labelsRender from './labels.render.ts';
 import webhooksDeliver from './webhooks.deliver.ts';
+import notifyMessage from './notify.message.ts';
+import notifyRespond from './notify.respond.ts';
+import notifyUpload from './notify.upload.ts';
 
 export const PROCESSORS = [
   eventsFanout,
@@ -37,6 +40,9 @@ export const PROCESSORS = [
   traceRecall,
   labelsRender,
   webhooksDeliver,
+  notifyMessage,
+  notifyUpload,
+  notifyRespond,
 ] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;
@@ -54,7 +60,7 @@ export function buildRegistry(processors: readonly Processor[] = PROCESSORS): Re
   return registry;
 }
 
-async function runJob(app: AppContext, registry: Registry, job: Job): Promise<unknown> {
+async function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const processor = registry.get(job.name)!;
   const log = app.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
@@ -67,9 +73,14 @@ async function runJob(app: AppContext, registry: Registry, job: Job): Promise<un
         id: job.id ?? '',
         attemptsMade: job.attemptsMade,
         updateProgress: (progress) => job.updateProgress(progress),
+        async delay(ms) {
+          await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
+          throw new DelayedError();
+        },
       },
     });
   } catch (error) {
+    if (error instanceof DelayedError) throw error;
     if (error instanceof DomainError) {
       log.warn({ err: error }, 'job refused: will not retry');
       throw new UnrecoverableError(error.message);
@@ -92,7 +103,7 @@ export function startWorkers(
   const registry = options.registry ?? buildRegistry();
   const concurrency = options.concurrency ?? app.config.workerConcurrency;
   const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
-    const worker = app.queues.backend.createWorker(queue, (job) => runJob(app, registry, job), {
+    const worker = app.queues.backend.createWorker(queue, (job, token) => runJob(app, registry, job, token), {
       concurrency,
       // A worker that dies is noticed after about this long, and its jobs are picked up again.
       lockDuration: app.config.jobLockMs,

@@ -42,6 +42,7 @@ import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
 import type { Repositories } from './ports.ts';
+import { recordEvents } from './timeline.ts';
 import { idCodeRef, optionalText, pageQuery } from './validation.ts';
 
 /** Units written per transaction while generating a tracked build. */
@@ -257,8 +258,17 @@ export const requestCompletion = defineCommand({
   summary: 'Complete a multi-stage build — all units, or some of them by serial (partial completion)',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, serials: serialsInput.optional() }),
-  async run({ repos, actor }, { code, serials }) {
+  input: z.strictObject({
+    code: idCodeRef,
+    serials: serialsInput.optional(),
+    force: z
+      .boolean()
+      .optional()
+      .describe("complete units without their project's required passing tests (needs a reason)"),
+    reason: optionalText(500).describe('why units are completed without their required tests'),
+  }),
+  async run({ repos, actor }, { code, serials, force, reason }) {
+    if (force && !reason) throw ValidationError.field('reason', 'is required when force is true');
     let params: Record<string, unknown> = {};
     if (serials !== undefined) {
       const build = await findBuild(repos, code);
@@ -275,6 +285,7 @@ export const requestCompletion = defineCommand({
         throw ValidationError.field('serials', `must be within 1..${build.quantity}`);
       params = { serials: resolved };
     }
+    if (force) params = { ...params, force: true, reason };
     return requestOperation(repos, actor, code, 'complete', params, async (build) => {
       const pending = nextStage(build);
       if (pending)
@@ -286,9 +297,29 @@ export const requestCompletion = defineCommand({
           `build ${build.code} is still generating its units (${build.unitsGenerated}/${build.quantity})`,
         );
       }
+      if (build.trackUnits && !force)
+        assertRequiredTests(build, await repos.tests.missingRequired(build.id, params.serials as number[]));
     });
   },
 });
+
+/** Refuses completing units that lack a passing result of a required test, naming them. */
+function assertRequiredTests(
+  build: Pick<Build, 'code'>,
+  missing: { code: string; serial: number; missing: string[] }[],
+): void {
+  if (missing.length === 0) return;
+  const shown = missing
+    .slice(0, 10)
+    .map((m) => `${m.serial} (${m.missing.join(', ')})`)
+    .join('; ');
+  throw new RuleViolation(
+    `${missing.length} unit${missing.length === 1 ? '' : 's'} of build ${build.code} lack passing required tests: ${shown}${missing.length > 10 ? ' …' : ''}; test them, or complete with force and a reason`,
+    {
+      missingTests: missing.slice(0, 1000).map((m) => ({ serial: m.serial, lot: m.code, tests: m.missing })),
+    },
+  );
+}
 
 export const requestCancel = defineCommand({
   name: 'cancelBuild',
@@ -446,7 +477,10 @@ const runComplete: Runner = async (repos, build, op) => {
     if (build.unitsGenerated < build.quantity)
       throw new RuleViolation(`build ${build.code} is still generating its units`);
     const serials = op.params.serials as number[] | undefined;
+    const missing = await repos.tests.missingRequired(build.id, serials);
+    if (!op.params.force) assertRequiredTests(build, missing);
     completedNow = (await repos.units.changeStatus(build.id, 'in_production', 'available', serials)).length;
+    if (missing.length > 0) await recordForcedCompletion(repos, op, missing);
   } else {
     for (const lot of await repos.lots.producedBy(build.id, 'in_production'))
       await repos.lots.update(lot.id, { status: 'available' });
@@ -460,6 +494,35 @@ const runComplete: Runner = async (repos, build, op) => {
   );
   return { result: { completed: completedNow, buildCompleted: events.length > 0 }, events };
 };
+
+/** Each unit completed without its required passing tests gets the forced completion on its timeline. */
+async function recordForcedCompletion(
+  repos: Repositories,
+  op: BuildOperation,
+  missing: { code: string; missing: string[] }[],
+) {
+  const actor: Actor = { name: op.requestedBy, role: 'operator' };
+  const reason = String(op.params.reason ?? '');
+  for (let i = 0; i < missing.length; i += 1_000) {
+    const chunk = missing.slice(i, i + 1_000);
+    const { byCode } = await repos.devices.findLots(
+      chunk.map((m) => m.code),
+      [],
+      { lock: false },
+    );
+    await recordEvents(
+      repos,
+      actor,
+      chunk.map((m) => ({
+        lot: byCode.get(m.code)!,
+        event: {
+          kind: 'status_changed' as const,
+          data: { from: 'in_production', to: 'available', reason, forced: true, missingTests: m.missing },
+        },
+      })),
+    );
+  }
+}
 
 const runCancel: Runner = async (repos, build, op) => {
   if (build.status === 'cancelled' || build.status === 'completed')

@@ -17,6 +17,17 @@ export const JOB_DATA = {
   'trace.recall': z.object({ recallId: id }),
   'labels.render': z.object({ runId: id }),
   'webhooks.deliver': z.object({ deliveryId: id, attempt: id, manual: z.boolean().default(false) }),
+  'notify.message': z.object({ messageId: id }),
+  'notify.upload': z.object({ messageId: id }),
+  'notify.respond': z.object({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    message: z.object({
+      text: z.string().max(40_000),
+      blocks: z.array(z.record(z.string(), z.unknown())).max(50).optional(),
+      response_type: z.enum(['ephemeral', 'in_channel']).optional(),
+      replace_original: z.boolean().optional(),
+    }),
+  }),
 } as const;
 
 export type JobRequestName = keyof typeof JOB_DATA;

@@ -11,6 +11,7 @@ import type { Actor } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
+import { recordStatusChange } from './timeline.ts';
 import { fields, idCodeRef, optionalText, pageQuery, quantity } from './validation.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
@@ -39,18 +40,16 @@ async function changeStatus(
   to: StockStatus,
   reason: string | null,
 ) {
-  const updated = await repos.lots.update(lot.id, {
-    status: to,
-    statusBeforeQuarantine: to === 'quarantined' ? lot.status : null,
-  });
-  await repos.events.append([
-    {
-      type: 'lot.status_changed',
-      stream: `lot:${lot.code}`,
-      data: { lot: lot.code, part: lot.partCode, from: lot.status, to, reason, actor: actor.name },
-    },
-  ]);
-  return updated;
+  // The move is on the lot's timeline too (a status_changed history event).
+  const moved = await recordStatusChange(
+    repos,
+    actor,
+    lot,
+    to,
+    { kind: 'status_changed', data: { from: lot.status, to, reason } },
+    reason,
+  );
+  return moved.lot;
 }
 
 export const receiveStock = defineCommand({

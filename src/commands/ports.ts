@@ -14,6 +14,7 @@ import type {
 import type { NewEvent, StoredEvent } from '../domain/events.ts';
 import type { Page, PageRequest } from '../domain/page.ts';
 import type { Role } from '../domain/roles.ts';
+import type { HistoryEvent, HistoryKind } from '../domain/history.ts';
 import type {
   CodeTarget,
   Fields,
@@ -465,6 +466,14 @@ export interface Repositories {
   recalls: RecallRepository;
   labels: LabelRunRepository;
   webhooks: WebhookRepository;
+  slackUsers: SlackUserRepository;
+  slackMessages: SlackMessageRepository;
+  history: HistoryRepository;
+  tests: TestRepository;
+  devices: DeviceRepository;
+  attachments: AttachmentRepository;
+  /** Attachment bytes, content-addressed (local disk or S3). */
+  blobs: BlobStore;
 }
 
 export interface UnitOfWork {
@@ -637,4 +646,247 @@ export interface Services {
 export interface EventSubscriber {
   name: string;
   handle(event: StoredEvent, repos: Repositories): Promise<unknown>;
+}
+
+/** A Slack user's buildtrace role (Slack user → actor `slack:<user id>`). */
+export interface SlackUser {
+  id: number;
+  /** Slack's user ID, e.g. `U024BE7LH`. */
+  userId: string;
+  role: Role;
+  /** Who this is, for people reading the list. */
+  name: string | null;
+  updatedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SlackUserRepository {
+  /** Sets a Slack user's role (and name), adding the user when new. */
+  upsert(user: {
+    userId: string;
+    role: Role;
+    name?: string | null | undefined;
+    updatedBy: string;
+  }): Promise<SlackUser>;
+  find(userId: string): Promise<SlackUser | null>;
+  list(page: PageRequest): Promise<Page<SlackUser>>;
+  /** Removes a user; null when there was none. */
+  remove(userId: string): Promise<SlackUser | null>;
+}
+
+/** build = a build's message (posted, then updated) · reply = a thread reply · upload = a file. */
+export type SlackMessageKind = 'build' | 'reply' | 'upload';
+
+/** A message buildtrace posts to Slack, keyed by what it represents (its subject). */
+export interface SlackMessage {
+  id: number;
+  /** e.g. `build:<code>`, `build:<code>:completed`, `labels:<run id>`. */
+  subject: string;
+  kind: SlackMessageKind;
+  channel: string;
+  buildId: number | null;
+  labelRunId: number | null;
+  /** The message a reply or upload is threaded under. */
+  parentId: number | null;
+  requestedBy: string;
+  /** Slack's timestamp of the posted message: set once posted. */
+  ts: string | null;
+  /** The uploaded file (uploads): set once its bytes are on Slack. */
+  fileId: string | null;
+  /** Of the content last sent, so an unchanged rendering is not sent again. */
+  contentHash: string | null;
+  postedAt: Date | null;
+  updatedAt: Date | null;
+  leaseOwner: string | null;
+  /** Whether the lease is still running (by the database's clock). */
+  leaseActive: boolean;
+  /** Set while an attempt's outcome is unknown: the next one looks in the channel before posting. */
+  uncertainSince: Date | null;
+  createdAt: Date;
+}
+
+export interface SlackMessagePatch {
+  ts?: string | null;
+  fileId?: string | null;
+  contentHash?: string | null;
+  postedAt?: 'now';
+  updatedAt?: 'now';
+  /** Takes the lease for `ms` (by the database's clock), or gives it back (null). */
+  lease?: { owner: string; ms: number } | null;
+  uncertainSince?: 'now' | null;
+}
+
+export interface SlackMessageRepository {
+  /** Records a message to post; when one with the subject exists, returns it unchanged. */
+  insert(message: {
+    subject: string;
+    kind: SlackMessageKind;
+    channel: string;
+    buildId?: number | null | undefined;
+    labelRunId?: number | null | undefined;
+    parentId?: number | null | undefined;
+    requestedBy: string;
+  }): Promise<SlackMessage>;
+  findById(id: number, options?: { lock?: boolean }): Promise<SlackMessage | null>;
+  findBySubject(subject: string): Promise<SlackMessage | null>;
+  update(id: number, patch: SlackMessagePatch): Promise<SlackMessage>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device history, test stations, repairs and attachments
+
+export interface NewHistoryRow {
+  lotId: number;
+  kind: HistoryKind;
+  data: Record<string, unknown>;
+  corrects?: number | null;
+  /** Test results: the test's name and verdict (kept in columns for the required-test checks). */
+  testName?: string | null;
+  passed?: boolean | null;
+}
+
+export interface HistoryRepository {
+  /** Appends events, in order, all by `actor`; returns them as stored. */
+  append(actor: string, rows: NewHistoryRow[]): Promise<HistoryEvent[]>;
+  findById(id: number): Promise<HistoryEvent | null>;
+  list(
+    lotId: number,
+    filter: { kinds?: HistoryKind[] | undefined },
+    page: PageRequest & { order: 'asc' | 'desc' },
+  ): Promise<Page<HistoryEvent>>;
+  /** Whether a repair or service (not corrected) was recorded after the lot's last `returned` event. */
+  repairedSinceReturn(lotId: number): Promise<boolean>;
+}
+
+export interface TestRepository {
+  /** A project's required tests, in order. */
+  required(projectId: number): Promise<string[]>;
+  replaceRequired(projectId: number, names: string[]): Promise<string[]>;
+  /** For each lot made by a build: the required tests of that build's project (lots without any are left out). */
+  requiredForLots(lotIds: number[]): Promise<Map<number, string[]>>;
+  /**
+   * Units of a build (in production; optionally only these serials) whose latest uncorrected result
+   * of some required test is missing or a failure, with those tests, in serial order.
+   */
+  missingRequired(
+    buildId: number,
+    serials?: number[],
+  ): Promise<{ lotId: number; code: string; serial: number; missing: string[] }[]>;
+}
+
+/** A lot inside a device: a component lot of its build or of a repair, or a sub-assembly unit. */
+export interface DeviceComponent {
+  lotId: number;
+  code: string;
+  partId: number;
+  partCode: string;
+  partName: string;
+  isUnit: boolean;
+  /** `build`: consumed by the device's build (shared by its units); `repair`: put in by a repair; `link`: a unit it holds. */
+  source: 'build' | 'repair' | 'link';
+}
+
+export interface DeviceRepository {
+  /**
+   * Lots by ID code and units by build ID code and serial (keys `build/serial`), locked until the
+   * unit of work ends when asked; missing ones are simply absent.
+   */
+  findLots(
+    codes: string[],
+    units: { build: string; serial: number }[],
+    options: { lock: boolean },
+  ): Promise<{ byCode: Map<string, Lot>; byUnit: Map<string, Lot> }>;
+  /** The device a sub-assembly unit currently sits in, if any. */
+  heldBy(lotId: number): Promise<{ id: number; code: string } | null>;
+  /** What the device holds now: its build's component lots not taken out, lots put in by repairs, units linked. */
+  components(deviceLotId: number): Promise<DeviceComponent[]>;
+  /** Records one component change of a repair. */
+  recordChange(change: {
+    deviceLotId: number;
+    historyEventId: number;
+    partId: number;
+    removedLotId: number | null;
+    installedLotId: number | null;
+    quantity: number;
+    isUnit: boolean;
+    designators: string[];
+  }): Promise<void>;
+  /** Ends the link between a device and a unit it holds; false if it held none. */
+  unlinkUnit(deviceLotId: number, unitLotId: number, reason: string): Promise<boolean>;
+  linkUnit(deviceLotId: number, unitLotId: number): Promise<void>;
+  /** Lots put in by repairs that a device holds now, with the quantity and the repair event. */
+  installed(deviceLotId: number): Promise<{ lotId: number; quantity: number; historyEventId: number }[]>;
+  /** Lots of the device's build that repairs took out of it. */
+  removed(deviceLotId: number): Promise<number[]>;
+}
+
+export type AttachmentTarget =
+  | { kind: 'lot'; lotId: number; code: string }
+  | { kind: 'build'; buildId: number; code: string }
+  | { kind: 'event'; historyEventId: number; lotCode: string };
+
+export interface Attachment {
+  id: number;
+  sha256: string;
+  filename: string;
+  mediaType: string;
+  bytes: number;
+  /** What it is attached to: `{ lot }`, `{ build }` or `{ event, lot }` (ID codes, event id). */
+  target: { lot: string | null; build: string | null; event: number | null };
+  note: string | null;
+  uploadedBy: string;
+  createdAt: Date;
+}
+
+export interface AttachmentRepository {
+  /** Records a blob once; a second call for the same SHA-256 changes nothing. */
+  saveBlob(blob: { sha256: string; bytes: number; mediaType: string }): Promise<void>;
+  insert(attachment: {
+    sha256: string;
+    filename: string;
+    mediaType: string;
+    target: AttachmentTarget;
+    note: string | null;
+    uploadedBy: string;
+  }): Promise<Attachment>;
+  findById(id: number): Promise<Attachment | null>;
+  /** A lot's attachments, and (with `includeEvents`) those on its history events. */
+  listForLot(
+    lotId: number,
+    options: { includeEvents: boolean },
+    page: PageRequest,
+  ): Promise<Page<Attachment>>;
+  listForBuild(buildId: number, page: PageRequest): Promise<Page<Attachment>>;
+  /** Attachments of these history events, per event, oldest first. */
+  forEvents(eventIds: number[]): Promise<Map<number, Attachment[]>>;
+}
+
+/** An upload written to the store's staging area, not yet under its SHA-256. */
+export interface StagedBlob {
+  /** Opaque staging name (hex). */
+  id: string;
+  sha256: string;
+  bytes: number;
+  /** The first bytes, for sniffing the type. */
+  head: Buffer;
+}
+
+/**
+ * Content-addressed storage of attachment bytes: each file under its SHA-256, stored once, checked
+ * against that SHA-256 whenever it is read. Local disk or any S3-compatible store.
+ */
+export interface BlobStore {
+  readonly kind: 'local' | 's3';
+  /** Streams an upload into staging, hashing it; throws FileTooLarge (keeping nothing) past `maxBytes`. */
+  stage(source: AsyncIterable<Uint8Array>, options: { maxBytes: number }): Promise<StagedBlob>;
+  /** Moves a staged upload under its SHA-256 (one copy however often it is stored). Idempotent. */
+  commit(staged: StagedBlob): Promise<void>;
+  /** Forgets a staged upload. */
+  discard(staged: StagedBlob): Promise<void>;
+  /**
+   * Opens a blob for reading after checking its bytes against `sha256` (and size); throws
+   * StoredFileDamaged when they do not match or the blob is gone. The stream re-checks while it reads.
+   */
+  open(sha256: string, bytes: number): Promise<{ stream: NodeJS.ReadableStream; bytes: number }>;
 }

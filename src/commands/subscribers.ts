@@ -4,8 +4,9 @@
  * through the repositories, idempotently.
  */
 import type { EventSubscriber } from './ports.ts';
+import { slackSubscriber } from './slack.ts';
 import { webhookSubscriber } from './webhooks.ts';
 
 export type { EventSubscriber };
 
-export const eventSubscribers: EventSubscriber[] = [webhookSubscriber];
+export const eventSubscribers: EventSubscriber[] = [webhookSubscriber, slackSubscriber];

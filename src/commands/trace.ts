@@ -17,8 +17,12 @@ const COMPONENTS_PER_BUILD = 500;
 export interface TraceNode {
   lot: Omit<LotSummary, 'id' | 'buildId'>;
   build: { code: string; projectName: string; startedAt: Date | null; completedAt: Date | null } | null;
-  /** Lots the lot's build consumed (shared by every unit of that build), with the quantity used. */
-  components: { quantity: number; node: TraceNode }[];
+  /**
+   * Lots the lot's build consumed (shared by every unit of that build), with the quantity used; for
+   * a device, without those a repair took out and with those a repair put in (`installedBy`: the
+   * repair's history event).
+   */
+  components: { quantity: number; node: TraceNode; installedBy?: number }[];
   /** Serialized sub-assembly units this device holds. */
   contains: TraceNode[];
   /** Set when the tree was cut (too deep or too many nodes). */
@@ -38,18 +42,34 @@ async function backward(
   const node: TraceNode = { lot: strip(lot), build: null, components: [], contains: [] };
   if (depth >= MAX_DEPTH || budget.nodes <= 0 || path.has(lot.id)) return { ...node, truncated: true };
   const nextPath = new Set(path).add(lot.id);
+  // A device shows what it holds now: repairs may have taken component lots out or put others in.
+  const removed = lot.serial !== null ? new Set(await repos.devices.removed(lot.id)) : null;
   if (lot.buildId !== null) {
     node.build = await repos.trace.build(lot.buildId);
     for (const { lot: component, quantity } of await repos.trace.sharedComponents(
       lot.buildId,
       COMPONENTS_PER_BUILD,
     )) {
+      if (removed?.has(component.id)) continue;
       if (budget.nodes <= 0) {
         node.truncated = true;
         break;
       }
       node.components.push({ quantity, node: await backward(repos, component, depth + 1, budget, nextPath) });
     }
+  }
+  for (const fitted of lot.serial !== null ? await repos.devices.installed(lot.id) : []) {
+    const component = await repos.trace.lot(fitted.lotId);
+    if (!component) continue;
+    if (budget.nodes <= 0) {
+      node.truncated = true;
+      break;
+    }
+    node.components.push({
+      quantity: fitted.quantity,
+      installedBy: fitted.historyEventId,
+      node: await backward(repos, component, depth + 1, budget, nextPath),
+    });
   }
   for (const child of await repos.trace.children(lot.id)) {
     if (budget.nodes <= 0) {

@@ -47,6 +47,7 @@ const schema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
   PUBLIC_URL: url(['http:', 'https:']),
+  PAGES_PUBLIC: bool(true),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
   REDIS_URL: url(['redis:', 'rediss:']),
@@ -74,11 +75,42 @@ const schema = z.object({
       .regex(/^\d{1,9}(,\d{1,9}){0,19}$/, 'must be a comma-separated list of milliseconds')
       .optional(),
   ),
+  ATTACHMENT_MAX_BYTES: int(25_000_000, 1, 5_000_000_000),
+  ATTACHMENT_STORE: z.preprocess(emptyAsUndefined, z.enum(['local', 's3']).default('local')),
+  S3_ENDPOINT: url(['http:', 'https:']),
+  S3_REGION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .default('us-east-1'),
+  ),
+  S3_BUCKET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+      .optional(),
+  ),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, "must be empty or end with '/', e.g. buildtrace/")
+      .default(''),
+  ),
+  S3_FORCE_PATH_STYLE: bool(true),
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SOCKET_MODE: bool(false),
   SLACK_API_URL: url(['http:', 'https:']),
+  SLACK_UNKNOWN_USER_ROLE: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['none', 'viewer', 'operator']).default('viewer'),
+  ),
 });
 
 export interface Config {
@@ -87,6 +119,10 @@ export interface Config {
   host: string;
   /** Base URL printed in labels' 2D codes: `<publicUrl>/id/<code>`. */
   publicUrl: string;
+  pages: {
+    /** Whether `/id/<code>` pages open without an API token (false: Basic auth password or Bearer token). */
+    public: boolean;
+  };
   /** undefined = start an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
@@ -109,12 +145,32 @@ export interface Config {
     /** Delays before attempts 2, 3 …; undefined = the standard schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
     retryDelaysMs: number[] | undefined;
   };
+  attachments: {
+    /** Largest upload accepted; larger ones are answered 413 and nothing is kept. */
+    maxBytes: number;
+    /** `local`: under `$STORAGE_DIR/attachments`; `s3`: an S3-compatible bucket. */
+    store: 'local' | 's3';
+    s3:
+      | {
+          endpoint: string;
+          region: string;
+          bucket: string;
+          accessKeyId: string;
+          secretAccessKey: string;
+          prefix: string;
+          forcePathStyle: boolean;
+        }
+      | undefined;
+  };
   slack: {
     signingSecret: string | undefined;
     botToken: string | undefined;
     appToken: string | undefined;
     socketMode: boolean;
+    /** Web API base URL, ending in `/` (undefined: Slack's). */
     apiUrl: string | undefined;
+    /** The role of a Slack user who is not in the slack_users table; `none` refuses them. */
+    unknownUserRole: 'none' | 'viewer' | 'operator';
   };
 }
 
@@ -147,6 +203,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.SLACK_SOCKET_MODE && !e.SLACK_APP_TOKEN) {
     throw new ConfigError('configuration: SLACK_APP_TOKEN is required when SLACK_SOCKET_MODE is true');
   }
+  if ((e.SLACK_SOCKET_MODE || e.SLACK_SIGNING_SECRET) && !e.SLACK_BOT_TOKEN) {
+    throw new ConfigError(
+      `configuration: SLACK_BOT_TOKEN is required when ${e.SLACK_SOCKET_MODE ? 'SLACK_SOCKET_MODE is true' : 'SLACK_SIGNING_SECRET is set'}`,
+    );
+  }
+  if (e.ATTACHMENT_STORE === 's3') {
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const)
+      if (!e[name]) throw new ConfigError(`configuration: ${name} is required when ATTACHMENT_STORE is s3`);
+  }
   const dataDir = resolve(e.DATA_DIR);
   const port = e.PORT;
   return Object.freeze({
@@ -154,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    pages: Object.freeze({ public: e.PAGES_PUBLIC }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
@@ -170,12 +236,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS?.split(',').map(Number),
     }),
+    attachments: Object.freeze({
+      maxBytes: e.ATTACHMENT_MAX_BYTES,
+      store: e.ATTACHMENT_STORE,
+      s3:
+        e.ATTACHMENT_STORE === 's3'
+          ? Object.freeze({
+              endpoint: e.S3_ENDPOINT ?? `https://s3.${e.S3_REGION}.amazonaws.com`,
+              region: e.S3_REGION,
+              bucket: e.S3_BUCKET!,
+              accessKeyId: e.S3_ACCESS_KEY_ID!,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY!,
+              prefix: e.S3_PREFIX,
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            })
+          : undefined,
+    }),
     slack: Object.freeze({
       signingSecret: e.SLACK_SIGNING_SECRET,
       botToken: e.SLACK_BOT_TOKEN,
       appToken: e.SLACK_APP_TOKEN,
       socketMode: e.SLACK_SOCKET_MODE,
-      apiUrl: e.SLACK_API_URL,
+      apiUrl: e.SLACK_API_URL?.replace(/\/*$/, '/'),
+      unknownUserRole: e.SLACK_UNKNOWN_USER_ROLE,
     }),
   });
 }

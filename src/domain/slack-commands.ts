@@ -29,7 +29,8 @@ export type BuildRequest =
 export type LotRequest =
   { kind: 'lot'; code: string } | { kind: 'unit'; build: string; serial: number } | { kind: 'help' };
 
-export type TraceRequest = { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
+export type TraceRequest =
+  { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
 
 /** A request, or what was wrong with the text (`problem` is empty when only help was asked for). */
 export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string; usage: string };
@@ -68,7 +69,10 @@ export function tokenize(text: string): string[] {
 
 const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
 
-function code(word: string | undefined, what: string): { ok: true; code: string } | { ok: false; problem: string } {
+function code(
+  word: string | undefined,
+  what: string,
+): { ok: true; code: string } | { ok: false; problem: string } {
   if (!word) return { ok: false, problem: `name the ${what} by its ID code` };
   const parsed = parseIdCode(word);
   return parsed.ok
@@ -97,7 +101,8 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
   });
   const at = words.findIndex((w, i) => i > 0 && NUMBERISH.test(w));
   if (words.length === 0) return fail('name a project and a quantity');
-  if (at < 0) return fail(NUMBERISH.test(words[0]!) ? 'name a project before the quantity' : 'a quantity is needed');
+  if (at < 0)
+    return fail(NUMBERISH.test(words[0]!) ? 'name a project before the quantity' : 'a quantity is needed');
   const quantity = parseQuantity(words[at]!);
   if (!quantity.ok) return fail(quantity.problem);
   const project = words.slice(0, at).join(' ');
@@ -135,7 +140,8 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
     const word = words[i]!;
     if (/^serials?$/i.test(word)) {
       const range = words[++i];
-      if (!range || !SERIAL_RANGE.test(range)) return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
+      if (!range || !SERIAL_RANGE.test(range))
+        return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
       serials = range;
     } else if (SERIAL_RANGE.test(word)) serials = word;
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
@@ -147,7 +153,12 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
   }
   return {
     ok: true,
-    request: { kind: 'labels', build: build.code, ...(template ? { template } : {}), ...(serials ? { serials } : {}) },
+    request: {
+      kind: 'labels',
+      build: build.code,
+      ...(template ? { template } : {}),
+      ...(serials ? { serials } : {}),
+    },
   };
 }
 
@@ -165,7 +176,10 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
     if (!build.ok) return { ok: false, problem: build.problem, usage };
     const more = rest.slice(1).join(' ').trim();
     if (action === 'advance')
-      return { ok: true, request: { kind: 'advance', build: build.code, ...(more ? { comment: more } : {}) } };
+      return {
+        ok: true,
+        request: { kind: 'advance', build: build.code, ...(more ? { comment: more } : {}) },
+      };
     if (action === 'cancel')
       return { ok: true, request: { kind: 'cancel', build: build.code, ...(more ? { reason: more } : {}) } };
     if (more) return { ok: false, problem: `unexpected '${more}' after the build`, usage };
@@ -184,7 +198,13 @@ export function parseLotCommand(text: string): Parsed<LotRequest> {
   const [buildWord, serialWord] = joined
     ? [joined[1]!, joined[2]!]
     : words.length >= 2 && /^#?\d+$/.test(words[words.length - 1]!)
-      ? [words.slice(0, -1).filter((w) => !/^(serial|sn|#)$/i.test(w)).join(''), words[words.length - 1]!.replace('#', '')]
+      ? [
+          words
+            .slice(0, -1)
+            .filter((w) => !/^(serial|sn|#)$/i.test(w))
+            .join(''),
+          words[words.length - 1]!.replace('#', ''),
+        ]
       : [undefined, undefined];
   if (buildWord !== undefined && serialWord !== undefined) {
     const build = code(buildWord.trim(), 'build');
@@ -224,7 +244,10 @@ export function parseMeasurements(
   text: string,
 ): { ok: true; measurements: Record<string, number | string> } | { ok: false; problem: string } {
   const measurements: Record<string, number | string> = {};
-  for (const part of text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[,;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([^=:]{1,100}?)\s*[=:]\s*(.{1,200})$/.exec(part);
     if (!m) return { ok: false, problem: `'${part}' is not name=value` };
     const value = m[2]!.trim();

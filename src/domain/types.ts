@@ -98,6 +98,7 @@ export const LEDGER_REASONS = [
   'build_return',
   'build_cancel',
   'scrap',
+  'repair',
 ] as const;
 export type LedgerReason = (typeof LEDGER_REASONS)[number];
 

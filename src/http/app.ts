@@ -7,6 +7,7 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
+import { pagesRouter } from '../pages/router.ts';
 import { bearerAuth } from './auth.ts';
 import { docsRouter } from './docs.ts';
 import { idempotency } from './idempotency.ts';
@@ -77,9 +78,17 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   api.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
   api.use(bearerAuth(ctx.uow));
   api.use(idempotency(idempotencyStore(ctx.db)));
-  mountRoutes(api, routes, { uow: ctx.uow, services: ctx.services });
+  mountRoutes(
+    api,
+    routes,
+    { uow: ctx.uow, services: ctx.services },
+    { upload: { store: ctx.blobs, maxBytes: ctx.config.attachments.maxBytes } },
+  );
   api.use((req, res) => sendProblem(res, 404, `no API endpoint ${req.method} ${req.originalUrl}`));
   app.use('/api/v1', api);
+
+  // Scan pages (/id/<code>) and their stylesheet (/assets/pages.css); see docs/pages.md.
+  app.use(pagesRouter({ uow: ctx.uow, services: ctx.services }, { public: ctx.config.pages.public }));
 
   app.use((req, res) => sendProblem(res, 404, `nothing at ${req.method} ${req.originalUrl}`));
   app.use(errorHandler);

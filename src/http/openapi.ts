@@ -65,9 +65,24 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
         parameters.push({ name, in: 'query', required: required.includes(name), schema });
       }
     } else {
-      const content: Json = { 'application/json': { schema: body } };
+      const content: Json = def.upload
+        ? {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'the file (one per request)' },
+                  ...Object.fromEntries(
+                    Object.keys(def.upload.fields ?? {}).map((f) => [f, { type: 'string' }]),
+                  ),
+                },
+                required: ['file'],
+              },
+            },
+          }
+        : { 'application/json': { schema: body } };
       if (def.textBody) content[def.textBody.mediaType] = { schema: { type: 'string' } };
-      operation.requestBody = { required: required.length > 0, content };
+      operation.requestBody = { required: def.upload ? true : required.length > 0, content };
       if (def.textBody) {
         for (const [name, schema] of Object.entries(properties)) {
           if (name !== def.textBody.field) parameters.push({ name, in: 'query', required: false, schema });
@@ -99,7 +114,14 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
                 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
               },
             };
-    for (const [code, description] of Object.entries(ERRORS)) {
+    const errors = def.upload
+      ? {
+          ...ERRORS,
+          '413': 'The file is larger than ATTACHMENT_MAX_BYTES; nothing was stored',
+          '415': 'Not multipart/form-data, or the file is an executable or not what its name or type claims',
+        }
+      : ERRORS;
+    for (const [code, description] of Object.entries(errors)) {
       if (code === '403' && roleAllows('viewer', def.command.role)) continue;
       responses[code] = {
         description,

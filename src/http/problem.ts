@@ -3,6 +3,7 @@
  * fields named; anything unexpected is a 500 with the request id (and the details in the log only).
  */
 import type { ErrorRequestHandler, Response } from 'express';
+import { StoredFileDamaged } from '../domain/attachments.ts';
 import { DomainError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 
 export interface Problem {
@@ -82,6 +83,16 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   if (error instanceof DomainError) {
     const { status, extra } = problemFromDomainError(error);
     return sendProblem(res, status, error.message, extra);
+  }
+  if (error instanceof StoredFileDamaged) {
+    // Our fault, not the caller's: say so plainly, never serve the bytes, and tell the operators.
+    req.log?.error({ err: error, sha256: error.sha256 }, 'stored attachment failed its integrity check');
+    return sendProblem(
+      res,
+      500,
+      `the stored file failed its integrity check (${error.message}) and is not served; restore it from a backup or upload it again`,
+      { type: 'https://buildtrace.dev/problems/stored-file-damaged', sha256: error.sha256 },
+    );
   }
   const parserError = error as BodyParserError;
   switch (parserError.type) {

@@ -9,6 +9,7 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import { ValidationError } from '../domain/errors.ts';
+import { uploadHandler, type UploadOptions } from './upload.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -28,6 +29,11 @@ export interface RouteDef {
   textBody?: { field: string; mediaType: string };
   /** The command returns a file to send as is (`{ stream, bytes, filename, contentType }`). */
   file?: { mediaType: string };
+  /**
+   * A streamed `multipart/form-data` upload (see upload.ts): `precheck` runs on the path's input
+   * before the body is read, the `file` part is staged, then `command` runs with it and `fields`.
+   */
+  upload?: { precheck: Command; fields?: Record<string, number> };
   /** Turns the command's result into what the response schema describes. */
   present?: (result: never, req: Request) => unknown;
   summary?: string;
@@ -71,8 +77,38 @@ export function assembleInput(def: RouteDef, req: Request): Record<string, unkno
   return input;
 }
 
-export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: CommandDeps): Router {
+export function mountRoutes(
+  router: Router,
+  routes: readonly RouteDef[],
+  deps: CommandDeps,
+  options: { upload?: UploadOptions } = {},
+): Router {
   for (const def of routes) {
+    if (def.upload) {
+      const store = options.upload;
+      const params = Object.fromEntries(pathParams(def.path).map((p) => [p, def.params?.[p] ?? p]));
+      router[def.method](
+        toExpressPath(def.path),
+        store
+          ? uploadHandler(
+              {
+                command: def.command,
+                precheck: def.upload.precheck,
+                fields: def.upload.fields ?? {},
+                params,
+                status: def.status ?? 201,
+                response: def.response,
+                present: def.present as ((result: unknown) => unknown) | undefined,
+              },
+              deps,
+              store,
+            )
+          : () => {
+              throw new Error('uploads are not configured in this process');
+            },
+      );
+      continue;
+    }
     router[def.method](toExpressPath(def.path), async (req, res) => {
       const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
       if (def.file) {
@@ -83,6 +119,7 @@ export function mountRoutes(router: Router, routes: readonly RouteDef[], deps: C
           contentType: string;
         };
         res.status(200).type(file.contentType).setHeader('Content-Length', String(file.bytes));
+        res.setHeader('X-Content-Type-Options', 'nosniff');
         res.attachment(file.filename);
         await pipeline(file.stream, res);
         return;

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/roles.ts';
 import { PART_KINDS, STOCK_STATUSES, LEDGER_REASONS } from '../domain/types.ts';
+import { HISTORY_KINDS } from '../domain/history.ts';
+import { DEVICE_ACTIONS } from '../domain/lifecycle.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 const code = z.string().describe('ID code');
@@ -264,7 +266,13 @@ export const TraceNodeOut: z.ZodType = z
           completedAt: timestamp.nullable(),
         })
         .nullable(),
-      components: z.array(z.object({ quantity: z.int(), node: TraceNodeOut })),
+      components: z.array(
+        z.object({
+          quantity: z.int(),
+          node: TraceNodeOut,
+          installedBy: z.int().optional().describe('history event id of the repair that put this lot in'),
+        }),
+      ),
       contains: z.array(TraceNodeOut),
       truncated: z.boolean().optional(),
     }),
@@ -379,3 +387,90 @@ export const WebhookDeliveryDetailOut = WebhookDeliveryOut.extend({
     }),
   ),
 }).meta({ id: 'WebhookDeliveryDetail' });
+
+export const SlackUserOut = z
+  .object({
+    user: z.string().describe('Slack user ID'),
+    role: z.enum(ROLES),
+    name: z.string().nullable(),
+    updatedBy: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'SlackUser' });
+
+// Device history, test stations and attachments
+
+export const AttachmentOut = z
+  .object({
+    id: z.int(),
+    filename: z.string().describe('cleaned file name'),
+    mediaType: z.string().describe('read from the bytes, not from the name'),
+    bytes: z.int(),
+    sha256: z.string().describe('SHA-256 of the bytes; identical files are stored once'),
+    target: z
+      .object({ lot: code.nullable(), build: code.nullable(), event: z.int().nullable() })
+      .describe('what it is attached to: a lot, a build, or a history event (of lot)'),
+    note: z.string().nullable(),
+    uploadedBy: z.string(),
+    createdAt: timestamp,
+    download: z.string().describe('path of the file'),
+  })
+  .meta({ id: 'Attachment' });
+
+export const HistoryItemOut = z
+  .object({
+    id: z.int(),
+    kind: z.enum(HISTORY_KINDS),
+    summary: z.string().describe('one human line'),
+    actor: z.string(),
+    occurredAt: timestamp.describe('when it was recorded'),
+    data: z.record(z.string(), z.unknown()).describe("the event's fields, by kind"),
+    corrects: z.int().nullable().describe('the event this correction refers to'),
+    correctedBy: z.array(z.int()).describe('corrections recorded against this event'),
+    attachments: z.array(AttachmentOut),
+  })
+  .meta({ id: 'HistoryEvent' });
+
+export const TestResultOut = z
+  .object({
+    index: z.int().describe('position in the request'),
+    event: z.int().describe('history event id'),
+    lot: code,
+    build: code.nullable(),
+    serial: z.int().nullable(),
+    test: z.string(),
+    passed: z.boolean(),
+    required: z.boolean().describe("the unit's project requires this test"),
+    quarantined: z.boolean().describe('this failure quarantined the unit'),
+  })
+  .meta({ id: 'TestResult' });
+
+export const BulkTestResultsOut = z
+  .object({
+    recorded: z.int(),
+    failed: z.int(),
+    quarantined: z.int(),
+    items: z.array(TestResultOut),
+  })
+  .meta({ id: 'BulkTestResults' });
+
+export const DeviceMoveOut = z
+  .object({ lot: LotOut, event: z.int().describe('the history event recorded') })
+  .meta({ id: 'DeviceMove' });
+
+export const DeviceLifecycleOut = z
+  .object({
+    code,
+    status: z.enum(STOCK_STATUSES),
+    isDevice: z.boolean().describe('a unit with a serial number (lots keep the plain stock statuses)'),
+    heldBy: code.nullable().describe('the device this unit sits in'),
+    statusBeforeQuarantine: z.enum(STOCK_STATUSES).nullable(),
+    repairedSinceReturn: z.boolean().nullable().describe('for a returned device'),
+    allowed: z.array(z.enum(DEVICE_ACTIONS)).describe('lifecycle actions allowed now'),
+  })
+  .meta({ id: 'DeviceLifecycle' });
+
+export const RequiredTestsOut = z
+  .object({ project: code, tests: z.array(z.string()) })
+  .meta({ id: 'RequiredTests' });

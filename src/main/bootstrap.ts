@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
 import { Queues } from '../queue/queues.ts';
 import { localFileStore } from '../storage/local-files.ts';
+import { blobStoreFor } from '../storage/blob-store.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
 
 export interface Runtime extends AppContext {
@@ -52,13 +53,15 @@ export async function bootstrap(
   log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
   const queues = new Queues(backend);
   const files = localFileStore(config.storageDir);
+  const blobs = blobStoreFor(config);
   return {
     config,
     log,
     db,
     databaseUrl,
-    uow: knexUnitOfWork(db, files),
+    uow: knexUnitOfWork(db, files, blobs),
     files,
+    blobs,
     services: { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) },
     queues,
     async close() {

@@ -6,12 +6,14 @@
  *   token list | token revoke --id ID
  *   import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
  *   seed-demo                                 demo parts, stock and a two-level BOM
+ *   slack-user set --user U… --role ROLE [--name NAME] | slack-user list | slack-user remove --user U…
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { execute } from '../commands/define.ts';
 import { importBom } from '../commands/projects.ts';
 import { seedDemo } from '../commands/seed-demo.ts';
+import { listSlackUsers, removeSlackUser, setSlackUserRole } from '../commands/slack-users.ts';
 import { createToken, listTokens, revokeToken } from '../commands/tokens.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
@@ -27,7 +29,10 @@ const USAGE = `usage: buildtrace <command>
   token list
   token revoke --id ID
   import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
-  seed-demo                                  demo parts, stock and a two-level BOM`;
+  seed-demo                                  demo parts, stock and a two-level BOM
+  slack-user set --user U024BE7LH --role viewer|operator|admin [--name NAME]
+  slack-user list
+  slack-user remove --user U024BE7LH        back to the role unknown Slack users get`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      user: { type: 'string' },
       role: { type: 'string' },
       id: { type: 'string' },
       project: { type: 'string' },
@@ -50,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
-  const log = createLogger(config, 'cli');
+  const log = createLogger(config, 'cli', { stderr: true });
   const runtime = await bootstrap(config, log, {
     migrate: command !== 'migrate',
     applicationName: 'buildtrace-cli',
@@ -104,6 +110,25 @@ async function main(argv: string[]): Promise<number> {
         for (const r of report.rejected) console.log(`  line ${r.line}: rejected — ${r.reason}`);
         for (const r of report.skipped) console.log(`  line ${r.line}: skipped — ${r.reason}`);
         return report.rejected.length > 0 ? 2 : 0;
+      }
+      case 'slack-user': {
+        if (sub === 'set') {
+          const user = await execute(deps, setSlackUserRole, SYSTEM_ACTOR, {
+            user: values.user,
+            role: values.role,
+            ...(values.name !== undefined ? { name: values.name } : {}),
+          });
+          console.log(`Slack user ${user.userId} is now ${user.role}`);
+        } else if (sub === 'list')
+          print((await execute(deps, listSlackUsers, SYSTEM_ACTOR, { limit: 500 })).items);
+        else if (sub === 'remove') {
+          const user = await execute(deps, removeSlackUser, SYSTEM_ACTOR, { user: values.user });
+          console.log(`Slack user ${user.userId} removed (was ${user.role})`);
+        } else {
+          console.error(USAGE);
+          return 64;
+        }
+        return 0;
       }
       case 'seed-demo': {
         const result = await execute(deps, seedDemo, SYSTEM_ACTOR, {});

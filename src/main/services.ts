@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index.ts';
 import { createApp } from '../http/app.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
+import { createSlack } from '../slack/app.ts';
 import type { Runtime } from './bootstrap.ts';
 
 export interface WebService {
@@ -19,7 +20,11 @@ export async function startWeb(
   port = runtime.config.port,
   host = runtime.config.host,
 ): Promise<WebService> {
-  const app = createApp(runtime);
+  // Slack: HTTP mode mounts its receiver at /slack (before the body parsers); Socket Mode connects out.
+  const slack = createSlack(runtime);
+  const app = createApp(runtime, {
+    rawRouters: slack?.router ? [{ path: '/slack', router: slack.router }] : [],
+  });
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -30,14 +35,26 @@ export async function startWeb(
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   runtime.log.info({ url, publicUrl: runtime.config.publicUrl }, 'web listening');
+  // Socket Mode connects in the background (retrying while Slack is unreachable): the API is up meanwhile.
+  slack?.start().catch((err: unknown) => runtime.log.error({ err }, 'Slack Socket Mode could not connect'));
+  runtime.log.info(
+    slack
+      ? { slack: slack.mode, endpoint: slack.mode === 'http' ? '/slack/events' : undefined }
+      : { slack: 'off' },
+    slack
+      ? 'Slack app ready'
+      : 'Slack not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or Socket Mode)',
+  );
   return {
     server,
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await slack?.stop().catch((err: unknown) => runtime.log.warn({ err }, 'Slack did not stop cleanly'));
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
 

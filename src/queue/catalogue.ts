@@ -75,6 +75,28 @@ export const JOBS = {
     description: 'Render a label run into one PDF with progress, store it, announce labels.ready',
     data: JOB_DATA['labels.render'],
   }),
+  // Slack: a 429 waits for its Retry-After (without using up an attempt), a 5xx or a network
+  // failure retries with backoff, a refusal (channel_not_found, invalid_auth …) fails for good.
+  'notify.message': define({
+    queue: 'notify',
+    description:
+      "Post a Slack message (a build's message, a thread reply) once, or update it from current state",
+    data: JOB_DATA['notify.message'],
+    options: { attempts: 10 },
+  }),
+  'notify.upload': define({
+    queue: 'notify',
+    description:
+      'Upload a label PDF to a Slack channel (getUploadURLExternal, upload, completeUploadExternal)',
+    data: JOB_DATA['notify.upload'],
+    options: { attempts: 10 },
+  }),
+  'notify.respond': define({
+    queue: 'notify',
+    description: 'Answer a Slack command or button through its response_url',
+    data: JOB_DATA['notify.respond'],
+    options: { attempts: 6 },
+  }),
   'trace.recall': define({
     queue: 'trace',
     description: 'Write a recall report (CSV of every device containing a lot) and announce recall.ready',

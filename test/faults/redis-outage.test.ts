@@ -19,7 +19,12 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   redis = await startPrivateRedis();
   ctx = await createTestContext({
-    env: { REDIS_URL: redis.url, WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '200,200,200,200,200,200,200', JOB_LOCK_MS: '3000' },
+    env: {
+      REDIS_URL: redis.url,
+      WEBHOOK_ALLOW_LIST: '127.0.0.1',
+      WEBHOOK_RETRY_DELAYS_MS: '200,200,200,200,200,200,200',
+      JOB_LOCK_MS: '3000',
+    },
   });
   bg = await startBackground(ctx);
 });
@@ -34,7 +39,9 @@ describe('Redis outage', () => {
   it('loses no job and no event, and delivers each event once', async () => {
     const secrets: string[] = [];
     receiver = await startWebhookReceiver({ secrets });
-    const endpoint = await ctx.api('POST', '/api/v1/webhook-endpoints', { body: { url: receiver.url, eventTypes: ['build.*', 'lots.generated'] } });
+    const endpoint = await ctx.api('POST', '/api/v1/webhook-endpoints', {
+      body: { url: receiver.url, eventTypes: ['build.*', 'lots.generated'] },
+    });
     secrets.push(endpoint.body.secret as string);
 
     const f = factories({ uow: ctx.uow });
@@ -47,8 +54,15 @@ describe('Redis outage', () => {
       return (res.body.build as { code: string }).code;
     };
 
-    const before = [await start({ quantity: 5 }), await start({ quantity: 20, trackUnits: true, stages: ['Test'] })];
-    await settledBuild(ctx, before[1]!, (b) => b.status === 'in_progress' && (b.progress as { generated: number }).generated === 20);
+    const before = [
+      await start({ quantity: 5 }),
+      await start({ quantity: 20, trackUnits: true, stages: ['Test'] }),
+    ];
+    await settledBuild(
+      ctx,
+      before[1]!,
+      (b) => b.status === 'in_progress' && (b.progress as { generated: number }).generated === 20,
+    );
 
     await redis.kill();
     // While Redis is down the API keeps answering: the work waits in the outbox.
@@ -56,22 +70,41 @@ describe('Redis outage', () => {
     const advance = await ctx.api('POST', `/api/v1/builds/${before[1]}/advance`, { body: {} });
     expect(advance.status).toBe(202);
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(Number((await ctx.db('job_outbox').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n)).toBeGreaterThan(0);
+    expect(
+      Number((await ctx.db('job_outbox').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n),
+    ).toBeGreaterThan(0);
     await redis.start();
 
-    for (const code of [before[0]!, ...during]) await settledBuild(ctx, code, (b) => b.status === 'completed');
-    await settledBuild(ctx, before[1]!, (b) => (b.stages as { completedAt: string | null }[]).every((s) => s.completedAt));
+    for (const code of [before[0]!, ...during])
+      await settledBuild(ctx, code, (b) => b.status === 'completed');
+    await settledBuild(ctx, before[1]!, (b) =>
+      (b.stages as { completedAt: string | null }[]).every((s) => s.completedAt),
+    );
     const complete = await ctx.api('POST', `/api/v1/builds/${before[1]}/complete`, { body: {} });
     expect(complete.status).toBe(202);
     await settledBuild(ctx, before[1]!, (b) => b.status === 'completed');
 
-    const expected = (await ctx.db('events').whereIn('type', ['build.started', 'build.stage_completed', 'build.completed', 'lots.generated', 'build.cancelled'])) as {
+    const expected = (await ctx
+      .db('events')
+      .whereIn('type', [
+        'build.started',
+        'build.stage_completed',
+        'build.completed',
+        'lots.generated',
+        'build.cancelled',
+      ])) as {
       stream: string;
       sequence: number;
     }[];
-    await waitFor(async () => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size >= expected.length, 'every event delivered', 60_000);
+    await waitFor(
+      async () => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size >= expected.length,
+      'every event delivered',
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 500)); // any duplicate would arrive now
-    const received = receiver.requests.map((r) => r.payload as { data: { stream: string; sequence: number } });
+    const received = receiver.requests.map(
+      (r) => r.payload as { data: { stream: string; sequence: number } },
+    );
     const keys = received.map((p) => `${p.data.stream}#${p.data.sequence}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.sort()).toEqual(expected.map((e) => `${e.stream}#${e.sequence}`).sort());

@@ -16,9 +16,11 @@ import { createDb } from '../../src/db/knex.ts';
 import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
 import { createApp } from '../../src/http/app.ts';
+import { createSlack } from '../../src/slack/app.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { Queues } from '../../src/queue/queues.ts';
 import { localFileStore } from '../../src/storage/local-files.ts';
+import { blobStoreFor } from '../../src/storage/blob-store.ts';
 import { checkEndpointUrl } from '../../src/webhooks/address-guard.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,19 +109,25 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   );
   const queues = new Queues(backend);
   const files = localFileStore(config.storageDir);
-  const uow = knexUnitOfWork(db, files);
+  const blobs = blobStoreFor(config);
+  const uow = knexUnitOfWork(db, files, blobs);
   const services = { checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList) };
-  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files, services };
+  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files, blobs, services };
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {
     tokens[role] = (await execute({ uow }, createToken, SYSTEM_ACTOR, { name: `test-${role}`, role })).token;
   }
 
-  const server = createServer(createApp(app));
+  // Slack is mounted (as in src/main/services.ts) when the options' env configures it.
+  const slack = createSlack(app);
+  const server = createServer(
+    createApp(app, { rawRouters: slack?.router ? [{ path: '/slack', router: slack.router }] : [] }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  await slack?.start();
 
   return {
     ...app,
@@ -149,6 +157,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       return { status: res.status, headers: res.headers, body: parsed, text };
     },
     async close() {
+      await slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queues.close();

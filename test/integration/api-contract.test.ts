@@ -28,6 +28,9 @@ interface Prepared {
   params?: Record<string, string | number>;
   body?: Record<string, unknown>;
   query?: string;
+  /** A body that is not JSON (a multipart upload), with its headers. */
+  raw?: string;
+  headers?: Record<string, string>;
 }
 interface Case {
   /** Fresh objects for one request; called once per check so a success never spoils another check. */
@@ -107,6 +110,49 @@ async function aBuild(
   return code;
 }
 const lot = async (overrides = {}) => (await f.lot(overrides)).code;
+
+/** A device (unit of a tracked build), available, optionally moved further along its lifecycle. */
+async function device(state: 'available' | 'shipped' | 'repaired' = 'available'): Promise<string> {
+  const build = await aBuild({ start: true, trackUnits: true });
+  const code = ((await ctx.api('GET', `/api/v1/builds/${build}/units`)).body.items as { code: string }[])[0]!
+    .code;
+  if (state !== 'available')
+    await ctx.api('POST', `/api/v1/lots/${code}/ship`, { body: { customer: 'Acme' } });
+  if (state === 'repaired') {
+    await ctx.api('POST', `/api/v1/lots/${code}/return`, { body: { rma: 'RMA-1', reason: 'noise' } });
+    await ctx.api('POST', `/api/v1/lots/${code}/repair`, { body: { symptom: 'noise', action: 'fixed' } });
+  }
+  return code;
+}
+
+/** A lot with a note on its timeline. */
+async function noted(): Promise<{ code: string; id: number }> {
+  const code = await lot();
+  const note = await ctx.api('POST', `/api/v1/lots/${code}/notes`, { body: { text: 'seen' } });
+  return { code, id: note.body.id as number };
+}
+
+const BOUNDARY = 'contract-boundary';
+const multipart = {
+  raw: `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="log.txt"\r\nContent-Type: text/plain\r\n\r\nall tests passed\r\n--${BOUNDARY}--\r\n`,
+  headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+};
+
+/** An attachment on a fresh lot. */
+async function attachment(): Promise<number> {
+  const res = await ctx.api('POST', `/api/v1/lots/${await lot()}/attachments`, {
+    body: multipart.raw,
+    headers: multipart.headers,
+  });
+  return res.body.id as number;
+}
+const newSlackUserId = () => `U${randomBytes(5).toString('hex').toUpperCase()}`;
+/** A Slack user with a role. */
+async function slackUser(): Promise<string> {
+  const user = newSlackUserId();
+  await ctx.api('PUT', `/api/v1/slack-users/${user}`, { body: { role: 'viewer' } });
+  return user;
+}
 
 const CASES: Record<string, Case> = {
   'GET /parts': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
@@ -372,6 +418,149 @@ const CASES: Record<string, Case> = {
     }),
     badQuery: { params: { id: 'abc' }, field: 'id' },
   },
+  'GET /slack-users': { prepare: async () => ({}), badQuery: { query: 'limit=0', field: 'limit' } },
+  'GET /slack-users/{user}': {
+    prepare: async () => ({ params: { user: await slackUser() } }),
+    badQuery: { params: { user: 'alice' }, field: 'user' },
+  },
+  'PUT /slack-users/{user}': {
+    prepare: async () => ({ params: { user: newSlackUserId() }, body: { role: 'operator', name: 'Line 2' } }),
+    missing: 'role',
+    illTyped: { field: 'role', value: 'root' },
+  },
+  'DELETE /slack-users/{user}': {
+    prepare: async () => ({ params: { user: await slackUser() } }),
+    badQuery: { params: { user: 'C0123' }, field: 'user' },
+  },
+  'GET /lots/{code}/history': {
+    prepare: async () => ({ params: { code: (await noted()).code } }),
+    badQuery: { query: 'kind=gossip', field: 'kind' },
+  },
+  'GET /lots/{code}/history/{id}': {
+    prepare: async () => ({ params: await noted() }),
+    badQuery: { params: { id: 'first' }, field: 'id' },
+  },
+  'POST /lots/{code}/history/{id}/corrections': {
+    prepare: async () => ({
+      params: await noted(),
+      body: { reason: 'typo', details: { text: 'seen twice' } },
+    }),
+    missing: 'reason',
+    illTyped: { field: 'details', value: 'text' },
+  },
+  'POST /lots/{code}/notes': {
+    prepare: async () => ({ params: { code: await lot() }, body: { text: 'reel re-sealed' } }),
+    missing: 'text',
+    illTyped: { field: 'text', value: 5 },
+  },
+  'POST /lots/{code}/service': {
+    prepare: async () => ({ params: { code: await device() }, body: { description: 'calibrated' } }),
+    missing: 'description',
+    illTyped: { field: 'notes', value: 5 },
+  },
+  'POST /lots/{code}/repair': {
+    prepare: async () => ({
+      params: { code: await device() },
+      body: { symptom: 'no boot', action: 'reflowed U1' },
+    }),
+    missing: 'action',
+    illTyped: { field: 'replacements', value: 'U1' },
+  },
+  'POST /lots/{code}/test-results': {
+    prepare: async () => ({ params: { code: await device() }, body: { test: 'ICT', passed: true } }),
+    missing: 'passed',
+    illTyped: { field: 'measurements', value: [1, 2] },
+  },
+  'POST /builds/{code}/units/{serial}/test-results': {
+    prepare: async () => ({
+      params: { code: await aBuild({ start: true, trackUnits: true }), serial: 2 },
+      body: { test: 'Functional', passed: false, station: 'fct-1' },
+    }),
+    missing: 'test',
+    illTyped: { field: 'startedAt', value: 'this morning' },
+  },
+  'POST /test-results': {
+    prepare: async () => ({ body: { results: [{ code: await device(), test: 'ICT', passed: true }] } }),
+    missing: 'results',
+    illTyped: { field: 'results', value: [] },
+  },
+  'GET /lots/{code}/lifecycle': {
+    prepare: async () => ({ params: { code: await device() } }),
+    badQuery: { params: { code: 'nope' }, field: 'code' },
+  },
+  'POST /lots/{code}/ship': {
+    prepare: async () => ({
+      params: { code: await device() },
+      body: { customer: 'Acme GmbH', order: 'SO-1' },
+    }),
+    missing: 'customer',
+    illTyped: { field: 'shippedOn', value: 'soon' },
+  },
+  'POST /lots/{code}/return': {
+    prepare: async () => ({
+      params: { code: await device('shipped') },
+      body: { rma: 'RMA-9', reason: 'rattles' },
+    }),
+    missing: 'rma',
+    illTyped: { field: 'receivedOn', value: 1 },
+  },
+  'POST /lots/{code}/restock': {
+    prepare: async () => ({ params: { code: await device('repaired') }, body: {} }),
+    illTyped: { field: 'note', value: 5 },
+  },
+  'POST /lots/{code}/scrap': {
+    prepare: async () => ({ params: { code: await device() }, body: { reason: 'dropped' } }),
+    missing: 'reason',
+    illTyped: { field: 'reason', value: '' },
+  },
+  'POST /lots/{code}/dispose': {
+    prepare: async () => ({
+      params: { code: await device() },
+      body: { method: 'recycled', certificate: 'C-1' },
+    }),
+    missing: 'method',
+    illTyped: { field: 'method', value: 'burnt' },
+  },
+  'GET /projects/{code}/required-tests': {
+    prepare: async () => ({ params: { code: (await f.project()).code } }),
+    badQuery: { params: { code: 'x' }, field: 'code' },
+  },
+  'PUT /projects/{code}/required-tests': {
+    prepare: async () => ({
+      params: { code: (await f.project()).code },
+      body: { tests: ['ICT', 'Functional'] },
+    }),
+    missing: 'tests',
+    illTyped: { field: 'tests', value: 'ICT' },
+  },
+  'POST /lots/{code}/attachments': {
+    prepare: async () => ({ params: { code: await lot() }, ...multipart }),
+    badQuery: { params: { code: 'nope' }, field: 'code' },
+  },
+  'POST /builds/{code}/attachments': {
+    prepare: async () => ({ params: { code: await aBuild() }, ...multipart }),
+    badQuery: { params: { code: 'nope' }, field: 'code' },
+  },
+  'POST /lots/{code}/history/{id}/attachments': {
+    prepare: async () => ({ params: await noted(), ...multipart }),
+    badQuery: { params: { id: 'x' }, field: 'event' },
+  },
+  'GET /lots/{code}/attachments': {
+    prepare: async () => ({ params: { code: await lot() } }),
+    badQuery: { query: 'events=maybe', field: 'events' },
+  },
+  'GET /builds/{code}/attachments': {
+    prepare: async () => ({ params: { code: await aBuild() } }),
+    badQuery: { query: 'limit=0', field: 'limit' },
+  },
+  'GET /attachments/{id}': {
+    prepare: async () => ({ params: { id: await attachment() } }),
+    badQuery: { params: { id: 'x' }, field: 'id' },
+  },
+  'GET /attachments/{id}/content': {
+    prepare: async () => ({ params: { id: await attachment() } }),
+    badQuery: { params: { id: '0' }, field: 'id' },
+  },
 };
 
 function pathFor(path: string, params: Record<string, string | number> = {}, query = ''): string {
@@ -436,7 +625,8 @@ describe('API contract', () => {
       it('succeeds with a valid request', async () => {
         const p = await c.prepare();
         const res = await ctx.api(method, pathFor(def.path, p.params, p.query), {
-          body: needsBody ? p.body : undefined,
+          body: needsBody ? (p.raw ?? p.body) : undefined,
+          headers: p.headers,
         });
         expect(res.status, res.text).toBe(def.status ?? 200);
       });

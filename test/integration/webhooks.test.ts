@@ -92,7 +92,7 @@ describe('webhook deliveries', () => {
   });
 
   it('retries a receiver that answers 500 twice: the same webhook-id three times, three attempts logged', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     receiver.script(
       { kind: 'status', status: 500, body: 'oops' },
       { kind: 'status', status: 500 },
@@ -118,7 +118,7 @@ describe('webhook deliveries', () => {
   });
 
   it('times out a hanging receiver and retries', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     receiver.script({ kind: 'hang' });
     const delivery = await deliveryDone(await ping(endpoint));
     const attempts = delivery.attemptLog as { error: string | null; statusCode: number | null }[];
@@ -128,7 +128,7 @@ describe('webhook deliveries', () => {
   });
 
   it('keeps retrying a stopped receiver until it returns', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     const port = receiver.port;
     await receiver.close();
     const id = await ping(endpoint);
@@ -156,7 +156,7 @@ describe('webhook deliveries', () => {
   });
 
   it('disables an endpoint that answers 410, and records why', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     receiver.script({ kind: 'status', status: 410 });
     const delivery = await deliveryDone(await ping(endpoint));
     expect(delivery.status).toBe('failed');
@@ -172,7 +172,7 @@ describe('webhook deliveries', () => {
   });
 
   it('disables an endpoint that has been failing for more than a day', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     await ctx
       .db('webhook_endpoints')
       .where({ id: endpoint })
@@ -186,7 +186,7 @@ describe('webhook deliveries', () => {
   });
 
   it('redelivers by hand with the same id and body', async () => {
-    const { receiver, endpoint } = await subscribe(['*']);
+    const { receiver, endpoint } = await subscribe(['recall.ready']);
     const id = await ping(endpoint);
     await deliveryDone(id);
     const res = await ctx.api('POST', `/api/v1/webhook-deliveries/${id}/redeliver`, { body: {} });
@@ -207,7 +207,7 @@ describe('webhook deliveries', () => {
   });
 
   it('signs with the new and the old secret for a day after a rotation', async () => {
-    const { receiver, secrets, endpoint } = await subscribe(['*']);
+    const { receiver, secrets, endpoint } = await subscribe(['recall.ready']);
     const rotated = await ctx.api('POST', `/api/v1/webhook-endpoints/${endpoint}/rotate-secret`, {
       body: {},
     });

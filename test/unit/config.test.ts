@@ -8,6 +8,8 @@ describe('configuration', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.pages.public).toBe(true);
+    expect(loadConfig({ PAGES_PUBLIC: 'false' }).pages.public).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -18,6 +20,9 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PUBLIC_URL: 'ftp://example.com' }, 'PUBLIC_URL'],
     [{ SLACK_SOCKET_MODE: 'true' }, 'SLACK_APP_TOKEN'],
+    [{ SLACK_SIGNING_SECRET: 'x' }, 'SLACK_BOT_TOKEN'],
+    [{ SLACK_UNKNOWN_USER_ROLE: 'admin' }, 'SLACK_UNKNOWN_USER_ROLE'],
+    [{ PAGES_PUBLIC: 'maybe' }, 'PAGES_PUBLIC'],
   ])('stops with one line naming the variable for %o', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

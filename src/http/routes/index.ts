@@ -10,7 +10,10 @@ import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
 import { labelRoutes } from './labels.ts';
+import { historyRoutes } from './history.ts';
+import { attachmentRoutes } from './attachments.ts';
 import { webhookRoutes } from './webhooks.ts';
+import { slackUserRoutes } from './slack-users.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -18,10 +21,13 @@ export const apiRoutes: RouteDef[] = [
   ...lotRoutes,
   ...projectRoutes,
   ...buildRoutes,
+  ...historyRoutes,
+  ...attachmentRoutes,
   ...traceRoutes,
   ...recallRoutes,
   ...labelRoutes,
   ...webhookRoutes,
   ...codeRoutes,
   ...tokenRoutes,
+  ...slackUserRoutes,
 ];

@@ -1,0 +1,213 @@
+/**
+ * Device lifecycle use cases: ship, return, restock, scrap and dispose a device (quarantine and
+ * release are the lot commands). The transition table is `src/domain/lifecycle.ts`; each move
+ * writes its history event (`shipped`, `returned`, `disposed` or `status_changed`) with
+ * `lot.status_changed` and `lot.event_recorded`, in one transaction.
+ */
+import { z } from 'zod';
+import { RuleViolation } from '../domain/errors.ts';
+import {
+  DISPOSAL_METHODS,
+  LIFECYCLE,
+  allowedActions,
+  deviceTransition,
+  type DeviceAction,
+  type LifecycleFacts,
+} from '../domain/lifecycle.ts';
+import type { Actor } from '../domain/roles.ts';
+import type { Lot } from '../domain/types.ts';
+import { scrapUnits } from './builds.ts';
+import { defineCommand } from './define.ts';
+import { findOrFail } from './lookup.ts';
+import type { Repositories } from './ports.ts';
+import { recordStatusChange, recordEvents } from './timeline.ts';
+import { idCodeRef, optionalText } from './validation.ts';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The device named by `code`, locked, with the facts the transition table needs. */
+async function loadDevice(
+  repos: Repositories,
+  code: string,
+): Promise<{ device: Lot; facts: LifecycleFacts }> {
+  const device = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c, { lock: true }));
+  if (device.serial === null)
+    throw new RuleViolation(
+      `lot ${device.code} is not a device (it has no serial number); lots keep the stock statuses — quarantine, release, adjust`,
+    );
+  // One after the other: inside a transaction they share one connection.
+  const repairedSinceReturn = await repos.history.repairedSinceReturn(device.id);
+  const holder = await repos.devices.heldBy(device.id);
+  const statusBeforeQuarantine = await repos.lots.statusBeforeQuarantine(device.id);
+  return { device, facts: { repairedSinceReturn, heldBy: holder?.code ?? null, statusBeforeQuarantine } };
+}
+
+async function move(
+  repos: Repositories,
+  actor: Actor,
+  code: string,
+  action: DeviceAction,
+  build: (device: Lot) => { event: Parameters<typeof recordStatusChange>[4]; reason: string | null },
+) {
+  const { device, facts } = await loadDevice(repos, code);
+  const to = deviceTransition(device, action, facts);
+  const { event, reason } = build(device);
+  const moved = await recordStatusChange(repos, actor, device, to, event, reason);
+  return { lot: moved.lot, event: moved.event.id };
+}
+
+export const shipDevice = defineCommand({
+  name: 'shipDevice',
+  summary: 'Ship a device to a customer (from available, or again after a return and a repair)',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    code: idCodeRef,
+    customer: text(200),
+    order: text(100).optional().describe('order or delivery reference'),
+    shippedOn: day.optional(),
+    note: optionalText(1_000),
+  }),
+  run: ({ repos, actor }, { code, customer, order, shippedOn, note }) =>
+    move(repos, actor, code, 'ship', (device) => ({
+      event: {
+        kind: 'shipped',
+        data: {
+          from: device.status,
+          customer,
+          order: order ?? null,
+          shippedOn: shippedOn ?? today(),
+          note: note ?? null,
+        },
+      },
+      reason: `shipped to ${customer}${order ? ` (order ${order})` : ''}`,
+    })),
+});
+
+export const returnDevice = defineCommand({
+  name: 'returnDevice',
+  summary: 'Receive a shipped device back under an RMA number, with the reason',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    code: idCodeRef,
+    rma: text(100).describe('return merchandise authorization number'),
+    reason: text(1_000),
+    receivedOn: day.optional(),
+  }),
+  run: ({ repos, actor }, { code, rma, reason, receivedOn }) =>
+    move(repos, actor, code, 'return', () => ({
+      event: { kind: 'returned', data: { rma, reason, receivedOn: receivedOn ?? today() } },
+      reason: `RMA ${rma}: ${reason}`,
+    })),
+});
+
+export const restockDevice = defineCommand({
+  name: 'restockDevice',
+  summary: 'Put a returned device back in stock (available) once a repair or service is recorded',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, note: optionalText(1_000) }),
+  run: ({ repos, actor }, { code, note }) =>
+    move(repos, actor, code, 'restock', (device) => ({
+      event: {
+        kind: 'status_changed',
+        data: { from: device.status, to: 'available', reason: note ?? 'restocked after repair' },
+      },
+      reason: note ?? 'restocked after repair',
+    })),
+});
+
+export const scrapDevice = defineCommand({
+  name: 'scrapDevice',
+  summary: 'Scrap a device, with a reason (a unit still in production is scrapped through its build)',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ code: idCodeRef, reason: text(1_000) }),
+  async run(ctx, { code, reason }) {
+    const { repos, actor } = ctx;
+    const { device, facts } = await loadDevice(repos, code);
+    deviceTransition(device, 'scrap', facts);
+    if (device.status === 'in_production') {
+      // The build counts its scrapped units: let it scrap this one, then record the history.
+      await scrapUnits.run(ctx, { code: device.buildCode!, serials: [device.serial!], reason });
+      const scrapped = (await repos.lots.findByCode(device.code))!;
+      const [event] = await recordEvents(repos, actor, [
+        {
+          lot: scrapped,
+          event: { kind: 'status_changed', data: { from: device.status, to: 'scrapped', reason } },
+        },
+      ]);
+      return { lot: scrapped, event: event!.id };
+    }
+    if (device.status === 'quarantined' && facts.statusBeforeQuarantine === 'in_production')
+      throw new RuleViolation(
+        `cannot scrap device ${device.code}: it was quarantined while in production; release it, then scrap it (its build counts it)`,
+      );
+    const moved = await recordStatusChange(
+      repos,
+      actor,
+      device,
+      'scrapped',
+      { kind: 'status_changed', data: { from: device.status, to: 'scrapped', reason } },
+      reason,
+    );
+    return { lot: moved.lot, event: moved.event.id };
+  },
+});
+
+export const disposeDevice = defineCommand({
+  name: 'disposeDevice',
+  summary:
+    'End of life: record how a device was disposed of (recycled, destroyed …), with an optional certificate',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    code: idCodeRef,
+    method: z.enum(DISPOSAL_METHODS),
+    certificate: text(200)
+      .optional()
+      .describe('certificate of recycling or destruction (number or reference)'),
+    note: optionalText(1_000),
+  }),
+  run: ({ repos, actor }, { code, method, certificate, note }) =>
+    move(repos, actor, code, 'dispose', (device) => ({
+      event: {
+        kind: 'disposed',
+        data: { from: device.status, method, certificate: certificate ?? null, note: note ?? null },
+      },
+      reason: `${method.replaceAll('_', ' ')}${certificate ? `, certificate ${certificate}` : ''}`,
+    })),
+});
+
+export const getDeviceLifecycle = defineCommand({
+  name: 'getDeviceLifecycle',
+  summary: "A device's status and the lifecycle actions it allows now",
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ code: idCodeRef }),
+  async run({ repos }, { code }) {
+    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const isDevice = lot.serial !== null;
+    const repairedSinceReturn = await repos.history.repairedSinceReturn(lot.id);
+    const holder = await repos.devices.heldBy(lot.id);
+    const statusBeforeQuarantine = await repos.lots.statusBeforeQuarantine(lot.id);
+    const facts = { repairedSinceReturn, heldBy: holder?.code ?? null, statusBeforeQuarantine };
+    const allowed = isDevice
+      ? allowedActions(lot.status, facts)
+      : (['quarantine', 'release'] as DeviceAction[]).filter((a) =>
+          (LIFECYCLE[a].from as readonly string[]).includes(lot.status),
+        );
+    return {
+      code: lot.code,
+      status: lot.status,
+      isDevice,
+      heldBy: facts.heldBy,
+      statusBeforeQuarantine: lot.status === 'quarantined' ? (statusBeforeQuarantine ?? 'available') : null,
+      repairedSinceReturn: lot.status === 'returned' ? repairedSinceReturn : null,
+      allowed,
+    };
+  },
+});

@@ -1,0 +1,274 @@
+/**
+ * The Slack side of the use cases: requests that remember where in Slack they came from, so the
+ * build's message, its completion reply and label PDFs go to that channel, and the bookkeeping that
+ * makes every Slack message posted once and then only updated.
+ *
+ * A Slack message is a row in `slack_messages` keyed by what it represents (its subject); every
+ * post or update is a `notify.*` job that renders from current state. One job at a time holds a
+ * message's lease while it talks to Slack, so two jobs never both post it, and a rendering never
+ * overtakes a newer one.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { NotFoundError } from '../domain/errors.ts';
+import { parseIdCode } from '../domain/id-code.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import { createBuild } from './builds.ts';
+import { defineCommand } from './define.ts';
+import { jobRequest } from './jobs.ts';
+import { requestLabels } from './labels.ts';
+import type { EventSubscriber, Repositories, SlackMessage } from './ports.ts';
+import { idCodeRef, parseWith } from './validation.ts';
+
+const channelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,30}$/, 'must be a Slack channel ID')
+  .describe('Slack channel ID');
+
+/** Subjects of the messages buildtrace posts. */
+export const slackSubjects = {
+  build: (code: string) => `build:${code}`,
+  buildOutcome: (code: string, outcome: 'completed' | 'cancelled') => `build:${code}:${outcome}`,
+  labels: (runId: number) => `labels:${runId}`,
+};
+
+/** The build (and outcome, for a reply) a build message's subject names. */
+export function subjectParts(subject: string): { build: string; outcome: string | undefined } {
+  const [, build = '', outcome] = subject.split(':');
+  return { build, outcome };
+}
+
+const messageJob = (message: SlackMessage, why: string) =>
+  jobRequest('notify.message', { messageId: message.id }, `slack-message-${message.id}-${why}`);
+
+async function findProject(repos: Repositories, named: string) {
+  const code = parseIdCode(named);
+  const project = code.ok
+    ? await repos.projects.findByCode(code.code)
+    : await repos.projects.findByName(named);
+  if (!project)
+    throw new NotFoundError(
+      'project',
+      named,
+      code.ok ? `project ${code.code} does not exist` : `no project is named '${named}'`,
+      'project',
+    );
+  return project;
+}
+
+export const startBuildFromSlack = defineCommand({
+  name: 'startBuildFromSlack',
+  summary: "Start a build of a project named by ID code or name, and post the build's message to a channel",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    project: z.string().trim().min(1).max(200),
+    quantity: z.int(),
+    trackUnits: z.boolean().default(false),
+    stages: z.array(z.string()).default([]),
+    channel: channelId,
+  }),
+  async run(ctx, { project: named, quantity, trackUnits, stages, channel }) {
+    const project = await findProject(ctx.repos, named);
+    const input = parseWith(createBuild.input, { project: project.code, quantity, trackUnits, stages });
+    const { build, operation } = await createBuild.run(ctx, input);
+    const message = await ctx.repos.slackMessages.insert({
+      subject: slackSubjects.build(build.code),
+      kind: 'build',
+      channel,
+      buildId: build.id,
+      requestedBy: ctx.actor.name,
+    });
+    await ctx.repos.jobs.enqueue(messageJob(message, 'requested'));
+    return { build, operation, project };
+  },
+});
+
+export const requestLabelsFromSlack = defineCommand({
+  name: 'requestLabelsFromSlack',
+  summary: "Render labels of a build's units and upload the PDF to a Slack channel when it is ready",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    build: idCodeRef,
+    template: z.string().optional(),
+    serials: z.string().optional(),
+    channel: channelId,
+  }),
+  async run(ctx, { build, template, serials, channel }) {
+    const input = parseWith(requestLabels.input, {
+      build,
+      ...(template ? { template } : {}),
+      ...(serials ? { serials } : {}),
+    });
+    const run = await requestLabels.run(ctx, input);
+    await ctx.repos.slackMessages.insert({
+      subject: slackSubjects.labels(run.id),
+      kind: 'upload',
+      channel,
+      labelRunId: run.id,
+      requestedBy: ctx.actor.name,
+    });
+    return run;
+  },
+});
+
+const slackMessageOut = z.object({
+  text: z.string().max(40_000),
+  blocks: z.array(z.record(z.string(), z.unknown())).max(50).optional(),
+  response_type: z.enum(['ephemeral', 'in_channel']).optional(),
+  replace_original: z.boolean().optional(),
+});
+
+/** Queues an answer to a Slack command or button through its response_url (a `notify.respond` job). */
+export const queueSlackResponse = defineCommand({
+  name: 'queueSlackResponse',
+  summary: 'Queue an answer to a Slack request through its response_url (Slack transport only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    /** Names the answer: the same key is only ever answered once. */
+    key: z.string().min(1).max(500),
+    message: slackMessageOut,
+  }),
+  async run({ repos }, { url, key, message }) {
+    const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
+    await repos.jobs.enqueue(jobRequest('notify.respond', { url, message }, `slack-respond-${id}`));
+  },
+});
+
+/**
+ * Takes a Slack message's lease for one job. Answers `busy` while another job holds it. When the
+ * message is yet to be posted, the attempt is marked uncertain until it reports back (a crash in
+ * between leaves the mark, and the next attempt looks in the channel first); `wasUncertain` says
+ * whether an earlier attempt left such a mark.
+ */
+export const leaseSlackMessage = defineCommand({
+  name: 'leaseSlackMessage',
+  summary: 'Take the lease of a Slack message for one delivery job (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id: z.int().positive(), owner: z.string().min(1), ms: z.int().min(1_000) }),
+  async run({ repos }, { id, owner, ms }) {
+    const message = await repos.slackMessages.findById(id, { lock: true });
+    if (!message) return { status: 'missing' as const };
+    if (message.leaseActive && message.leaseOwner !== owner) return { status: 'busy' as const, message };
+    const posting = message.kind !== 'upload' && message.ts === null;
+    const leased = await repos.slackMessages.update(id, {
+      lease: { owner, ms },
+      ...(posting ? { uncertainSince: 'now' as const } : {}),
+    });
+    const parent = message.parentId ? await repos.slackMessages.findById(message.parentId) : null;
+    return {
+      status: 'leased' as const,
+      message: leased,
+      parent,
+      wasUncertain: message.uncertainSince !== null,
+    };
+  },
+});
+
+/** Records what a delivery job did and gives the lease back. */
+export const releaseSlackMessage = defineCommand({
+  name: 'releaseSlackMessage',
+  summary: 'Record the outcome of a Slack delivery and give the lease back (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    id: z.int().positive(),
+    owner: z.string().min(1),
+    ts: z.string().optional(),
+    fileId: z.string().optional(),
+    contentHash: z.string().optional(),
+    posted: z.boolean().default(false),
+    updated: z.boolean().default(false),
+    /** The attempt certainly did not post (or its post is recorded): clear the uncertainty mark. */
+    certain: z.boolean().default(true),
+    /** Keep the lease (a multi-step upload records a step and goes on). */
+    keepLease: z.boolean().default(false),
+  }),
+  async run({ repos }, input) {
+    const message = await repos.slackMessages.findById(input.id, { lock: true });
+    if (!message) return null;
+    return repos.slackMessages.update(input.id, {
+      ...(input.ts && !message.ts ? { ts: input.ts } : {}),
+      ...(input.fileId ? { fileId: input.fileId } : {}),
+      ...(input.contentHash ? { contentHash: input.contentHash } : {}),
+      ...(input.posted && !message.postedAt ? { postedAt: 'now' as const } : {}),
+      ...(input.updated ? { updatedAt: 'now' as const } : {}),
+      ...(input.certain ? { uncertainSince: null } : {}),
+      ...(!input.keepLease && message.leaseOwner === input.owner ? { lease: null } : {}),
+    });
+  },
+});
+
+/**
+ * Asks for an update of a build's Slack message, if it has one, for a change no event announces:
+ * progress while units are generated (one `reason` per 10% step, so a step is updated once) or a
+ * start that failed in the worker (the build is back to planned, with the reason).
+ */
+export const queueBuildMessageUpdate = defineCommand({
+  name: 'queueBuildMessageUpdate',
+  summary: "Ask for an update of a build's Slack message (workers only)",
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ buildId: z.int().positive(), reason: z.string().regex(/^[\w-]{1,60}$/) }),
+  async run({ repos }, { buildId, reason }) {
+    const build = await repos.builds.findById(buildId);
+    const message = build ? await repos.slackMessages.findBySubject(slackSubjects.build(build.code)) : null;
+    if (!message) return false;
+    await repos.jobs.enqueue(messageJob(message, reason));
+    return true;
+  },
+});
+
+const BUILD_EVENTS = new Set([
+  'build.started',
+  'build.stage_completed',
+  'lots.generated',
+  'build.completed',
+  'build.cancelled',
+]);
+
+/**
+ * Slack follow-ups of relayed events: a build requested from Slack gets its message updated on
+ * every change, and a thread reply when it completes or is cancelled; a label run requested from
+ * Slack has its PDF uploaded when `labels.ready`. Builds and label runs from elsewhere are left alone.
+ */
+export const slackSubscriber: EventSubscriber = {
+  name: 'slack',
+  async handle(event, repos) {
+    const build = typeof event.data.build === 'string' ? event.data.build : null;
+    if (BUILD_EVENTS.has(event.type) && build) {
+      const message = await repos.slackMessages.findBySubject(slackSubjects.build(build));
+      if (!message) return null;
+      const jobs = [messageJob(message, `event-${event.id}`)];
+      if (event.type === 'build.completed' || event.type === 'build.cancelled') {
+        const reply = await repos.slackMessages.insert({
+          subject: slackSubjects.buildOutcome(
+            build,
+            event.type === 'build.completed' ? 'completed' : 'cancelled',
+          ),
+          kind: 'reply',
+          channel: message.channel,
+          buildId: message.buildId,
+          parentId: message.id,
+          requestedBy: SYSTEM_ACTOR.name,
+        });
+        jobs.push(messageJob(reply, `event-${event.id}`));
+      }
+      for (const job of jobs) await repos.jobs.enqueue(job);
+      return jobs.length;
+    }
+    if (event.type === 'labels.ready' && typeof event.data.run === 'number') {
+      const message = await repos.slackMessages.findBySubject(slackSubjects.labels(event.data.run));
+      if (!message) return null;
+      await repos.jobs.enqueue(
+        jobRequest('notify.upload', { messageId: message.id }, `slack-upload-${message.id}`),
+      );
+      return 1;
+    }
+    return null;
+  },
+};

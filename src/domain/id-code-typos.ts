@@ -1,0 +1,57 @@
+/**
+ * What a mistyped ID code probably meant. The check character catches every single substitution
+ * and every swap of two neighbours, so the codes one such slip away from what was typed are few:
+ * exactly one valid code per position for a substitution (ten in all), plus the swaps that happen
+ * to be valid. A code one character short or long gives the insertions and deletions that are valid.
+ * Callers look the candidates up and offer the ones that exist ("did you mean …").
+ */
+import { ID_CODE_ALPHABET, ID_CODE_LENGTH, parseIdCode } from './id-code.ts';
+
+/** Most candidates ever returned (substitutions, swaps, insertions or deletions). */
+export const MAX_TYPO_CANDIDATES = 40;
+
+/** Upper case, spaces and hyphens removed, O → 0 and I/L → 1; null if a character is not usable. */
+function normalize(input: string): string | null {
+  const compact = input.replace(/[\s-]/g, '').toUpperCase().replace(/O/g, '0').replace(/[IL]/g, '1');
+  for (const c of compact) if (!ID_CODE_ALPHABET.includes(c)) return null;
+  return compact;
+}
+
+function valid(candidate: string): string | null {
+  const parsed = parseIdCode(candidate);
+  return parsed.ok ? parsed.code : null;
+}
+
+/**
+ * Valid ID codes one keying slip away from `input` (a substitution, a swap of neighbours, or — when
+ * one character is missing or extra — an insertion or a deletion). Empty when `input` is itself
+ * valid, or too far from any code to guess.
+ */
+export function typoCandidates(input: string): string[] {
+  if (input.length > 40 || parseIdCode(input).ok) return [];
+  const typed = normalize(input);
+  if (typed === null) return [];
+  const found = new Set<string>();
+  const consider = (candidate: string) => {
+    const code = valid(candidate);
+    if (code) found.add(code);
+  };
+  if (typed.length === ID_CODE_LENGTH) {
+    for (let i = 0; i < typed.length; i++) {
+      for (const c of ID_CODE_ALPHABET) {
+        if (c !== typed[i]) consider(typed.slice(0, i) + c + typed.slice(i + 1));
+      }
+    }
+    for (let i = 0; i + 1 < typed.length; i++) {
+      if (typed[i] !== typed[i + 1])
+        consider(typed.slice(0, i) + typed[i + 1] + typed[i] + typed.slice(i + 2));
+    }
+  } else if (typed.length === ID_CODE_LENGTH - 1) {
+    for (let i = 0; i <= typed.length; i++) {
+      for (const c of ID_CODE_ALPHABET) consider(typed.slice(0, i) + c + typed.slice(i));
+    }
+  } else if (typed.length === ID_CODE_LENGTH + 1) {
+    for (let i = 0; i < typed.length; i++) consider(typed.slice(0, i) + typed.slice(i + 1));
+  }
+  return [...found].slice(0, MAX_TYPO_CANDIDATES);
+}

@@ -1,0 +1,19 @@
+/**
+ * The pages' static files, read once when the module loads. The stylesheet's URL carries a hash
+ * of its content, so it can be cached for a year and still changes the moment the file does.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const css = readFileSync(new URL('./assets/pages.css', import.meta.url));
+
+export const stylesheet = {
+  body: css,
+  contentType: 'text/css; charset=utf-8',
+  /** The content hash the stylesheet's URL carries (`?v=`). */
+  version: createHash('sha256').update(css).digest('hex').slice(0, 12),
+  path: '/assets/pages.css',
+};
+
+/** The stylesheet's URL, with its version. */
+export const stylesheetUrl = `${stylesheet.path}?v=${stylesheet.version}`;

@@ -1,0 +1,88 @@
+/**
+ * The Slack app: Bolt with buildtrace's listeners, in one of two modes.
+ *
+ * - HTTP (default): an ExpressReceiver whose router the web process mounts at `/slack` before any
+ *   body parser, so Bolt sees the raw body it verifies: Slack posts to `/slack/events`. Every request
+ *   must carry a valid `v0` signature made with SLACK_SIGNING_SECRET and a timestamp within five
+ *   minutes of now — in either direction: Bolt refuses stale timestamps, and we refuse future ones
+ *   too, so a captured request cannot be replayed later.
+ * - Socket Mode (SLACK_SOCKET_MODE=true, for sites behind a firewall): the web process opens a
+ *   WebSocket to Slack with SLACK_APP_TOKEN; nothing is mounted.
+ *
+ * Listeners need only the bot token: authorization never calls `auth.test` (no request waits for it,
+ * and a Slack outage at start-up cannot break every later request). Web API calls made while
+ * handling a request (views.open) never retry; everything else Slack-bound is a notify job.
+ */
+import { App, ExpressReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import { Router, type RequestHandler } from 'express';
+import type { AppContext } from '../context.ts';
+import { requestTimestampProblem } from '../domain/slack-format.ts';
+import type { SlackDeps } from './deps.ts';
+import { registerListeners } from './listeners/index.ts';
+import { slackLogger } from './logger.ts';
+
+export interface SlackService {
+  mode: 'http' | 'socket';
+  /** HTTP mode: mount at `/slack`, before any body parser. */
+  router: Router | undefined;
+  /** Socket Mode: connects to Slack. HTTP mode: nothing to do. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Refuses a request whose timestamp is missing or more than five minutes off, before Bolt reads it. */
+function refuseSkewedTimestamps(logger: SlackLogger): RequestHandler {
+  return (req, res, next) => {
+    const problem = requestTimestampProblem(req.header('x-slack-request-timestamp'), Date.now());
+    if (!problem) return next();
+    logger.warn(`Slack request refused: ${problem} x-slack-request-timestamp`);
+    res.status(401).send();
+  };
+}
+
+/** The Slack app for this process, or null when Slack is not configured. */
+export function createSlack(
+  ctx: Pick<AppContext, 'config' | 'log' | 'uow' | 'services'>,
+): SlackService | null {
+  const { slack } = ctx.config;
+  const botToken = slack.botToken;
+  if (!botToken || (!slack.socketMode && !slack.signingSecret)) return null;
+  const log = ctx.log.child({ module: 'slack' });
+  const logger = slackLogger(log);
+  const common = {
+    authorize: async () => ({ botToken }),
+    logger,
+    ignoreSelf: false,
+    clientOptions: { ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}), retryConfig: { retries: 0 } },
+  };
+  const deps: SlackDeps = { uow: ctx.uow, services: ctx.services, config: ctx.config, log };
+
+  if (slack.socketMode) {
+    const app = new App({ ...common, socketMode: true, appToken: slack.appToken });
+    registerListeners(app, deps);
+    app.error(async (error) => log.error({ err: error }, 'Slack listener failed'));
+    return {
+      mode: 'socket',
+      router: undefined,
+      start: async () => {
+        await app.start();
+      },
+      stop: async () => {
+        await app.stop();
+      },
+    };
+  }
+
+  const router = Router();
+  router.use('/events', refuseSkewedTimestamps(logger));
+  const receiver = new ExpressReceiver({
+    signingSecret: slack.signingSecret!,
+    router,
+    endpoints: '/events',
+    logger,
+  });
+  const app = new App({ ...common, receiver });
+  registerListeners(app, deps);
+  app.error(async (error) => log.error({ err: error }, 'Slack listener failed'));
+  return { mode: 'http', router, start: async () => {}, stop: async () => {} };
+}

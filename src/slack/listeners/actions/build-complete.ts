@@ -1,0 +1,21 @@
+/** The Complete button on a build's message. */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { requestCompletion } from '../../../commands/builds.ts';
+import { execute } from '../../../commands/define.ts';
+import { answerAs } from '../../answer.ts';
+import type { SlackDeps } from '../../deps.ts';
+import { operationRequested } from '../../presenters/build.ts';
+
+export function buildCompleteAction(deps: SlackDeps) {
+  return async ({
+    ack,
+    body,
+    action,
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const origin = { user: body.user.id, responseUrl: body.response_url, key: `${body.trigger_id}:complete` };
+    await answerAs(deps, origin, async (actor) =>
+      operationRequested(await execute(deps, requestCompletion, actor, { code: action.value ?? '' })),
+    );
+  };
+}

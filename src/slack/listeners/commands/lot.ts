@@ -1,0 +1,34 @@
+/** `/lot <ID code>` or `/lot <build> <serial>`: a lot or device with its 5 most recent history items. */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { getUnit } from '../../../commands/builds.ts';
+import { execute } from '../../../commands/define.ts';
+import { listLotHistory } from '../../../commands/history.ts';
+import { getLot } from '../../../commands/lots.ts';
+import { parseLotCommand } from '../../../domain/slack-commands.ts';
+import { answerAs } from '../../answer.ts';
+import type { SlackDeps } from '../../deps.ts';
+import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
+import { RECENT_HISTORY, lotAnswer } from '../../presenters/lot.ts';
+
+export function lotCommand(deps: SlackDeps) {
+  return async ({ command, ack }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const parsed = parseLotCommand(command.text);
+    if (!parsed.ok) return ack(usageAnswer(parsed.problem, parsed.usage));
+    const request = parsed.request;
+    if (request.kind === 'help') return ack(helpAnswer());
+    await ack();
+    const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
+    await answerAs(deps, origin, async (actor) => {
+      const lot =
+        request.kind === 'lot'
+          ? await execute(deps, getLot, actor, { code: request.code })
+          : await execute(deps, getUnit, actor, { code: request.build, serial: request.serial });
+      const history = await execute(deps, listLotHistory, actor, {
+        code: lot.code,
+        limit: RECENT_HISTORY,
+        order: 'desc',
+      });
+      return lotAnswer(lot, history.items, deps.config.publicUrl);
+    });
+  };
+}

@@ -1,0 +1,25 @@
+/** Registers every Slack listener, by kind: slash commands, buttons, modals. */
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { SlackDeps } from '../deps.ts';
+import { ACTIONS, VIEWS } from '../ids.ts';
+import { buildCancelAction } from './actions/build-cancel.ts';
+import { buildCompleteAction } from './actions/build-complete.ts';
+import { buildLabelsAction } from './actions/build-labels.ts';
+import { lotRecordAction } from './actions/lot-record.ts';
+import { buildCommand } from './commands/build.ts';
+import { lotCommand } from './commands/lot.ts';
+import { traceCommand } from './commands/trace.ts';
+import { lotRecordView } from './views/lot-record.ts';
+
+export function registerListeners(app: App, deps: SlackDeps): void {
+  app.command('/build', buildCommand(deps));
+  app.command('/lot', lotCommand(deps));
+  app.command('/trace', traceCommand(deps));
+
+  app.action<BlockButtonAction>(ACTIONS.buildComplete, buildCompleteAction(deps));
+  app.action<BlockButtonAction>(ACTIONS.buildLabels, buildLabelsAction(deps));
+  app.action<BlockButtonAction>(ACTIONS.buildCancel, buildCancelAction(deps));
+  app.action<BlockButtonAction>(ACTIONS.lotRecord, lotRecordAction(deps));
+
+  app.view({ type: 'view_submission', callback_id: VIEWS.lotRecord }, lotRecordView(deps));
+}

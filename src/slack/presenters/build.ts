@@ -1,0 +1,170 @@
+/** Build messages: the one message a build requested from Slack keeps up to date, and answers about builds. */
+import type { Build, BuildOperation } from '../../domain/builds.ts';
+import { progressBar } from '../../domain/slack-format.ts';
+import type { LabelRun } from '../../commands/ports.ts';
+import { ACTIONS } from '../ids.ts';
+import {
+  button,
+  context,
+  ephemeral,
+  escape,
+  idLink,
+  section,
+  when,
+  who,
+  type Block,
+  type SlackAnswer,
+  type SlackText,
+} from './format.ts';
+
+/** A build as `getBuild` answers it. */
+export type BuildView = Build & { operations: BuildOperation[]; unitCounts: Record<string, number> };
+
+const STATUS: Record<Build['status'], string> = {
+  planned: ':memo: planned',
+  starting: ':hourglass_flowing_sand: starting',
+  in_progress: ':wrench: in progress',
+  completed: ':white_check_mark: completed',
+  cancelled: ':no_entry_sign: cancelled',
+};
+
+const n = (x: number) => x.toLocaleString('en');
+const title = (b: Build) => `Build ${b.code} · ${b.projectName} × ${n(b.quantity)}`;
+
+function stageLine(build: Build): string | null {
+  if (build.stages.length === 0) return null;
+  const next = build.stages.find((s) => s.completedAt === null);
+  const parts = build.stages.map(
+    (s) =>
+      `${s.completedAt ? ':white_check_mark:' : s === next ? ':arrow_forward:' : ':white_small_square:'} ${escape(s.name)}`,
+  );
+  return `*Stages:* ${parts.join('  ')}`;
+}
+
+function detailLines(build: BuildView): string[] {
+  const lines = [`*Status:* ${STATUS[build.status]}`];
+  if (build.trackUnits && build.status !== 'cancelled') {
+    if (build.status === 'in_progress' && build.unitsGenerated < build.quantity)
+      lines.push(`*Generating units:* ${progressBar(build.unitsGenerated, build.quantity)}`);
+    else if (build.unitsGenerated > 0)
+      lines.push(`*Units:* ${n(build.unitsGenerated)} with serials 1–${n(build.unitsGenerated)}`);
+  }
+  const stages = stageLine(build);
+  if (stages) lines.push(stages);
+  if (build.status === 'completed' || build.unitsCompleted > 0 || build.unitsScrapped > 0)
+    lines.push(`*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}`);
+  if (build.startError && build.status === 'planned')
+    lines.push(`:warning: *Could not start:* ${escape(build.startError.message)}`);
+  return lines;
+}
+
+function buttons(build: BuildView): Block | null {
+  const elements = [];
+  if (build.status === 'in_progress')
+    elements.push(button('Complete', ACTIONS.buildComplete, build.code, { style: 'primary' }));
+  if (build.trackUnits && build.unitsGenerated > 0 && build.status !== 'cancelled')
+    elements.push(button('Print labels', ACTIONS.buildLabels, build.code));
+  if (build.status === 'planned' || build.status === 'in_progress')
+    elements.push(
+      button('Cancel', ACTIONS.buildCancel, build.code, {
+        style: 'danger',
+        confirm: {
+          title: { type: 'plain_text', text: 'Cancel this build?' },
+          text: {
+            type: 'mrkdwn',
+            text: `Build ${build.code} stops: unconsumed components go back to their lots and its in-production stock is removed.`,
+          },
+          confirm: { type: 'plain_text', text: 'Cancel build' },
+          deny: { type: 'plain_text', text: 'Keep it' },
+          style: 'danger',
+        },
+      }),
+    );
+  return elements.length > 0 ? { type: 'actions', block_id: 'build_actions', elements } : null;
+}
+
+/** The build's message in its channel: status, progress, stages, counts and buttons. */
+export function buildMessage(build: BuildView, publicUrl: string): SlackText {
+  const actions = buttons(build);
+  return {
+    text: `${title(build)}: ${build.status.replace('_', ' ')}`,
+    blocks: [
+      section(`*${escape(title(build))}*\n${detailLines(build).join('\n')}`),
+      ...(actions ? [actions] : []),
+      context(
+        `${idLink(publicUrl, build.code)} · requested by ${who(build.createdBy)} · ${when(build.createdAt)}`,
+      ),
+    ],
+  };
+}
+
+/** `/build status`: the same picture, for the person who asked. */
+export function buildStatus(build: BuildView, publicUrl: string): SlackAnswer {
+  return ephemeral({
+    text: `${title(build)}: ${build.status.replace('_', ' ')}`,
+    blocks: [
+      section(`*${escape(title(build))}*\n${detailLines(build).join('\n')}`),
+      context(
+        `${idLink(publicUrl, build.code)} · requested by ${who(build.createdBy)} · ${when(build.createdAt)}`,
+      ),
+    ],
+  });
+}
+
+/** The thread reply under a build's message when it completes or is cancelled. */
+export function buildOutcomeReply(build: BuildView, outcome: 'completed' | 'cancelled'): SlackText {
+  if (outcome === 'completed') {
+    const serials = build.trackUnits ? ` Devices have serials 1–${n(build.quantity)}.` : '';
+    return {
+      text: `:white_check_mark: Build ${build.code} completed: ${n(build.unitsCompleted)} of ${n(build.quantity)} units completed, ${n(build.unitsScrapped)} scrapped.${serials}`,
+    };
+  }
+  const cancel = [...build.operations].reverse().find((o) => o.kind === 'cancel' && o.status === 'done');
+  const result = (cancel?.result ?? {}) as { removed?: number; returned?: number };
+  const reason = typeof cancel?.params.reason === 'string' ? ` (${escape(cancel.params.reason)})` : '';
+  return {
+    text: `:no_entry_sign: Build ${build.code} cancelled${cancel ? ` by ${who(cancel.requestedBy)}` : ''}${reason}: ${n(result.removed ?? 0)} in-production units removed, ${n(result.returned ?? 0)} components returned to their lots.`,
+  };
+}
+
+/** `/build start` was accepted. */
+export function buildRequested(build: Build, quantity: number, trackUnits: boolean): SlackAnswer {
+  const stages =
+    build.stages.length > 0 ? ` in stages ${build.stages.map((s) => escape(s.name)).join(', ')}` : '';
+  return ephemeral({
+    text: `Build ${build.code} of *${escape(build.projectName)}* × ${n(quantity)} requested${trackUnits ? ', one serial number per device' : ''}${stages}. Its message in this channel shows how it goes.`,
+  });
+}
+
+const VERB: Record<BuildOperation['kind'], string> = {
+  start: 'Start',
+  advance: 'Completing the next stage',
+  complete: 'Completion',
+  cancel: 'Cancellation',
+};
+
+/** advance/complete/cancel was accepted (or had already happened). */
+export function operationRequested(result: { build: Build; operation: BuildOperation }): SlackAnswer {
+  const { build, operation } = result;
+  if (operation.status === 'done')
+    return ephemeral({ text: `Build ${build.code} is already ${build.status.replace('_', ' ')}.` });
+  return ephemeral({ text: `${VERB[operation.kind]} of build ${build.code} requested.` });
+}
+
+/** `/build labels` or the Print labels button was accepted. */
+export function labelsRequested(run: LabelRun): SlackAnswer {
+  const what = run.source.kind === 'build' ? ` for build ${run.source.buildCode}` : '';
+  const range =
+    run.source.kind === 'build' && run.source.serials
+      ? ` (serials ${run.source.serials.first}–${run.source.serials.last})`
+      : '';
+  return ephemeral({
+    text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.`,
+  });
+}
+
+/** The comment uploaded with a label PDF. */
+export function labelsReady(run: LabelRun): string {
+  const what = run.source.kind === 'build' ? ` of build ${run.source.buildCode}` : '';
+  return `:label: ${n(run.total)} labels${what} on ${run.template} (${n(run.pages ?? 0)} pages), requested by ${who(run.requestedBy)}.`;
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { encodeIdCode } from '../../src/domain/id-code.ts';
+import {
+  parseBuildCommand,
+  parseLotCommand,
+  parseMeasurements,
+  parseTraceCommand,
+  tokenize,
+} from '../../src/domain/slack-commands.ts';
+import {
+  percentDone,
+  progressBar,
+  progressBucket,
+  requestTimestampProblem,
+} from '../../src/domain/slack-format.ts';
+
+const B = encodeIdCode(123_456);
+const L = encodeIdCode(987_654);
+
+describe('slash command text', () => {
+  it('splits words, keeps quoted ones together and undoes Slack escaping', () => {
+    expect(tokenize('  start  "Weather station"  10 ')).toEqual(['start', 'Weather station', '10']);
+    expect(tokenize('start \u201CBoard 2000\u201D 5')).toEqual(['start', 'Board 2000', '5']);
+    expect(tokenize("start Bob's board 5")).toEqual(['start', "Bob's", 'board', '5']);
+    expect(tokenize('cancel X R&amp;D &lt;late&gt;')).toEqual(['cancel', 'X', 'R&D', '<late>']);
+  });
+
+  it('reads /build start with a project code or a name of several words', () => {
+    expect(parseBuildCommand(`start ${B} 10`)).toEqual({
+      ok: true,
+      request: { kind: 'start', project: B, quantity: 10, trackUnits: false, stages: [] },
+    });
+    expect(parseBuildCommand('start Weather station 25 track stages SMT, Test ,Pack')).toEqual({
+      ok: true,
+      request: {
+        kind: 'start',
+        project: 'Weather station',
+        quantity: 25,
+        trackUnits: true,
+        stages: ['SMT', 'Test', 'Pack'],
+      },
+    });
+    expect(parseBuildCommand('START "Board 2000" 5 track')).toMatchObject({
+      ok: true,
+      request: { project: 'Board 2000', quantity: 5, trackUnits: true },
+    });
+  });
+
+  it.each([
+    ['start Sensor 0', 'quantity must be at least 1'],
+    ['start Sensor 99999999999', 'more than a build may make'],
+    ['start Sensor 2.5', "quantity '2.5' is not a whole number"],
+    ['start Sensor -3', "quantity '-3' is not a whole number"],
+    ['start Sensor', 'a quantity is needed'],
+    ['start 10', 'name a project before the quantity'],
+    ['start', 'name a project and a quantity'],
+    ['start Sensor 10 fast', "'fast' is not an option"],
+    ['start Sensor 10 stages', 'name the stages'],
+  ])('answers %j with usage: %s', (text, problem) => {
+    const parsed = parseBuildCommand(text);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.problem).toContain(problem);
+      expect(parsed.usage).toContain('/build start');
+    }
+  });
+
+  it('reads the build verbs, normalizing the ID code', () => {
+    expect(parseBuildCommand(`complete ${B.toLowerCase()}`)).toEqual({
+      ok: true,
+      request: { kind: 'complete', build: B },
+    });
+    expect(parseBuildCommand(`status ${B}`)).toEqual({ ok: true, request: { kind: 'status', build: B } });
+    expect(parseBuildCommand(`advance ${B} reflow ok`)).toEqual({
+      ok: true,
+      request: { kind: 'advance', build: B, comment: 'reflow ok' },
+    });
+    expect(parseBuildCommand(`cancel ${B}`)).toEqual({ ok: true, request: { kind: 'cancel', build: B } });
+    expect(parseBuildCommand(`cancel ${B} wrong BOM`)).toMatchObject({ request: { reason: 'wrong BOM' } });
+  });
+
+  it('answers a missing or mistyped build code with usage', () => {
+    expect(parseBuildCommand('complete')).toMatchObject({
+      ok: false,
+      problem: 'name the build by its ID code',
+    });
+    const typo = B.slice(0, 9) + (B[9] === '0' ? '1' : '0');
+    expect(parseBuildCommand(`status ${typo}`)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('check character'),
+    });
+    expect(parseBuildCommand(`complete ${B} now`)).toMatchObject({
+      ok: false,
+      problem: "unexpected 'now' after the build",
+    });
+    expect(parseBuildCommand('explode')).toMatchObject({
+      ok: false,
+      problem: "'explode' is not a /build command",
+    });
+  });
+
+  it('reads /build labels with a template and a serial range in any order', () => {
+    expect(parseBuildCommand(`labels ${B}`)).toEqual({ ok: true, request: { kind: 'labels', build: B } });
+    expect(parseBuildCommand(`labels ${B} a4-3x8 serials 1-50`)).toEqual({
+      ok: true,
+      request: { kind: 'labels', build: B, template: 'a4-3x8', serials: '1-50' },
+    });
+    expect(parseBuildCommand(`labels ${B} 7`)).toMatchObject({ request: { serials: '7' } });
+    expect(parseBuildCommand(`labels ${B} serials`)).toMatchObject({ ok: false });
+    expect(parseBuildCommand(`labels ${B} serials 9-3`)).toMatchObject({ ok: false });
+  });
+
+  it('treats no text and help as a request for help', () => {
+    for (const text of ['', '  ', 'help', 'HELP']) {
+      expect(parseBuildCommand(text)).toEqual({ ok: true, request: { kind: 'help' } });
+      expect(parseLotCommand(text)).toEqual({ ok: true, request: { kind: 'help' } });
+      expect(parseTraceCommand(text)).toEqual({ ok: true, request: { kind: 'help' } });
+    }
+  });
+
+  it('reads /lot as an ID code or a build and serial', () => {
+    expect(parseLotCommand(L.toLowerCase())).toEqual({ ok: true, request: { kind: 'lot', code: L } });
+    expect(parseLotCommand(`${L.slice(0, 5)} ${L.slice(5)}`)).toEqual({
+      ok: true,
+      request: { kind: 'lot', code: L },
+    });
+    for (const text of [`${B} 12`, `${B}/12`, `${B}#12`, `${B} serial 12`, `${B} #12`]) {
+      expect(parseLotCommand(text)).toEqual({ ok: true, request: { kind: 'unit', build: B, serial: 12 } });
+    }
+    expect(parseLotCommand('nonsense')).toMatchObject({ ok: false, usage: expect.stringContaining('/lot') });
+    expect(parseLotCommand(`${B} 0`)).toMatchObject({ ok: false, problem: 'serial 0 is out of range' });
+  });
+
+  it('reads /trace with an optional direction', () => {
+    expect(parseTraceCommand(L)).toEqual({
+      ok: true,
+      request: { kind: 'trace', code: L, direction: 'backward' },
+    });
+    expect(parseTraceCommand(`${L} forward`)).toEqual({
+      ok: true,
+      request: { kind: 'trace', code: L, direction: 'forward' },
+    });
+    expect(parseTraceCommand(`${L} back`)).toMatchObject({ request: { direction: 'backward' } });
+    expect(parseTraceCommand('forward')).toMatchObject({ ok: false });
+  });
+
+  it('reads measurements as name=value pairs, numbers as numbers', () => {
+    expect(parseMeasurements('vout=3.31, current: 0.12, fw = 1.4.2\nok=yes')).toEqual({
+      ok: true,
+      measurements: { vout: 3.31, current: 0.12, fw: '1.4.2', ok: 'yes' },
+    });
+    expect(parseMeasurements('')).toEqual({ ok: true, measurements: {} });
+    expect(parseMeasurements('just text')).toMatchObject({
+      ok: false,
+      problem: "'just text' is not name=value",
+    });
+  });
+});
+
+describe('Slack formatting rules', () => {
+  it('draws a progress bar and throttles updates to 10% steps', () => {
+    expect(progressBar(0, 50)).toBe('░░░░░░░░░░ 0% (0/50)');
+    expect(progressBar(25, 50)).toBe('▓▓▓▓▓░░░░░ 50% (25/50)');
+    expect(progressBar(10_000, 10_000)).toBe('▓▓▓▓▓▓▓▓▓▓ 100% (10,000/10,000)');
+    expect(percentDone(9_999, 10_000)).toBe(99);
+    expect([0, 9, 10, 55, 99, 100].map((d) => progressBucket(d, 100))).toEqual([0, 0, 1, 5, 9, 10]);
+  });
+
+  it('accepts request timestamps within five minutes either way', () => {
+    const now = 1_800_000_000_000;
+    const s = (offset: number) => String(now / 1000 + offset);
+    expect(requestTimestampProblem(s(0), now)).toBeNull();
+    expect(requestTimestampProblem(s(-300), now)).toBeNull();
+    expect(requestTimestampProblem(s(300), now)).toBeNull();
+    expect(requestTimestampProblem(s(-301), now)).toBe('stale');
+    expect(requestTimestampProblem(s(301), now)).toBe('future');
+    expect(requestTimestampProblem(undefined, now)).toBe('missing');
+    expect(requestTimestampProblem('12abc', now)).toBe('invalid');
+  });
+});
