@@ -252,8 +252,11 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
     async recordConsumptions(buildId, allocations) {
       if (allocations.length === 0) return;
       await db.raw(
-        `INSERT INTO build_consumptions (build_id, lot_id, part_id, quantity)
-         SELECT ?, lot_id, part_id, quantity FROM unnest(?::bigint[], ?::bigint[], ?::int[]) AS t(lot_id, part_id, quantity)`,
+        `INSERT INTO build_consumptions (build_id, lot_id, part_id, quantity, source_build_id)
+         SELECT ?, t.lot_id, t.part_id, t.quantity, l.build_id
+         FROM unnest(?::bigint[], ?::bigint[], ?::int[]) WITH ORDINALITY AS t(lot_id, part_id, quantity, n)
+         JOIN lots l ON l.id = t.lot_id
+         ORDER BY t.n`,
         [
           buildId,
           allocations.map((a) => a.lotId),

@@ -1,15 +1,14 @@
 /**
- * Traceability queries over the `trace_edges` view. The forward trace is one recursive query: the
- * working set of each level is joined to the edges as a whole (hash joins), so reaching 100,000
- * devices costs a few set operations rather than 100,000 lookups.
+ * Traceability queries. The forward trace walks build by build where it can (see forward-trace.ts),
+ * then counts and pages the reached lots from indexes; only the page's lots are joined to their
+ * part, build and location.
  */
 import type { Knex } from 'knex';
 import type { LotSummary, TraceFilter, TraceRepository, TracedLot } from '../../commands/ports.ts';
 import { decodeCursor, encodeCursor } from '../../domain/page.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { StockStatus } from '../../domain/types.ts';
-
-const MAX_DEPTH = 12;
+import { forwardReach } from './forward-trace.ts';
 
 interface TracedRow {
   id: number;
@@ -74,42 +73,85 @@ const toSummary = (r: SummaryRow): LotSummary => ({
 const SUMMARY_COLUMNS = `l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
   l.supplier, l.supplier_order, l.date_code, l.build_id, b.code AS build_code`;
 
-/** The affected lots of a forward trace with the filters applied, as SQL and bindings. */
-function affectedSql(lotId: number, filter: TraceFilter): { sql: string; bindings: unknown[] } {
+/** A forward trace's reached lots, narrowed by the filters: whole builds and single lots. */
+interface Affected {
+  builds: Map<number, number>;
+  /** Single lots not inside one of `builds`. */
+  lots: Map<number, number>;
+  /** SQL condition on `l` (lots) for the per-lot filters, with its bindings. */
+  where: string;
+  bindings: unknown[];
+}
+
+async function affected(db: Knex | Knex.Transaction, lotId: number, filter: TraceFilter): Promise<Affected> {
+  const reach = await forwardReach(db, lotId);
+  const buildIds = [...reach.builds.keys()];
+  const lotIds = [...reach.lots.keys()];
+  // Build dates are a property of whole builds: filter those here, single lots in SQL.
+  let builds = reach.builds;
+  if ((filter.builtFrom || filter.builtTo) && buildIds.length > 0) {
+    const q = db('builds').whereIn('id', buildIds);
+    if (filter.builtFrom) q.where('started_at', '>=', filter.builtFrom);
+    if (filter.builtTo) q.whereRaw(`started_at < ?::date + interval '1 day'`, [filter.builtTo]);
+    const kept = new Set(((await q.pluck('id')) as number[]).map(Number));
+    builds = new Map([...builds].filter(([b]) => kept.has(b)));
+  }
+  let lots = reach.lots;
+  if (lotIds.length > 0) {
+    // Single lots inside a reached whole build are counted with it (their depth may be smaller).
+    const inside = new Set(
+      (
+        (await db('lots')
+          .whereIn('id', lotIds)
+          .whereIn('build_id', [...reach.builds.keys()])
+          .pluck('id')) as number[]
+      ).map(Number),
+    );
+    lots = new Map([...lots].filter(([id]) => !inside.has(id)));
+    if (filter.builtFrom || filter.builtTo) {
+      const q = db('lots as l')
+        .leftJoin('builds as b', 'b.id', 'l.build_id')
+        .whereIn('l.id', [...lots.keys()]);
+      if (filter.builtFrom) q.where('b.started_at', '>=', filter.builtFrom);
+      if (filter.builtTo) q.whereRaw(`b.started_at < ?::date + interval '1 day'`, [filter.builtTo]);
+      const kept = new Set(((await q.pluck('l.id')) as number[]).map(Number));
+      lots = new Map([...lots].filter(([id]) => kept.has(id)));
+    }
+  }
   const where: string[] = [];
-  const bindings: unknown[] = [lotId, MAX_DEPTH];
+  const bindings: unknown[] = [];
   if (filter.statuses && filter.statuses.length > 0) {
     where.push('l.status = ANY(?::text[])');
     bindings.push(filter.statuses);
   }
-  if (filter.builtFrom) {
-    where.push('b.started_at >= ?::date');
-    bindings.push(filter.builtFrom);
-  }
-  if (filter.builtTo) {
-    where.push(`b.started_at < ?::date + interval '1 day'`);
-    bindings.push(filter.builtTo);
-  }
   if (filter.unitsOnly) where.push('l.serial IS NOT NULL');
-  return {
-    sql: `WITH RECURSIVE reach(lot_id, depth) AS (
-            SELECT ?::bigint, 0
-            UNION
-            SELECT e.dst, r.depth + 1 FROM reach r JOIN trace_edges e ON e.src = r.lot_id WHERE r.depth < ?
-          ),
-          affected AS MATERIALIZED (
-            SELECT l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
-                   b.code AS build_code, loc.code AS location_code, a.depth, l.build_id, pr.name AS project_name
-            FROM (SELECT lot_id, min(depth) AS depth FROM reach WHERE depth > 0 GROUP BY lot_id) a
-            JOIN lots l ON l.id = a.lot_id
-            JOIN parts p ON p.id = l.part_id
-            LEFT JOIN builds b ON b.id = l.build_id
-            LEFT JOIN projects pr ON pr.id = b.project_id
-            LEFT JOIN locations loc ON loc.id = l.location_id
-            ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-          )`,
-    bindings,
-  };
+  return { builds, lots, where: where.length > 0 ? where.join(' AND ') : 'true', bindings };
+}
+
+const DETAIL_COLUMNS = `l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
+  b.code AS build_code, loc.code AS location_code, l.build_id`;
+
+async function details(
+  db: Knex | Knex.Transaction,
+  ids: number[],
+  a: Affected,
+  singleLotDepths: Map<number, number>,
+): Promise<TracedLot[]> {
+  if (ids.length === 0) return [];
+  const found = (
+    await db.raw<{ rows: (Omit<TracedRow, 'depth'> & { build_id: number | null })[] }>(
+      `SELECT ${DETAIL_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id
+       LEFT JOIN locations loc ON loc.id = l.location_id WHERE l.id = ANY(?::bigint[]) ORDER BY l.id`,
+      [ids],
+    )
+  ).rows;
+  return found.map((r) => {
+    const depths = [
+      singleLotDepths.get(r.id),
+      r.build_id === null ? undefined : a.builds.get(r.build_id),
+    ].filter((d): d is number => d !== undefined);
+    return toTraced({ ...r, depth: Math.min(...depths) });
+  });
 }
 
 export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
@@ -117,56 +159,119 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
     async forward(lotId, filter, page) {
       const after = decodeCursor(page.cursor);
       if (after === null) throw ValidationError.field('cursor', 'is not a cursor this API issued');
-      const { sql, bindings } = affectedSql(lotId, filter);
-      const result = await db.raw<{
-        rows: {
-          summary: {
-            total: number;
-            by_status: Record<string, number> | null;
-            builds: { code: string; project_name: string; depth: number; affected: number }[] | null;
-          };
-          items: TracedRow[] | null;
-        }[];
-      }>(
-        `${sql}
-         SELECT
-           (SELECT json_build_object(
-              'total', (SELECT count(*) FROM affected),
-              'by_status', (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM affected GROUP BY status) s),
-              'builds', (SELECT json_agg(x ORDER BY x.depth, x.code) FROM (
-                  SELECT build_code AS code, project_name, min(depth) AS depth, count(*) AS affected
-                  FROM affected WHERE build_code IS NOT NULL GROUP BY build_code, project_name) x)
-           )) AS summary,
-           (SELECT json_agg(i ORDER BY i.id) FROM (
-              SELECT id, code, part_code, part_name, status, quantity, serial, serial_label, build_code, location_code, depth
-              FROM affected WHERE id > ? ORDER BY id LIMIT ?) i) AS items`,
-        [...bindings, after ?? 0, page.limit + 1] as unknown as readonly Knex.RawBinding[],
-      );
-      const row = result.rows[0]!;
-      const rows = (row.items ?? []).map(toTraced);
-      const items = rows.slice(0, page.limit);
-      return {
-        total: Number(row.summary.total),
-        byStatus: row.summary.by_status ?? {},
-        builds: (row.summary.builds ?? []).map((b) => ({
+      const reached = await affected(db, lotId, filter);
+      const buildIds = [...reached.builds.keys()];
+      const lotIds = [...reached.lots.keys()];
+      // Two queries rather than one with OR: the whole builds' part is an index-only scan.
+      type CountRow = { build_id: number | null; status: StockStatus; n: number };
+      const counts = [
+        ...(buildIds.length > 0
+          ? (
+              await db.raw<{ rows: CountRow[] }>(
+                `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
+                 WHERE l.build_id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status`,
+                [buildIds, ...reached.bindings] as readonly Knex.RawBinding[],
+              )
+            ).rows
+          : []),
+        ...(lotIds.length > 0
+          ? (
+              await db.raw<{ rows: CountRow[] }>(
+                `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
+                 WHERE l.id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status`,
+                [lotIds, ...reached.bindings] as readonly Knex.RawBinding[],
+              )
+            ).rows
+          : []),
+      ];
+      const byStatus: Record<string, number> = {};
+      const perBuild = new Map<number, number>();
+      let total = 0;
+      for (const c of counts) {
+        total += c.n;
+        byStatus[c.status] = (byStatus[c.status] ?? 0) + c.n;
+        if (c.build_id !== null) perBuild.set(c.build_id, (perBuild.get(c.build_id) ?? 0) + c.n);
+      }
+      // Depth per build: the whole build's, or the smallest of its single lots.
+      const buildDepth = new Map(reached.builds);
+      if (lotIds.length > 0) {
+        for (const r of (await db('lots')
+          .whereIn('id', lotIds)
+          .whereNotNull('build_id')
+          .select('id', 'build_id')) as { id: number; build_id: number }[]) {
+          const d = reached.lots.get(r.id)!;
+          buildDepth.set(r.build_id, Math.min(buildDepth.get(r.build_id) ?? d, d));
+        }
+      }
+      const names = perBuild.size
+        ? ((await db('builds as b')
+            .join('projects as pr', 'pr.id', 'b.project_id')
+            .whereIn('b.id', [...perBuild.keys()])
+            .select('b.id', 'b.code', 'pr.name as project_name')) as {
+            id: number;
+            code: string;
+            project_name: string;
+          }[])
+        : [];
+      const builds = names
+        .map((b) => ({
           code: b.code,
           projectName: b.project_name,
-          depth: b.depth,
-          affected: Number(b.affected),
-        })),
+          depth: buildDepth.get(b.id) ?? 0,
+          affected: perBuild.get(b.id) ?? 0,
+        }))
+        .sort((x, y) => x.depth - y.depth || x.code.localeCompare(y.code));
+
+      // The page: the next ids after the cursor, per whole build from its index, plus single lots.
+      const pageIds = (
+        await db.raw<{ rows: { id: number }[] }>(
+          `SELECT x.id FROM (
+             SELECT y.id FROM unnest(?::bigint[]) AS w(build_id)
+             CROSS JOIN LATERAL (
+               SELECT l.id FROM lots l WHERE l.build_id = w.build_id AND l.id > ? AND ${reached.where} ORDER BY l.id LIMIT ?
+             ) y
+             UNION ALL
+             SELECT l.id FROM lots l WHERE l.id = ANY(?::bigint[]) AND l.id > ? AND ${reached.where}
+           ) x ORDER BY x.id LIMIT ?`,
+          [
+            buildIds,
+            after ?? 0,
+            ...reached.bindings,
+            page.limit + 1,
+            lotIds,
+            after ?? 0,
+            ...reached.bindings,
+            page.limit + 1,
+          ] as readonly Knex.RawBinding[],
+        )
+      ).rows.map((r) => r.id);
+      const items = await details(db, pageIds.slice(0, page.limit), reached, reached.lots);
+      return {
+        total,
+        byStatus,
+        builds,
         page: {
           items,
-          nextCursor: rows.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null,
+          nextCursor: pageIds.length > page.limit ? encodeCursor(items[items.length - 1]!.id) : null,
         },
       };
     },
     async forwardAll(lotId, filter) {
-      const { sql, bindings } = affectedSql(lotId, filter);
-      const result = await db.raw<{ rows: TracedRow[] }>(
-        `${sql} SELECT id, code, part_code, part_name, status, quantity, serial, serial_label, build_code, location_code, depth FROM affected ORDER BY id`,
-        bindings as unknown as readonly Knex.RawBinding[],
-      );
-      return result.rows.map(toTraced);
+      const reached = await affected(db, lotId, filter);
+      const ids = (
+        await db.raw<{ rows: { id: number }[] }>(
+          `SELECT l.id FROM lots l WHERE (l.build_id = ANY(?::bigint[]) OR l.id = ANY(?::bigint[])) AND ${reached.where} ORDER BY l.id`,
+          [
+            [...reached.builds.keys()],
+            [...reached.lots.keys()],
+            ...reached.bindings,
+          ] as readonly Knex.RawBinding[],
+        )
+      ).rows.map((r) => r.id);
+      const out: TracedLot[] = [];
+      for (let i = 0; i < ids.length; i += 5_000)
+        out.push(...(await details(db, ids.slice(i, i + 5_000), reached, reached.lots)));
+      return out;
     },
     async lot(lotId) {
       const row = (

@@ -35,6 +35,10 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
            INSERT INTO unit_links (parent_lot_id, child_lot_id, parent_build_id, child_build_id)
            SELECT ins.id, k.child, ?, k.child_build
            FROM unnest(?::int[], ?::bigint[], ?::bigint[]) AS k(serial, child, child_build) JOIN ins ON ins.serial = k.serial
+           RETURNING child_lot_id
+         ),
+         consumed_linked AS (
+           UPDATE build_consumptions c SET linked = true FROM links WHERE c.build_id = ? AND c.lot_id = links.child_lot_id
          )
          SELECT count(*)::int AS n FROM ins`,
         [
@@ -51,6 +55,7 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
           childSerials,
           childIds,
           childBuilds,
+          buildId,
         ] as unknown as readonly Knex.RawBinding[],
       );
       return result.rows[0]!.n;

@@ -1,0 +1,225 @@
+/**
+ * Forward traceability, fast: which lots contain a given lot, at any depth.
+ *
+ * The edges are those of the `trace_edges` view (the reference definition, see
+ * migrations/20261129030400): a unit to the device holding it (unit_links), a consumed lot to every
+ * lot its consuming build made (unless the consumed unit was linked to a device of that build, or a
+ * repair took that lot out of the device), and a lot a repair put into a device to that device.
+ *
+ * Walking those edges lot by lot costs one step per reached lot: ~1 s for 100,000 devices. Instead
+ * the walk keeps two kinds of reached sets — whole builds (every lot a build made) and single lots —
+ * and takes each step for a whole build at once: "the devices holding units of build B" is one
+ * grouped index scan; when they are all the lots of their build, that build is reached whole and
+ * the next step is again one scan. Single lots are used where a build is reached only in part
+ * (some devices hold units of an affected build, others don't), or where a repair made exceptions.
+ * `test/integration/trace-equivalence.test.ts` checks the result against the view, lot for lot.
+ */
+import type { Knex } from 'knex';
+
+export const MAX_TRACE_DEPTH = 12;
+
+export interface ReachedSet {
+  /** Builds all of whose lots are reached, with the depth at which they were. */
+  builds: Map<number, number>;
+  /** Other reached lots with their depth (a lot may also belong to a reached build). */
+  lots: Map<number, number>;
+}
+
+type Db = Knex | Knex.Transaction;
+
+async function rows<T>(db: Db, sql: string, bindings: unknown[]): Promise<T[]> {
+  return (await db.raw<{ rows: T[] }>(sql, bindings as readonly Knex.RawBinding[])).rows;
+}
+
+/** Lots per build, for deciding whether a set of a build's lots is all of them. */
+async function lotCounts(
+  db: Db,
+  buildIds: number[],
+  cache: Map<number, number>,
+): Promise<Map<number, number>> {
+  const missing = buildIds.filter((b) => !cache.has(b));
+  if (missing.length > 0) {
+    for (const r of await rows<{ build_id: number; n: number }>(
+      db,
+      'SELECT build_id, count(*)::int AS n FROM lots WHERE build_id = ANY(?::bigint[]) GROUP BY build_id',
+      [missing],
+    )) {
+      cache.set(r.build_id, r.n);
+    }
+    for (const b of missing) if (!cache.has(b)) cache.set(b, 0);
+  }
+  return cache;
+}
+
+/**
+ * Lots of `buildId` reached through the consumption of `sourceLots` (fan-out), minus devices a
+ * repair took every one of those lots out of. Returns null when that is the whole build.
+ */
+async function fanOutExceptions(db: Db, buildId: number, sourceLots: number[]): Promise<number[] | null> {
+  const removed = await rows<{ device_lot_id: number }>(
+    db,
+    `SELECT s.device_lot_id FROM device_component_state s JOIN lots d ON d.id = s.device_lot_id
+     WHERE d.build_id = ? AND s.lot_id = ANY(?::bigint[]) AND NOT s.present
+     GROUP BY s.device_lot_id HAVING count(DISTINCT s.lot_id) = ?`,
+    [buildId, sourceLots, new Set(sourceLots).size],
+  );
+  return removed.length === 0 ? null : removed.map((r) => r.device_lot_id);
+}
+
+export async function forwardReach(
+  db: Db,
+  startLotId: number,
+  maxDepth = MAX_TRACE_DEPTH,
+): Promise<ReachedSet> {
+  const builds = new Map<number, number>();
+  const lots = new Map<number, number>();
+  const lotBuild = new Map<number, number | null>();
+  const counts = new Map<number, number>();
+  let frontierBuilds: number[] = [];
+  let frontierLots: number[] = [startLotId];
+  const seenStart = new Set([startLotId]);
+
+  for (let depth = 1; depth <= maxDepth && (frontierBuilds.length > 0 || frontierLots.length > 0); depth++) {
+    const nextBuilds = new Set<number>();
+    const nextLots = new Map<number, number | null>(); // lot → its build (null: unknown or none)
+    /** A build reached through `sourceLots` consumed by it: whole, or all but repair exceptions. */
+    const fanOut = async (buildId: number, sourceLots: number[]) => {
+      const exceptions = await fanOutExceptions(db, buildId, sourceLots);
+      if (!exceptions) return void nextBuilds.add(buildId);
+      const except = new Set(exceptions);
+      for (const r of await rows<{ id: number }>(db, 'SELECT id FROM lots WHERE build_id = ?', [buildId])) {
+        if (!except.has(r.id)) nextLots.set(r.id, buildId);
+      }
+    };
+
+    if (frontierBuilds.length > 0) {
+      // Devices holding units of the reached builds, counted per device build.
+      // (DISTINCT over the sorted index, then count: far cheaper than count(DISTINCT …).)
+      const held = await rows<{ parent_build_id: number | null; n: number }>(
+        db,
+        `SELECT parent_build_id, count(*)::int AS n FROM (
+           SELECT DISTINCT parent_build_id, parent_lot_id FROM unit_links
+           WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL) x
+         GROUP BY parent_build_id`,
+        [frontierBuilds],
+      );
+      await lotCounts(
+        db,
+        held.flatMap((h) => (h.parent_build_id === null ? [] : [h.parent_build_id])),
+        counts,
+      );
+      for (const h of held) {
+        if (h.parent_build_id !== null && counts.get(h.parent_build_id) === h.n)
+          nextBuilds.add(h.parent_build_id);
+        else {
+          const parents = await rows<{ parent_lot_id: number }>(
+            db,
+            `SELECT DISTINCT parent_lot_id FROM unit_links WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL
+             AND parent_build_id IS NOT DISTINCT FROM ?`,
+            [frontierBuilds, h.parent_build_id],
+          );
+          for (const p of parents) nextLots.set(p.parent_lot_id, h.parent_build_id);
+        }
+      }
+      // Builds that consumed lots of the reached builds without linking each of them to a device.
+      const unlinked = await rows<{ build_id: number; lot_id: number }>(
+        db,
+        `SELECT c.build_id, c.lot_id FROM build_consumptions c
+         WHERE c.source_build_id = ANY(?::bigint[]) AND NOT c.linked AND c.returned < c.quantity`,
+        [frontierBuilds],
+      );
+      const sources = new Map<number, number[]>();
+      for (const u of unlinked) sources.set(u.build_id, [...(sources.get(u.build_id) ?? []), u.lot_id]);
+      for (const [buildId, sourceLots] of sources) await fanOut(buildId, sourceLots);
+      // Lots of the reached builds that repairs put into devices.
+      for (const r of await rows<{ device_lot_id: number }>(
+        db,
+        `SELECT DISTINCT s.device_lot_id FROM device_component_state s JOIN lots l ON l.id = s.lot_id
+         WHERE l.build_id = ANY(?::bigint[]) AND s.present`,
+        [frontierBuilds],
+      )) {
+        nextLots.set(r.device_lot_id, null);
+      }
+    }
+
+    if (frontierLots.length > 0) {
+      for (const r of await rows<{ parent_lot_id: number; parent_build_id: number | null }>(
+        db,
+        `SELECT DISTINCT parent_lot_id, parent_build_id FROM unit_links WHERE child_lot_id = ANY(?::bigint[]) AND removed_at IS NULL`,
+        [frontierLots],
+      )) {
+        nextLots.set(r.parent_lot_id, r.parent_build_id);
+      }
+      const consumed = await rows<{ build_id: number; lot_id: number }>(
+        db,
+        `SELECT DISTINCT c.build_id, c.lot_id FROM build_consumptions c
+         WHERE c.lot_id = ANY(?::bigint[]) AND c.returned < c.quantity AND NOT c.linked`,
+        [frontierLots],
+      );
+      const byBuild = new Map<number, number[]>();
+      for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
+      for (const [buildId, sourceLots] of byBuild) await fanOut(buildId, sourceLots);
+      for (const r of await rows<{ device_lot_id: number }>(
+        db,
+        'SELECT DISTINCT device_lot_id FROM device_component_state WHERE lot_id = ANY(?::bigint[]) AND present',
+        [frontierLots],
+      )) {
+        nextLots.set(r.device_lot_id, null);
+      }
+    }
+
+    // Single lots that turn out to be all of their build become a whole build.
+    const unknown = [...nextLots].filter(([, b]) => b === null).map(([id]) => id);
+    if (unknown.length > 0) {
+      for (const r of await rows<{ id: number; build_id: number | null }>(
+        db,
+        'SELECT id, build_id FROM lots WHERE id = ANY(?::bigint[])',
+        [unknown],
+      )) {
+        nextLots.set(r.id, r.build_id);
+      }
+    }
+    const perBuild = new Map<number, number>();
+    for (const [, b] of nextLots)
+      if (b !== null && !builds.has(b) && !nextBuilds.has(b)) perBuild.set(b, (perBuild.get(b) ?? 0) + 1);
+    await lotCounts(db, [...perBuild.keys()], counts);
+    for (const [b, n] of perBuild) if (counts.get(b) === n) nextBuilds.add(b);
+
+    frontierBuilds = [...nextBuilds].filter((b) => !builds.has(b));
+    for (const b of frontierBuilds) builds.set(b, depth);
+    frontierLots = [];
+    for (const [id, b] of nextLots) {
+      if (lots.has(id) || seenStart.has(id)) continue;
+      lotBuild.set(id, b);
+      lots.set(id, depth);
+      // A lot inside a build reached earlier (or now, whole) was reached there already.
+      if (b !== null && builds.has(b) && builds.get(b)! <= depth) continue;
+      frontierLots.push(id);
+    }
+  }
+  // Lots covered by a whole build at the same or a smaller depth need no separate entry.
+  for (const [id, depth] of lots) {
+    const b = lotBuild.get(id);
+    if (b !== null && b !== undefined && builds.has(b) && builds.get(b)! <= depth) lots.delete(id);
+  }
+  return { builds, lots };
+}
+
+/** The reference: the recursive walk over the `trace_edges` view (slow; for tests). */
+export async function referenceForwardReach(
+  db: Db,
+  startLotId: number,
+  maxDepth = MAX_TRACE_DEPTH,
+): Promise<Map<number, number>> {
+  const result = await rows<{ lot_id: number; depth: number }>(
+    db,
+    `WITH RECURSIVE reach(lot_id, depth) AS (
+       SELECT ?::bigint, 0
+       UNION
+       SELECT e.dst, r.depth + 1 FROM reach r JOIN trace_edges e ON e.src = r.lot_id WHERE r.depth < ?
+     )
+     SELECT lot_id, min(depth)::int AS depth FROM reach WHERE depth > 0 GROUP BY lot_id`,
+    [startLotId, maxDepth],
+  );
+  return new Map(result.map((r) => [r.lot_id, r.depth]));
+}
