@@ -11,6 +11,7 @@ import type {
   BuildStatus,
   CandidateLot,
 } from '../domain/builds.ts';
+import type { DetectedType } from '../domain/attachments.ts';
 import type { NewEvent, StoredEvent } from '../domain/events.ts';
 import type { Page, PageRequest } from '../domain/page.ts';
 import type { Role } from '../domain/roles.ts';
@@ -671,12 +672,14 @@ export interface SlackUserRepository {
   }): Promise<SlackUser>;
   find(userId: string): Promise<SlackUser | null>;
   list(page: PageRequest): Promise<Page<SlackUser>>;
+  /** Every Slack user with the admin role (they are told about problems that need an admin). */
+  admins(): Promise<SlackUser[]>;
   /** Removes a user; null when there was none. */
   remove(userId: string): Promise<SlackUser | null>;
 }
 
 /** build = a build's message (posted, then updated) · reply = a thread reply · upload = a file. */
-export type SlackMessageKind = 'build' | 'reply' | 'upload';
+export type SlackMessageKind = 'build' | 'reply' | 'upload' | 'alert';
 
 /** A message buildtrace posts to Slack, keyed by what it represents (its subject). */
 export interface SlackMessage {
@@ -868,8 +871,10 @@ export interface StagedBlob {
   id: string;
   sha256: string;
   bytes: number;
-  /** The first bytes, for sniffing the type. */
+  /** The first bytes (for the text and `#!` rules). */
   head: Buffer;
+  /** What file-type recognised in the whole staged file, or null. */
+  detected: DetectedType | null;
 }
 
 /**

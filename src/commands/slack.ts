@@ -30,7 +30,16 @@ export const slackSubjects = {
   build: (code: string) => `build:${code}`,
   buildOutcome: (code: string, outcome: 'completed' | 'cancelled') => `build:${code}:${outcome}`,
   labels: (runId: number) => `labels:${runId}`,
+  /** A direct message to one admin about a disabled webhook endpoint (one per event and admin). */
+  webhookDisabled: (endpointId: number, eventId: number, userId: string) =>
+    `alert:webhook:${endpointId}:${eventId}:${userId}`,
 };
+
+/** The endpoint an alert's subject names. */
+export function alertEndpoint(subject: string): number | null {
+  const m = /^alert:webhook:(\d+):/.exec(subject);
+  return m ? Number(m[1]) : null;
+}
 
 /** The build (and outcome, for a reply) a build message's subject names. */
 export function subjectParts(subject: string): { build: string; outcome: string | undefined } {
@@ -260,6 +269,21 @@ export const slackSubscriber: EventSubscriber = {
       }
       for (const job of jobs) await repos.jobs.enqueue(job);
       return jobs.length;
+    }
+    if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {
+      // Every Slack admin is told, in a direct message: deliveries stop until someone re-enables it.
+      let sent = 0;
+      for (const admin of await repos.slackUsers.admins()) {
+        const message = await repos.slackMessages.insert({
+          subject: slackSubjects.webhookDisabled(event.data.endpoint, event.id, admin.userId),
+          kind: 'alert',
+          channel: admin.userId,
+          requestedBy: SYSTEM_ACTOR.name,
+        });
+        await repos.jobs.enqueue(messageJob(message, `event-${event.id}`));
+        sent++;
+      }
+      return sent;
     }
     if (event.type === 'labels.ready' && typeof event.data.run === 'number') {
       const message = await repos.slackMessages.findBySubject(slackSubjects.labels(event.data.run));

@@ -14,11 +14,13 @@ import { execute, type CommandDeps } from '../commands/define.ts';
 import { getBuild } from '../commands/builds.ts';
 import { getLabelRun } from '../commands/labels.ts';
 import type { FileStore, SlackMessage } from '../commands/ports.ts';
-import { leaseSlackMessage, releaseSlackMessage, subjectParts } from '../commands/slack.ts';
+import { alertEndpoint, leaseSlackMessage, releaseSlackMessage, subjectParts } from '../commands/slack.ts';
 import { DomainError } from '../domain/errors.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import type { Logger } from '../logger.ts';
 import { buildMessage, buildOutcomeReply, labelsReady } from './presenters/build.ts';
+import { webhookDisabledAlert } from './presenters/alerts.ts';
+import { getWebhookEndpoint } from '../commands/webhooks.ts';
 import type { SlackAnswer, SlackText } from './presenters/format.ts';
 import { SLACK_CALL_TIMEOUT_MS, type SlackWebClient } from './web-client.ts';
 
@@ -108,8 +110,14 @@ async function release(
   await execute(deps, releaseSlackMessage, SYSTEM_ACTOR, { id: message.id, owner, ...patch });
 }
 
-/** A build's message or a thread reply, rendered from the build's current state. */
+/** A build's message or a thread reply, rendered from the build's current state; or an alert. */
 async function render(deps: DeliveryDeps, message: SlackMessage): Promise<SlackText> {
+  if (message.kind === 'alert') {
+    const endpoint = await execute(deps, getWebhookEndpoint, SYSTEM_ACTOR, {
+      id: alertEndpoint(message.subject),
+    });
+    return webhookDisabledAlert(endpoint);
+  }
   const { build, outcome } = subjectParts(message.subject);
   const view = await execute(deps, getBuild, SYSTEM_ACTOR, { code: build });
   return message.kind === 'reply'

@@ -55,6 +55,9 @@ export function slackUserRepository(db: Knex | Knex.Transaction): SlackUserRepos
     list(page) {
       return paginate(db('slack_users').select('*'), 'id', page, toUser);
     },
+    async admins() {
+      return ((await db('slack_users').where({ role: 'admin' }).orderBy('id')) as SlackUserRow[]).map(toUser);
+    },
     async remove(userId) {
       const [row] = (await db('slack_users')
         .where({ slack_user_id: userId })
