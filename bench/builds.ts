@@ -33,6 +33,7 @@ import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { createQueueBackend } from '../src/queue/backend.ts';
 import { Queues } from '../src/queue/queues.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -89,6 +90,7 @@ async function main() {
     files,
     blobs: blobStoreFor(config),
     services: { checkWebhookUrl: async () => ({ ok: true }) },
+    metrics: createMetrics(queues),
   };
   const server = createServer(createApp(ctx));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -118,6 +120,7 @@ async function main() {
       LOG_FORMAT: 'json',
       STORAGE_DIR: config.storageDir,
       WORKER_CONCURRENCY: '4',
+      METRICS_PORT: '0',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

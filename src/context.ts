@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { BlobStore, FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import type { Queues } from './queue/queues.ts';
 
 export interface AppContext {
@@ -22,4 +23,6 @@ export interface AppContext {
   /** Outside services commands may use (webhook URL checks). */
   services: Services;
   queues: Queues;
+  /** This process's Prometheus metrics. */
+  metrics: Metrics;
 }

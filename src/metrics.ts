@@ -19,7 +19,7 @@ export interface Metrics {
 
 export function createMetrics(queues?: Queues): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'buildtrace_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'buildtrace_' });
   const metrics: Metrics = {
     registry,
     httpDuration: new Histogram({

@@ -7,6 +7,7 @@
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { parseWith } from '../src/commands/validation.ts';
 import type { AppContext } from '../src/context.ts';
+import { withRequestId } from '../src/request-context.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import {
   JOBS,
@@ -63,22 +64,31 @@ export function buildRegistry(processors: readonly Processor[] = PROCESSORS): Re
 async function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const processor = registry.get(job.name)!;
-  const log = app.log.child({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+  // The id of the request behind the job (stored with it by the outbox), for logs and follow-up jobs.
+  const requestId = typeof job.data?.requestId === 'string' ? job.data.requestId : undefined;
+  const log = app.log.child({
+    job: job.name,
+    jobId: job.id,
+    attempt: job.attemptsMade + 1,
+    ...(requestId ? { requestId } : {}),
+  });
   try {
     const data = parseWith(JOBS[job.name].data, job.data, 'data');
-    return await processor.process(data as never, {
-      app,
-      log,
-      job: {
-        id: job.id ?? '',
-        attemptsMade: job.attemptsMade,
-        updateProgress: (progress) => job.updateProgress(progress),
-        async delay(ms) {
-          await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
-          throw new DelayedError();
+    return await withRequestId(requestId, () =>
+      processor.process(data as never, {
+        app,
+        log,
+        job: {
+          id: job.id ?? '',
+          attemptsMade: job.attemptsMade,
+          updateProgress: (progress) => job.updateProgress(progress),
+          async delay(ms) {
+            await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
+            throw new DelayedError();
+          },
         },
-      },
-    });
+      }),
+    );
   } catch (error) {
     if (error instanceof DelayedError) throw error;
     if (error instanceof DomainError) {
@@ -110,6 +120,16 @@ export function startWorkers(
       stalledInterval: app.config.jobLockMs,
     });
     worker.on('error', (err) => app.log.warn({ err, queue }, 'worker connection trouble'));
+    const seconds = (job: Job) =>
+      job.finishedOn && job.processedOn ? (job.finishedOn - job.processedOn) / 1000 : 0;
+    worker.on('completed', (job) =>
+      app.metrics.jobDuration.observe({ queue, job: job.name, outcome: 'completed' }, seconds(job)),
+    );
+    worker.on('failed', (job) => {
+      if (!job) return;
+      app.metrics.jobFailures.inc({ queue, job: job.name });
+      app.metrics.jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, seconds(job));
+    });
     return worker;
   });
   return {

@@ -10,5 +10,6 @@ export default defineProcessor('labels.render', async ({ runId }, { app, job }) 
     onProgress: (done, total) =>
       job.updateProgress({ done, total, percent: Math.floor((done / total) * 100) }),
   });
+  if (run.status === 'done') app.metrics.labelsRendered.inc({ template: run.template }, run.total);
   return { status: run.status, labels: run.total, pages: run.pages };
 });

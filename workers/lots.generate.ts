@@ -15,7 +15,8 @@ export default defineProcessor('lots.generate', async ({ buildId }, { app, job, 
   let lastBucket = -1;
   return generateUnits({ uow: app.uow }, buildId, {
     chunkSize: app.config.generationChunkSize,
-    onProgress: async (generated, quantity) => {
+    onProgress: async (generated, quantity, written) => {
+      app.metrics.unitsGenerated.inc(written);
       await job.updateProgress({ generated, quantity, percent: Math.floor((generated / quantity) * 100) });
       const bucket = progressBucket(generated, quantity);
       if (bucket === lastBucket) return;

@@ -7,11 +7,14 @@ export default defineProcessor('webhooks.deliver', async (data, { app }) =>
   deliverWebhook(
     { uow: app.uow },
     data,
-    (request) =>
-      deliver(request, {
+    async (request) => {
+      const attempt = await deliver(request, {
         allowList: app.config.webhooks.allowList,
         timeoutMs: app.config.webhooks.timeoutMs,
-      }),
+      });
+      app.metrics.webhookDeliveries.inc({ outcome: attempt.outcome });
+      return attempt;
+    },
     app.config.webhooks.retryDelaysMs ? { retryDelaysMs: app.config.webhooks.retryDelaysMs } : {},
   ),
 );

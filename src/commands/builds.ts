@@ -676,9 +676,14 @@ async function generateChunk(
   {
     const build = await repos.builds.findById(buildId, { lock: true });
     if (!build || build.status !== 'in_progress' || !build.trackUnits)
-      return { done: true, generated: build?.unitsGenerated ?? 0, quantity: build?.quantity ?? 0 };
+      return {
+        done: true,
+        generated: build?.unitsGenerated ?? 0,
+        quantity: build?.quantity ?? 0,
+        written: 0,
+      };
     const chunk = nextChunk(build.unitsGenerated, build.quantity, chunkSize);
-    if (!chunk) return { done: true, generated: build.unitsGenerated, quantity: build.quantity };
+    if (!chunk) return { done: true, generated: build.unitsGenerated, quantity: build.quantity, written: 0 };
     const unitPlan = plan ?? (await planUnits(repos, build));
     const count = chunk.last - chunk.first + 1;
     const codes = await repos.idCodes.allocate(count);
@@ -727,7 +732,7 @@ async function generateChunk(
       });
     }
     await repos.events.append(events);
-    return { done, generated: chunk.last, quantity: build.quantity };
+    return { done, generated: chunk.last, quantity: build.quantity, written: count };
   }
 }
 
@@ -778,7 +783,11 @@ async function planUnits(repos: Repositories, build: Build): Promise<UnitPlan> {
 export async function generateUnits(
   deps: CommandDeps,
   buildId: number,
-  options: { chunkSize?: number; onProgress?: (generated: number, quantity: number) => Promise<void> } = {},
+  options: {
+    chunkSize?: number;
+    /** After each chunk: units generated so far, the build's quantity, units this step wrote. */
+    onProgress?: (generated: number, quantity: number, written: number) => Promise<void>;
+  } = {},
 ): Promise<{ generated: number; quantity: number }> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const plan = await deps.uow.read(async (repos) => {
@@ -788,7 +797,7 @@ export async function generateUnits(
   for (;;) {
     // The plan is computed once per run; the chunk command re-reads the build under its lock.
     const step = await deps.uow.transaction((repos) => generateChunk(repos, buildId, chunkSize, plan));
-    await options.onProgress?.(step.generated, step.quantity);
+    await options.onProgress?.(step.generated, step.quantity, step.written);
     if (step.done) return { generated: step.generated, quantity: step.quantity };
   }
 }

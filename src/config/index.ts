@@ -62,6 +62,10 @@ const schema = z.object({
   STORAGE_DIR: optionalString,
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   WORKER_CONCURRENCY: int(4, 1, 100),
+  METRICS_PORT: int(9464, 0, 65535),
+  SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
+  RATE_LIMIT_PER_MINUTE: int(1200, 0, 1_000_000),
+  SLACK_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
   JOB_LOCK_MS: int(30_000, 1_000, 600_000),
   GENERATION_CHUNK_SIZE: int(5_000, 1, 50_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
@@ -135,6 +139,14 @@ export interface Config {
   workerConcurrency: number;
   /** How long a job's lock lasts; a worker that dies is noticed (and its job retried) after about this long. */
   jobLockMs: number;
+  /** Port of a worker process's /metrics, /healthz and /readyz (0: none). The web process serves them on PORT. */
+  metricsPort: number;
+  /** How long running jobs may take to finish on SIGTERM before they are left to be retried. */
+  shutdownGraceMs: number;
+  /** Requests per minute per API token (or address without one); 0: no limit. */
+  rateLimitPerMinute: number;
+  /** Slack requests per minute per workspace; 0: no limit. */
+  slackRateLimitPerMinute: number;
   /** Units written per transaction when generating a tracked build. */
   generationChunkSize: number;
   log: { level: (typeof LOG_LEVELS)[number]; format: 'pretty' | 'json' };
@@ -229,6 +241,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLockMs: e.JOB_LOCK_MS,
+    metricsPort: e.METRICS_PORT,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    slackRateLimitPerMinute: e.SLACK_RATE_LIMIT_PER_MINUTE,
     generationChunkSize: e.GENERATION_CHUNK_SIZE,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
     webhooks: Object.freeze({

@@ -8,6 +8,10 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
 import { pagesRouter } from '../pages/router.ts';
+import { withRequestId } from '../request-context.ts';
+import { queueDashboard } from './dashboard.ts';
+import { rateLimitPerMinute, requestMetrics, securityHeaders } from './security.ts';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { bearerAuth } from './auth.ts';
 import { docsRouter } from './docs.ts';
 import { idempotency } from './idempotency.ts';
@@ -46,7 +50,25 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     }),
   );
 
+  app.use((req, _res, next) => withRequestId(String(req.id), next));
+  app.use(requestMetrics(ctx.metrics));
+  app.use(securityHeaders);
+  app.use(
+    '/slack',
+    // Per workspace would need the body, which Bolt must read itself: per sending address.
+    rateLimitPerMinute(
+      ctx.config.slackRateLimitPerMinute,
+      'Slack',
+      (req) => `slack:${ipKeyGenerator(req.ip ?? '')}`,
+    ),
+  );
+
   for (const { path, router } of options.rawRouters ?? []) app.use(path, router);
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+  app.use('/admin/queues', queueDashboard(ctx.queues, ctx.uow));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -70,6 +92,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const routes = [...apiRoutes, ...(options.routes ?? [])];
   const document = openApiDocument(routes, ctx.config.publicUrl);
   const api = Router();
+  api.use(rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API'));
   api.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -56,7 +56,8 @@ export function sendProblem(
     requestId: String(res.req.id ?? ''),
     ...extra,
   };
-  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="buildtrace"');
+  if (status === 401 && !res.getHeader('WWW-Authenticate'))
+    res.setHeader('WWW-Authenticate', 'Bearer realm="buildtrace"');
   res.status(status).type('application/problem+json').send(JSON.stringify(problem));
 }
 

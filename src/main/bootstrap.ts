@@ -11,6 +11,7 @@ import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
 import { Queues } from '../queue/queues.ts';
+import { createMetrics } from '../metrics.ts';
 import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
@@ -64,6 +65,7 @@ export async function bootstrap(
     blobs,
     services: { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) },
     queues,
+    metrics: createMetrics(queues),
     async close() {
       await queues.close();
       await backend.close();

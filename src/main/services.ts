@@ -85,9 +85,48 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
   return {
     workers,
     relay,
-    async close(graceMs) {
+    async close(graceMs = runtime.config.shutdownGraceMs) {
       await relay.stop();
       await workers.close(graceMs);
     },
   };
+}
+
+/**
+ * A worker process's own small HTTP server: /metrics for Prometheus, /healthz and /readyz for the
+ * process manager. (The web process serves the same on its port.)
+ */
+export async function startMetricsServer(
+  runtime: Runtime,
+  port = runtime.config.metricsPort,
+): Promise<{ close(): Promise<void> } | null> {
+  if (port === 0) return null;
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': runtime.metrics.registry.contentType });
+        res.end(await runtime.metrics.registry.metrics());
+      } else if (req.url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      } else if (req.url === '/readyz') {
+        const ok = await Promise.all([runtime.db.raw('select 1'), runtime.queues.backend.ping()]).then(
+          () => true,
+          () => false,
+        );
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: ok ? 'ready' : 'not ready' }));
+      } else {
+        res.writeHead(404).end();
+      }
+    } catch {
+      res.writeHead(500).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, runtime.config.host, () => resolve());
+  });
+  runtime.log.info({ port }, 'worker metrics and health listening');
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

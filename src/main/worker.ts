@@ -1,7 +1,7 @@
 /** Entry point `worker`: BullMQ workers for every queue plus the outbox relay. Scale by running more. */
 import { bootstrap } from './bootstrap.ts';
 import { configOrExit, fatal, onShutdown, startupLogger } from './process.ts';
-import { startWorker } from './services.ts';
+import { startMetricsServer, startWorker } from './services.ts';
 
 const config = configOrExit();
 const log = startupLogger(config, 'worker');
@@ -11,8 +11,10 @@ try {
     applicationName: 'buildtrace-worker',
   });
   const worker = await startWorker(runtime);
+  const metrics = await startMetricsServer(runtime);
   onShutdown(log, async () => {
     await worker.close();
+    await metrics?.close();
     await runtime.close();
   });
 } catch (error) {

@@ -212,6 +212,14 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
     }),
   );
 
+  // Anything else under /id is a link the pages did not make: still a page, not an API error.
+  router.get(
+    '/id/*rest',
+    page(async () =>
+      badLinkPage('There is no page at this address: pages are /id/<code> and /id/<build code>/<serial>.'),
+    ),
+  );
+
   return router;
 }
 

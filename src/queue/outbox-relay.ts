@@ -56,12 +56,13 @@ export class OutboxRelay {
           .limit(BATCH)
           .forUpdate()
           .skipLocked()
-          .select('id', 'name', 'job_id', 'data', 'delay_ms')) as {
+          .select('id', 'name', 'job_id', 'data', 'delay_ms', 'request_id')) as {
           id: number;
           name: string;
           job_id: string;
-          data: unknown;
+          data: Record<string, unknown>;
           delay_ms: number;
+          request_id: string | null;
         }[];
         const events = (await trx('events')
           .whereNull('relayed_at')
@@ -69,7 +70,7 @@ export class OutboxRelay {
           .limit(BATCH)
           .forUpdate()
           .skipLocked()
-          .select('id')) as { id: number }[];
+          .select('id', 'request_id')) as { id: number; request_id: string | null }[];
         if (jobs.length === 0 && events.length === 0) return 0;
 
         const requests: JobRequest[] = [];
@@ -81,10 +82,16 @@ export class OutboxRelay {
             );
             continue;
           }
-          requests.push({ name: j.name, data: j.data, jobId: j.job_id, delayMs: j.delay_ms });
+          // The request id rides along in the job data (schemas ignore it) for the job's logs.
+          const data = j.request_id ? { ...j.data, requestId: j.request_id } : j.data;
+          requests.push({ name: j.name, data, jobId: j.job_id, delayMs: j.delay_ms });
         }
         for (const e of events)
-          requests.push({ name: 'events.fanout', data: { eventId: e.id }, jobId: `event-${e.id}` });
+          requests.push({
+            name: 'events.fanout',
+            data: e.request_id ? { eventId: e.id, requestId: e.request_id } : { eventId: e.id },
+            jobId: `event-${e.id}`,
+          });
         await withTimeout(queues.addBulk(requests), this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS);
 
         if (jobs.length > 0)

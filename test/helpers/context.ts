@@ -19,6 +19,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createSlack } from '../../src/slack/app.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { Queues } from '../../src/queue/queues.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { localFileStore } from '../../src/storage/local-files.ts';
 import { blobStoreFor } from '../../src/storage/blob-store.ts';
 import { checkEndpointUrl } from '../../src/webhooks/address-guard.ts';
@@ -95,6 +96,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     REDIS_URL: options.queueBackend === 'postgres' ? '' : TEST_REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Tests drive the API hard from one token; the rate limit has its own test.
+    RATE_LIMIT_PER_MINUTE: '0',
+    SLACK_RATE_LIMIT_PER_MINUTE: '0',
     LOG_FORMAT: 'json',
     PUBLIC_URL: 'http://buildtrace.test',
     STORAGE_DIR: join(tmpdir(), `${database.name}-files`),
@@ -112,7 +116,18 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const blobs = blobStoreFor(config);
   const uow = knexUnitOfWork(db, files, blobs);
   const services = { checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList) };
-  const app: AppContext = { config, log, db, databaseUrl: database.url, uow, queues, files, blobs, services };
+  const app: AppContext = {
+    config,
+    log,
+    db,
+    databaseUrl: database.url,
+    uow,
+    queues,
+    files,
+    blobs,
+    services,
+    metrics: createMetrics(queues),
+  };
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {

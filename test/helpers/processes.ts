@@ -20,6 +20,7 @@ export function startProcess(entry: 'worker' | 'web' | 'all', env: Record<string
       HOME: process.env.HOME ?? '',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'warn',
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -368,10 +368,17 @@ describe('HTTP', () => {
     expect(css.headers.get('etag')).toBeTruthy();
   });
 
-  it('a broken cursor gets a page, not an error', async () => {
-    const res = await fetch(`${ctx.url}/id/${data.build}?cursor=nonsense`);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain('This link is broken');
+  it('a broken cursor, serial or path gets a page, not an error', async () => {
+    for (const path of [
+      `/id/${data.build}?cursor=nonsense`,
+      `/id/${data.build}/x1`,
+      `/id/${data.build}/1/2`,
+    ]) {
+      const res = await fetch(`${ctx.url}${path}`);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(await res.text(), path).toContain('This link is broken');
+    }
   });
 });
 

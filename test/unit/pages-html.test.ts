@@ -1,6 +1,7 @@
 /**
  * The pages' escaping template helper, and page renderers fed hostile text: user-supplied text can
- * only ever come out as text.
+ * only ever come out as text. (Prettier formats `html` tagged templates as HTML; the cases whose
+ * exact output matters are marked prettier-ignore.)
  */
 import { describe, expect, it } from 'vitest';
 import { devicePage } from '../../src/pages/device.ts';
@@ -24,9 +25,8 @@ describe('html template helper', () => {
     expect(html`<a title="${hostile}">t</a>`.toString()).toBe(
       '<a title="x&quot; onmouseover=&quot;alert(1)">t</a>',
     );
-    expect(html`<a title="${`' onclick='alert(1)`}">t</a>`.toString()).toBe(
-      "<a title='&#39; onclick=&#39;alert(1)'>t</a>",
-    );
+    // prettier-ignore
+    expect(html`<a title='${`' onclick='alert(1)`}'>t</a>`.toString()).toBe("<a title='&#39; onclick=&#39;alert(1)'>t</a>");
   });
 
   it('does not escape nested fragments twice, and escapes text inside them once', () => {
@@ -37,11 +37,8 @@ describe('html template helper', () => {
   });
 
   it('renders lists item by item, numbers as text, and null, undefined and false as nothing', () => {
-    expect(
-      html`<ul>
-        ${['<1>', html`<li>2</li>`, 3]}
-      </ul>`.toString(),
-    ).toBe('<ul>&lt;1&gt;<li>2</li>3</ul>');
+    // prettier-ignore
+    expect(html`<ul>${['<1>', html`<li>2</li>`, 3]}</ul>`.toString()).toBe('<ul>&lt;1&gt;<li>2</li>3</ul>');
     expect(html`[${null}${undefined}${false}${0}]`.toString()).toBe('[0]');
     expect(html`${[['a', ['<b>']], []]}`.toString()).toBe('a&lt;b&gt;');
   });
@@ -54,7 +51,8 @@ describe('html template helper', () => {
 
   it('joins fragments with a separator, skipping empty ones', () => {
     expect(joinHtml(['a<', null, html`<b>b</b>`, ''], ' & ').toString()).toBe('a&lt; &amp; <b>b</b>');
-    expect(joinHtml([html`<i>1</i>`, html`<i>2</i>`], html`<br />`).toString()).toBe('<i>1</i><br><i>2</i>');
+    // prettier-ignore
+    expect(joinHtml([html`<i>1</i>`, html`<i>2</i>`], html`<br>`).toString()).toBe('<i>1</i><br><i>2</i>');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { EventStore } from '../../commands/ports.ts';
+import { currentRequestId } from '../../request-context.ts';
 import type { EventType, StoredEvent } from '../../domain/events.ts';
 
 interface EventRow {
@@ -30,9 +31,9 @@ export function eventStore(db: Knex | Knex.Transaction): EventStore {
     async append(events) {
       for (const e of events) {
         await db.raw(
-          `INSERT INTO events (type, stream, sequence, data)
-           SELECT ?, ?, coalesce(max(sequence), 0) + 1, ?::jsonb FROM events WHERE stream = ?`,
-          [e.type, e.stream, JSON.stringify(e.data), e.stream],
+          `INSERT INTO events (type, stream, sequence, data, request_id)
+           SELECT ?, ?, coalesce(max(sequence), 0) + 1, ?::jsonb, ? FROM events WHERE stream = ?`,
+          [e.type, e.stream, JSON.stringify(e.data), currentRequestId() ?? null, e.stream],
         );
       }
     },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { JobOutbox } from '../../commands/ports.ts';
+import { currentRequestId } from '../../request-context.ts';
 
 export function jobOutbox(db: Knex | Knex.Transaction): JobOutbox {
   return {
@@ -10,6 +11,7 @@ export function jobOutbox(db: Knex | Knex.Transaction): JobOutbox {
           job_id: job.jobId,
           data: JSON.stringify(job.data),
           delay_ms: job.delayMs ?? 0,
+          request_id: currentRequestId() ?? null,
         })
         .onConflict('job_id')
         .ignore();

@@ -1,0 +1,111 @@
+/**
+ * What operators get: Prometheus metrics, the admin-only queue dashboard, security headers, rate
+ * limits answered as problems, and a request id that follows the work into jobs and their events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { factories } from '../factories.ts';
+import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
+import { createTestContext, type TestContext } from '../helpers/context.ts';
+
+let ctx: TestContext;
+let limited: TestContext;
+let bg: Background;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  limited = await createTestContext({ env: { RATE_LIMIT_PER_MINUTE: '5' } });
+  bg = await startBackground(ctx);
+});
+afterAll(async () => {
+  await bg?.stop();
+  await ctx?.close();
+  await limited?.close();
+});
+
+async function trackedBuild(headers: Record<string, string> = {}) {
+  const f = factories({ uow: ctx.uow });
+  const part = await f.part();
+  await f.lot({ part: part.code, quantity: 100 });
+  const project = await f.project({ lines: [{ part: part.code, quantity: 1 }] });
+  const res = await ctx.api('POST', '/api/v1/builds', {
+    body: { project: project.code, quantity: 7, trackUnits: true },
+    headers,
+  });
+  const code = (res.body.build as { code: string }).code;
+  await settledBuild(ctx, code, (b) => b.status === 'completed');
+  return code;
+}
+
+describe('operations', () => {
+  it('exposes Prometheus metrics: HTTP latency by route, queue depth, jobs, units generated', async () => {
+    await trackedBuild();
+    const text = await (await fetch(`${ctx.url}/metrics`)).text();
+    expect(text).toMatch(
+      /buildtrace_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/builds",status="201"\} 1/,
+    );
+    expect(text).toMatch(/buildtrace_queue_jobs\{queue="lots",state="waiting"\} 0/);
+    expect(text).toMatch(
+      /buildtrace_job_duration_seconds_count\{queue="lots",job="lots.generate",outcome="completed"\} 1/,
+    );
+    expect(text).toMatch(/buildtrace_units_generated_total 7/);
+    expect(text).toMatch(/buildtrace_process_resident_memory_bytes/);
+  });
+
+  it('carries the request id from the HTTP request into the jobs and events it causes', async () => {
+    const code = await trackedBuild({ 'x-request-id': 'req-trace-42' });
+    const events = (await ctx
+      .db('events')
+      .where({ stream: `build:${code}` })
+      .pluck('request_id')) as string[];
+    expect(events).toEqual(['req-trace-42', 'req-trace-42', 'req-trace-42']);
+    const jobs = (await ctx
+      .db('job_outbox')
+      .whereIn('name', ['builds.start', 'lots.generate'])
+      .where({ request_id: 'req-trace-42' })) as unknown[];
+    expect(jobs).toHaveLength(2);
+  });
+
+  it('shows the queue dashboard to admins only', async () => {
+    const none = await fetch(`${ctx.url}/admin/queues`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic/);
+    const basic = (token: string) => `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
+    expect(
+      (await fetch(`${ctx.url}/admin/queues`, { headers: { authorization: basic(ctx.tokens.operator) } }))
+        .status,
+    ).toBe(403);
+    const page = await fetch(`${ctx.url}/admin/queues`, {
+      headers: { authorization: basic(ctx.tokens.admin) },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('buildtrace');
+    const api = await fetch(`${ctx.url}/admin/queues/api/queues?activeQueue=builds&page=1&jobsPerPage=10`, {
+      headers: { authorization: `Bearer ${ctx.tokens.admin}` },
+    });
+    expect(api.status).toBe(200);
+    expect(JSON.stringify(await api.json())).toContain('"name":"lots"');
+  });
+
+  it('sends security headers, with a strict content security policy on the API and pages', async () => {
+    const res = await fetch(`${ctx.url}/api/v1/parts`, {
+      headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+    });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('strict-transport-security')).toBeTruthy();
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('limits requests per token and answers 429 as a problem with Retry-After', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) answers.push(await limited.api('GET', '/api/v1/parts', { role: 'viewer' }));
+    expect(answers.slice(0, 5).every((a) => a.status === 200)).toBe(true);
+    const refused = answers[6]!;
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body.detail).toMatch(/at most 5 a minute/);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    // Another token has its own budget.
+    expect((await limited.api('GET', '/api/v1/parts', { role: 'admin' })).status).toBe(200);
+  });
+});
