@@ -61,7 +61,8 @@ const stagedInput = z.custom<StagedBlob>(
     typeof (v as StagedBlob).id === 'string' &&
     /^[0-9a-f]{64}$/.test((v as StagedBlob).sha256) &&
     Number.isInteger((v as StagedBlob).bytes) &&
-    Buffer.isBuffer((v as StagedBlob).head),
+    Buffer.isBuffer((v as StagedBlob).head) &&
+    ((v as StagedBlob).detected === null || typeof (v as StagedBlob).detected?.ext === 'string'),
   'is required: send the file as the multipart field "file"',
 );
 
@@ -80,7 +81,7 @@ export const addAttachment = defineCommand({
   }),
   async run({ repos, actor }, { file, filename, declaredType, note, ...where }) {
     const target = await resolveTarget(repos, where);
-    const accepted = acceptUpload({ filename, declaredType, head: file.head });
+    const accepted = acceptUpload({ filename, declaredType, detected: file.detected, head: file.head });
     await repos.blobs.commit(file);
     await repos.attachments.saveBlob({
       sha256: file.sha256,

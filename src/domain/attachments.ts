@@ -1,14 +1,16 @@
 /**
  * Attachments: files on lots, builds and history events (test logs, photos, certificates, RMA
- * forms). What a file *is* is read from its first bytes (magic numbers), never taken from the name
- * or the declared type; executables are refused; names are cleaned before they are shown or sent
- * back in a Content-Disposition header. Files are stored by the SHA-256 of their bytes, once.
+ * forms). What a file *is* is read from its bytes — by the file-type package, which the storage
+ * layer runs on the staged file — never taken from the name or the declared type; executables are
+ * refused; names are cleaned before they are shown or sent back in a Content-Disposition header.
+ * Files are stored by the SHA-256 of their bytes, once.
  *
- * Pure: sniffing, naming and the acceptance policy.
+ * Pure: our policy on top of what file-type detected (which types are accepted, which are
+ * executables), the rule for text (which has no magic number), naming.
  */
 import { ValidationError } from './errors.ts';
 
-/** How many leading bytes the sniffer looks at. */
+/** How many leading bytes are kept for the text and `#!` rules. */
 export const SNIFF_BYTES = 4100;
 
 /** The upload's bytes are of a type buildtrace does not accept, or not what they claim to be. */
@@ -35,6 +37,12 @@ export class StoredFileDamaged extends Error {
   }
 }
 
+/** What file-type recognised in a file's bytes (its `FileTypeResult`): `{ext: 'pdf', mime: 'application/pdf'}`. */
+export interface DetectedType {
+  ext: string;
+  mime: string;
+}
+
 export interface Sniffed {
   /** The media type served for the file. */
   mediaType: string;
@@ -45,26 +53,70 @@ export interface Sniffed {
   executable: boolean;
 }
 
-const startsWith = (b: Uint8Array, bytes: number[], at = 0) =>
-  b.length >= at + bytes.length && bytes.every((x, i) => b[at + i] === x);
-const ascii = (b: Uint8Array, s: string, at = 0) =>
-  startsWith(
-    b,
-    [...s].map((c) => c.charCodeAt(0)),
-    at,
-  );
-const contains = (b: Uint8Array, s: string) => Buffer.from(b).includes(s, 0, 'latin1');
+/** Detected types that run code when opened or installed, whatever the file is called. */
+const EXECUTABLES: Record<string, string> = {
+  elf: 'ELF executable',
+  exe: 'Windows executable',
+  macho: 'Mach-O executable',
+  // 0xCAFEBABE: a Java class file or a Mach-O universal binary; both run code.
+  class: 'Java class or Mach-O universal binary',
+  jar: 'Java archive',
+  apk: 'Android package',
+  lnk: 'Windows shortcut',
+  chm: 'Windows help file',
+  crx: 'Chrome extension',
+  xpi: 'Firefox extension',
+  deb: 'Debian package',
+  rpm: 'RPM package',
+};
 
-const bin = (mediaType: string, label: string, family: string, executable = false): Sniffed => ({
-  mediaType,
-  label,
-  family,
-  executable,
-});
+/** Detected types we accept, by file-type's `ext`; any other binary type is kept as octet-stream. */
+const ACCEPTED: Record<string, { family: string; label: string }> = {
+  pdf: { family: 'pdf', label: 'PDF document' },
+  png: { family: 'png', label: 'PNG image' },
+  jpg: { family: 'jpeg', label: 'JPEG image' },
+  gif: { family: 'gif', label: 'GIF image' },
+  webp: { family: 'webp', label: 'WebP image' },
+  tif: { family: 'tiff', label: 'TIFF image' },
+  bmp: { family: 'bmp', label: 'BMP image' },
+  zip: { family: 'zip', label: 'ZIP archive' },
+  docx: { family: 'zip', label: 'Word document' },
+  xlsx: { family: 'zip', label: 'Excel workbook' },
+  pptx: { family: 'zip', label: 'PowerPoint presentation' },
+  odt: { family: 'zip', label: 'OpenDocument text' },
+  ods: { family: 'zip', label: 'OpenDocument spreadsheet' },
+  odp: { family: 'zip', label: 'OpenDocument presentation' },
+  cfb: { family: 'ole', label: 'Office 97–2003 document' },
+  gz: { family: 'gzip', label: 'gzip archive' },
+  '7z': { family: '7z', label: '7-Zip archive' },
+};
 
-/** Valid UTF-8 text with no control characters but tab, line breaks and form feed. */
-function looksLikeText(b: Uint8Array): boolean {
-  if (b.length === 0) return true;
+/**
+ * file-type knows these by two letters alone (`MZ`, `BM`), which also begin ordinary text (a log
+ * headed "MZ-200 …"). A real Windows program or bitmap has binary header fields, so bytes that are
+ * all text are text.
+ */
+const TWO_LETTER_SIGNATURES = new Set(['exe', 'bmp']);
+
+const TEXT: Sniffed = {
+  mediaType: 'text/plain; charset=utf-8',
+  label: 'text',
+  family: 'text',
+  executable: false,
+};
+const BINARY: Sniffed = {
+  mediaType: 'application/octet-stream',
+  label: 'binary data',
+  family: 'binary',
+  executable: false,
+};
+
+/**
+ * Text has no magic number, so this is our rule: valid UTF-8 (a BOM allowed) with no control
+ * characters but tab, line breaks, form feed and escape. The sample may end inside a character.
+ */
+export function looksLikeText(sample: Uint8Array): boolean {
+  const b = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? sample.subarray(3) : sample;
   let i = 0;
   while (i < b.length) {
     const c = b[i]!;
@@ -74,10 +126,9 @@ function looksLikeText(b: Uint8Array): boolean {
       i++;
       continue;
     }
-    const need = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c <= 0xdf ? 1 : -1;
-    if (need < 0 || c > 0xf4) return false;
+    const need = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xc2 && c <= 0xdf ? 1 : -1;
+    if (need < 0) return false;
     for (let k = 1; k <= need; k++) {
-      // The sample may end in the middle of a character.
       if (i + k >= b.length) return true;
       if ((b[i + k]! & 0xc0) !== 0x80) return false;
     }
@@ -86,66 +137,23 @@ function looksLikeText(b: Uint8Array): boolean {
   return true;
 }
 
-/** What the first bytes of a file say it is. Unknown binary data is `application/octet-stream`. */
-export function sniffContentType(head: Uint8Array): Sniffed {
-  const b = head;
-  if (ascii(b, '%PDF-')) return bin('application/pdf', 'PDF document', 'pdf');
-  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
-    return bin('image/png', 'PNG image', 'png');
-  if (startsWith(b, [0xff, 0xd8, 0xff])) return bin('image/jpeg', 'JPEG image', 'jpeg');
-  if (ascii(b, 'GIF87a') || ascii(b, 'GIF89a')) return bin('image/gif', 'GIF image', 'gif');
-  if (ascii(b, 'RIFF') && ascii(b, 'WEBP', 8)) return bin('image/webp', 'WebP image', 'webp');
-  if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a]))
-    return bin('image/tiff', 'TIFF image', 'tiff');
-  if (ascii(b, 'BM') && b.length >= 14 && b[6] === 0 && b[7] === 0 && b[8] === 0 && b[9] === 0)
-    return bin('image/bmp', 'BMP image', 'bmp');
-  // Executables, for every desktop and server platform.
-  if (startsWith(b, [0x7f, 0x45, 0x4c, 0x46])) return bin('application/x-elf', 'ELF executable', 'exe', true);
-  if (ascii(b, 'MZ') && !looksLikeText(b))
-    return bin('application/vnd.microsoft.portable-executable', 'Windows executable', 'exe', true);
-  for (const magic of [
-    [0xfe, 0xed, 0xfa, 0xce],
-    [0xce, 0xfa, 0xed, 0xfe],
-    [0xfe, 0xed, 0xfa, 0xcf],
-    [0xcf, 0xfa, 0xed, 0xfe],
-  ])
-    if (startsWith(b, magic)) return bin('application/x-mach-binary', 'Mach-O executable', 'exe', true);
-  // 0xCAFEBABE is a Mach-O universal binary or a Java class file: both run code.
-  if (startsWith(b, [0xca, 0xfe, 0xba, 0xbe]))
-    return bin('application/x-mach-binary', 'executable', 'exe', true);
-  if (ascii(b, '#!')) return bin('text/x-script', 'script', 'exe', true);
-  // Archives and office documents.
-  if (startsWith(b, [0x50, 0x4b, 0x03, 0x04]) || startsWith(b, [0x50, 0x4b, 0x05, 0x06])) {
-    if (contains(b, 'AndroidManifest.xml') || contains(b, 'META-INF/MANIFEST.MF'))
-      return bin('application/java-archive', 'Java/Android archive', 'exe', true);
-    if (contains(b, 'word/'))
-      return bin(
-        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-        'Word document',
-        'zip',
-      );
-    if (contains(b, 'xl/'))
-      return bin(
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        'Excel workbook',
-        'zip',
-      );
-    if (contains(b, 'ppt/'))
-      return bin(
-        'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-        'PowerPoint presentation',
-        'zip',
-      );
-    return bin('application/zip', 'ZIP archive', 'zip');
+/**
+ * What a file is, from what file-type detected in the whole file and its first bytes (`head`):
+ * executables (and `#!` scripts, which file-type leaves to us) first, then the accepted types,
+ * then text; anything else is `application/octet-stream`.
+ */
+export function classify(detected: DetectedType | null | undefined, head: Uint8Array): Sniffed {
+  if (head[0] === 0x23 && head[1] === 0x21)
+    return { mediaType: 'text/x-script', label: 'script', family: 'exe', executable: true };
+  const text = looksLikeText(head);
+  if (detected && !(text && TWO_LETTER_SIGNATURES.has(detected.ext))) {
+    const executable = EXECUTABLES[detected.ext];
+    if (executable) return { mediaType: detected.mime, label: executable, family: 'exe', executable: true };
+    const accepted = ACCEPTED[detected.ext];
+    if (accepted) return { mediaType: detected.mime, ...accepted, executable: false };
+    if (!text) return { ...BINARY, label: detected.mime };
   }
-  if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
-    return bin('application/x-ole-storage', 'Office 97–2003 document', 'ole');
-  if (startsWith(b, [0x1f, 0x8b])) return bin('application/gzip', 'gzip archive', 'gzip');
-  if (startsWith(b, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]))
-    return bin('application/x-7z-compressed', '7-Zip archive', '7z');
-  if (looksLikeText(b.subarray(startsWith(b, [0xef, 0xbb, 0xbf]) ? 3 : 0)))
-    return bin('text/plain; charset=utf-8', 'text', 'text');
-  return bin('application/octet-stream', 'binary data', 'binary');
+  return text ? TEXT : BINARY;
 }
 
 /** Extension → family and the media type served for it (text formats are served as the safe ones). */
@@ -265,16 +273,18 @@ export function sanitizeFilename(raw: string | null | undefined, fallbackExtensi
 }
 
 /**
- * Decides whether an upload is accepted and how it is served. The bytes decide the type; the name's
- * extension and the declared media type are only checked against them: a file that claims to be a
- * PDF must be one. Executables are refused whatever they claim.
+ * Decides whether an upload is accepted and how it is served. The bytes decide the type (`detected`
+ * by file-type, `head` for text and scripts); the name's extension and the declared media type are
+ * only checked against them: a file that claims to be a PDF must be one. Executables are refused
+ * whatever they claim.
  */
 export function acceptUpload(input: {
   filename: string | null | undefined;
   declaredType: string | null | undefined;
+  detected: DetectedType | null | undefined;
   head: Uint8Array;
 }): { filename: string; mediaType: string; sniffed: Sniffed } {
-  const sniffed = sniffContentType(input.head);
+  const sniffed = classify(input.detected, input.head);
   const filename = sanitizeFilename(input.filename, DEFAULT_EXTENSION[sniffed.family] ?? 'bin');
   const ext = extensionOf(filename);
   if (sniffed.executable)

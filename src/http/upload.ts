@@ -1,16 +1,17 @@
 /**
- * Streamed file uploads (`multipart/form-data`): the route's precheck command runs before a byte of
- * the body is read (role, target), the `file` part streams into the blob store's staging area with
- * the size limit enforced as it arrives (413, nothing kept), and the route's command decides on the
- * staged file. No transaction is open while bytes arrive.
+ * Streamed file uploads (`multipart/form-data`, parsed by busboy): the route's precheck command runs
+ * before a byte of the body is read (role, target), the `file` part streams into the blob store's
+ * staging area with the size limit enforced as it arrives (413, nothing kept), and the route's
+ * command decides on the staged file. No transaction is open while bytes arrive.
  */
+import { finished } from 'node:stream';
+import busboy from 'busboy';
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import type { BlobStore, StagedBlob } from '../commands/ports.ts';
 import { FileTooLarge, UnsupportedFileType } from '../domain/attachments.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { MultipartError, boundaryOf, parseMultipart, type MultipartEvent } from './multipart.ts';
 import { sendProblem } from './problem.ts';
 
 export interface UploadOptions {
@@ -35,27 +36,105 @@ export interface UploadSpec {
 /** Multipart framing and form fields around the file. */
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 
-type Events = AsyncIterator<MultipartEvent, void, undefined>;
+/** The body is not well-formed multipart (answered 400). */
+class MultipartError extends Error {}
 
-/** The body of the current part, chunk by chunk, until its end. */
-async function* partBody(events: Events): AsyncGenerator<Buffer> {
-  for (;;) {
-    const next = await events.next();
-    if (next.done) throw new MultipartError('the body ended inside a part');
-    if (next.value.type === 'data') yield next.value.chunk;
-    else if (next.value.type === 'end') return;
-  }
+/** busboy's words for a body that stops before its closing boundary, in ours. */
+function malformed(error: unknown): MultipartError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new MultipartError(
+    /^Unexpected end of (form|file)$/.test(message) ? 'the body ended before the closing boundary' : message,
+  );
 }
 
-async function partText(events: Events, field: string, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of partBody(events)) {
-    bytes += chunk.length;
-    if (bytes > max) throw ValidationError.field(field, `is longer than ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+interface Received {
+  fields: Record<string, string>;
+  staged: StagedBlob;
+  file: { filename: string | undefined; contentType: string | undefined };
+}
+
+/**
+ * Reads the form with busboy: text fields into `fields`, the `file` part streamed into the store's
+ * staging area. The first problem wins (an unknown field, a second file, a file over the limit, a
+ * malformed or cut-off body): reading stops there and what was staged is dropped. Settles only once
+ * busboy is done and the staging has settled, so a refusal never leaves a staged file behind.
+ */
+function receive(req: Request, parser: busboy.Busboy, spec: UploadSpec, options: UploadOptions) {
+  return new Promise<Received>((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let file: Received['file'] | undefined;
+    let staging: Promise<StagedBlob | undefined> = Promise.resolve(undefined);
+    let failure: unknown;
+    const fail = (error: unknown) => {
+      if (failure !== undefined) return;
+      failure = error;
+      // The rest of the body is left to the caller (drained, or the connection closed).
+      req.unpipe(parser);
+      // Not from inside busboy's own callback ('limit' is emitted mid-write): on the next tick.
+      process.nextTick(() => parser.destroy());
+    };
+
+    parser.on('field', (name, value, info) => {
+      if (failure !== undefined) return;
+      if (name === 'file')
+        return fail(ValidationError.field('file', 'must be a file part (with a filename)'));
+      const max = Object.hasOwn(spec.fields, name) ? spec.fields[name]! : undefined;
+      if (max === undefined) return fail(ValidationError.field(name, 'is not a known field'));
+      if (info.valueTruncated || Buffer.byteLength(value) > max)
+        return fail(ValidationError.field(name, `is longer than ${max} bytes`));
+      fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      // A cut-off body errors the parser too (reported below); the staging sees its stream fail.
+      stream.on('error', () => undefined);
+      if (failure !== undefined || name !== 'file') {
+        stream.resume();
+        const message = Object.hasOwn(spec.fields, name)
+          ? 'must be text, not a file'
+          : 'is not a known field';
+        return fail(ValidationError.field(name, message));
+      }
+      file = { filename: info.filename, contentType: info.mimeType };
+      // busboy stops at limits.fileSize (one byte over the limit) and says so.
+      stream.on('limit', () => fail(new FileTooLarge(options.maxBytes)));
+      staging = options.store.stage(stream, { maxBytes: options.maxBytes }).catch((error: unknown) => {
+        // A stream cut by a malformed body fails the staging too: report the body, not the stream.
+        fail(parser.errored && !(error instanceof FileTooLarge) ? malformed(parser.errored) : error);
+        return undefined;
+      });
+    });
+    parser.on('filesLimit', () =>
+      fail(ValidationError.field('file', 'is given twice: send one file per request')),
+    );
+    parser.on('fieldsLimit', () => {
+      const others = Object.keys(spec.fields).map((f) => `"${f}"`);
+      const takes = others.length ? `"file" and ${others.join(', ')}` : 'only "file"';
+      fail(ValidationError.field('(body)', `has too many fields: this upload takes ${takes}`));
+    });
+    parser.on('error', (error) => fail(malformed(error)));
+    parser.on('close', () => {
+      staging
+        .then(async (staged) => {
+          if (failure !== undefined) {
+            if (staged) await options.store.discard(staged);
+            return reject(failure);
+          }
+          if (!staged || !file)
+            return reject(
+              ValidationError.field('file', 'is required: a multipart field named "file" holding the file'),
+            );
+          resolve({ fields, staged, file });
+        })
+        .catch(reject);
+    });
+
+    // A client that goes away mid-body: busboy would wait for the rest forever.
+    const stopWatching = finished(req, { writable: false }, (error) => {
+      stopWatching();
+      if (error) fail(new MultipartError('the connection closed before the body ended'));
+    });
+    req.pipe(parser);
+  });
 }
 
 /**
@@ -89,6 +168,7 @@ function drain(req: Request, cap: number): Promise<boolean> {
 
 export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: UploadOptions): RequestHandler {
   const cap = Math.max(options.maxBytes * 2, 64 * 1024 * 1024);
+  const knownFields = Object.values(spec.fields);
 
   /** Answers after the body is drained; a body too large to drain closes the connection. */
   async function refuse(req: Request, res: Response, status: number, detail: string, extra = {}) {
@@ -96,6 +176,29 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
     if (!drained) res.setHeader('Connection', 'close');
     sendProblem(res, status, detail, extra);
     if (!drained) res.on('finish', () => req.destroy());
+  }
+
+  /** A busboy parser for this request, or null when the body is not multipart/form-data with a boundary. */
+  function parserFor(req: Request): busboy.Busboy | null {
+    if (!req.is('multipart/form-data')) return null;
+    try {
+      return busboy({
+        headers: req.headers,
+        // Names reach sanitizeFilename as sent (it takes the last path segment); browsers send UTF-8.
+        preservePath: true,
+        defParamCharset: 'utf8',
+        limits: {
+          // One byte over the limit: busboy's truncation then means "larger than allowed".
+          fileSize: options.maxBytes + 1,
+          files: 1,
+          // Room for one field we do not know, so the refusal can name it.
+          fields: knownFields.length + 1,
+          fieldSize: Math.max(0, ...knownFields) + 1,
+        },
+      });
+    } catch {
+      return null; // no boundary
+    }
   }
 
   return async (req, res) => {
@@ -107,8 +210,8 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
       await drain(req, cap);
       throw error;
     }
-    const boundary = boundaryOf(req.get('content-type'));
-    if (!boundary)
+    const parser = parserFor(req);
+    if (!parser)
       return refuse(req, res, 415, 'send the file as multipart/form-data, in a field named "file"', {
         errors: [{ field: 'file', message: 'is required: send multipart/form-data with a file field' }],
       });
@@ -126,26 +229,10 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
     const length = Number(req.get('content-length'));
     if (Number.isFinite(length) && length > options.maxBytes + ENVELOPE_ALLOWANCE) return tooLarge();
 
-    const events = parseMultipart(req.iterator({ destroyOnReturn: false }), boundary)[Symbol.asyncIterator]();
-    let staged: StagedBlob | undefined;
-    let file: { filename: string | undefined; contentType: string | undefined } | undefined;
+    let received: Received;
     try {
-      for (let next = await events.next(); !next.done; next = await events.next()) {
-        if (next.value.type !== 'part') continue;
-        const { name, filename, contentType } = next.value.headers;
-        if (name === 'file') {
-          if (staged) throw ValidationError.field('file', 'is given twice: send one file per request');
-          staged = await options.store.stage(partBody(events), { maxBytes: options.maxBytes });
-          file = { filename, contentType };
-        } else if (spec.fields[name] !== undefined) {
-          input[name] = await partText(events, name, spec.fields[name]);
-        } else {
-          throw ValidationError.field(name, 'is not a known field');
-        }
-      }
+      received = await receive(req, parser, spec, options);
     } catch (error) {
-      if (staged) await options.store.discard(staged);
-      await events.return?.().catch(() => undefined);
       if (error instanceof FileTooLarge) return tooLarge();
       if (error instanceof MultipartError)
         return refuse(req, res, 400, `the multipart body is malformed: ${error.message}`, {
@@ -154,12 +241,12 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
       await drain(req, cap);
       throw error;
     }
-    if (!staged || !file)
-      throw ValidationError.field('file', 'is required: a multipart field named "file" holding the file');
+    const { staged, file } = received;
 
     try {
       const result = await execute(deps, spec.command, req.actor!, {
         ...input,
+        ...received.fields,
         file: staged,
         filename: file.filename ?? null,
         declaredType: file.contentType ?? null,

@@ -1,6 +1,7 @@
 /**
  * Content-addressed attachment storage. Uploads are streamed into a staging folder on local disk
- * while their SHA-256 is computed (and the size limit enforced), then moved under that SHA-256:
+ * while their SHA-256 is computed (and the size limit enforced), their type is detected by file-type
+ * on the staged file, then they are moved under that SHA-256:
  * on local disk (`<dir>/sha256/ab/<sha256>`) or in an S3-compatible bucket (see s3.ts). Identical
  * files end up as one stored file. Every read checks the bytes against the SHA-256 first, and again
  * while streaming, so a damaged file is never served.
@@ -11,8 +12,9 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fileTypeFromFile } from 'file-type';
 import type { BlobStore, StagedBlob } from '../commands/ports.ts';
-import { FileTooLarge, SNIFF_BYTES, StoredFileDamaged } from '../domain/attachments.ts';
+import { FileTooLarge, SNIFF_BYTES, StoredFileDamaged, type DetectedType } from '../domain/attachments.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const STAGING_ID = /^[0-9a-f]{32}$/;
@@ -22,7 +24,26 @@ export function checkStaged(staged: StagedBlob): void {
     throw new Error('not a staged upload of this store');
 }
 
-/** Streams `source` into `<dir>/<random>`, hashing it; past `maxBytes` removes the file and throws FileTooLarge. */
+/**
+ * What file-type recognises in a file. It is given the whole file, not a first few kilobytes, so it
+ * can walk a zip's entries (a jar whose manifest comes after a large entry is still a jar).
+ */
+async function detectFileType(path: string): Promise<DetectedType | null> {
+  try {
+    const found = await fileTypeFromFile(path);
+    return found ? { ext: found.ext, mime: found.mime } : null;
+  } catch (error) {
+    // A file that only starts like a format (a zip cut short, bad deflate data inside): file-type gives
+    // up with an error, and the file is simply not of that type. Failing to read the file is ours.
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) throw error;
+    return null;
+  }
+}
+
+/**
+ * Streams `source` into `<dir>/<random>`, hashing it, then detects its type; past `maxBytes` removes
+ * the file and throws FileTooLarge.
+ */
 export async function stageToDisk(
   dir: string,
   source: AsyncIterable<Uint8Array>,
@@ -47,13 +68,19 @@ export async function stageToDisk(
       callback(null, chunk);
     },
   });
+  const file = createWriteStream(path, { flags: 'wx' });
+  let detected: DetectedType | null;
   try {
-    await pipeline(Readable.from(source), count, createWriteStream(path, { flags: 'wx' }));
+    await pipeline(Readable.from(source), count, file);
+    detected = await detectFileType(path);
   } catch (error) {
+    // A source that failed at once fails the pipeline before the file is even open: wait for it to
+    // be created and closed, or it would appear after the removal.
+    if (!file.closed) await new Promise<void>((closed) => file.once('close', closed));
     await rm(path, { force: true });
     throw error;
   }
-  return { id, path, sha256: hash.digest('hex'), bytes, head: Buffer.concat(head) };
+  return { id, path, sha256: hash.digest('hex'), bytes, head: Buffer.concat(head), detected };
 }
 
 /** A pass-through that fails the stream at its end when the bytes do not hash to `sha256`. */

@@ -5,9 +5,10 @@
  * stored file detected on read (and mended by uploading it again).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBlobPath } from '../../src/storage/blobs.ts';
 import { factories } from '../factories.ts';
@@ -18,6 +19,11 @@ let f: ReturnType<typeof factories>;
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4000, 0x90)]);
+/** A whole 1×1 PNG: file-type reads past the signature into the chunks, so a bare signature is not one. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4AWP4DwQACfsD/c8LaHIAAAAASUVORK5CYII=',
+  'base64',
+);
 
 interface Upload {
   file?: { name: string; type?: string; data: Buffer };
@@ -45,6 +51,76 @@ async function download(id: number) {
     headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
   });
   return { status: res.status, headers: res.headers, data: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A zip of stored (uncompressed) entries with its central directory, as `jar` or `zip` write it. */
+function zip(entries: [name: string, data: Buffer][], method = 0): Buffer {
+  const local: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const n = Buffer.from(name);
+    const [h, c, crc] = [Buffer.alloc(30), Buffer.alloc(46), crc32(data)];
+    h.writeUInt32LE(0x04034b50, 0);
+    h.writeUInt16LE(20, 4);
+    h.writeUInt16LE(method, 8);
+    h.writeUInt32LE(crc, 14);
+    h.writeUInt32LE(data.length, 18);
+    h.writeUInt32LE(data.length, 22);
+    h.writeUInt16LE(n.length, 26);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(method, 10);
+    c.writeUInt32LE(crc, 16);
+    c.writeUInt32LE(data.length, 20);
+    c.writeUInt32LE(data.length, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offset, 42);
+    local.push(h, n, data);
+    central.push(c, n);
+    offset += 30 + n.length + data.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...local, directory, end]);
+}
+
+/** A chunked multipart request written by hand: `write` sends the file's bytes as the test decides. */
+function streamedUpload(
+  path: string,
+  filename: string,
+  write: (req: ReturnType<typeof request>) => Promise<void>,
+): Promise<{ status: number; text: string }> {
+  const boundary = 'bt-boundary-streamed';
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${ctx.url}/api/v1${path}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ctx.tokens.operator}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'transfer-encoding': 'chunked',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
+    write(req).then(() => req.end(`\r\n--${boundary}--\r\n`), reject);
+  });
 }
 
 const attachmentsDir = () => join(ctx.config.storageDir, 'attachments');
@@ -197,13 +273,70 @@ describe('attachments', () => {
         },
       ],
     });
-    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     const mismatch = await unchanged(
-      () => upload(`/lots/${lot.code}/attachments`, { file: { name: 'report.pdf', data: png } }),
+      () => upload(`/lots/${lot.code}/attachments`, { file: { name: 'report.pdf', data: PNG } }),
       415,
     );
     expect(mismatch.text).toContain('is named .pdf but its bytes are PNG image');
     expect(await readdir(join(attachmentsDir(), 'staging')).catch(() => [])).toEqual([]);
+  });
+
+  it('reads the whole file for its type: a jar is refused however deep its manifest', async () => {
+    const lot = await f.lot();
+    // The manifest comes after 8 KiB of class file: past the first few kilobytes a sniffer would read.
+    const jar = zip([
+      ['com/acme/Flash.class', Buffer.alloc(8192, 0xca)],
+      ['META-INF/MANIFEST.MF', Buffer.from('Manifest-Version: 1.0\nMain-Class: com.acme.Flash\n')],
+    ]);
+    const res = await unchanged(
+      () =>
+        upload(`/lots/${lot.code}/attachments`, {
+          file: { name: 'firmware.zip', type: 'application/zip', data: jar },
+        }),
+      415,
+    );
+    expect(res.text).toContain('is an executable (Java archive) named .zip');
+
+    const plain = zip([
+      ['fw.hex', Buffer.alloc(8192, 0x3a)],
+      ['notes.txt', Buffer.from('rev B\n')],
+    ]);
+    const ok = await upload(`/lots/${lot.code}/attachments`, { file: { name: 'firmware.zip', data: plain } });
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.body.mediaType).toBe('application/zip');
+
+    // A zip file-type cannot read (bad deflate data) is not a zip: refused as such, not a 500.
+    const broken = zip([['[Content_Types].xml', Buffer.from('not deflate data at all')]], 8);
+    await unchanged(
+      () => upload(`/lots/${lot.code}/attachments`, { file: { name: 'broken.zip', data: broken } }),
+      415,
+    );
+  });
+
+  it('streams an upload to disk as it arrives instead of holding it in memory', async () => {
+    const lot = await f.lot();
+    const staging = join(attachmentsDir(), 'staging');
+    const stagedBytes = async () => {
+      let total = 0;
+      for (const name of await readdir(staging).catch(() => []))
+        total += (await stat(join(staging, name)).catch(() => null))?.size ?? 0;
+      return total;
+    };
+    const chunk = Buffer.alloc(1024 * 1024, 0x2e);
+    let onDiskMidway = 0;
+    const res = await streamedUpload(`/lots/${lot.code}/attachments`, 'scope-capture.txt', async (req) => {
+      for (let i = 0; i < 8; i++) req.write(chunk);
+      // 8 of 16 MiB sent and the body not finished: most of it is already in the staging file.
+      for (let tries = 0; tries < 500 && onDiskMidway < 6 * 1024 * 1024; tries++) {
+        await new Promise((r) => setTimeout(r, 10));
+        onDiskMidway = await stagedBytes();
+      }
+      for (let i = 0; i < 8; i++) req.write(chunk);
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(onDiskMidway).toBeGreaterThanOrEqual(6 * 1024 * 1024);
+    expect(JSON.parse(res.text)).toMatchObject({ bytes: 16 * 1024 * 1024 });
+    expect(await readdir(staging)).toEqual([]);
   });
 
   it('stores the same file once however often it is attached', async () => {
@@ -275,7 +408,7 @@ describe('attachments', () => {
     const note = await ctx.api('POST', `/api/v1/lots/${lot.code}/notes`, {
       body: { text: 'scratch on housing' },
     });
-    const photo = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const photo = PNG;
     const onEvent = await upload(`/lots/${lot.code}/history/${note.body.id as number}/attachments`, {
       file: { name: 'scratch.png', data: photo },
     });
@@ -304,6 +437,32 @@ describe('attachments', () => {
         }),
       404,
     );
+  });
+
+  it('refuses a file in another field, a second file and a field sent as a file, keeping nothing', async () => {
+    const lot = await f.lot();
+    const send = (form: FormData) =>
+      fetch(`${ctx.url}/api/v1/lots/${lot.code}/attachments`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${ctx.tokens.operator}` },
+      }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const form = (...parts: [name: string, value: string | Blob, filename?: string][]) => {
+      const data = new FormData();
+      for (const [name, value, filename] of parts)
+        if (typeof value === 'string') data.append(name, value);
+        else data.append(name, value, filename);
+      return data;
+    };
+    const pdf = new Blob([PDF], { type: 'application/pdf' });
+    const other = await unchanged(() => send(form(['photo', pdf, 'a.pdf'], ['file', pdf, 'b.pdf'])), 400);
+    expect(JSON.parse(other.text).errors).toEqual([{ field: 'photo', message: 'is not a known field' }]);
+    const twice = await unchanged(() => send(form(['file', pdf, 'a.pdf'], ['file', pdf, 'b.pdf'])), 400);
+    expect(JSON.parse(twice.text).errors).toEqual([expect.objectContaining({ field: 'file' })]);
+    const note = await unchanged(() => send(form(['note', pdf, 'note.pdf'], ['file', pdf, 'a.pdf'])), 400);
+    expect(JSON.parse(note.text).errors).toEqual([{ field: 'note', message: 'must be text, not a file' }]);
+    const long = await unchanged(() => send(form(['note', 'x'.repeat(1_001)], ['file', pdf, 'a.pdf'])), 400);
+    expect(JSON.parse(long.text).errors).toEqual([{ field: 'note', message: 'is longer than 1000 bytes' }]);
   });
 
   it('refuses bad uploads before or while reading them, keeping nothing', async () => {
