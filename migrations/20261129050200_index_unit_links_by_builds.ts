@@ -14,5 +14,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP INDEX unit_links_by_builds');
-  await knex.raw('CREATE INDEX unit_links_child_build_id_parent_lot_id_index ON unit_links (child_build_id, parent_lot_id)');
+  await knex.raw(
+    'CREATE INDEX unit_links_child_build_id_parent_lot_id_index ON unit_links (child_build_id, parent_lot_id)',
+  );
 }
