@@ -354,6 +354,8 @@ export interface TracedLot {
   serialLabel: string | null;
   buildCode: string | null;
   locationCode: string | null;
+  /** The customer of the device's latest shipment (not corrected), if it was ever shipped. */
+  customer: string | null;
   /** Levels above the starting lot (1 = made directly from it). */
   depth: number;
 }

@@ -86,7 +86,7 @@ export const runRecall = defineCommand({
           l.buildCode,
           l.status,
           l.locationCode,
-          null,
+          l.customer,
           l.depth,
         ]);
     }

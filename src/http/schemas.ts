@@ -285,7 +285,14 @@ export const ForwardTraceOut = z
     total: z.int().describe('lots reached (after filters)'),
     byStatus: z.record(z.string(), z.int()),
     builds: z.array(z.object({ code, projectName: z.string(), depth: z.int(), affected: z.int() })),
-    items: z.array(z.object({ ...tracedLotFields, locationCode: code.nullable(), depth: z.int() })),
+    items: z.array(
+      z.object({
+        ...tracedLotFields,
+        locationCode: code.nullable(),
+        customer: z.string().nullable().describe("the device's latest shipment"),
+        depth: z.int(),
+      }),
+    ),
     nextCursor: z.string().nullable(),
   })
   .meta({ id: 'ForwardTrace' });

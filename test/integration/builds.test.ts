@@ -485,7 +485,12 @@ describe('three-level BOM with serialized sub-assemblies', () => {
     const bad = await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?status=lost`);
     expect(bad.status).toBe(400);
 
-    // A recall report: every device containing the reel, written to CSV by a worker, announced once.
+    // A recall report: every device containing the reel, written to CSV by a worker, announced once,
+    // with the customer of a device that was shipped.
+    const shipped = await ctx.api('POST', `/api/v1/lots/${stations[1]!.code}/ship`, {
+      body: { customer: 'ACME Weather, Inc.', order: 'SO-7' },
+    });
+    expect(shipped.status, shipped.text).toBe(200);
     const recall = await ctx.api('POST', '/api/v1/recalls', {
       body: { lot: k.lots.r1, reason: 'resistor batch out of tolerance', unitsOnly: true },
     });
@@ -501,6 +506,9 @@ describe('three-level BOM with serialized sub-assemblies', () => {
     expect(lines[0]).toBe('lot,part_code,part,serial,formatted_serial,build,status,location,customer,depth');
     expect(lines).toHaveLength(13);
     expect(lines.filter((l) => l.includes(stationBuild))).toHaveLength(3);
+    expect(lines.find((l) => l.startsWith(stations[1]!.code))).toMatch(
+      /,shipped,[^,]*,"ACME Weather, Inc\.",3$/,
+    );
     expect(await ctx.db('events').where({ type: 'recall.ready' })).toHaveLength(1);
   });
 });

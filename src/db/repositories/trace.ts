@@ -21,6 +21,7 @@ interface TracedRow {
   serial_label: string | null;
   build_code: string | null;
   location_code: string | null;
+  customer: string | null;
   depth: number;
 }
 
@@ -35,6 +36,7 @@ const toTraced = (r: TracedRow): TracedLot => ({
   serialLabel: r.serial_label,
   buildCode: r.build_code,
   locationCode: r.location_code,
+  customer: r.customer,
   depth: r.depth,
 });
 
@@ -129,7 +131,7 @@ async function affected(db: Knex | Knex.Transaction, lotId: number, filter: Trac
 }
 
 const DETAIL_COLUMNS = `l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
-  b.code AS build_code, loc.code AS location_code, l.build_id`;
+  b.code AS build_code, loc.code AS location_code, l.build_id, shipment.customer`;
 
 async function details(
   db: Knex | Knex.Transaction,
@@ -141,7 +143,14 @@ async function details(
   const found = (
     await db.raw<{ rows: (Omit<TracedRow, 'depth'> & { build_id: number | null })[] }>(
       `SELECT ${DETAIL_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id
-       LEFT JOIN locations loc ON loc.id = l.location_id WHERE l.id = ANY(?::bigint[]) ORDER BY l.id`,
+       LEFT JOIN locations loc ON loc.id = l.location_id
+       LEFT JOIN LATERAL (
+         SELECT h.data->>'customer' AS customer FROM history_events h
+         WHERE h.lot_id = l.id AND h.kind = 'shipped'
+           AND NOT EXISTS (SELECT 1 FROM history_events c WHERE c.corrects_id = h.id)
+         ORDER BY h.id DESC LIMIT 1
+       ) shipment ON l.serial IS NOT NULL
+       WHERE l.id = ANY(?::bigint[]) ORDER BY l.id`,
       [ids],
     )
   ).rows;
