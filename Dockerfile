@@ -2,7 +2,9 @@
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# npm install (not ci): the lock omits an optional Windows-only package of vite that npm ci would
+# insist on; vite is a dev dependency anyway.
+RUN npm install --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -13,6 +15,8 @@ COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
 COPY bin ./bin
+# A named volume mounted here starts with this ownership, so the node user can write files.
+RUN mkdir -p /data/files && chown node:node /data/files
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
