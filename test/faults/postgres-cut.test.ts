@@ -10,7 +10,12 @@ import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import {
+  expectEachEventDeliveredOnce,
+  expectLedgerBalanced,
+  subscribedReceiver,
+} from '../helpers/deliveries.ts';
 
 let ctx: TestContext;
 let bg: Background;
@@ -48,12 +53,7 @@ async function cutConnections(database: string): Promise<number> {
 
 describe('PostgreSQL connections cut mid-run', () => {
   it('loses nothing and duplicates nothing', async () => {
-    const secrets: string[] = [];
-    receiver = await startWebhookReceiver({ secrets });
-    const endpoint = await ctx.api('POST', '/api/v1/webhook-endpoints', {
-      body: { url: receiver.url, eventTypes: ['build.*', 'lots.generated'] },
-    });
-    secrets.push(endpoint.body.secret as string);
+    receiver = await subscribedReceiver(ctx, ['build.*', 'lots.generated']);
 
     const f = factories({ uow: ctx.uow });
     const part = await f.part();
@@ -93,25 +93,12 @@ describe('PostgreSQL connections cut mid-run', () => {
       )
     ).rows[0]!;
     expect(stats).toEqual({ n: 8_000, serials: 8_000, labels: 8_000, max: 8_000 });
-    const unbalanced = await ctx.db.raw<{ rows: unknown[] }>(
-      'SELECT l.id FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)',
-    );
-    expect(unbalanced.rows).toEqual([]);
+    await expectLedgerBalanced(ctx);
 
     const expected = (await ctx.db('events').where('stream', 'like', 'build:%')) as {
       stream: string;
       sequence: number;
     }[];
-    await waitFor(
-      async () => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size >= expected.length,
-      'every event delivered',
-      60_000,
-    );
-    const keys = receiver.requests.map((r) => {
-      const p = r.payload as { data: { stream: string; sequence: number } };
-      return `${p.data.stream}#${p.data.sequence}`;
-    });
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.sort()).toEqual(expected.map((e) => `${e.stream}#${e.sequence}`).sort());
+    await expectEachEventDeliveredOnce(receiver, expected);
   });
 });

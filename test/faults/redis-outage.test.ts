@@ -6,10 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
-import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
+import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import {
+  expectEachEventDeliveredOnce,
+  expectLedgerBalanced,
+  subscribedReceiver,
+} from '../helpers/deliveries.ts';
 
 let redis: PrivateRedis;
 let ctx: TestContext;
@@ -37,12 +42,7 @@ afterAll(async () => {
 
 describe('Redis outage', () => {
   it('loses no job and no event, and delivers each event once', async () => {
-    const secrets: string[] = [];
-    receiver = await startWebhookReceiver({ secrets });
-    const endpoint = await ctx.api('POST', '/api/v1/webhook-endpoints', {
-      body: { url: receiver.url, eventTypes: ['build.*', 'lots.generated'] },
-    });
-    secrets.push(endpoint.body.secret as string);
+    receiver = await subscribedReceiver(ctx, ['build.*', 'lots.generated']);
 
     const f = factories({ uow: ctx.uow });
     const component = await f.part();
@@ -96,18 +96,7 @@ describe('Redis outage', () => {
       stream: string;
       sequence: number;
     }[];
-    await waitFor(
-      async () => new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size >= expected.length,
-      'every event delivered',
-      60_000,
-    );
-    await new Promise((r) => setTimeout(r, 500)); // any duplicate would arrive now
-    const received = receiver.requests.map(
-      (r) => r.payload as { data: { stream: string; sequence: number } },
-    );
-    const keys = received.map((p) => `${p.data.stream}#${p.data.sequence}`);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.sort()).toEqual(expected.map((e) => `${e.stream}#${e.sequence}`).sort());
-    expect(receiver.requests.every((r) => r.verifiedWith.length === 1)).toBe(true);
+    await expectEachEventDeliveredOnce(receiver, expected);
+    await expectLedgerBalanced(ctx);
   });
 });
