@@ -26,6 +26,7 @@ import { loadConfig } from '../src/config/index.ts';
 import type { AppContext } from '../src/context.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateLatest } from '../src/db/migrate.ts';
+import { deliveryBatches } from '../src/db/delivery-batches.ts';
 import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
 import { blobStoreFor } from '../src/storage/blob-store.ts';
 import { IdCodeGenerator } from '../src/domain/id-code.ts';
@@ -86,6 +87,7 @@ async function main() {
     db,
     databaseUrl: url,
     uow: knexUnitOfWork(db, files),
+    deliveryBatches: deliveryBatches(db),
     queues,
     files,
     blobs: blobStoreFor(config),

@@ -3,7 +3,7 @@
  * Built once by `src/main/bootstrap.ts`; transports and workers receive it.
  */
 import type { Knex } from 'knex';
-import type { BlobStore, FileStore, Services, UnitOfWork } from './commands/ports.ts';
+import type { BlobStore, DeliveryBatches, FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -16,6 +16,8 @@ export interface AppContext {
   /** The URL actually in use (the embedded server's when DATABASE_URL is unset). */
   databaseUrl: string;
   uow: UnitOfWork;
+  /** Shared round trips for the webhook deliveries running at once in this process. */
+  deliveryBatches: DeliveryBatches;
   /** Generated files and attachments (STORAGE_DIR). */
   files: FileStore;
   /** Attachment bytes by SHA-256: local disk under STORAGE_DIR, or an S3-compatible bucket. */

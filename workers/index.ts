@@ -111,10 +111,13 @@ export function startWorkers(
   options: { queues?: readonly QueueName[]; concurrency?: number; registry?: Registry } = {},
 ): WorkerSet {
   const registry = options.registry ?? buildRegistry();
-  const concurrency = options.concurrency ?? app.config.workerConcurrency;
+  // Webhook deliveries mostly wait on the network, so their queue runs many more at once.
+  const concurrencyOf = (queue: QueueName) =>
+    options.concurrency ??
+    (queue === 'webhooks' ? app.config.webhooks.concurrency : app.config.workerConcurrency);
   const workers = (options.queues ?? QUEUE_NAMES).map((queue) => {
     const worker = app.queues.backend.createWorker(queue, (job, token) => runJob(app, registry, job, token), {
-      concurrency,
+      concurrency: concurrencyOf(queue),
       // A worker that dies is noticed after about this long, and its jobs are picked up again.
       lockDuration: app.config.jobLockMs,
       stalledInterval: app.config.jobLockMs,

@@ -5,7 +5,7 @@ import { defineProcessor } from './define.ts';
 
 export default defineProcessor('webhooks.deliver', async (data, { app }) =>
   deliverWebhook(
-    { uow: app.uow },
+    { uow: app.uow, batches: app.deliveryBatches },
     data,
     async (request) => {
       const attempt = await deliver(request, {

@@ -8,7 +8,14 @@ import { z } from 'zod';
 const id = z.int().positive();
 
 export const JOB_DATA = {
-  'events.fanout': z.object({ eventId: id }),
+  // Up to 500 events per job (the relay's batch). Jobs queued before batching carry one eventId.
+  'events.fanout': z.preprocess(
+    (d) =>
+      d && typeof d === 'object' && 'eventId' in d && !('eventIds' in d)
+        ? { eventIds: [(d as { eventId: unknown }).eventId] }
+        : d,
+    z.object({ eventIds: z.array(id).min(1).max(1_000) }),
+  ),
   'builds.start': z.object({ operationId: id }),
   'builds.advance': z.object({ operationId: id }),
   'builds.complete': z.object({ operationId: id }),

@@ -3,6 +3,7 @@
  * writes its own follow-up work (a delivery per matching webhook endpoint, a Slack notification …)
  * through the repositories, idempotently.
  */
+import type { CommandDeps } from './define.ts';
 import type { EventSubscriber } from './ports.ts';
 import { slackSubscriber } from './slack.ts';
 import { webhookSubscriber } from './webhooks.ts';
@@ -10,3 +11,27 @@ import { webhookSubscriber } from './webhooks.ts';
 export type { EventSubscriber };
 
 export const eventSubscribers: EventSubscriber[] = [webhookSubscriber, slackSubscriber];
+
+/**
+ * Hands a batch of relayed events to every subscriber: one transaction per subscriber for the whole
+ * batch when it can take one, else one per event. Running it twice adds nothing.
+ */
+export async function fanOutEvents(
+  deps: CommandDeps,
+  eventIds: number[],
+  subscribers: readonly EventSubscriber[] = eventSubscribers,
+): Promise<Record<string, unknown>> {
+  const events = await deps.uow.read((repos) => repos.events.findByIds(eventIds));
+  const results: Record<string, unknown> = { events: events.length };
+  for (const subscriber of subscribers) {
+    if (subscriber.handleMany) {
+      results[subscriber.name] = await deps.uow.transaction((repos) => subscriber.handleMany!(events, repos));
+    } else {
+      const each: unknown[] = [];
+      for (const event of events)
+        each.push(await deps.uow.transaction((repos) => subscriber.handle(event, repos)));
+      results[subscriber.name] = each;
+    }
+  }
+  return results;
+}

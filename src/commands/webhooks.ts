@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { StoredEvent } from '../domain/events.ts';
-import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import {
   decideAfterAttempt,
   endpointSubscribes,
@@ -18,9 +17,17 @@ import {
   isValidEventPattern,
   type AttemptOutcome,
 } from '../domain/webhooks.ts';
-import { defineCommand, execute, type CommandDeps } from './define.ts';
+import { defineCommand, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
-import type { EventSubscriber, Repositories, WebhookDelivery, WebhookEndpoint } from './ports.ts';
+import type {
+  AttemptWrite,
+  DeliveryBatches,
+  DeliveryState,
+  EventSubscriber,
+  Repositories,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from './ports.ts';
 import { optionalText, pageQuery } from './validation.ts';
 
 /** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
@@ -288,6 +295,25 @@ export const webhookSubscriber: EventSubscriber = {
     }
     return { deliveries: created };
   },
+  async handleMany(events, repos) {
+    const endpoints = await repos.webhooks.activeEndpoints();
+    const rows = events.flatMap((event) =>
+      endpoints
+        .filter((endpoint) => endpointSubscribes(endpoint.eventTypes, event.type))
+        .map((endpoint) => ({
+          messageId: messageId(),
+          endpointId: endpoint.id,
+          eventId: event.id,
+          eventType: event.type,
+          body: eventBody(event),
+        })),
+    );
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += 1_000)
+      ids.push(...(await repos.webhooks.insertDeliveries(rows.slice(i, i + 1_000))));
+    await repos.jobs.enqueueMany(ids.map((id) => deliverJob(id, 1)));
+    return { deliveries: ids.length };
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -311,99 +337,121 @@ export type WebhookSender = (request: {
   secrets: string[];
 }) => Promise<WebhookSendResult>;
 
-const recordAttempt = defineCommand({
-  name: 'recordWebhookAttempt',
-  summary: 'Record a delivery attempt and decide what follows (workers only)',
-  role: 'admin',
-  mode: 'write',
-  input: z.strictObject({
-    deliveryId: z.int().positive(),
-    attempt: z.int().positive(),
-    manual: z.boolean(),
-    startedAt: z.date(),
-    result: z.custom<WebhookSendResult>(),
-    retryDelaysMs: z.array(z.int().nonnegative()).optional(),
-  }),
-  async run({ repos }, { deliveryId, attempt, manual, startedAt, result, retryDelaysMs }) {
-    const delivery = await findDelivery(repos, deliveryId, true);
-    if (delivery.attempts >= attempt) return { recorded: false };
-    const endpoint = await findEndpoint(repos, delivery.endpointId, true);
-    await repos.webhooks.recordAttempt(deliveryId, {
-      number: attempt,
-      manual,
-      startedAt,
-      durationMs: result.durationMs,
-      statusCode: result.status,
-      responseExcerpt: result.responseExcerpt,
-      error: result.error,
-      outcome: result.outcome,
+/** What an attempt's result changes: the attempt record and whatever must change with it. */
+interface AttemptPlan {
+  write: AttemptWrite;
+  /** The next attempt's delay, when there is one. */
+  retryInMs: number | null;
+  /** The endpoint's new failure clock, when it moves (undefined: it stays as it is). */
+  failingSince?: Date | null;
+  /** Why the endpoint is disabled, when it is. */
+  disableReason: string | null;
+}
+
+function planAttempt(
+  job: { deliveryId: number; attempt: number; manual: boolean },
+  before: DeliveryState,
+  startedAt: Date,
+  result: WebhookSendResult,
+  retryDelaysMs: number[] | undefined,
+): AttemptPlan {
+  const now = new Date();
+  const { delivery, endpoint } = before;
+  const decision = decideAfterAttempt({
+    outcome: result.outcome,
+    attemptNumber: job.attempt,
+    failingSince: endpoint.failingSince,
+    now,
+    ...(retryDelaysMs ? { delays: retryDelaysMs } : {}),
+  });
+  // A manual redelivery of a finished delivery is one more try, not a new retry schedule.
+  const retrying =
+    decision.delivery === 'retrying' &&
+    !(job.manual && (delivery.status === 'failed' || delivery.status === 'succeeded'));
+  const status =
+    decision.delivery === 'succeeded'
+      ? 'succeeded'
+      : retrying
+        ? 'retrying'
+        : decision.delivery === 'retrying'
+          ? delivery.status
+          : 'failed';
+  const retryInMs = retrying ? decision.retryInMs! : null;
+  return {
+    write: {
+      deliveryId: job.deliveryId,
+      attempt: {
+        number: job.attempt,
+        manual: job.manual,
+        startedAt,
+        durationMs: result.durationMs,
+        statusCode: result.status,
+        responseExcerpt: result.responseExcerpt,
+        error: result.error,
+        outcome: result.outcome,
+      },
+      state: {
+        status,
+        lastStatusCode: result.status,
+        nextAttemptAt: retryInMs === null ? null : new Date(now.getTime() + retryInMs),
+      },
+    },
+    retryInMs,
+    ...((decision.failingSince === null) !== (endpoint.failingSince === null)
+      ? { failingSince: decision.failingSince }
+      : {}),
+    disableReason:
+      decision.disableEndpoint === 'gone'
+        ? 'the endpoint answered 410 Gone'
+        : decision.disableEndpoint === 'failing'
+          ? 'the endpoint has been failing for more than 24 hours'
+          : null,
+  };
+}
+
+/** Records an attempt with its follow-ups — next attempt, endpoint health, event — in one transaction. */
+async function recordWithFollowUps(repos: Repositories, plan: AttemptPlan, endpoint: WebhookEndpoint) {
+  const recorded = await repos.webhooks.recordAttemptsOnce([plan.write]);
+  if (!recorded.has(plan.write.deliveryId)) return false;
+  if (plan.retryInMs !== null)
+    await repos.jobs.enqueue({
+      ...deliverJob(plan.write.deliveryId, plan.write.attempt.number + 1),
+      delayMs: plan.retryInMs,
     });
-    const now = new Date();
-    const decision = decideAfterAttempt({
-      outcome: result.outcome,
-      attemptNumber: attempt,
-      failingSince: endpoint.failingSince,
-      now,
-      ...(retryDelaysMs ? { delays: retryDelaysMs } : {}),
-    });
-    // A manual redelivery of a finished delivery is one more try, not a new retry schedule.
-    const retrying =
-      decision.delivery === 'retrying' &&
-      !(manual && (delivery.status === 'failed' || delivery.status === 'succeeded'));
-    const status =
-      decision.delivery === 'succeeded'
-        ? 'succeeded'
-        : retrying
-          ? 'retrying'
-          : decision.delivery === 'retrying'
-            ? delivery.status
-            : 'failed';
-    await repos.webhooks.updateDelivery(deliveryId, {
-      status,
-      attempts: attempt,
-      lastStatusCode: result.status,
-      nextAttemptAt: retrying ? new Date(now.getTime() + decision.retryInMs!) : null,
-    });
-    if (retrying)
-      await repos.jobs.enqueue({ ...deliverJob(deliveryId, attempt + 1), delayMs: decision.retryInMs! });
-    await repos.webhooks.updateEndpoint(endpoint.id, { failingSince: decision.failingSince });
-    if (decision.disableEndpoint && endpoint.status === 'active') {
-      const reason =
-        decision.disableEndpoint === 'gone'
-          ? 'the endpoint answered 410 Gone'
-          : 'the endpoint has been failing for more than 24 hours';
-      await repos.webhooks.updateEndpoint(endpoint.id, { status: 'disabled', disabledReason: reason });
-      await repos.events.append([
-        {
-          type: 'webhook_endpoint.disabled',
-          stream: `webhook_endpoint:${endpoint.id}`,
-          data: { endpoint: endpoint.id, url: endpoint.url, reason },
-        },
-      ]);
-    }
-    return { recorded: true, status };
-  },
-});
+  if (plan.failingSince !== undefined) await repos.webhooks.setFailingSince(endpoint.id, plan.failingSince);
+  if (plan.disableReason && (await repos.webhooks.disableIfActive(endpoint.id, plan.disableReason))) {
+    await repos.events.append([
+      {
+        type: 'webhook_endpoint.disabled',
+        stream: `webhook_endpoint:${endpoint.id}`,
+        data: { endpoint: endpoint.id, url: endpoint.url, reason: plan.disableReason },
+      },
+    ]);
+  }
+  return true;
+}
 
 /**
  * One delivery attempt (the `webhooks.deliver` job). Sends outside any transaction — a slow
  * receiver must not hold database locks — then records the attempt and schedules the next one.
  * An attempt already recorded is not sent again; a worker that dies between sending and recording
- * sends again on retry, with the same webhook-id, so receivers can tell.
+ * sends again on retry, with the same webhook-id, so receivers can tell. Given `batches`, the read
+ * and a plain record (a success that changes nothing else) share round trips with the attempts
+ * running beside it; anything with follow-ups is one transaction of its own.
  */
 export async function deliverWebhook(
-  deps: CommandDeps,
+  deps: CommandDeps & { batches?: DeliveryBatches },
   job: { deliveryId: number; attempt: number; manual: boolean },
   send: WebhookSender,
   options: { retryDelaysMs?: number[] } = {},
 ): Promise<{ sent: boolean; status?: string }> {
-  const state = await deps.uow.read(async (repos) => {
-    const delivery = await repos.webhooks.findDelivery(job.deliveryId);
-    const endpoint = delivery ? await repos.webhooks.findEndpoint(delivery.endpointId) : null;
-    return { delivery, endpoint };
-  });
+  const state = deps.batches
+    ? await deps.batches.load(job.deliveryId)
+    : ((await deps.uow.read((repos) => repos.webhooks.deliveriesWithEndpoints([job.deliveryId]))).get(
+        job.deliveryId,
+      ) ?? null);
+  if (!state) return { sent: false, status: 'missing' };
   const { delivery, endpoint } = state;
-  if (!delivery || !endpoint) return { sent: false, status: 'missing' };
   if (delivery.attempts >= job.attempt) return { sent: false, status: delivery.status };
   if (
     !job.manual &&
@@ -425,11 +473,11 @@ export async function deliverWebhook(
     body: delivery.body,
     secrets: activeSecrets(endpoint, startedAt),
   });
-  const recorded = await execute(deps, recordAttempt, SYSTEM_ACTOR, {
-    ...job,
-    startedAt,
-    result,
-    ...options,
-  });
-  return { sent: true, ...(recorded.status ? { status: recorded.status } : {}) };
+  const plan = planAttempt(job, state, startedAt, result, options.retryDelaysMs);
+  const plain = plan.retryInMs === null && plan.failingSince === undefined && plan.disableReason === null;
+  const recorded =
+    plain && deps.batches
+      ? await deps.batches.record(plan.write)
+      : await deps.uow.transaction((repos) => recordWithFollowUps(repos, plan, endpoint));
+  return { sent: true, ...(recorded ? { status: plan.write.state.status } : {}) };
 }

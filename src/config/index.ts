@@ -72,6 +72,7 @@ const schema = z.object({
   LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
   WEBHOOK_ALLOW_LIST: z.preprocess(emptyAsUndefined, z.string().max(4000).optional()),
   WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+  WEBHOOK_CONCURRENCY: int(50, 1, 1_000),
   WEBHOOK_RETRY_DELAYS_MS: z.preprocess(
     emptyAsUndefined,
     z
@@ -154,6 +155,8 @@ export interface Config {
     /** Hosts, IPs or CIDR blocks webhooks may reach although they are not public (on-premises receivers, tests). */
     allowList: string[];
     timeoutMs: number;
+    /** Jobs of the webhooks queue a worker process runs at once (deliveries mostly wait on the network). */
+    concurrency: number;
     /** Delays before attempts 2, 3 …; undefined = the standard schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
     retryDelaysMs: number[] | undefined;
   };
@@ -200,6 +203,9 @@ function webhookAllowList(value: string | undefined): string[] {
   }
   return entries;
 }
+
+/** Every environment variable the configuration reads (README's table documents each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const result = schema.safeParse(env);
@@ -250,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webhooks: Object.freeze({
       allowList: webhookAllowList(e.WEBHOOK_ALLOW_LIST),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS_MS?.split(',').map(Number),
     }),
     attachments: Object.freeze({

@@ -14,6 +14,7 @@ import { Queues } from '../queue/queues.ts';
 import { createMetrics } from '../metrics.ts';
 import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
+import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
 
 export interface Runtime extends AppContext {
@@ -61,6 +62,7 @@ export async function bootstrap(
     db,
     databaseUrl,
     uow: knexUnitOfWork(db, files, blobs),
+    deliveryBatches: deliveryBatches(db),
     files,
     blobs,
     services: { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) },

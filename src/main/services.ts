@@ -78,6 +78,7 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
     {
       queues: workers.workers.map((w) => w.name),
       concurrency: runtime.config.workerConcurrency,
+      webhookConcurrency: runtime.config.webhooks.concurrency,
       jobLockMs: runtime.config.jobLockMs,
     },
     'workers running',

@@ -36,7 +36,8 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 export const JOBS = {
   'events.fanout': define({
     queue: 'webhooks',
-    description: 'Hand one event from the outbox to its subscribers (webhook endpoints, Slack)',
+    description: 
+      "Hand a batch of relayed events (one request's, up to 500) to their subscribers (webhook endpoints, Slack)",
     data: JOB_DATA['events.fanout'],
   }),
   'webhooks.deliver': define({

@@ -1,9 +1,10 @@
 /**
  * The transactional outbox relay. Commands write events and job requests in their own transaction;
  * the relay hands them to BullMQ afterwards and marks them relayed. If BullMQ is unreachable the
- * rows stay and are handed over when it comes back — nothing is lost. A row handed over twice (the
- * relay died between adding the job and marking the row) carries the same job id, which BullMQ
- * ignores, and every processor is idempotent besides.
+ * rows stay and are handed over when it comes back — nothing is lost. A job row handed over twice
+ * (the relay died between adding the job and marking the row) carries the same job id, which BullMQ
+ * ignores; events go out as one `events.fanout` job per request's events in a batch, and every
+ * processor is idempotent, so a second hand-over changes nothing.
  *
  * Wakes on `NOTIFY buildtrace_outbox` (sent by a trigger on insert) and polls as a fallback. Several
  * relays (one per worker process) share the work through `FOR UPDATE SKIP LOCKED`.
@@ -23,6 +24,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`queue hand-over took longer than ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Events grouped by the request that wrote them, in id order of each group's first event. */
+function groupByRequest(
+  events: { id: number; request_id: string | null }[],
+): { requestId: string | null; ids: number[] }[] {
+  const groups = new Map<string | null, number[]>();
+  for (const e of events) {
+    const ids = groups.get(e.request_id);
+    if (ids) ids.push(e.id);
+    else groups.set(e.request_id, [e.id]);
+  }
+  return [...groups].map(([requestId, ids]) => ({ requestId, ids }));
 }
 
 export interface RelayOptions {
@@ -86,12 +100,19 @@ export class OutboxRelay {
           const data = j.request_id ? { ...j.data, requestId: j.request_id } : j.data;
           requests.push({ name: j.name, data, jobId: j.job_id, delayMs: j.delay_ms });
         }
-        for (const e of events)
+        // One fan-out job per request's events in the batch: subscribers then work set by set, not
+        // row by row, and what they enqueue carries the id of the request that caused it. The job id
+        // names the set; should the same rows be handed over again in another grouping, the
+        // subscribers' own idempotency (one delivery per endpoint and event, stable notify job ids)
+        // keeps the effect single.
+        for (const group of groupByRequest(events)) {
+          const ids = group.ids;
           requests.push({
             name: 'events.fanout',
-            data: e.request_id ? { eventId: e.id, requestId: e.request_id } : { eventId: e.id },
-            jobId: `event-${e.id}`,
+            data: group.requestId ? { eventIds: ids, requestId: group.requestId } : { eventIds: ids },
+            jobId: `events-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`,
           });
+        }
         await withTimeout(queues.addBulk(requests), this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS);
 
         if (jobs.length > 0)

@@ -183,7 +183,8 @@ export async function deliver(
     ok: outcome === 'success',
     status: result.status,
     durationMs: elapsed(),
-    responseExcerpt: result.excerpt,
+    // PostgreSQL text cannot hold NUL; a receiver's body may.
+    responseExcerpt: result.excerpt?.replaceAll('\u0000', '\uFFFD') ?? null,
     error: result.error,
     outcome,
   };

@@ -13,6 +13,7 @@ import { createToken } from '../../src/commands/tokens.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createDb } from '../../src/db/knex.ts';
+import { deliveryBatches } from '../../src/db/delivery-batches.ts';
 import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -122,6 +123,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     db,
     databaseUrl: database.url,
     uow,
+    deliveryBatches: deliveryBatches(db),
     queues,
     files,
     blobs,

@@ -3,8 +3,9 @@
  * limits answered as problems, and a request id that follows the work into jobs and their events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWebhookSecret } from '../../src/domain/webhooks.ts';
 import { factories } from '../factories.ts';
-import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
+import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 
 let ctx: TestContext;
@@ -39,7 +40,11 @@ async function trackedBuild(headers: Record<string, string> = {}) {
 describe('operations', () => {
   it('exposes Prometheus metrics: HTTP latency by route, queue depth, jobs, units generated', async () => {
     await trackedBuild();
-    const text = await (await fetch(`${ctx.url}/metrics`)).text();
+    // The worker counts a job when BullMQ reports it finished, a moment after its work committed.
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`${ctx.url}/metrics`)).text();
+      return /job="lots.generate",outcome="completed"/.test(body) && body;
+    }, 'lots.generate in the job metrics');
     expect(text).toMatch(
       /buildtrace_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/builds",status="201"\} 1/,
     );
@@ -52,6 +57,12 @@ describe('operations', () => {
   });
 
   it('carries the request id from the HTTP request into the jobs and events it causes', async () => {
+    await ctx.db('webhook_endpoints').insert({
+      url: 'http://127.0.0.1:9/hook',
+      event_types: ['*'],
+      secrets: JSON.stringify([{ secret: generateWebhookSecret(), expiresAt: null }]),
+      created_by: 'test',
+    });
     const code = await trackedBuild({ 'x-request-id': 'req-trace-42' });
     const events = (await ctx
       .db('events')
@@ -63,6 +74,25 @@ describe('operations', () => {
       .whereIn('name', ['builds.start', 'lots.generate'])
       .where({ request_id: 'req-trace-42' })) as unknown[];
     expect(jobs).toHaveLength(2);
+    // The events' fan-out runs under the same id, so the delivery jobs it enqueues (and their
+    // retries) carry it too.
+    const deliveryJobs = await waitFor(async () => {
+      const deliveries = (
+        (await ctx
+          .db('webhook_deliveries as d')
+          .join('events as e', 'e.id', 'd.event_id')
+          .where('e.stream', `build:${code}`)
+          .pluck('d.id')) as (string | number)[]
+      ).map(Number);
+      const rows = (await ctx.db('job_outbox').where({ name: 'webhooks.deliver' })) as {
+        data: { deliveryId: number; attempt: number };
+        request_id: string | null;
+      }[];
+      const mine = rows.filter((r) => deliveries.includes(r.data.deliveryId));
+      // started, lots.generated, completed
+      return deliveries.length === 3 && mine.filter((r) => r.data.attempt === 1).length === 3 && mine;
+    }, 'delivery jobs for the build');
+    expect(deliveryJobs.map((j) => j.request_id)).toEqual(deliveryJobs.map(() => 'req-trace-42'));
   });
 
   it('shows the queue dashboard to admins only', async () => {

@@ -60,14 +60,13 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
     await ctx.db('events').update({ relayed_at: null });
     expect(await relay.relayOnce()).toBe(3 * EVENTS_PER_QUARANTINE);
     const queue = ctx.queues.get('webhooks');
+    // One fan-out job per request's events, and the second hand-over of the same rows added none.
     const counts = await queue.getJobCounts('waiting', 'completed', 'active', 'delayed');
-    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(3 * EVENTS_PER_QUARANTINE);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(3);
 
     const workers = startWorkers(ctx, { registry: buildRegistry(), queues: ['webhooks'], concurrency: 2 });
     try {
-      await waitFor(
-        async () => (await queue.getJobCounts('completed')).completed === 3 * EVENTS_PER_QUARANTINE,
-      );
+      await waitFor(async () => (await queue.getJobCounts('completed')).completed === 3);
     } finally {
       await workers.close();
     }

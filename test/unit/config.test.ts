@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/index.ts';
 
 describe('configuration', () => {
+  it('documents every variable it reads in the README table and .env.example', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(20);
+    const table = readme.split('\n').filter((line) => line.startsWith('| `'));
+    expect(
+      CONFIG_VARIABLES.filter((name) => !table.some((row) => row.split(' | ')[0]!.includes(`\`${name}\``))),
+    ).toEqual([]);
+    expect(CONFIG_VARIABLES.filter((name) => !new RegExp(`^# ${name}=`, 'm').test(example))).toEqual([]);
+  });
+
   it('has working defaults for a zero-install start', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();

@@ -188,6 +188,14 @@ describe('deliver', () => {
     });
   });
 
+  it('keeps a response excerpt storable: NUL bytes become U+FFFD', async () => {
+    receiver.script({ kind: 'status', status: 200, body: 'ok\u0000done' });
+    expect(await deliver(request(receiver.url), LOOPBACK)).toMatchObject({
+      ok: true,
+      responseExcerpt: 'ok\uFFFDdone',
+    });
+  });
+
   it('times out a receiver that never answers, within the total timeout', async () => {
     receiver.script({ kind: 'hang' });
     const attempt = await deliver(request(receiver.url), { ...LOOPBACK, timeoutMs: 300 });

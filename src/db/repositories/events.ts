@@ -37,6 +37,10 @@ export function eventStore(db: Knex | Knex.Transaction): EventStore {
         );
       }
     },
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      return ((await db('events').whereIn('id', ids).orderBy('id')) as EventRow[]).map(toEvent);
+    },
     async findById(id) {
       const row = (await db('events').where({ id }).first()) as EventRow | undefined;
       return row ? toEvent(row) : null;

@@ -16,5 +16,21 @@ export function jobOutbox(db: Knex | Knex.Transaction): JobOutbox {
         .onConflict('job_id')
         .ignore();
     },
+    async enqueueMany(jobs) {
+      if (jobs.length === 0) return;
+      const requestId = currentRequestId() ?? null;
+      await db('job_outbox')
+        .insert(
+          jobs.map((job) => ({
+            name: job.name,
+            job_id: job.jobId,
+            data: JSON.stringify(job.data),
+            delay_ms: job.delayMs ?? 0,
+            request_id: requestId,
+          })),
+        )
+        .onConflict('job_id')
+        .ignore();
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type {
+  DeliveryState,
   DeliveryStatus,
-  WebhookAttemptRecord,
   WebhookDelivery,
   WebhookEndpoint,
   WebhookRepository,
@@ -125,11 +125,53 @@ export function webhookRepository(db: Knex | Knex.Transaction): WebhookRepositor
     async deleteEndpoint(id) {
       await db('webhook_endpoints').where({ id }).delete();
     },
+    async setFailingSince(id, since) {
+      if (since === null) {
+        await db('webhook_endpoints')
+          .where({ id })
+          .whereNotNull('failing_since')
+          .update({ failing_since: null });
+      } else {
+        await db('webhook_endpoints')
+          .where({ id })
+          .whereNull('failing_since')
+          .update({ failing_since: since });
+      }
+    },
+    async disableIfActive(id, reason) {
+      const rows = await db('webhook_endpoints')
+        .where({ id, status: 'active' })
+        .update({
+          status: 'disabled',
+          disabled_reason: reason,
+          disabled_at: db.fn.now(),
+          updated_at: db.fn.now(),
+        })
+        .returning('id');
+      return rows.length > 0;
+    },
     listEndpoints: (page) => paginate(db('webhook_endpoints').select('*'), 'id', page, toEndpoint),
     async activeEndpoints() {
       return ((await db('webhook_endpoints').where({ status: 'active' }).orderBy('id')) as EndpointRow[]).map(
         toEndpoint,
       );
+    },
+    async insertDeliveries(deliveries) {
+      if (deliveries.length === 0) return [];
+      const rows = (await db('webhook_deliveries')
+        .insert(
+          deliveries.map((d) => ({
+            message_id: d.messageId,
+            endpoint_id: d.endpointId,
+            event_id: d.eventId,
+            event_type: d.eventType,
+            body: d.body,
+          })),
+        )
+        .onConflict(['endpoint_id', 'event_id'])
+        .ignore()
+        .returning('id')) as { id: number }[];
+      return rows.map((r) => r.id);
     },
     async insertDelivery(d) {
       const rows = (await db('webhook_deliveries')
@@ -160,21 +202,76 @@ export function webhookRepository(db: Knex | Knex.Transaction): WebhookRepositor
       if (filter.status) q.where({ status: filter.status });
       return paginate(q, 'id', page, toDelivery);
     },
-    async recordAttempt(deliveryId, a: WebhookAttemptRecord) {
-      await db('webhook_attempts')
-        .insert({
-          delivery_id: deliveryId,
-          number: a.number,
-          manual: a.manual,
-          started_at: a.startedAt,
-          duration_ms: a.durationMs,
-          status_code: a.statusCode,
-          response_excerpt: a.responseExcerpt,
-          error: a.error,
-          outcome: a.outcome,
-        })
-        .onConflict(['delivery_id', 'number'])
-        .ignore();
+    async deliveriesWithEndpoints(ids) {
+      const found = new Map<number, DeliveryState>();
+      if (ids.length === 0) return found;
+      const rows = (await db('webhook_deliveries as d')
+        .join('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .whereIn('d.id', ids)
+        .select(db.raw('row_to_json(d) AS d'), db.raw('row_to_json(e) AS e'))) as {
+        d: DeliveryRow & { next_attempt_at: string | null; created_at: string; updated_at: string };
+        e: EndpointRow & Record<string, unknown>;
+      }[];
+      const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+      for (const row of rows) {
+        const delivery = toDelivery({
+          ...row.d,
+          next_attempt_at: date(row.d.next_attempt_at),
+          created_at: date(row.d.created_at)!,
+          updated_at: date(row.d.updated_at)!,
+        });
+        const endpoint = toEndpoint({
+          ...row.e,
+          disabled_at: date(row.e.disabled_at),
+          failing_since: date(row.e.failing_since),
+          created_at: date(row.e.created_at)!,
+          updated_at: date(row.e.updated_at)!,
+        });
+        found.set(delivery.id, { delivery, endpoint });
+      }
+      return found;
+    },
+    async recordAttemptsOnce(writes) {
+      const recorded = new Set<number>();
+      if (writes.length === 0) return recorded;
+      const values = writes.map(({ deliveryId, attempt: a, state }) => ({
+        delivery_id: deliveryId,
+        number: a.number,
+        manual: a.manual,
+        started_at: a.startedAt.toISOString(),
+        duration_ms: a.durationMs,
+        status_code: a.statusCode,
+        response_excerpt: a.responseExcerpt,
+        error: a.error,
+        outcome: a.outcome,
+        status: state.status,
+        last_status_code: state.lastStatusCode,
+        next_attempt_at: state.nextAttemptAt?.toISOString() ?? null,
+      }));
+      // One statement for the whole batch: each delivery moves only if this attempt is new to it
+      // (attempts < number), and only the deliveries that moved get their attempt logged.
+      const result = await db.raw<{ rows: { delivery_id: string | number }[] }>(
+        `WITH v AS (
+           SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(
+             delivery_id bigint, number int, manual boolean, started_at timestamptz, duration_ms int,
+             status_code int, response_excerpt text, error text, outcome text, status text,
+             last_status_code int, next_attempt_at timestamptz)
+         ), d AS (
+           UPDATE webhook_deliveries w
+           SET status = v.status, attempts = v.number, last_status_code = v.last_status_code,
+               next_attempt_at = v.next_attempt_at, updated_at = now()
+           FROM v
+           WHERE w.id = v.delivery_id AND w.attempts < v.number
+           RETURNING w.id
+         )
+         INSERT INTO webhook_attempts (delivery_id, number, manual, started_at, duration_ms, status_code, response_excerpt, error, outcome)
+         SELECT v.delivery_id, v.number, v.manual, v.started_at, v.duration_ms, v.status_code, v.response_excerpt, v.error, v.outcome
+         FROM v JOIN d ON d.id = v.delivery_id
+         RETURNING delivery_id`,
+        [JSON.stringify(values)],
+      );
+      for (const row of result.rows) recorded.add(Number(row.delivery_id));
+      return recorded;
     },
     async attempts(deliveryId) {
       const rows = (await db('webhook_attempts')
