@@ -64,6 +64,8 @@ export interface ReceiverOptions {
   behaviour?: ReceiverBehaviour;
   /** Serve HTTPS with this key and certificate instead of plain HTTP. */
   tls?: { key: string; cert: string };
+  /** Port to listen on (a receiver coming back where it was); a free one by default. */
+  port?: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -165,7 +167,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, resolve);
+    server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
 

@@ -95,6 +95,37 @@ describe('operations', () => {
     expect(deliveryJobs.map((j) => j.request_id)).toEqual(deliveryJobs.map(() => 'req-trace-42'));
   });
 
+  it('counts labels rendered, webhook attempts by outcome and failed jobs', async () => {
+    const build = await trackedBuild();
+    const run = await ctx.api('POST', '/api/v1/labels', { body: { build, template: 'pcb-12x12' } });
+    expect(run.status, run.text).toBe(202);
+    // A subscriber at an address that is not allowed: every attempt is refused.
+    await ctx.db('webhook_endpoints').insert({
+      url: 'http://10.255.255.1/hook',
+      event_types: ['lot.status_changed'],
+      secrets: JSON.stringify([{ secret: generateWebhookSecret(), expiresAt: null }]),
+      created_by: 'test',
+    });
+    const lot = await factories({ uow: ctx.uow }).lot();
+    await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, { body: { reason: 'metrics' } });
+    // A label run that does not exist fails for good.
+    await ctx.queues.addBulk([
+      { name: 'labels.render', data: { runId: 987_654 }, jobId: 'metrics-missing-run' },
+    ]);
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`${ctx.url}/metrics`)).text();
+      return (
+        /buildtrace_labels_rendered_total\{template="pcb-12x12"\} 7/.test(body) &&
+        /buildtrace_webhook_delivery_attempts_total\{outcome="refused"\} [1-9]/.test(body) &&
+        /buildtrace_job_failures_total\{queue="labels",job="labels.render"\} [1-9]/.test(body) &&
+        body
+      );
+    }, 'labels, webhook attempts and a failed job in the metrics');
+    expect(text).toMatch(
+      /buildtrace_job_duration_seconds_count\{queue="labels",job="labels.render",outcome="completed"\} [1-9]/,
+    );
+  });
+
   it('shows the queue dashboard to admins only', async () => {
     const none = await fetch(`${ctx.url}/admin/queues`);
     expect(none.status).toBe(401);

@@ -7,6 +7,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRegistry, startWorkers } from '../../workers/index.ts';
+import type { AddressInfo } from 'node:net';
+import { createDb } from '../../src/db/knex.ts';
+import { createApp } from '../../src/http/app.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import { Queues } from '../../src/queue/queues.ts';
@@ -119,6 +122,35 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
     expect((await ctx.api('GET', '/healthz', { role: null })).body).toEqual({ status: 'ok' });
+  });
+
+  it('answers 503 naming what is unreachable, while /healthz stays up', async () => {
+    const deadQueue = createQueueBackend(
+      backend === 'redis'
+        ? { kind: 'redis', url: 'redis://127.0.0.1:1', prefix: ctx.queuePrefix }
+        : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' },
+    );
+    const deadDb = createDb({ url: 'postgres://postgres@127.0.0.1:1/none', poolMax: 1 });
+    const app = createApp({ ...ctx, db: deadDb, queues: new Queues(deadQueue), log: silent });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const res = await fetch(`${base}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { status: string; checks: Record<string, string> };
+      expect(body.status).toBe('not ready');
+      expect(body.checks.database).not.toBe('ok');
+      expect(body.checks.queue).not.toBe('ok');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await deadQueue.close().catch(() => undefined);
+      await deadDb.destroy();
+    }
   });
 });
 

@@ -199,6 +199,22 @@ describe('projects and BOM import', () => {
     expect(again.body.created).toEqual([]);
   });
 
+  it('imports a one-row-per-reference KiCad export: rows merged by MPN, designators kept', async () => {
+    const res = await ctx.api('POST', '/api/v1/bom-imports', {
+      body: { projectName: 'Sensor module (legacy export)', csv: fixture('kicad-legacy-per-reference.csv') },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.shape).toBe('per-reference');
+    expect(res.body.rejected).toEqual([]);
+    const lines = (
+      res.body.project as { lines: { partName: string; quantityPerUnit: number; designators: string[] }[] }
+    ).lines;
+    const byDesignators = Object.fromEntries(lines.map((l) => [l.designators.join(','), l.quantityPerUnit]));
+    // C1+C2 and R1+R2 (MPNs differing only in case) are one line each; U1 and J1 alone; power
+    // symbols and the do-not-fit jumper are left out.
+    expect(byDesignators).toEqual({ 'C1,C2': 2, 'R1,R2': 2, U1: 1, J1: 1 });
+  });
+
   it('imports a malformed BOM partially, with line numbers and reasons; a dry run changes nothing', async () => {
     const before = await databaseFingerprint(ctx);
     const dry = await ctx.api('POST', '/api/v1/bom-imports', {

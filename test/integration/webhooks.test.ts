@@ -4,7 +4,6 @@
  * the same webhook-id, time out, survive a stopped receiver, 410 disables, redelivery, rotation,
  * and the SSRF guard refuses private addresses that are not allow-listed.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
@@ -128,7 +127,7 @@ describe('webhook deliveries', () => {
   });
 
   it('keeps retrying a stopped receiver until it returns', async () => {
-    const { receiver, endpoint } = await subscribe(['recall.ready']);
+    const { receiver, endpoint, secrets } = await subscribe(['recall.ready']);
     const port = receiver.port;
     await receiver.close();
     const id = await ping(endpoint);
@@ -136,23 +135,15 @@ describe('webhook deliveries', () => {
       async () => ((await ctx.api('GET', `/api/v1/webhook-deliveries/${id}`)).body.attempts as number) >= 2,
       'two refused attempts',
     );
-    const got: string[] = [];
-    const revived: Server = createServer((req, res) => {
-      got.push(String(req.headers['webhook-id']));
-      req.resume();
-      res.end('back');
-    });
-    await new Promise<void>((resolve) => revived.listen(port, '127.0.0.1', resolve));
-    try {
-      const delivery = await deliveryDone(id);
-      expect(delivery.status).toBe('succeeded');
-      const attempts = delivery.attemptLog as { error: string | null }[];
-      expect(attempts[0]!.error).toMatch(/refused/);
-      expect(got).toEqual([delivery.messageId]);
-    } finally {
-      revived.closeAllConnections();
-      await new Promise((r) => revived.close(r));
-    }
+    // The subscriber comes back on the same address and checks the signature as before.
+    const revived = await startWebhookReceiver({ secrets, port, behaviour: { kind: 'status', status: 200 } });
+    receivers.push(revived);
+    const delivery = await deliveryDone(id);
+    expect(delivery.status).toBe('succeeded');
+    const attempts = delivery.attemptLog as { error: string | null }[];
+    expect(attempts[0]!.error).toMatch(/refused/);
+    expect(revived.requests.map((r) => r.headers['webhook-id'])).toEqual([delivery.messageId]);
+    expect(revived.requests[0]).toMatchObject({ verifiedWith: [0], verifyError: null });
   });
 
   it('disables an endpoint that answers 410, and records why', async () => {
