@@ -17,6 +17,7 @@ import {
   type JobName,
   type QueueName,
 } from '../src/queue/catalogue.ts';
+import { notifyBackoffStrategy } from '../src/slack/notify-retry.ts';
 import type { Processor } from './define.ts';
 import buildsAdvance from './builds.advance.ts';
 import buildsCancel from './builds.cancel.ts';
@@ -121,6 +122,8 @@ export function startWorkers(
       // A worker that dies is noticed after about this long, and its jobs are picked up again.
       lockDuration: app.config.jobLockMs,
       stalledInterval: app.config.jobLockMs,
+      // The notify jobs retry on capped schedules BullMQ has no built-in type for.
+      settings: { backoffStrategy: notifyBackoffStrategy },
     });
     worker.on('error', (err) => app.log.warn({ err, queue }, 'worker connection trouble'));
     const seconds = (job: Job) =>

@@ -30,6 +30,9 @@ export const slackSubjects = {
   build: (code: string) => `build:${code}`,
   buildOutcome: (code: string, outcome: 'completed' | 'cancelled') => `build:${code}:${outcome}`,
   labels: (runId: number) => `labels:${runId}`,
+  /** A reply in a build's thread: one of its units was quarantined by a failed required test. */
+  quarantined: (build: string, lot: string, historyEvent: number) =>
+    `build:${build}:quarantined:${lot}:${historyEvent}`,
   /** A direct message to one admin about a disabled webhook endpoint (one per event and admin). */
   webhookDisabled: (endpointId: number, eventId: number, userId: string) =>
     `alert:webhook:${endpointId}:${eventId}:${userId}`,
@@ -41,10 +44,20 @@ export function alertEndpoint(subject: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** The build (and outcome, for a reply) a build message's subject names. */
-export function subjectParts(subject: string): { build: string; outcome: string | undefined } {
-  const [, build = '', outcome] = subject.split(':');
-  return { build, outcome };
+/**
+ * The build (and outcome, for a reply) a build message's subject names; for a quarantine notice,
+ * also the unit's lot and the history event of the failed test.
+ */
+export function subjectParts(subject: string): {
+  build: string;
+  outcome: string | undefined;
+  lot?: string;
+  historyEvent?: number;
+} {
+  const [, build = '', outcome, lot, historyEvent] = subject.split(':');
+  return outcome === 'quarantined' && lot && historyEvent
+    ? { build, outcome, lot, historyEvent: Number(historyEvent) }
+    : { build, outcome };
 }
 
 const messageJob = (message: SlackMessage, why: string) =>
@@ -241,9 +254,25 @@ const BUILD_EVENTS = new Set([
 ]);
 
 /**
+ * Whether a `lot.event_recorded` event is a failed required test that quarantined a unit (the
+ * history commands put `kind`, `quarantined` and the unit's `build` at the top level of its data).
+ */
+function quarantineOf(data: Record<string, unknown>): { build: string; lot: string; event: number } | null {
+  const { kind, quarantined, build, lot, event } = data;
+  return kind === 'test_result' &&
+    quarantined === true &&
+    typeof build === 'string' &&
+    typeof lot === 'string' &&
+    typeof event === 'number'
+    ? { build, lot, event }
+    : null;
+}
+
+/**
  * Slack follow-ups of relayed events: a build requested from Slack gets its message updated on
- * every change, and a thread reply when it completes or is cancelled; a label run requested from
- * Slack has its PDF uploaded when `labels.ready`. Builds and label runs from elsewhere are left alone.
+ * every change, and a thread reply when it completes or is cancelled, or when a failed required
+ * test quarantines one of its units; a label run requested from Slack has its PDF uploaded when
+ * `labels.ready`. Builds and label runs from elsewhere are left alone.
  */
 export const slackSubscriber: EventSubscriber = {
   name: 'slack',
@@ -269,6 +298,22 @@ export const slackSubscriber: EventSubscriber = {
       }
       for (const job of jobs) await repos.jobs.enqueue(job);
       return jobs.length;
+    }
+    const quarantine = event.type === 'lot.event_recorded' ? quarantineOf(event.data) : null;
+    if (quarantine) {
+      const message = await repos.slackMessages.findBySubject(slackSubjects.build(quarantine.build));
+      if (!message) return null;
+      // Keyed by the failed test's history event: a fan-out run twice finds the same row and job.
+      const notice = await repos.slackMessages.insert({
+        subject: slackSubjects.quarantined(quarantine.build, quarantine.lot, quarantine.event),
+        kind: 'reply',
+        channel: message.channel,
+        buildId: message.buildId,
+        parentId: message.id,
+        requestedBy: SYSTEM_ACTOR.name,
+      });
+      await repos.jobs.enqueue(messageJob(notice, `event-${event.id}`));
+      return 1;
     }
     if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {
       // Every Slack admin is told, in a direct message: deliveries stop until someone re-enables it.

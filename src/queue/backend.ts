@@ -25,7 +25,12 @@ export interface QueueBackend {
   createWorker(
     name: string,
     processor: Processor,
-    options: { concurrency: number; lockDuration?: number; stalledInterval?: number },
+    options: {
+      concurrency: number;
+      lockDuration?: number;
+      stalledInterval?: number;
+      settings?: WorkerOptions['settings'];
+    },
   ): Worker;
   /** Round-trips to the backend; throws when it is unreachable. */
   ping(): Promise<void>;

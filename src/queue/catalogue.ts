@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
 import { JOB_DATA } from '../commands/jobs.ts';
+import { notifyRetryOptions } from '../slack/notify-retry.ts';
 
 export const QUEUE_NAMES = ['builds', 'lots', 'labels', 'webhooks', 'notify', 'trace'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -36,7 +37,7 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 export const JOBS = {
   'events.fanout': define({
     queue: 'webhooks',
-    description: 
+    description:
       "Hand a batch of relayed events (one request's, up to 500) to their subscribers (webhook endpoints, Slack)",
     data: JOB_DATA['events.fanout'],
   }),
@@ -77,26 +78,28 @@ export const JOBS = {
     data: JOB_DATA['labels.render'],
   }),
   // Slack: a 429 waits for its Retry-After (without using up an attempt), a 5xx or a network
-  // failure retries with backoff, a refusal (channel_not_found, invalid_auth …) fails for good.
+  // failure retries on a capped schedule (src/slack/notify-retry.ts) — for 24 h, since Slack
+  // outages can last hours; a refusal (channel_not_found, invalid_auth …) fails for good.
   'notify.message': define({
     queue: 'notify',
     description:
       "Post a Slack message (a build's message, a thread reply) once, or update it from current state",
     data: JOB_DATA['notify.message'],
-    options: { attempts: 10 },
+    options: notifyRetryOptions('notify-24h'),
   }),
   'notify.upload': define({
     queue: 'notify',
     description:
       'Upload a label PDF to a Slack channel (getUploadURLExternal, upload, completeUploadExternal)',
     data: JOB_DATA['notify.upload'],
-    options: { attempts: 10 },
+    options: notifyRetryOptions('notify-24h'),
   }),
   'notify.respond': define({
     queue: 'notify',
     description: 'Answer a Slack command or button through its response_url',
     data: JOB_DATA['notify.respond'],
-    options: { attempts: 6 },
+    // A response_url expires 30 min after the request: retrying for a day could not help.
+    options: notifyRetryOptions('notify-response-url'),
   }),
   'trace.recall': define({
     queue: 'trace',

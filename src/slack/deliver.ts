@@ -18,7 +18,9 @@ import { alertEndpoint, leaseSlackMessage, releaseSlackMessage, subjectParts } f
 import { DomainError } from '../domain/errors.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import type { Logger } from '../logger.ts';
-import { buildMessage, buildOutcomeReply, labelsReady } from './presenters/build.ts';
+import { getHistoryEvent } from '../commands/history.ts';
+import { getLot } from '../commands/lots.ts';
+import { buildMessage, buildOutcomeReply, labelsReady, quarantineReply } from './presenters/build.ts';
 import { webhookDisabledAlert } from './presenters/alerts.ts';
 import { getWebhookEndpoint } from '../commands/webhooks.ts';
 import type { SlackAnswer, SlackText } from './presenters/format.ts';
@@ -118,7 +120,12 @@ async function render(deps: DeliveryDeps, message: SlackMessage): Promise<SlackT
     });
     return webhookDisabledAlert(endpoint);
   }
-  const { build, outcome } = subjectParts(message.subject);
+  const { build, outcome, lot, historyEvent } = subjectParts(message.subject);
+  if (message.kind === 'reply' && lot && historyEvent) {
+    const unit = await execute(deps, getLot, SYSTEM_ACTOR, { code: lot });
+    const failed = await execute(deps, getHistoryEvent, SYSTEM_ACTOR, { code: lot, id: historyEvent });
+    return quarantineReply(unit, failed, deps.publicUrl);
+  }
   const view = await execute(deps, getBuild, SYSTEM_ACTOR, { code: build });
   return message.kind === 'reply'
     ? buildOutcomeReply(view, outcome === 'cancelled' ? 'cancelled' : 'completed')
@@ -191,11 +198,17 @@ export async function deliverMessage(
       }
     }
     if (!ts) {
+      // A quarantine is news for the whole channel, not only for those following the build's thread.
+      const thread: { thread_ts?: string } | { thread_ts: string; reply_broadcast: true } = !threadTs
+        ? {}
+        : subjectParts(message.subject).outcome === 'quarantined'
+          ? { thread_ts: threadTs, reply_broadcast: true }
+          : { thread_ts: threadTs };
       const posted = await deps.client.chat.postMessage({
         channel: message.channel,
         text: content.text,
         ...(content.blocks ? { blocks: content.blocks } : {}),
-        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...thread,
         unfurl_links: false,
         metadata: { event_type: MESSAGE_METADATA_TYPE, event_payload: { subject: message.subject } },
       });

@@ -6,7 +6,8 @@
  * `chat.postMessage` with a fresh `ts`, `chat.update`, `views.open`, the three upload steps (the
  * upload URL is on the fake too), `conversations.history`/`replies` over what was posted, and
  * `apps.connections.open` with a `ws://127.0.0.1` URL for Socket Mode, served by a minimal RFC 6455
- * server here (the `ws` package is not installed; undici is the client). Failures are scriptable per
+ * server here (the `ws` package is in devDependencies but not used by this helper; Slack's client
+ * connects with undici's WebSocket). Failures are scriptable per
  * method: a 429 with Retry-After, a 5xx, `ok: false`, or "do it but lose the answer".
  *
  * `response_url`s point at the fake too (`responseUrl(id)`), and their posts are recorded.
@@ -34,6 +35,8 @@ export interface ApiCall {
   token: string | null;
   /** What the fake answered: a status, or 'lost'. */
   answered: number | 'lost';
+  /** The body of a 200 answer (e.g. the `file_id` of `files.getUploadURLExternal`). */
+  result?: Record<string, unknown>;
   at: number;
 }
 
@@ -43,6 +46,8 @@ export interface PostedMessage {
   text: string;
   blocks?: unknown;
   thread_ts?: string;
+  /** A thread reply also shown in the channel. */
+  reply_broadcast?: boolean;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
@@ -50,6 +55,7 @@ export interface Upload {
   fileId: string;
   bytes: Buffer;
   contentType: string | undefined;
+  at: number;
 }
 
 export interface ResponsePost {
@@ -204,6 +210,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           text: String(args.text ?? ''),
           blocks: args.blocks,
           ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}),
+          ...(args.thread_ts && String(args.reply_broadcast) === 'true' ? { reply_broadcast: true } : {}),
           ...(args.metadata ? { metadata: args.metadata as PostedMessage['metadata'] } : {}),
         };
         messages.push(message);
@@ -241,7 +248,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'conversations.history': {
         const oldest = Number(args.oldest ?? 0);
         const found = messages
-          .filter((m) => m.channel === args.channel && !m.thread_ts && Number(m.ts) >= oldest)
+          .filter(
+            (m) =>
+              m.channel === args.channel && (!m.thread_ts || m.reply_broadcast) && Number(m.ts) >= oldest,
+          )
           .reverse();
         return { ok: true, messages: found, has_more: false };
       }
@@ -299,6 +309,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       const result =
         behaviour && 'error' in behaviour ? { ok: false, error: behaviour.error } : answer(method, args);
+      call.result = result;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(result));
       return;
@@ -308,6 +319,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         fileId: path.slice('/upload/'.length),
         bytes: body,
         contentType: req.headers['content-type'],
+        at: Date.now(),
       });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`OK - ${body.length}`);
@@ -355,7 +367,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     url,
     apiUrl: `${url}/api/`,
     calls,
-    ok: (method) => calls.filter((c) => c.method === method && c.answered === 200),
+    ok: (method) => calls.filter((c) => c.method === method && c.answered === 200 && c.result?.ok !== false),
     messages,
     uploads,
     responses,

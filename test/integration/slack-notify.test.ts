@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobRequest } from '../../src/commands/jobs.ts';
 import { factories } from '../factories.ts';
-import { startBackground, waitFor, type Background } from '../helpers/background.ts';
+import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { slackSender, startFakeSlack, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
 
@@ -183,6 +183,77 @@ describe('notify.message', () => {
     await waitFor(async () => (await (await jobOf(jobIds[0]!))?.getState()) === 'failed', 'the job to fail');
     expect(postCallsOf(code)).toHaveLength(1);
     expect((await jobOf(jobIds[0]!))!.failedReason).toContain('channel_not_found');
+  });
+});
+
+/**
+ * A tracked build of three units whose labels are asked for in `channel` by slash command; answers
+ * the id and job id of the upload, and the build's code.
+ */
+async function labelUpload(channel: string): Promise<{ code: string; messageId: number; jobId: string }> {
+  const res = await ctx.api('POST', '/api/v1/builds', { body: { project, quantity: 3, trackUnits: true } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const code = (res.body.build as { code: string }).code;
+  await settledBuild(ctx, code, (b) => (b.progress as { generated: number }).generated === 3);
+  const sent = await slack.command('/build', `labels ${code} serials 1-3`, { user: 'U0OPERATOR', channel });
+  expect(sent.status).toBe(200);
+  const row = await waitFor(
+    async () => ctx.db('slack_messages').where({ kind: 'upload', channel }).first(),
+    'the upload to be recorded',
+  );
+  return { code, messageId: Number(row.id), jobId: `slack-upload-${row.id}` };
+}
+
+/** The upload steps of build `code`'s labels as Slack saw them. */
+function uploadCalls(code: string) {
+  const urls = fake.calls.filter(
+    (c) => c.method === 'files.getUploadURLExternal' && c.args.filename === `labels-${code}.pdf`,
+  );
+  const fileIds = new Set(urls.map((c) => c.result?.file_id).filter(Boolean));
+  const completes = fake.calls.filter(
+    (c) =>
+      c.method === 'files.completeUploadExternal' &&
+      (c.args.files as { id: string }[]).some((f) => fileIds.has(f.id)),
+  );
+  return { urls, completes, bytes: fake.uploads.filter((u) => fileIds.has(u.fileId)) };
+}
+
+describe('notify.upload', () => {
+  it('retries a 429 from files.getUploadURLExternal after its Retry-After, and uploads once', async () => {
+    fake.script('files.getUploadURLExternal', { status: 429, retryAfter: 1 });
+    const { code, messageId, jobId } = await labelUpload('C0UPLOAD429');
+    await waitFor(async () => (await (await jobOf(jobId))?.getState()) === 'completed', 'the upload job');
+    const { urls, completes, bytes } = uploadCalls(code);
+    expect(urls.map((c) => c.answered)).toEqual([429, 200]);
+    expect(urls[1]!.at - urls[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(bytes).toHaveLength(1);
+    expect(bytes[0]!.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(completes.map((c) => c.answered)).toEqual([200]);
+    expect(completes[0]!.args).toMatchObject({ channel_id: 'C0UPLOAD429' });
+    expect((await jobOf(jobId))!.attemptsMade).toBe(1);
+    const row = await ctx.db('slack_messages').where({ id: messageId }).first();
+    expect(row).toMatchObject({ file_id: bytes[0]!.fileId, ts: bytes[0]!.fileId });
+    expect(row.posted_at).not.toBeNull();
+  });
+
+  it('retries a 500 from files.completeUploadExternal with backoff, without uploading the bytes again', async () => {
+    fake.script('files.completeUploadExternal', { status: 500 });
+    const { code, messageId, jobId } = await labelUpload('C0UPLOAD500');
+    await waitFor(async () => (await (await jobOf(jobId))?.getState()) === 'completed', 'the upload job');
+    const { urls, completes, bytes } = uploadCalls(code);
+    expect(urls.map((c) => c.answered)).toEqual([200]);
+    expect(bytes).toHaveLength(1);
+    expect(completes.map((c) => c.answered)).toEqual([500, 200]);
+    for (const c of completes)
+      expect(c.args).toMatchObject({ channel_id: 'C0UPLOAD500', files: [{ id: bytes[0]!.fileId }] });
+    // The first retry of the notify schedule comes 1 s after the failure.
+    expect(completes[1]!.at - completes[0]!.at).toBeGreaterThanOrEqual(950);
+    const job = (await jobOf(jobId))!;
+    expect(job.attemptsMade).toBe(2);
+    expect(job.opts).toMatchObject({ attempts: 154, backoff: { type: 'notify-24h' } });
+    expect(await ctx.db('slack_messages').where({ id: messageId }).first()).toMatchObject({
+      file_id: bytes[0]!.fileId,
+    });
   });
 });
 

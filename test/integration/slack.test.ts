@@ -63,6 +63,44 @@ const buildMessageOf = (code: string) =>
   fake.waitFor(() => postsAbout(code)[0], `the message of build ${code}`);
 const updatesOf = (m: PostedMessage) => fake.ok('chat.update').filter((c) => c.args.ts === m.ts);
 
+/**
+ * The three upload steps of the label PDF whose comment contains `comment`, checked: an upload URL
+ * for the file, its bytes (a PDF of the announced length), the upload completed into the channel —
+ * in that order, each once.
+ */
+async function uploadSteps(comment: string, timeoutMs?: number) {
+  const completed = await fake.waitFor(
+    () =>
+      fake
+        .ok('files.completeUploadExternal')
+        .find((c) => String(c.args.initial_comment ?? '').includes(comment)),
+    `the upload of "${comment}" to complete`,
+    timeoutMs,
+  );
+  const [file, ...others] = completed.args.files as { id: string; title: string }[];
+  expect(others).toEqual([]);
+  const urlSteps = fake.ok('files.getUploadURLExternal').filter((c) => c.result?.file_id === file!.id);
+  const uploads = fake.uploads.filter((u) => u.fileId === file!.id);
+  expect(urlSteps).toHaveLength(1);
+  expect(uploads).toHaveLength(1);
+  const [urlStep, upload] = [urlSteps[0]!, uploads[0]!];
+  const code = /build (\w{10})/.exec(comment)?.[1];
+  expect(urlStep.args).toMatchObject({ filename: `labels-${code}.pdf` });
+  expect(Number(urlStep.args.length)).toBe(upload.bytes.length);
+  expect(upload.contentType).toBe('application/pdf');
+  expect(upload.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  expect(completed.args).toMatchObject({
+    channel_id: CHANNEL,
+    files: [{ id: file!.id, title: `Labels, build ${code}` }],
+  });
+  expect(urlStep.at).toBeLessThanOrEqual(upload.at);
+  expect(upload.at).toBeLessThanOrEqual(completed.at);
+  expect(
+    fake.ok('files.completeUploadExternal').filter((c) => JSON.stringify(c.args.files).includes(file!.id)),
+  ).toHaveLength(1);
+  return { urlStep, upload, completed };
+}
+
 async function startFromSlack(text: string): Promise<string> {
   const sent = await slack.command('/build', text, { user: OPERATOR });
   expect(sent.status).toBe(200);
@@ -133,11 +171,29 @@ describe('/build start and the build message', () => {
       () => updatesOf(message).find((u) => textOf(u.args).includes('1,500 with serials 1–1,500')),
       'the update after generation',
     );
-    const blocks = JSON.stringify(done.args.blocks);
-    expect(blocks).toContain('"action_id":"build_complete"');
-    expect(blocks).toContain('"action_id":"build_labels"');
-    expect(blocks).toContain('"action_id":"build_cancel"');
-    expect(blocks).toContain('"confirm"'); // cancel asks first
+    const actions = (done.args.blocks as { type: string; elements?: Record<string, unknown>[] }[]).find(
+      (b) => b.type === 'actions',
+    )!;
+    expect(actions.elements!.map((e) => [e.action_id, e.value])).toEqual([
+      ['build_complete', code],
+      ['build_labels', code],
+      ['build_cancel', code],
+    ]);
+    // Only Cancel asks first: Slack shows this dialog and sends the action only when confirmed.
+    const [complete, labels, cancel] = actions.elements!;
+    expect(complete!.confirm).toBeUndefined();
+    expect(labels!.confirm).toBeUndefined();
+    expect(cancel).toMatchObject({ type: 'button', style: 'danger' });
+    expect(cancel!.confirm).toEqual({
+      title: { type: 'plain_text', text: 'Cancel this build?' },
+      text: {
+        type: 'mrkdwn',
+        text: `Build ${code} stops: unconsumed components go back to their lots and its in-production stock is removed.`,
+      },
+      confirm: { type: 'plain_text', text: 'Cancel build' },
+      deny: { type: 'plain_text', text: 'Keep it' },
+      style: 'danger',
+    });
     expect(textOf(done.args)).toContain(':arrow_forward: SMT');
     expect(updatesOf(message).length).toBeLessThanOrEqual(14);
     expect(postsAbout(code)).toHaveLength(1);
@@ -202,11 +258,43 @@ describe('/build start and the build message', () => {
     expect(urlStep.at).toBeLessThanOrEqual(completed.at);
   });
 
-  it('the Print labels button labels every unit', async () => {
+  it('prints labels on the template named: the run uses it and the PDF is uploaded in three steps', async () => {
+    const sent = await slack.command('/build', `labels ${code} a4-3x8 serials 1-5`, { user: OPERATOR });
+    expect(sent.status).toBe(200);
+    expect(sent.text).toBe('');
+    expect((await answerAt(sent.responseUrl)).text).toBe(
+      `Rendering 5 labels for build ${code} (serials 1–5) on a4-3x8; the PDF will be posted in this channel.`,
+    );
+    const run = await ctx
+      .db('label_runs')
+      .where({ template: 'a4-3x8', requested_by: `slack:${OPERATOR}` })
+      .first();
+    expect(run).toBeDefined();
+    const steps = await uploadSteps(`5 labels of build ${code} on a4-3x8`);
+    expect(String(steps.completed.args.initial_comment)).toBe(
+      `:label: 5 labels of build ${code} on a4-3x8 (1 page), requested by <@${OPERATOR}>.`,
+    );
+    const stored = await ctx.db('label_runs').where({ id: run.id }).first();
+    expect(stored).toMatchObject({
+      status: 'done',
+      template: 'a4-3x8',
+      total: 5,
+      pages: 1,
+      source: expect.objectContaining({ kind: 'build', serials: { first: 1, last: 5 } }),
+    });
+  });
+
+  it('the Print labels button labels every unit, and the PDF is uploaded in three steps', async () => {
     const pressed = await slack.button('build_labels', code, { user: OPERATOR });
     expect(pressed.status).toBe(200);
-    expect((await answerAt(pressed.responseUrl)).text).toContain(`Rendering 1,500 labels for build ${code}`);
-  });
+    expect((await answerAt(pressed.responseUrl)).text).toBe(
+      `Rendering 1,500 labels for build ${code} on brother-62x29; the PDF will be posted in this channel.`,
+    );
+    const steps = await uploadSteps(`1,500 labels of build ${code} on brother-62x29`, 60_000);
+    expect(String(steps.completed.args.initial_comment)).toBe(
+      `:label: 1,500 labels of build ${code} on brother-62x29 (1,500 pages), requested by <@${OPERATOR}>.`,
+    );
+  }, 90_000);
 
   it('answers /build status', async () => {
     const sent = await slack.command('/build', `status ${code.toLowerCase()}`, { user: VIEWER });
@@ -465,6 +553,79 @@ describe('the Cancel button', () => {
       () => updatesOf(message).find((u) => textOf(u.args).includes(':no_entry_sign: cancelled')),
       'the cancelled message',
     );
+  });
+});
+
+describe('/build complete and /build cancel by command', () => {
+  it('/build complete by an operator completes the build; its message and a thread reply follow', async () => {
+    await project('Command board');
+    const code = await startFromSlack('start "Command board" 6 stages Assembly');
+    await settledBuild(ctx, code, (b) => b.status === 'in_progress');
+    const advanced = await slack.command('/build', `advance ${code}`, { user: OPERATOR });
+    expect((await answerAt(advanced.responseUrl)).text).toBe(
+      `Completing the next stage of build ${code} requested.`,
+    );
+    await settledBuild(ctx, code);
+    const message = await buildMessageOf(code);
+
+    const sent = await slack.command('/build', `complete ${code.toLowerCase()}`, { user: OPERATOR });
+    expect(sent.status).toBe(200);
+    expect(sent.text).toBe('');
+    expect(await answerAt(sent.responseUrl)).toEqual({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `Completion of build ${code} requested.`,
+    });
+    const reply = await fake.waitFor(
+      () => fake.messages.find((m) => m.thread_ts === message.ts),
+      'the completion reply in the thread',
+    );
+    expect(reply.text).toBe(
+      `:white_check_mark: Build ${code} completed: 6 of 6 units completed, 0 scrapped.`,
+    );
+    const final = await fake.waitFor(
+      () => updatesOf(message).find((u) => textOf(u.args).includes(':white_check_mark: completed')),
+      'the completed message',
+    );
+    expect(JSON.stringify(final.args.blocks)).not.toContain('build_complete');
+    expect(JSON.stringify(final.args.blocks)).not.toContain('build_cancel');
+    const build = await settledBuild(ctx, code);
+    expect(build).toMatchObject({ status: 'completed' });
+    const completion = (build.operations as { kind: string; requestedBy: string }[]).find(
+      (o) => o.kind === 'complete',
+    );
+    expect(completion?.requestedBy).toBe(`slack:${OPERATOR}`);
+    expect(postsAbout(code)).toHaveLength(1);
+    expect(fake.messages.filter((m) => m.thread_ts === message.ts)).toHaveLength(1);
+  });
+
+  it('/build cancel by an operator cancels at once, with the reason given (typing it is the confirmation)', async () => {
+    await project('Scrapped board');
+    const code = await startFromSlack('start "Scrapped board" 4 stages Assembly');
+    await settledBuild(ctx, code, (b) => b.status === 'in_progress');
+    const message = await buildMessageOf(code);
+
+    const sent = await slack.command('/build', `cancel ${code} wrong BOM revision`, { user: OPERATOR });
+    expect(sent.status).toBe(200);
+    expect(sent.text).toBe('');
+    expect((await answerAt(sent.responseUrl)).text).toBe(`Cancellation of build ${code} requested.`);
+    const reply = await fake.waitFor(
+      () => fake.messages.find((m) => m.thread_ts === message.ts),
+      'the cancel reply',
+    );
+    expect(reply.text).toBe(
+      `:no_entry_sign: Build ${code} cancelled by <@${OPERATOR}> (wrong BOM revision): 4 in-production units removed, 12 components returned to their lots.`,
+    );
+    await fake.waitFor(
+      () => updatesOf(message).find((u) => textOf(u.args).includes(':no_entry_sign: cancelled')),
+      'the cancelled message',
+    );
+    const build = await settledBuild(ctx, code);
+    expect(build.status).toBe('cancelled');
+    const cancel = (build.operations as { kind: string; params: { reason?: string } }[]).find(
+      (o) => o.kind === 'cancel',
+    );
+    expect(cancel?.params.reason).toBe('wrong BOM revision');
   });
 
   it('never called auth.test', () => {

@@ -13,6 +13,8 @@ import {
   progressBucket,
   requestTimestampProblem,
 } from '../../src/domain/slack-format.ts';
+import { JOBS } from '../../src/queue/catalogue.ts';
+import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/slack/notify-retry.ts';
 
 const B = encodeIdCode(123_456);
 const L = encodeIdCode(987_654);
@@ -176,5 +178,59 @@ describe('Slack formatting rules', () => {
     expect(requestTimestampProblem(s(301), now)).toBe('future');
     expect(requestTimestampProblem(undefined, now)).toBe('missing');
     expect(requestTimestampProblem('12abc', now)).toBe('invalid');
+  });
+});
+
+describe('the notify retry schedule', () => {
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+  it('doubles from 1 s to a 10 min cap and keeps trying messages and uploads for 24 h', () => {
+    const delays = NOTIFY_SCHEDULES['notify-24h'];
+    expect(delays.slice(0, 11)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000,
+    ]);
+    expect(Math.max(...delays)).toBe(600_000);
+    expect(delays).toHaveLength(153);
+    // 1,023 s of doubling, 142 retries 10 min apart, and a last one 177 s later: exactly 24 h.
+    expect(delays.slice(10, -1).every((d) => d === 600_000)).toBe(true);
+    expect(delays.at(-1)).toBe(177_000);
+    expect(sum(delays)).toBe(24 * 3600_000);
+  });
+
+  it('stops answers through a response_url after 25 min, before Slack expires the URL at 30', () => {
+    const delays = NOTIFY_SCHEDULES['notify-response-url'];
+    expect(delays).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 477_000,
+    ]);
+    expect(sum(delays)).toBe(25 * 60_000);
+  });
+
+  it('is what the catalogue gives the notify jobs, and what the workers compute', () => {
+    expect(JOBS['notify.message'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
+    expect(JOBS['notify.upload'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
+    expect(JOBS['notify.respond'].options).toEqual({
+      attempts: 12,
+      backoff: { type: 'notify-response-url' },
+    });
+    // BullMQ passes the attempts made so far, the failed one included: 1 after the first failure.
+    expect(notifyBackoffStrategy(1, 'notify-24h')).toBe(1_000);
+    expect(notifyBackoffStrategy(11, 'notify-24h')).toBe(600_000);
+    expect(notifyBackoffStrategy(153, 'notify-24h')).toBe(177_000);
+    expect(notifyBackoffStrategy(154, 'notify-24h')).toBe(-1);
+    expect(notifyBackoffStrategy(11, 'notify-response-url')).toBe(477_000);
+    expect(() => notifyBackoffStrategy(1, 'linear')).toThrow('unknown backoff strategy linear');
+  });
+
+  it('gives every custom backoff type in the catalogue a schedule', () => {
+    for (const job of Object.values(JOBS)) {
+      const type = (job as { options?: { backoff?: { type: string } } }).options?.backoff?.type;
+      if (type && type !== 'fixed' && type !== 'exponential')
+        expect(Object.keys(NOTIFY_SCHEDULES)).toContain(type);
+    }
+  });
+
+  it('shortens only the last delay to fit the window', () => {
+    expect(cappedRetryDelays(10_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000, 3_000]);
+    expect(cappedRetryDelays(7_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000]);
   });
 });

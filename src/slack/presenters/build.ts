@@ -2,6 +2,7 @@
 import type { Build, BuildOperation } from '../../domain/builds.ts';
 import { progressBar } from '../../domain/slack-format.ts';
 import type { LabelRun } from '../../commands/ports.ts';
+import type { Lot } from '../../domain/types.ts';
 import { ACTIONS } from '../ids.ts';
 import {
   button,
@@ -29,6 +30,7 @@ const STATUS: Record<Build['status'], string> = {
 };
 
 const n = (x: number) => x.toLocaleString('en');
+const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;
 const title = (b: Build) => `Build ${b.code} · ${b.projectName} × ${n(b.quantity)}`;
 
 function stageLine(build: Build): string | null {
@@ -127,6 +129,53 @@ export function buildOutcomeReply(build: BuildView, outcome: 'completed' | 'canc
   };
 }
 
+/** The failed test behind a quarantine, as `getHistoryEvent` answers it. */
+export interface FailedTest {
+  data: Record<string, unknown>;
+  actor: string;
+  occurredAt: Date | string;
+}
+
+const measurementList = (m: unknown): string =>
+  m && typeof m === 'object'
+    ? Object.entries(m as Record<string, unknown>)
+        .map(([name, value]) => `${name}=${String(value)}`)
+        .join(', ')
+    : '';
+
+/** The reply in a build's thread (also shown in the channel) when a failed required test quarantines a unit. */
+export function quarantineReply(
+  lot: Pick<Lot, 'code' | 'buildCode' | 'serial' | 'serialLabel'>,
+  failed: FailedTest,
+  publicUrl: string,
+): SlackText {
+  const d = failed.data;
+  const test = String(d.test ?? 'a required test');
+  const station = typeof d.station === 'string' && d.station ? ` at ${d.station}` : '';
+  const operator = typeof d.operator === 'string' ? d.operator : failed.actor;
+  const unit =
+    lot.serial !== null
+      ? `Unit ${lot.serialLabel ? `${lot.serialLabel} (serial ${lot.serial})` : `serial ${lot.serial}`}`
+      : `Lot ${lot.code}`;
+  const build = lot.buildCode ? ` of build ${lot.buildCode}` : '';
+  const measured = measurementList(d.measurements);
+  return {
+    text: `:rotating_light: ${unit}${build} (${lot.code}) quarantined: required test ${test} failed${station}.`,
+    blocks: [
+      section(
+        `:rotating_light: *${escape(unit)}${build} quarantined*
+` +
+          `Required test *${escape(test)}* failed${escape(station)}, recorded by ${who(operator)} ${when(failed.occurredAt)}.` +
+          (measured
+            ? `
+*Measurements:* ${escape(measured)}`
+            : ''),
+      ),
+      context(`${idLink(publicUrl, lot.code)} · release it after a repair and a passing result`),
+    ],
+  };
+}
+
 /** `/build start` was accepted. */
 export function buildRequested(build: Build, quantity: number, trackUnits: boolean): SlackAnswer {
   const stages =
@@ -166,5 +215,5 @@ export function labelsRequested(run: LabelRun): SlackAnswer {
 /** The comment uploaded with a label PDF. */
 export function labelsReady(run: LabelRun): string {
   const what = run.source.kind === 'build' ? ` of build ${run.source.buildCode}` : '';
-  return `:label: ${n(run.total)} labels${what} on ${run.template} (${n(run.pages ?? 0)} pages), requested by ${who(run.requestedBy)}.`;
+  return `:label: ${count(run.total, 'label')}${what} on ${run.template} (${count(run.pages ?? 0, 'page')}), requested by ${who(run.requestedBy)}.`;
 }
