@@ -146,7 +146,7 @@ export interface Config {
   shutdownGraceMs: number;
   /** Requests per minute per API token (or address without one); 0: no limit. */
   rateLimitPerMinute: number;
-  /** Slack requests per minute per workspace; 0: no limit. */
+  /** Slack requests per minute per sending address; 0: no limit. */
   slackRateLimitPerMinute: number;
   /** Units written per transaction when generating a tracked build. */
   generationChunkSize: number;
