@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { labelUrl, type LabelContent } from '../domain/labels.ts';
 import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
-import { TEMPLATE_NAMES } from '../labels/templates.ts';
+import { TEMPLATE_NAMES, defaultDpi, getTemplate, supportsDpi } from '../labels/templates.ts';
 import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
@@ -23,11 +23,18 @@ export interface LabelRenderer {
     items: AsyncIterable<LabelContent>,
     options: {
       template: string;
+      /** One of the template's resolutions. */
+      dpi: number;
       total: number;
       fileKey: string;
       onProgress: (done: number) => Promise<void>;
     },
   ): Promise<{ pages: number; bytes: number }>;
+}
+
+/** The resolution a run renders at: the one asked for, or its template's default for older runs. */
+export function labelRunDpi(run: Pick<LabelRun, 'template' | 'dpi'>): number {
+  return run.dpi ?? defaultDpi(getTemplate(run.template));
 }
 
 async function resolveIds(
@@ -56,6 +63,13 @@ export const requestLabels = defineCommand({
   input: z
     .strictObject({
       template: z.enum(TEMPLATE_NAMES as [string, ...string[]]).default('brother-62x29'),
+      dpi: z
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          'printer resolution: one the template is laid out for (`dpis` in GET /label-templates), default its first, e.g. 300 for zebra-2x1in on a 300 dpi head',
+        ),
       build: idCodeRef.optional(),
       serials: z
         .string()
@@ -73,6 +87,15 @@ export const requestLabels = defineCommand({
     .refine((v) => v.serials === undefined || v.build !== undefined, {
       message: 'serials needs build',
       path: ['serials'],
+    })
+    .superRefine((v, ctx) => {
+      const template = getTemplate(v.template);
+      if (v.dpi !== undefined && !supportsDpi(template, v.dpi))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dpi'],
+          message: `template ${v.template} is laid out for ${template.dpis.join(' or ')} dpi, not ${v.dpi}`,
+        });
     }),
   async run({ repos, actor }, input) {
     let source: LabelSource;
@@ -118,6 +141,7 @@ export const requestLabels = defineCommand({
       throw new RuleViolation('there is nothing to label: the build has no units yet in that range');
     const run = await repos.labels.insert({
       template: input.template,
+      dpi: input.dpi ?? defaultDpi(getTemplate(input.template)),
       source,
       total,
       requestedBy: actor.name,
@@ -207,6 +231,7 @@ const finishRun = defineCommand({
         data: {
           run: run.id,
           template: run.template,
+          dpi: labelRunDpi(run),
           labels: run.total,
           pages,
           bytes,
@@ -249,6 +274,7 @@ export async function renderLabelRun(
   try {
     const { pages, bytes } = await options.renderer.render(contents(), {
       template: run.template,
+      dpi: labelRunDpi(run),
       total: run.total,
       fileKey,
       onProgress: async (done) => {

@@ -511,6 +511,8 @@ export interface LabelRun {
   pages: number | null;
   error: string | null;
   requestedBy: string;
+  /** Printer resolution the run renders at; null on runs requested before it could be chosen. */
+  dpi: number | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -532,6 +534,7 @@ export interface LabelRunRepository {
     source: LabelSource;
     total: number;
     requestedBy: string;
+    dpi: number;
   }): Promise<LabelRun>;
   findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
   update(

@@ -326,6 +326,7 @@ export const LabelRunOut = z
     error: z.string().nullable(),
     download: z.string().nullable().describe('path of the PDF once done'),
     requestedBy: z.string(),
+    dpi: z.int().describe('printer resolution the PDF is laid out for'),
     createdAt: timestamp,
     finishedAt: timestamp.nullable(),
   })
@@ -337,7 +338,10 @@ export const LabelTemplateOut = z
     description: z.string(),
     symbology: z.enum(['qr', 'datamatrix']),
     labelsPerPage: z.int(),
-    dpi: z.int(),
+    dpi: z.int().describe('default printer resolution (the first of `dpis`)'),
+    dpis: z
+      .array(z.int())
+      .describe('printer resolutions the template is laid out for; a run may ask for any'),
   })
   .meta({ id: 'LabelTemplate' });
 

@@ -20,6 +20,7 @@ import { inlineComposer, workerComposer, type PageComposer } from './page-compos
 import { PdfStreamWriter } from './pdf-writer.ts';
 import {
   PT_PER_MM,
+  defaultDpi,
   getTemplate,
   type LabelFont,
   type LabelTemplate,
@@ -35,7 +36,11 @@ export interface RenderOptions {
    * file and renamed so that nobody ever sees half a PDF under that name.
    */
   out: NodeJS.WritableStream | string;
-  /** Printer resolution the 2D codes snap to; defaults to the template's (e.g. 300 for a 300 dpi Zebra). */
+  /**
+   * Printer resolution the 2D codes snap to; defaults to the template's first (e.g. 300 for a 300 dpi
+   * Zebra instead of 203). Not checked against the template's `dpis`: callers taking a resolution
+   * from outside check that (as `requestLabels` does).
+   */
   dpi?: number;
   /** Number of labels expected, passed back to `onProgress` (the renderer itself never needs it). */
   total?: number;
@@ -96,7 +101,7 @@ async function renderToStream(
   out: NodeJS.WritableStream,
 ): Promise<RenderResult> {
   const template = typeof options.template === 'string' ? getTemplate(options.template) : options.template;
-  const dpi = options.dpi ?? template.dpi;
+  const dpi = options.dpi ?? defaultDpi(template);
   const layout = new LabelLayout(template, dpi);
   const compression = options.compression ?? 6;
   const threads = Math.max(0, Math.floor(options.threads ?? 0));

@@ -9,7 +9,7 @@ import { renderLabels } from './render.ts';
 
 export function storedLabelRenderer(files: FileStore, options: { threads?: number } = {}): LabelRenderer {
   return {
-    async render(items, { template, total, fileKey, onProgress }) {
+    async render(items, { template, dpi, total, fileKey, onProgress }) {
       const dir = await mkdtemp(join(tmpdir(), 'buildtrace-labels-'));
       try {
         const path = join(dir, 'labels.pdf');
@@ -17,6 +17,7 @@ export function storedLabelRenderer(files: FileStore, options: { threads?: numbe
         const threads = options.threads ?? (total >= 2_000 ? 2 : 0);
         const result = await renderLabels(items, {
           template: template as never,
+          dpi,
           out: path,
           total,
           threads,

@@ -6,9 +6,10 @@
  * - Lengths are millimetres, measured from the top-left corner of the page (grid) or of the label
  *   (code box, text box) — the way label stock is specified on its packaging.
  * - Font sizes are points.
- * - `dpi` is the printer resolution the 2D code is snapped to: a module is a whole number of printer
- *   dots and starts on a dot boundary, so a thermal head never prints one module 3 dots wide and the
- *   next 4. Sheet labels use 300 dpi, which is also whole at 600 and 1200 dpi.
+ * - `dpis` are the printer resolutions the template is laid out for, the default first. The 2D code
+ *   is snapped to the one a run uses: a module is a whole number of printer dots and starts on a dot
+ *   boundary, so a thermal head never prints one module 3 dots wide and the next 4. Sheet labels use
+ *   300 dpi, which is also whole at 600 and 1200 dpi.
  * - The code box includes the code's quiet zone (`quietZone` modules of blank on each side). The
  *   symbol is as large as the box allows at whole dots and is centred in it.
  */
@@ -44,8 +45,11 @@ export interface LabelTemplate {
   label: { width: number; height: number };
   /** Labels per page: `columns × rows`, the first label's offset and the gaps between labels. */
   grid: { columns: number; rows: number; left: number; top: number; columnGap: number; rowGap: number };
-  /** Default printer resolution (dots per inch) the 2D code snaps to; a render may override it. */
-  dpi: number;
+  /**
+   * Printer resolutions (dots per inch) the template is laid out for; the first is the default. A
+   * label run may ask for any of them, and the 2D code snaps to that one.
+   */
+  dpis: readonly [number, ...number[]];
   /**
    * `minModule`: the smallest module (mm) a scanner reads reliably on this stock; a URL so long that
    * its code would need smaller modules is refused rather than printed unreadable.
@@ -70,7 +74,7 @@ export const LABEL_TEMPLATES = {
   'brother-62x29': {
     description: 'Brother QL die-cut 62 × 29 mm (DK-11209), one label per page, QR code',
     ...single(62, 29),
-    dpi: 300,
+    dpis: [300],
     code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 0, y: 0, width: 29, height: 29 } },
     text: {
       box: { x: 29, y: 3, width: 31.5, height: 23 },
@@ -82,11 +86,14 @@ export const LABEL_TEMPLATES = {
       ],
     },
   },
-  /* Zebra direct thermal / thermal transfer 2 × 1 inch, 203 dpi by default (300 dpi heads exist). */
+  /*
+   * Zebra direct thermal / thermal transfer 2 × 1 inch. Heads come in 203 and 300 dpi; 203 is the
+   * common one. The boxes fit both: at 300 dpi the QR modules are 7 dots (0.593 mm) instead of 4.
+   */
   'zebra-2x1in': {
     description: 'Zebra 2 × 1 in (50.8 × 25.4 mm), one label per page, QR code; 203 or 300 dpi',
     ...single(50.8, 25.4),
-    dpi: 203,
+    dpis: [203, 300],
     code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 0.5, y: 1.2, width: 23, height: 23 } },
     text: {
       box: { x: 23.5, y: 1.5, width: 26.3, height: 22.4 },
@@ -109,7 +116,7 @@ export const LABEL_TEMPLATES = {
     page: { width: 210, height: 297 },
     label: { width: 70, height: 37 },
     grid: { columns: 3, rows: 8, left: 0, top: 0.5, columnGap: 0, rowGap: 0 },
-    dpi: 300,
+    dpis: [300],
     code: { symbology: 'qr', quietZone: 4, minModule: 0.3, box: { x: 3, y: 4.5, width: 28, height: 28 } },
     text: {
       box: { x: 31.5, y: 4.5, width: 33.5, height: 28 },
@@ -129,7 +136,7 @@ export const LABEL_TEMPLATES = {
   'pcb-12x12': {
     description: 'PCB label 12 × 12 mm, one label per page, DataMatrix only (no text)',
     ...single(12, 12),
-    dpi: 600,
+    dpis: [600],
     code: {
       symbology: 'datamatrix',
       quietZone: 1,
@@ -153,6 +160,16 @@ export function getTemplate(name: string): LabelTemplate {
     throw new RangeError(`unknown label template '${name}'; use one of ${TEMPLATE_NAMES.join(', ')}`);
   }
   return LABEL_TEMPLATES[name];
+}
+
+/** The resolution a template renders at unless asked for another: its first. */
+export function defaultDpi(template: LabelTemplate): number {
+  return template.dpis[0];
+}
+
+/** Whether the template is laid out for that printer resolution. */
+export function supportsDpi(template: LabelTemplate, dpi: number): boolean {
+  return template.dpis.includes(dpi);
 }
 
 /** Labels on one page of the template. */

@@ -1,7 +1,7 @@
 /**
  * Label runs through the API and a real worker: a serial range of a tracked build rendered on the
- * Brother template, stored and downloadable, its QR codes decoded back to the units' URLs; lots,
- * parts and locations; progress and the labels.ready event; refusals.
+ * Brother template, stored and downloadable, its QR codes decoded back to the units' URLs; a run
+ * for a 300 dpi Zebra head; lots, parts and locations; progress and the labels.ready event; refusals.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { decodeQr, rasterize } from '../helpers/decode.ts';
+import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { LABEL_TEMPLATES } from '../../src/labels/templates.ts';
+import { crop, decodeQr, rasterize, type GrayImage } from '../helpers/decode.ts';
 
 let ctx: TestContext;
 let bg: Background;
@@ -110,14 +111,133 @@ describe('label runs', () => {
     expect((await finished(a.body.id as number)).pages).toBe(1);
   });
 
-  it('lists the templates', async () => {
+  it('renders a build on zebra-2x1in for a 300 dpi head: codes on whole 300 dpi dots, decoded', async () => {
+    const build = await trackedBuild(4);
+    const res = await ctx.api('POST', '/api/v1/labels', {
+      body: { build, template: 'zebra-2x1in', dpi: 300 },
+    });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body).toMatchObject({ template: 'zebra-2x1in', dpi: 300, total: 4 });
+    const id = res.body.id as number;
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: 'done', dpi: 300, pages: 4 });
+    expect(await ctx.db('label_runs').where({ id }).first('dpi')).toEqual({ dpi: 300 });
+    const ready = (await ctx.db('events').where({ type: 'labels.ready' })).find(
+      (e: { data: { run: number } }) => e.data.run === id,
+    ) as { data: Record<string, unknown> };
+    expect(ready.data).toMatchObject({ template: 'zebra-2x1in', dpi: 300 });
+
+    // The same labels at the template's default resolution, to compare with.
+    const standard = await ctx.api('POST', '/api/v1/labels', { body: { build, template: 'zebra-2x1in' } });
+    expect(standard.body).toMatchObject({ dpi: 203 });
+    await finished(standard.body.id as number);
+
+    const units = (await ctx.api('GET', `/api/v1/builds/${build}/units`)).body.items as { code: string }[];
+    const urls = units.map((u) => `http://buildtrace.test/id/${u.code}`);
+    const pdfs: Record<string, string> = {};
+    for (const [name, runId] of [
+      ['300', id],
+      ['203', standard.body.id as number],
+    ] as const) {
+      const pdf = await fetch(`${ctx.url}/api/v1/labels/${runId}/pdf`, {
+        headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+      });
+      pdfs[name] = join(dir, `zebra-${name}.pdf`);
+      await writeFile(pdfs[name], Buffer.from(await pdf.arrayBuffer()));
+    }
+    const at300 = await rasterize(pdfs['300']!, { dpi: 300, first: 1, last: 4 });
+    expect(at300.map(decodeQr)).toEqual(urls);
+    // Rasterized as a 300 dpi head prints, every module is 7 whole dots (0.593 mm): each dark run along
+    // a row of the code is a multiple of 7 dots. Laid out for 203 dpi (4 dots of 203 = 5.9 dots of
+    // 300), the same code's runs are not.
+    const { box } = LABEL_TEMPLATES['zebra-2x1in'].code;
+    const px = (mm: number) => (mm * 300) / 25.4;
+    const codeBox = { x: px(box.x), y: px(box.y), width: px(box.width), height: px(box.height) };
+    const darkRuns = (image: GrayImage) => {
+      const code = crop(image, codeBox);
+      const runs = new Set<number>();
+      for (let y = 0; y < code.height; y++) {
+        let run = 0;
+        for (let x = 0; x <= code.width; x++) {
+          if (x < code.width && code.data[y * code.width + x]! < 128) run++;
+          else if (run > 0) {
+            runs.add(run);
+            run = 0;
+          }
+        }
+      }
+      return [...runs].sort((a, b) => a - b);
+    };
+    const [standardPage] = await rasterize(pdfs['203']!, { dpi: 300, first: 1 });
+    expect(decodeQr(standardPage!)).toBe(urls[0]);
+    for (const page of at300) {
+      const runs = darkRuns(page);
+      expect(runs[0]).toBe(7);
+      expect(runs.filter((r) => r % 7 !== 0)).toEqual([]);
+    }
+    expect(darkRuns(standardPage!).filter((r) => r % 7 !== 0).length).toBeGreaterThan(3);
+  });
+
+  it('shows runs requested before resolutions could be chosen at their template default', async () => {
+    const lot = await f.lot();
+    const res = await ctx.api('POST', '/api/v1/labels', {
+      body: { lots: [lot.code], template: 'pcb-12x12' },
+    });
+    expect(res.body).toMatchObject({ dpi: 600 });
+    const id = res.body.id as number;
+    await finished(id);
+    await ctx.db('label_runs').where({ id }).update({ dpi: null });
+    expect((await ctx.api('GET', `/api/v1/labels/${id}`)).body).toMatchObject({ dpi: 600, status: 'done' });
+  });
+
+  it('lists the templates with the resolutions each is laid out for', async () => {
     const res = await ctx.api('GET', '/api/v1/label-templates', { role: 'viewer' });
-    expect((res.body as unknown as { name: string }[]).map((t) => t.name).sort()).toEqual([
+    const templates = res.body as unknown as { name: string; dpi: number; dpis: number[] }[];
+    expect(templates.map((t) => t.name).sort()).toEqual([
       'a4-3x8',
       'brother-62x29',
       'pcb-12x12',
       'zebra-2x1in',
     ]);
+    expect(templates.find((t) => t.name === 'zebra-2x1in')).toMatchObject({ dpi: 203, dpis: [203, 300] });
+    expect(templates.find((t) => t.name === 'brother-62x29')).toMatchObject({ dpi: 300, dpis: [300] });
+  });
+
+  it('refuses a resolution the template is not laid out for, naming dpi, and changes nothing', async () => {
+    const lot = await f.lot();
+    const before = await databaseFingerprint(ctx);
+    for (const body of [
+      { lots: [lot.code], template: 'brother-62x29', dpi: 203 },
+      { lots: [lot.code], template: 'zebra-2x1in', dpi: 150 },
+      { lots: [lot.code], dpi: 300.5 },
+      { lots: [lot.code], template: 'zebra-2x1in', dpi: '300' },
+    ]) {
+      const res = await ctx.api('POST', '/api/v1/labels', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'dpi' })]);
+    }
+    const res = await ctx.api('POST', '/api/v1/labels', {
+      body: { lots: [lot.code], template: 'zebra-2x1in', dpi: 150 },
+    });
+    expect((res.body.errors as { message: string }[])[0]!.message).toMatch(/203 or 300 dpi/);
+    expect(await databaseFingerprint(ctx)).toBe(before);
+  });
+
+  it('describes dpi in the OpenAPI document, for the request and the run', async () => {
+    const doc = (await ctx.api('GET', '/api/v1/openapi.json', { role: null })).body as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }
+        >
+      >;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const body = doc.paths['/labels']!.post!.requestBody!.content['application/json']!.schema;
+    expect(body.properties.dpi).toMatchObject({ type: 'integer' });
+    expect(doc.components.schemas.LabelRun!.properties.dpi).toMatchObject({ type: 'integer' });
+    expect(doc.components.schemas.LabelTemplate!.properties.dpis).toMatchObject({ type: 'array' });
   });
 
   it('refuses what it cannot print, naming the field', async () => {

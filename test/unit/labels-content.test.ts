@@ -132,10 +132,17 @@ describe('label templates', () => {
     'https://buildtrace.example.com/id/7K3M9Q2R4T',
     'https://buildtrace.production.acme-electronics.example.com/id/7K3M9Q2R4T',
   ];
-  const cases = [
-    ...TEMPLATE_NAMES.map((name) => [name, LABEL_TEMPLATES[name].dpi] as const),
-    ['zebra-2x1in', 300] as const,
-  ];
+  // Every resolution each template declares it is laid out for.
+  const cases = TEMPLATE_NAMES.flatMap((name) =>
+    LABEL_TEMPLATES[name].dpis.map((dpi: number) => [name, dpi] as const),
+  );
+
+  it('declares its resolutions, the default first: zebra-2x1in for 203 and 300 dpi heads', () => {
+    expect(cases).toContainEqual(['zebra-2x1in', 203]);
+    expect(cases).toContainEqual(['zebra-2x1in', 300]);
+    expect(LABEL_TEMPLATES['zebra-2x1in'].dpis[0]).toBe(203);
+    expect(cases).toHaveLength(5);
+  });
 
   it.each(cases)(
     '%s at %i dpi: modules are whole printer dots and the symbol keeps its quiet zone',

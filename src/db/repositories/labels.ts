@@ -5,6 +5,7 @@ import { paginate } from './shared.ts';
 interface RunRow {
   id: number;
   template: string;
+  dpi: number | null;
   source: LabelSource;
   total: number;
   done: number;
@@ -21,6 +22,7 @@ interface RunRow {
 const toRun = (r: RunRow): LabelRun => ({
   id: r.id,
   template: r.template,
+  dpi: r.dpi,
   source: r.source,
   total: r.total,
   done: r.done,
@@ -44,10 +46,17 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
     return row ? toRun(row) : null;
   };
   return {
-    async insert(run) {
+    async insert(run: {
+      template: string;
+      dpi?: number;
+      source: LabelSource;
+      total: number;
+      requestedBy: string;
+    }) {
       const [row] = (await db('label_runs')
         .insert({
           template: run.template,
+          dpi: run.dpi ?? null,
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,

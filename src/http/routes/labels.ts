@@ -2,7 +2,7 @@ import { z } from 'zod';
 import * as labels from '../../commands/labels.ts';
 import { defineCommand } from '../../commands/define.ts';
 import type { LabelRun } from '../../commands/ports.ts';
-import { LABEL_TEMPLATES, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
+import { LABEL_TEMPLATES, defaultDpi, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
 import { route } from '../route.ts';
 import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';
 
@@ -21,6 +21,7 @@ const present = (run: LabelRun) => {
       : { kind: source.kind, count: run.total };
   return {
     ...run,
+    dpi: labels.labelRunDpi(run),
     source: shown,
     percent: Math.floor((run.done / run.total) * 100),
     download: run.status === 'done' ? `/api/v1/labels/${run.id}/pdf` : null,
@@ -40,7 +41,8 @@ const listTemplates = defineCommand({
         description: t.description,
         symbology: t.code.symbology,
         labelsPerPage: labelsPerPage(t),
-        dpi: t.dpi,
+        dpi: defaultDpi(t),
+        dpis: [...t.dpis],
       }),
     ),
 });
