@@ -115,13 +115,15 @@ export const requestLabelsFromSlack = defineCommand({
     build: idCodeRef,
     template: z.string().optional(),
     serials: z.string().optional(),
+    dpi: z.int().optional(),
     channel: channelId,
   }),
-  async run(ctx, { build, template, serials, channel }) {
+  async run(ctx, { build, template, serials, dpi, channel }) {
     const input = parseWith(requestLabels.input, {
       build,
       ...(template ? { template } : {}),
       ...(serials ? { serials } : {}),
+      ...(dpi ? { dpi } : {}),
     });
     const run = await requestLabels.run(ctx, input);
     await ctx.repos.slackMessages.insert({

@@ -5,7 +5,7 @@
  *
  *   /build start <project> <qty> [track] [stages A,B,C]
  *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
- *   /build labels <build> [template] [serials 1-50]
+ *   /build labels <build> [template] [300dpi] [serials 1-50]
  *   /lot <ID code> · /lot <build> <serial>
  *   /trace <ID code> [forward|backward]
  *   help (or no text) with any of them
@@ -23,7 +23,7 @@ export type BuildRequest =
   | { kind: 'complete'; build: string }
   | { kind: 'cancel'; build: string; reason?: string }
   | { kind: 'status'; build: string }
-  | { kind: 'labels'; build: string; template?: string; serials?: string }
+  | { kind: 'labels'; build: string; template?: string; serials?: string; dpi?: number }
   | { kind: 'help' };
 
 export type LotRequest =
@@ -41,7 +41,7 @@ export const BUILD_USAGE = [
   '`/build complete <build>` — complete a build',
   '`/build cancel <build> [reason]` — cancel a build',
   '`/build status <build>` — show a build',
-  '`/build labels <build> [template] [serials 1-50]` — print labels of its units',
+  '`/build labels <build> [template] [300dpi] [serials 1-50]` — print labels of its units',
 ].join('\n');
 export const LOT_USAGE =
   '`/lot <ID code>` or `/lot <build> <serial>` — show a lot or device with its recent history';
@@ -130,15 +130,18 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
   const fail = (problem: string): Parsed<BuildRequest> => ({
     ok: false,
     problem,
-    usage: '`/build labels <build> [template] [serials 1-50]`',
+    usage: '`/build labels <build> [template] [300dpi] [serials 1-50]`',
   });
   const build = code(words[0], 'build');
   if (!build.ok) return fail(build.problem);
   let template: string | undefined;
   let serials: string | undefined;
+  let dpi: number | undefined;
   for (let i = 1; i < words.length; i++) {
     const word = words[i]!;
-    if (/^serials?$/i.test(word)) {
+    const resolution = /^(\d{2,4})\s*dpi$/i.exec(word);
+    if (resolution) dpi = Number(resolution[1]);
+    else if (/^serials?$/i.test(word)) {
       const range = words[++i];
       if (!range || !SERIAL_RANGE.test(range))
         return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
@@ -158,6 +161,7 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
       build: build.code,
       ...(template ? { template } : {}),
       ...(serials ? { serials } : {}),
+      ...(dpi ? { dpi } : {}),
     },
   };
 }

@@ -284,6 +284,22 @@ describe('/build start and the build message', () => {
     });
   });
 
+  it('prints at the resolution asked for, and refuses one the template is not laid out for', async () => {
+    const sent = await slack.command('/build', `labels ${code} zebra-2x1in 300dpi serials 1-2`, {
+      user: OPERATOR,
+    });
+    expect(sent.status).toBe(200);
+    await answerAt(sent.responseUrl);
+    const run = await ctx
+      .db('label_runs')
+      .where({ template: 'zebra-2x1in', requested_by: `slack:${OPERATOR}` })
+      .first();
+    expect(run).toMatchObject({ dpi: 300, total: 2 });
+    const refused = await slack.command('/build', `labels ${code} brother-62x29 203dpi`, { user: OPERATOR });
+    expect(refused.status).toBe(200);
+    expect((await answerAt(refused.responseUrl)).text).toMatch(/dpi/);
+  });
+
   it('the Print labels button labels every unit, and the PDF is uploaded in three steps', async () => {
     const pressed = await slack.button('build_labels', code, { user: OPERATOR });
     expect(pressed.status).toBe(200);

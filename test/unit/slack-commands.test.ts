@@ -108,6 +108,10 @@ describe('slash command text', () => {
       request: { kind: 'labels', build: B, template: 'a4-3x8', serials: '1-50' },
     });
     expect(parseBuildCommand(`labels ${B} 7`)).toMatchObject({ request: { serials: '7' } });
+    expect(parseBuildCommand(`labels ${B} zebra-2x1in 300dpi 1-5`)).toEqual({
+      ok: true,
+      request: { kind: 'labels', build: B, template: 'zebra-2x1in', dpi: 300, serials: '1-5' },
+    });
     expect(parseBuildCommand(`labels ${B} serials`)).toMatchObject({ ok: false });
     expect(parseBuildCommand(`labels ${B} serials 9-3`)).toMatchObject({ ok: false });
   });

@@ -58,6 +58,7 @@ export function buildCommand(deps: SlackDeps) {
               build: request.build,
               template: request.template,
               serials: request.serials,
+              dpi: request.dpi,
               channel: command.channel_id,
             }),
           );
