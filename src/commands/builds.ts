@@ -69,15 +69,15 @@ function shortageError(build: Pick<Build, 'code'> | null, shortages: Shortage[])
 // ---------------------------------------------------------------------------------------------
 // Consumption planning, shared by the request's pre-check and the worker's start.
 
-async function planConsumption(
+/** The lots a build names to consume: each must exist and be of a part the project's BOM uses. */
+async function namedLots(
   repos: Repositories,
-  build: Pick<Build, 'projectId' | 'quantity' | 'requestedLots'>,
+  requirements: ReturnType<typeof requirementsFor>,
+  requestedLots: Build['requestedLots'],
 ) {
-  const project = (await repos.projects.findById(build.projectId))!;
-  const requirements = requirementsFor(project.lines, build.quantity);
   const namedIds: number[] = [];
   const namedParts = new Set<number>();
-  for (const [i, { lot }] of build.requestedLots.entries()) {
+  for (const [i, { lot }] of requestedLots.entries()) {
     const found = await findOrFail('lot', `lots.${i}.lot`, lot, (c) => repos.lots.findByCode(c));
     if (!requirements.some((r) => r.partId === found.partId)) {
       throw ValidationError.field(
@@ -88,6 +88,16 @@ async function planConsumption(
     namedIds.push(found.id);
     namedParts.add(found.partId);
   }
+  return { namedIds, namedParts };
+}
+
+async function planConsumption(
+  repos: Repositories,
+  build: Pick<Build, 'projectId' | 'quantity' | 'requestedLots'>,
+) {
+  const project = (await repos.projects.findById(build.projectId))!;
+  const requirements = requirementsFor(project.lines, build.quantity);
+  const { namedIds, namedParts } = await namedLots(repos, requirements, build.requestedLots);
   const fifoParts = requirements.filter((r) => !namedParts.has(r.partId)).map((r) => r.partId);
   const candidates = new Map<number, CandidateLot[]>([
     ...(await repos.stock.candidates(fifoParts)),
@@ -196,6 +206,13 @@ export const createBuild = defineCommand({
         throw ValidationError.field(`pairing.${i}.serial`, `must be within 1..${input.quantity}`);
       return { serial: p.serial, units: p.units.map((u, j) => normalizeCode(`pairing.${i}.units.${j}`, u)) };
     });
+    // Everything that can refuse the request is checked before the build is created, so that a
+    // refused request uses up no ID code (a rolled-back insert would still consume one).
+    const planned = { projectId: project.id, quantity: input.quantity, requestedLots };
+    if (input.start) {
+      const { shortages } = await planConsumption(repos, planned);
+      if (shortages.length > 0) throw shortageError(null, shortages);
+    } else await namedLots(repos, requirementsFor(project.lines, input.quantity), requestedLots);
     const [code] = await repos.idCodes.allocate(1);
     const created = await repos.builds.insert({
       code: code!,
@@ -213,7 +230,8 @@ export const createBuild = defineCommand({
       createdBy: actor.name,
     });
     if (!input.start) return { build: created, operation: null };
-    return requestOperation(repos, actor, created.code, 'start', {}, startPrecheck(repos));
+    // Stock was checked above, in this transaction, with the candidate lots locked.
+    return requestOperation(repos, actor, created.code, 'start', {});
   },
 });
 
@@ -720,15 +738,17 @@ async function generateChunk(
       });
     }
     const single = !isMultiStage(build);
+    // Units scrapped while the build was generating are not completed.
+    const completed = build.quantity - build.unitsScrapped;
     await repos.builds.update(build.id, {
       unitsGenerated: chunk.last,
-      ...(done && single ? { status: 'completed', completedAt: 'now', unitsCompleted: build.quantity } : {}),
+      ...(done && single ? { status: 'completed', completedAt: 'now', unitsCompleted: completed } : {}),
     });
     if (done && single) {
       events.push({
         type: 'build.completed',
         stream: buildStream(build),
-        data: { build: build.code, completed: build.quantity, scrapped: 0 },
+        data: { build: build.code, completed, scrapped: build.unitsScrapped },
       });
     }
     await repos.events.append(events);
@@ -820,14 +840,20 @@ export const scrapUnits = defineCommand({
     if (!build.trackUnits) throw new RuleViolation(`build ${build.code} does not track units`);
     const wanted =
       typeof serials === 'string' ? parseSerialRanges(serials, build.quantity) : [...new Set(serials)];
-    const scrapped = await repos.units.writeOff(build.id, {
-      from: ['in_production', 'available'],
-      to: 'scrapped',
-      reason: 'scrap',
-      note: reason,
-      actor: actor.name,
+    // Those still in production first, so that the others are known to have been available.
+    const writeOff = { to: 'scrapped', reason: 'scrap', note: reason, actor: actor.name } as const;
+    const fromProduction = await repos.units.writeOff(build.id, {
+      ...writeOff,
+      from: ['in_production'],
       serials: wanted,
     });
+    const left = new Set(wanted);
+    for (const serial of fromProduction) left.delete(serial);
+    const fromStock =
+      left.size > 0
+        ? await repos.units.writeOff(build.id, { ...writeOff, from: ['available'], serials: [...left] })
+        : [];
+    const scrapped = [...fromProduction, ...fromStock].sort((a, b) => a - b);
     if (scrapped.length === 0)
       throw new RuleViolation(
         `none of those units of build ${build.code} can be scrapped (not in production or available)`,
@@ -849,18 +875,15 @@ export const scrapUnits = defineCommand({
         },
       });
     }
-    const wasProducing = build.status === 'in_progress';
-    // Units scrapped before completion count against the build; after, they are a device's fate.
-    if (wasProducing)
-      events.push(
-        ...(await completeIfResolved(
-          repos,
-          build,
-          build.unitsCompleted,
-          build.unitsScrapped + scrapped.length,
-        )),
-      );
-    else await repos.builds.update(build.id, { unitsScrapped: build.unitsScrapped + scrapped.length });
+    // The counters split a build's units into completed and scrapped (the database holds them to
+    // that), so a completed unit scrapped later moves from one to the other. The available units of
+    // a single-stage build still generating are not counted as completed until its last chunk.
+    const generating = build.status === 'in_progress' && !isMultiStage(build);
+    const completed = build.unitsCompleted - (generating ? 0 : fromStock.length);
+    const scrappedTotal = build.unitsScrapped + scrapped.length;
+    if (build.status === 'in_progress')
+      events.push(...(await completeIfResolved(repos, build, completed, scrappedTotal)));
+    else await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrappedTotal });
     await repos.events.append(events);
     return { scrapped, skipped: wanted.filter((s) => !scrapped.includes(s)) };
   },

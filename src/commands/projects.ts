@@ -35,10 +35,13 @@ const serialFormat = z
     }
   });
 
-/** Resolves and checks BOM lines: parts exist, designators fit, no part twice, no circular BOM. */
+/**
+ * Resolves and checks BOM lines: parts exist, designators fit, no part twice, no circular BOM (unless
+ * `producedPartId` is null: a part yet to be created is in no BOM, so cannot close a circle).
+ */
 async function resolveLines(
   repos: Repositories,
-  producedPartId: number,
+  producedPartId: number | null,
   lines: z.output<typeof bomLineInput>[],
 ): Promise<NewBomLine[]> {
   const problems: FieldProblem[] = [];
@@ -70,6 +73,7 @@ async function resolveLines(
     });
   }
   if (problems.length > 0) throw new ValidationError(problems);
+  if (producedPartId === null) return resolved;
   assertNoBomCycle(
     producedPartId,
     resolved.map((l, i) => ({ partId: l.partId, field: `lines.${i}.part` })),
@@ -132,9 +136,14 @@ export const createProject = defineCommand({
     lines: z.array(bomLineInput).max(5_000).default([]),
   }),
   async run({ repos }, { lines, ...input }) {
+    if (lines.length === 0) return createProjectWithPart(repos, input);
+    // The lines are checked before anything is created, so that a refused request uses up no ID code.
+    const produces = input.produces
+      ? await findOrFail('part', 'produces', input.produces, (c) => repos.parts.findByCode(c))
+      : null;
+    const resolved = await resolveLines(repos, produces?.id ?? null, lines);
     const project = await createProjectWithPart(repos, input);
-    if (lines.length === 0) return project;
-    return repos.projects.replaceLines(project.id, await resolveLines(repos, project.producesPartId, lines));
+    return repos.projects.replaceLines(project.id, resolved);
   },
 });
 

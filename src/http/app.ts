@@ -3,15 +3,22 @@
  * health endpoints. Routers that need raw bodies (Slack) are mounted before the body parsers.
  */
 import { randomUUID } from 'node:crypto';
-import express, { Router, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
+import { layout } from '../pages/layout.ts';
+import { badLinkPage } from '../pages/not-found.ts';
 import { pagesRouter } from '../pages/router.ts';
 import { withRequestId } from '../request-context.ts';
 import { queueDashboard } from './dashboard.ts';
-import { rateLimitPerMinute, requestMetrics, securityHeaders } from './security.ts';
-import { ipKeyGenerator } from 'express-rate-limit';
+import {
+  addressKey,
+  apiRateLimits,
+  rateLimitPerMinute,
+  requestMetrics,
+  securityHeaders,
+} from './security.ts';
 import { bearerAuth } from './auth.ts';
 import { docsRouter } from './docs.ts';
 import { idempotency } from './idempotency.ts';
@@ -28,6 +35,8 @@ export interface AppOptions {
   /** Largest JSON body accepted. */
   jsonLimit?: string;
 }
+
+const READY_TIMEOUT_MS = 2_000;
 
 export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const app = express();
@@ -56,11 +65,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use(
     '/slack',
     // Per workspace would need the body, which Bolt must read itself: per sending address.
-    rateLimitPerMinute(
-      ctx.config.slackRateLimitPerMinute,
-      'Slack',
-      (req) => `slack:${ipKeyGenerator(req.ip ?? '')}`,
-    ),
+    rateLimitPerMinute(ctx.config.slackRateLimitPerMinute, 'Slack requests', addressKey),
   );
 
   for (const { path, router } of options.rawRouters ?? []) app.use(path, router);
@@ -75,14 +80,25 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
+    // A server that accepts connections but never answers must not hang the probe.
+    const within = (work: Promise<unknown>) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer within 2 s')), READY_TIMEOUT_MS);
+        work
+          .then(
+            () => resolve(),
+            (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
+          )
+          .finally(() => clearTimeout(timer));
+      });
     await Promise.all([
-      ctx.db.raw('select 1').then(
+      within(ctx.db.raw('select 1')).then(
         () => (checks.database = 'ok'),
-        (e: Error) => (checks.database = e.message),
+        (e: Error) => (checks.database = e.message || 'unreachable'),
       ),
-      ctx.queues.backend.ping().then(
+      within(ctx.queues.backend.ping()).then(
         () => (checks.queue = 'ok'),
-        (e: Error) => (checks.queue = e.message),
+        (e: Error) => (checks.queue = e.message || 'unreachable'),
       ),
     ]);
     const ready = Object.values(checks).every((v) => v === 'ok');
@@ -92,14 +108,17 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const routes = [...apiRoutes, ...(options.routes ?? [])];
   const document = openApiDocument(routes, ctx.config.publicUrl);
   const api = Router();
-  api.use(rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API'));
-  api.get('/openapi.json', (_req, res) => {
+  // The reference is public: limited per address, with the API's budget.
+  const reference = rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API requests', addressKey);
+  api.get('/openapi.json', reference, (_req, res) => {
     res.json(document);
   });
-  api.use('/docs', docsRouter());
+  api.use('/docs', reference, docsRouter());
+  // Who is asking is settled before a body is read: a caller without a valid token costs no parsing.
+  const limits = apiRateLimits(ctx.config.rateLimitPerMinute);
+  api.use(limits.beforeAuth, bearerAuth(ctx.uow), limits.onAuthFailure, limits.afterAuth);
   api.use(express.json({ limit: options.jsonLimit ?? '1mb', strict: false }));
   api.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
-  api.use(bearerAuth(ctx.uow));
   api.use(idempotency(idempotencyStore(ctx.db)));
   mountRoutes(
     api,
@@ -112,6 +131,16 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
 
   // Scan pages (/id/<code>) and their stylesheet (/assets/pages.css); see docs/pages.md.
   app.use(pagesRouter({ uow: ctx.uow, services: ctx.services }, { public: ctx.config.pages.public }));
+  // A scan page's path Express cannot decode (broken percent-encoding) fails before the pages'
+  // handlers run: its reader, a person with a phone, still gets a page rather than problem+json.
+  app.use('/id', ((error, req, res, next) => {
+    if (res.headersSent || (error as { status?: unknown }).status !== 400) return next(error);
+    req.log?.info({ err: error }, 'scan page path not decodable');
+    res
+      .status(400)
+      .type('html')
+      .send(layout(badLinkPage('This link is not a valid address.').page));
+  }) satisfies ErrorRequestHandler);
 
   app.use((req, res) => sendProblem(res, 404, `nothing at ${req.method} ${req.originalUrl}`));
   app.use(errorHandler);

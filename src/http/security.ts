@@ -1,12 +1,14 @@
 /**
  * HTTP hardening: security headers (helmet) with a strict Content-Security-Policy — relaxed only for
  * the two third-party UIs (the API reference and the queue dashboard) — rate limits answered as
- * problem+json, and per-route latency metrics.
+ * problem+json (the API's per token, or per address without a valid token), and per-route latency
+ * metrics.
  */
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import { UnauthenticatedError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { sendProblem } from './problem.ts';
 
@@ -42,35 +44,104 @@ export const securityHeaders: RequestHandler = (req, res, next) =>
   );
 
 /**
- * At most `perMinute` requests per minute per caller — the API token when there is one (hashed; the
- * limit counts per token, not per office NAT), else the address. 0 turns the limit off.
+ * At most `perMinute` requests a minute per `key` (e.g. per sending address), the rest answered
+ * 429 as a problem ("too many `what`"); 0: no limit.
  */
 export function rateLimitPerMinute(
   perMinute: number,
   what: string,
-  key?: (req: Parameters<RequestHandler>[0]) => string | undefined,
+  key: (req: Request) => string,
 ): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
+  return limiter(perMinute, what, key);
+}
+
+function limiter(perMinute: number, what: string, key: (req: Request) => string) {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req) => {
-      const custom = key?.(req);
-      if (custom) return custom;
-      const auth = req.get('authorization');
-      return auth
-        ? `token:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}`
-        : `ip:${ipKeyGenerator(req.ip ?? '')}`;
-    },
+    keyGenerator: key,
     handler: (_req, res) =>
       sendProblem(
         res,
         429,
-        `too many ${what} requests: at most ${perMinute} a minute; retry after the Retry-After header's seconds`,
+        `too many ${what}: at most ${perMinute} a minute; retry after the Retry-After header's seconds`,
       ),
   });
+}
+
+export const addressKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
+
+/**
+ * Requests a minute an address may make without a valid API token: a 20th of the per-token limit,
+ * at least 10 (a person mistyping a token a few times), never more than the per-token limit.
+ */
+export const unauthenticatedPerMinute = (perMinute: number) =>
+  Math.min(perMinute, Math.max(10, Math.ceil(perMinute / 20)));
+
+/** Tokens remembered as recently valid, and for how long: enough for the clients of one site. */
+const RECENT_TOKENS = 10_000;
+const RECENT_MS = 10 * 60_000;
+
+/**
+ * The API's rate limits, in two budgets. A request with a valid API token counts against that token
+ * (`perMinute` each: per token, not per office NAT). A request without one — no token, a malformed
+ * one, an unknown or revoked one — counts against its address, with the stricter
+ * {@link unauthenticatedPerMinute}: made-up tokens cannot each buy a budget of their own. Once an
+ * address has spent that budget, its requests are refused before the token is even looked up, except
+ * those bearing a token that was valid in the last minutes (so one misconfigured client behind a
+ * shared address does not lock its neighbours out). Mount `beforeAuth`, the authentication, then
+ * `onAuthFailure` (an error handler) and `afterAuth`.
+ */
+export function apiRateLimits(perMinute: number): {
+  beforeAuth: RequestHandler;
+  onAuthFailure: ErrorRequestHandler;
+  afterAuth: RequestHandler;
+} {
+  if (perMinute <= 0) {
+    return {
+      beforeAuth: (_req, _res, next) => next(),
+      onAuthFailure: (error, _req, _res, next) => next(error),
+      afterAuth: (_req, _res, next) => next(),
+    };
+  }
+  const budget = unauthenticatedPerMinute(perMinute);
+  const failures = limiter(budget, 'API requests without a valid API token from this address', addressKey);
+  const perToken = limiter(perMinute, 'API requests', (req) => `token:${req.tokenId ?? ''}`);
+  const recent = new Map<string, number>();
+  const credential = (req: Request) => {
+    const header = req.get('authorization');
+    return header ? createHash('sha256').update(header).digest('hex') : undefined;
+  };
+
+  return {
+    beforeAuth: async (req, res, next) => {
+      try {
+        const spent = ((await failures.getKey(addressKey(req)))?.totalHits ?? 0) >= budget;
+        const known = credential(req);
+        if (!spent || (known && (recent.get(known) ?? 0) > Date.now())) return next();
+        // Counted like any further failure, so Retry-After and the RateLimit headers are right.
+        await failures(req, res, () => next());
+      } catch (error) {
+        next(error);
+      }
+    },
+    onAuthFailure: (error, req, res, next) => {
+      if (!(error instanceof UnauthenticatedError)) return next(error);
+      void failures(req, res, () => next(error));
+    },
+    afterAuth: (req, res, next) => {
+      const known = credential(req);
+      if (known) {
+        recent.delete(known);
+        recent.set(known, Date.now() + RECENT_MS);
+        if (recent.size > RECENT_TOKENS) recent.delete(recent.keys().next().value!);
+      }
+      void perToken(req, res, next);
+    },
+  };
 }
 
 /** Observes every response's duration under its route pattern (e.g. /api/v1/lots/:code). */

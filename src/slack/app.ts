@@ -13,7 +13,7 @@
  * and a Slack outage at start-up cannot break every later request). Web API calls made while
  * handling a request (views.open) never retry; everything else Slack-bound is a notify job.
  */
-import { App, ExpressReceiver, type Logger as SlackLogger } from '@slack/bolt';
+import { App, ExpressReceiver, HTTPModuleFunctions, type Logger as SlackLogger } from '@slack/bolt';
 import { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context.ts';
 import { requestTimestampProblem } from '../domain/slack-format.ts';
@@ -80,6 +80,16 @@ export function createSlack(
     router,
     endpoints: '/events',
     logger,
+    // A signed body Bolt cannot read as anything Slack sends (`payload` of the wrong shape, JSON
+    // `null`) fails inside Bolt before any listener runs: the sender's fault, so 400, not 500.
+    processEventErrorHandler: async (args) => {
+      if (!(args.error instanceof TypeError) || args.response.headersSent)
+        return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+      log.warn({ err: args.error }, 'Slack request refused: a body Bolt cannot process');
+      args.response.writeHead(400);
+      args.response.end();
+      return true;
+    },
   });
   const app = new App({ ...common, receiver });
   registerListeners(app, deps);

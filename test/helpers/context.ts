@@ -230,5 +230,11 @@ export async function databaseFingerprint(ctx: Pick<AppContext, 'db'>): Promise<
     };
     parts.push(`${table}:${row.rows[0]!.n}:${row.rows[0]!.h}`);
   }
+  // A refused request that ran into a rolled-back insert leaves the rows as they were but has used
+  // up an ID code or a row id: sequences are part of "unchanged".
+  const sequences = (await ctx.db.raw(
+    `SELECT sequencename AS name, last_value AS value FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename`,
+  )) as { rows: { name: string; value: string | null }[] };
+  for (const s of sequences.rows) parts.push(`sequence ${s.name}:${s.value ?? '-'}`);
   return parts.join('\n');
 }

@@ -1,12 +1,16 @@
 /**
  * Every API endpoint, against real PostgreSQL: a valid request succeeds; without a token → 401; with
- * too small a role → 403; an unknown object in the path → 404; a missing or ill-typed field → 400
- * naming it. After every rejected request the database is exactly as before.
+ * too small a role → 403; an unknown object in the path (each path parameter) or named in the body →
+ * 404; each missing required field (from the command's schema) and an ill-typed field or bad
+ * query/path value → 400 naming it. After every refused request the database — rows and sequences —
+ * is exactly as before.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { roleAllows, type Role } from '../../src/domain/roles.ts';
+import { z } from 'zod';
+import { pathParams, type RouteDef } from '../../src/http/route.ts';
 import { apiRoutes } from '../../src/http/routes/index.ts';
 import { factories } from '../factories.ts';
 import { quiesce, settledBuild, startBackground, type Background } from '../helpers/background.ts';
@@ -35,12 +39,22 @@ interface Prepared {
 interface Case {
   /** Fresh objects for one request; called once per check so a success never spoils another check. */
   prepare: () => Promise<Prepared>;
-  /** A required body field: leaving it out must give 400 naming it. */
-  missing?: string;
-  /** A field with a wrong type or value: must give 400 naming `field`. */
+  /**
+   * A field with a wrong type or value: must give 400 naming `field`. Every write route has one —
+   * where no field is required it is the only body check (missing fields come from the schema).
+   */
   illTyped?: { field: string; value: unknown; expectField?: string };
-  /** For reads: a bad query or path value that must give 400 naming the field. */
+  /** A bad query or path value that must give 400 naming the field. */
   badQuery?: { query?: string; params?: Record<string, string>; field: string };
+  /**
+   * Path values naming objects that do not exist (beside the first {code}/{id}, which is always
+   * tried): each, laid over the prepared ones, must give 404.
+   */
+  notFound?: Record<string, string | number>[];
+  /** Why a path parameter cannot be unknown (the route creates what it names). */
+  creates?: string;
+  /** Body fields naming objects that do not exist: each patch, laid over the body, must give 404. */
+  unknownRefs?: { body: Record<string, unknown>; field: string }[];
 }
 
 const part = async () => (await f.part()).code;
@@ -158,7 +172,6 @@ const CASES: Record<string, Case> = {
   'GET /parts': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
   'POST /parts': {
     prepare: async () => ({ body: { name: 'Resistor 10k', mpn: 'X1' } }),
-    missing: 'name',
     illTyped: { field: 'kind', value: 5 },
   },
   'GET /parts/{code}': {
@@ -176,7 +189,6 @@ const CASES: Record<string, Case> = {
   'GET /locations': { prepare: async () => ({}), badQuery: { query: 'limit=0', field: 'limit' } },
   'POST /locations': {
     prepare: async () => ({ body: { name: `Shelf ${randomBytes(3).toString('hex')}` } }),
-    missing: 'name',
     illTyped: { field: 'description', value: { a: 1 } },
   },
   'GET /locations/{code}': {
@@ -187,36 +199,42 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { code: (await f.location()).code }, body: { description: 'x' } }),
     illTyped: { field: 'name', value: '' },
   },
-  'DELETE /locations/{code}': { prepare: async () => ({ params: { code: (await f.location()).code } }) },
+  'DELETE /locations/{code}': {
+    prepare: async () => ({ params: { code: (await f.location()).code } }),
+    badQuery: { params: { code: 'SHELF#1' }, field: 'code' },
+  },
   'GET /lots': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
   'POST /lots': {
     prepare: async () => ({ body: { part: await part(), quantity: 5, supplier: 'Mouser' } }),
-    missing: 'quantity',
     illTyped: { field: 'quantity', value: -3 },
+    unknownRefs: [
+      { body: { part: unknownCode }, field: 'part' },
+      { body: { location: unknownCode }, field: 'location' },
+    ],
   },
-  'GET /lots/{code}': { prepare: async () => ({ params: { code: await lot() } }) },
+  'GET /lots/{code}': {
+    prepare: async () => ({ params: { code: await lot() } }),
+    badQuery: { params: { code: 'ABCDEFGHJKM' }, field: 'code' },
+  },
   'PATCH /lots/{code}': {
     prepare: async () => ({ params: { code: await lot() }, body: { supplier: 'Farnell' } }),
     illTyped: { field: 'expiresOn', value: 'tomorrow' },
   },
   'POST /lots/{code}/move': {
     prepare: async () => ({ params: { code: await lot() }, body: { location: (await f.location()).code } }),
-    missing: 'location',
     illTyped: { field: 'location', value: 42 },
+    unknownRefs: [{ body: { location: unknownCode }, field: 'location' }],
   },
   'POST /lots/{code}/split': {
     prepare: async () => ({ params: { code: await lot() }, body: { quantity: 10 } }),
-    missing: 'quantity',
     illTyped: { field: 'quantity', value: 'ten' },
   },
   'POST /lots/{code}/adjust': {
     prepare: async () => ({ params: { code: await lot() }, body: { delta: -5, reason: 'cycle count' } }),
-    missing: 'reason',
     illTyped: { field: 'delta', value: 1.5 },
   },
   'POST /lots/{code}/quarantine': {
     prepare: async () => ({ params: { code: await lot() }, body: { reason: 'suspect reel' } }),
-    missing: 'reason',
     illTyped: { field: 'reason', value: [] },
   },
   'POST /lots/{code}/release': {
@@ -239,10 +257,13 @@ const CASES: Record<string, Case> = {
         lines: [{ part: await part(), quantity: 2, designators: ['R1', 'R2'] }],
       },
     }),
-    missing: 'name',
     illTyped: { field: 'lines', value: 'R1' },
+    unknownRefs: [{ body: { lines: [{ part: unknownCode, quantity: 1 }] }, field: 'lines.0.part' }],
   },
-  'GET /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
+  'GET /projects/{code}': {
+    prepare: async () => ({ params: { code: (await f.project()).code } }),
+    badQuery: { params: { code: 'P_1' }, field: 'code' },
+  },
   'PATCH /projects/{code}': {
     prepare: async () => ({
       params: { code: (await f.project()).code },
@@ -250,23 +271,24 @@ const CASES: Record<string, Case> = {
     }),
     illTyped: { field: 'serialFormat', value: 'no-seq' },
   },
-  'DELETE /projects/{code}': { prepare: async () => ({ params: { code: (await f.project()).code } }) },
+  'DELETE /projects/{code}': {
+    prepare: async () => ({ params: { code: (await f.project()).code } }),
+    badQuery: { params: { code: 'x'.repeat(200) }, field: 'code' },
+  },
   'PUT /projects/{code}/lines': {
     prepare: async () => ({
       params: { code: (await f.project()).code },
       body: { lines: [{ part: await part(), quantity: 1 }] },
     }),
-    missing: 'lines',
     illTyped: { field: 'lines', value: [{ part: 'X', quantity: 0 }], expectField: 'lines.0.quantity' },
+    unknownRefs: [{ body: { lines: [{ part: unknownCode, quantity: 1 }] }, field: 'lines.0.part' }],
   },
   'POST /projects/{code}/bom': {
     prepare: async () => ({ params: { code: (await f.project()).code }, body: { csv: KICAD } }),
-    missing: 'csv',
     illTyped: { field: 'mode', value: 'append' },
   },
   'POST /bom-imports': {
     prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }),
-    missing: 'csv',
     illTyped: { field: 'dryRun', value: 'yes' },
   },
   'GET /builds': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
@@ -281,8 +303,13 @@ const CASES: Record<string, Case> = {
         },
       };
     },
-    missing: 'quantity',
     illTyped: { field: 'quantity', value: 0 },
+    unknownRefs: [
+      { body: { project: unknownCode }, field: 'project' },
+      { body: { lots: [{ lot: unknownCode }] }, field: 'lots.0.lot' },
+      { body: { lots: [{ lot: unknownCode }], start: false }, field: 'lots.0.lot' },
+      { body: { location: unknownCode }, field: 'location' },
+    ],
   },
   'GET /builds/{code}': {
     prepare: async () => ({ params: { code: await aBuild() } }),
@@ -308,10 +335,12 @@ const CASES: Record<string, Case> = {
   },
   'POST /builds/{code}/cancel': {
     prepare: async () => ({ params: { code: await aBuild() }, body: { reason: 'not needed' } }),
-    missing: 'reason',
     illTyped: { field: 'reason', value: '' },
   },
-  'GET /builds/{code}/consumption': { prepare: async () => ({ params: { code: await aBuild() } }) },
+  'GET /builds/{code}/consumption': {
+    prepare: async () => ({ params: { code: await aBuild() } }),
+    badQuery: { params: { code: "B'1" }, field: 'code' },
+  },
   'GET /builds/{code}/units': {
     prepare: async () => ({ params: { code: await aBuild() } }),
     badQuery: { query: 'status=gone', field: 'status' },
@@ -319,13 +348,13 @@ const CASES: Record<string, Case> = {
   'GET /builds/{code}/units/{serial}': {
     prepare: async () => ({ params: { code: await aBuild({ start: true, trackUnits: true }), serial: 2 } }),
     badQuery: { params: { serial: 'two' }, field: 'serial' },
+    notFound: [{ serial: 99 }],
   },
   'POST /builds/{code}/units/scrap': {
     prepare: async () => ({
       params: { code: await aBuild({ start: true, trackUnits: true, stages: ['Assembly'] }) },
       body: { serials: [1], reason: 'dropped' },
     }),
-    missing: 'reason',
     illTyped: { field: 'serials', value: 'one' },
   },
   'GET /trace/backward/{code}': {
@@ -338,8 +367,8 @@ const CASES: Record<string, Case> = {
   },
   'POST /recalls': {
     prepare: async () => ({ body: { lot: await lot(), reason: 'bad batch' } }),
-    missing: 'reason',
     illTyped: { field: 'unitsOnly', value: 'yes' },
+    unknownRefs: [{ body: { lot: unknownCode }, field: 'lot' }],
   },
   'GET /recalls': { prepare: async () => ({}), badQuery: { query: 'limit=x', field: 'limit' } },
   'GET /recalls/{id}': {
@@ -354,6 +383,7 @@ const CASES: Record<string, Case> = {
   'POST /labels': {
     prepare: async () => ({ body: { lots: [await lot()] } }),
     illTyped: { field: 'template', value: 'dymo' },
+    unknownRefs: [{ body: { lots: [unknownCode] }, field: 'lots.0' }],
   },
   'GET /labels': { prepare: async () => ({}), badQuery: { query: 'limit=9999', field: 'limit' } },
   'GET /labels/{id}': {
@@ -367,7 +397,6 @@ const CASES: Record<string, Case> = {
   'GET /webhook-endpoints': { prepare: async () => ({}), badQuery: { query: 'cursor=%%%', field: 'cursor' } },
   'POST /webhook-endpoints': {
     prepare: async () => ({ body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['build.*'] } }),
-    missing: 'eventTypes',
     illTyped: { field: 'url', value: 'http://10.1.2.3/hook' },
   },
   'GET /webhook-endpoints/{id}': {
@@ -378,7 +407,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { id: await endpoint() }, body: { description: 'ERP' } }),
     illTyped: { field: 'enabled', value: 'yes' },
   },
-  'DELETE /webhook-endpoints/{id}': { prepare: async () => ({ params: { id: await endpoint() } }) },
+  'DELETE /webhook-endpoints/{id}': {
+    prepare: async () => ({ params: { id: await endpoint() } }),
+    badQuery: { params: { id: '2.5' }, field: 'id' },
+  },
   'POST /webhook-endpoints/{id}/rotate-secret': {
     prepare: async () => ({ params: { id: await endpoint() }, body: {} }),
     illTyped: { field: 'secret', value: 'whsec_x' },
@@ -406,7 +438,6 @@ const CASES: Record<string, Case> = {
   'GET /tokens': { prepare: async () => ({}), badQuery: { query: 'limit=-1', field: 'limit' } },
   'POST /tokens': {
     prepare: async () => ({ body: { name: 'station 4', role: 'operator' } }),
-    missing: 'role',
     illTyped: { field: 'role', value: 'root' },
   },
   'DELETE /tokens/{id}': {
@@ -422,15 +453,17 @@ const CASES: Record<string, Case> = {
   'GET /slack-users/{user}': {
     prepare: async () => ({ params: { user: await slackUser() } }),
     badQuery: { params: { user: 'alice' }, field: 'user' },
+    notFound: [{ user: newSlackUserId() }],
   },
   'PUT /slack-users/{user}': {
     prepare: async () => ({ params: { user: newSlackUserId() }, body: { role: 'operator', name: 'Line 2' } }),
-    missing: 'role',
     illTyped: { field: 'role', value: 'root' },
+    creates: 'setting the role of an unknown Slack user adds the user',
   },
   'DELETE /slack-users/{user}': {
     prepare: async () => ({ params: { user: await slackUser() } }),
     badQuery: { params: { user: 'C0123' }, field: 'user' },
+    notFound: [{ user: newSlackUserId() }],
   },
   'GET /lots/{code}/history': {
     prepare: async () => ({ params: { code: (await noted()).code } }),
@@ -439,23 +472,22 @@ const CASES: Record<string, Case> = {
   'GET /lots/{code}/history/{id}': {
     prepare: async () => ({ params: await noted() }),
     badQuery: { params: { id: 'first' }, field: 'id' },
+    notFound: [{ id: 987_654_321 }],
   },
   'POST /lots/{code}/history/{id}/corrections': {
     prepare: async () => ({
       params: await noted(),
       body: { reason: 'typo', details: { text: 'seen twice' } },
     }),
-    missing: 'reason',
     illTyped: { field: 'details', value: 'text' },
+    notFound: [{ id: 987_654_321 }],
   },
   'POST /lots/{code}/notes': {
     prepare: async () => ({ params: { code: await lot() }, body: { text: 'reel re-sealed' } }),
-    missing: 'text',
     illTyped: { field: 'text', value: 5 },
   },
   'POST /lots/{code}/service': {
     prepare: async () => ({ params: { code: await device() }, body: { description: 'calibrated' } }),
-    missing: 'description',
     illTyped: { field: 'notes', value: 5 },
   },
   'POST /lots/{code}/repair': {
@@ -463,12 +495,10 @@ const CASES: Record<string, Case> = {
       params: { code: await device() },
       body: { symptom: 'no boot', action: 'reflowed U1' },
     }),
-    missing: 'action',
     illTyped: { field: 'replacements', value: 'U1' },
   },
   'POST /lots/{code}/test-results': {
     prepare: async () => ({ params: { code: await device() }, body: { test: 'ICT', passed: true } }),
-    missing: 'passed',
     illTyped: { field: 'measurements', value: [1, 2] },
   },
   'POST /builds/{code}/units/{serial}/test-results': {
@@ -476,12 +506,11 @@ const CASES: Record<string, Case> = {
       params: { code: await aBuild({ start: true, trackUnits: true }), serial: 2 },
       body: { test: 'Functional', passed: false, station: 'fct-1' },
     }),
-    missing: 'test',
     illTyped: { field: 'startedAt', value: 'this morning' },
+    notFound: [{ serial: 99 }],
   },
   'POST /test-results': {
     prepare: async () => ({ body: { results: [{ code: await device(), test: 'ICT', passed: true }] } }),
-    missing: 'results',
     illTyped: { field: 'results', value: [] },
   },
   'GET /lots/{code}/lifecycle': {
@@ -493,7 +522,6 @@ const CASES: Record<string, Case> = {
       params: { code: await device() },
       body: { customer: 'Acme GmbH', order: 'SO-1' },
     }),
-    missing: 'customer',
     illTyped: { field: 'shippedOn', value: 'soon' },
   },
   'POST /lots/{code}/return': {
@@ -501,7 +529,6 @@ const CASES: Record<string, Case> = {
       params: { code: await device('shipped') },
       body: { rma: 'RMA-9', reason: 'rattles' },
     }),
-    missing: 'rma',
     illTyped: { field: 'receivedOn', value: 1 },
   },
   'POST /lots/{code}/restock': {
@@ -510,7 +537,6 @@ const CASES: Record<string, Case> = {
   },
   'POST /lots/{code}/scrap': {
     prepare: async () => ({ params: { code: await device() }, body: { reason: 'dropped' } }),
-    missing: 'reason',
     illTyped: { field: 'reason', value: '' },
   },
   'POST /lots/{code}/dispose': {
@@ -518,7 +544,6 @@ const CASES: Record<string, Case> = {
       params: { code: await device() },
       body: { method: 'recycled', certificate: 'C-1' },
     }),
-    missing: 'method',
     illTyped: { field: 'method', value: 'burnt' },
   },
   'GET /projects/{code}/required-tests': {
@@ -530,7 +555,6 @@ const CASES: Record<string, Case> = {
       params: { code: (await f.project()).code },
       body: { tests: ['ICT', 'Functional'] },
     }),
-    missing: 'tests',
     illTyped: { field: 'tests', value: 'ICT' },
   },
   'POST /lots/{code}/attachments': {
@@ -544,6 +568,7 @@ const CASES: Record<string, Case> = {
   'POST /lots/{code}/history/{id}/attachments': {
     prepare: async () => ({ params: await noted(), ...multipart }),
     badQuery: { params: { id: 'x' }, field: 'event' },
+    notFound: [{ id: 987_654_321 }],
   },
   'GET /lots/{code}/attachments': {
     prepare: async () => ({ params: { code: await lot() } }),
@@ -570,29 +595,51 @@ function pathFor(path: string, params: Record<string, string | number> = {}, que
   return `/api/v1${filled}${query ? `?${query}` : ''}`;
 }
 
+/** Body fields the command requires (path parameters aside): leaving out any one must give 400. */
+function requiredFields(def: RouteDef): string[] {
+  if (def.upload) return [];
+  const schema = z.toJSONSchema(def.command.input, { io: 'input', unrepresentable: 'any' }) as {
+    required?: string[];
+  };
+  const fromPath = pathParams(def.path).map((name) => def.params?.[name] ?? name);
+  return (schema.required ?? []).filter((field) => !fromPath.includes(field));
+}
+
+/** The first path parameter, when it is a {code} or {id} the generic 404 check replaces. */
+function firstLookup(def: RouteDef): 'code' | 'id' | undefined {
+  const first = pathParams(def.path)[0];
+  return first === 'code' || first === 'id' ? first : undefined;
+}
+
 function expectProblem(res: ApiResponse, status: number, field?: string) {
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
   if (field)
     expect(
-      (res.body.errors as { field: string }[]).map((e) => e.field),
+      (res.body.errors as { field: string }[] | undefined)?.map((e) => e.field),
       res.text,
     ).toContain(field);
 }
+
+const fingerprint = () => databaseFingerprint(ctx);
 
 /** Runs a request that must be refused and checks that the database did not change. */
 async function refused(
   method: string,
   path: string,
   status: number,
-  options: { role?: Role | null; body?: unknown; field?: string },
+  options: { role?: Role | null; body?: unknown; headers?: Record<string, string>; field?: string },
 ) {
   await quiesce(ctx);
-  const before = await databaseFingerprint(ctx);
-  const res = await ctx.api(method, path, { role: options.role, body: options.body });
+  const before = await fingerprint();
+  const res = await ctx.api(method, path, {
+    role: options.role,
+    body: options.body,
+    headers: options.headers,
+  });
   expectProblem(res, status, options.field);
-  expect(await databaseFingerprint(ctx)).toBe(before);
+  expect(await fingerprint()).toBe(before);
 }
 
 beforeAll(async () => {
@@ -614,12 +661,31 @@ describe('API contract', () => {
     );
   });
 
+  it('checks every route for 400s, and every path parameter for 404', () => {
+    const gaps: string[] = [];
+    for (const def of apiRoutes) {
+      const key = `${def.method.toUpperCase()} ${def.path}`;
+      const c = CASES[key]!;
+      const writes = !['get', 'delete'].includes(def.method) && !def.upload;
+      if (requiredFields(def).length === 0 && !c.illTyped && !c.badQuery) gaps.push(`${key}: no 400 case`);
+      // A body nothing requires is still checked: one ill-typed (or unknown) field.
+      if (writes && !c.illTyped) gaps.push(`${key}: no ill-typed field`);
+      const covered = new Set([firstLookup(def), ...(c.notFound ?? []).flatMap(Object.keys)]);
+      for (const name of pathParams(def.path))
+        if (!covered.has(name) && !c.creates) gaps.push(`${key}: no 404 case for {${name}}`);
+    }
+    expect(gaps).toEqual([]);
+  });
+
   for (const def of apiRoutes) {
     const key = `${def.method.toUpperCase()} ${def.path}`;
     const c = CASES[key]!;
     const method = def.method.toUpperCase();
     const needsBody = !['GET', 'DELETE'].includes(method);
     const role = def.command.role;
+    /** The prepared body (JSON or raw multipart) as a refused request sends it. */
+    const sent = (p: Prepared) =>
+      needsBody ? { body: p.raw ?? p.body, headers: p.raw ? p.headers : undefined } : {};
 
     describe(key, () => {
       it('succeeds with a valid request', async () => {
@@ -633,34 +699,50 @@ describe('API contract', () => {
 
       it('refuses a request without a token (401)', async () => {
         const p = await c.prepare();
-        await refused(method, pathFor(def.path, p.params), 401, { role: null, body: p.body });
+        await refused(method, pathFor(def.path, p.params), 401, { role: null, ...sent(p) });
       });
 
       if (!roleAllows('viewer', role)) {
         it(`refuses a role below ${role} (403)`, async () => {
           const p = await c.prepare();
           const below: Role = role === 'admin' ? 'operator' : 'viewer';
-          await refused(method, pathFor(def.path, p.params), 403, {
-            role: below,
-            body: needsBody ? p.body : undefined,
+          await refused(method, pathFor(def.path, p.params), 403, { role: below, ...sent(p) });
+        });
+      }
+
+      const lookup = firstLookup(def);
+      if (lookup) {
+        it(`answers 404 for an unknown {${lookup}}`, async () => {
+          const p = await c.prepare();
+          const params = { ...p.params, [lookup]: lookup === 'code' ? unknownCode : 987_654_321 };
+          await refused(method, pathFor(def.path, params), 404, sent(p));
+        });
+      }
+
+      for (const unknown of c.notFound ?? []) {
+        const names = Object.keys(unknown).map((n) => `{${n}}`);
+        it(`answers 404 for an unknown ${names.join(', ')}`, async () => {
+          const p = await c.prepare();
+          await refused(method, pathFor(def.path, { ...p.params, ...unknown }), 404, sent(p));
+        });
+      }
+
+      for (const ref of c.unknownRefs ?? []) {
+        it(`answers 404 naming ${ref.field} when it names an unknown object`, async () => {
+          const p = await c.prepare();
+          await refused(method, pathFor(def.path, p.params), 404, {
+            body: { ...p.body, ...ref.body },
+            field: ref.field,
           });
         });
       }
 
-      if (/\{(code|id)\}/.test(def.path)) {
-        it('answers 404 for an unknown object', async () => {
-          const p = await c.prepare();
-          const params = { ...p.params, code: unknownCode, id: 987_654_321 };
-          await refused(method, pathFor(def.path, params), 404, { body: needsBody ? p.body : undefined });
-        });
-      }
-
-      if (c.missing) {
-        it(`answers 400 naming ${c.missing} when it is missing`, async () => {
+      for (const field of requiredFields(def)) {
+        it(`answers 400 naming ${field} when it is missing`, async () => {
           const p = await c.prepare();
           const body = { ...p.body };
-          delete body[c.missing!];
-          await refused(method, pathFor(def.path, p.params), 400, { body, field: c.missing });
+          delete body[field];
+          await refused(method, pathFor(def.path, p.params), 400, { body, field });
         });
       }
 
@@ -682,10 +764,7 @@ describe('API contract', () => {
             method,
             pathFor(def.path, { ...p.params, ...c.badQuery!.params }, c.badQuery!.query),
             400,
-            {
-              body: needsBody ? p.body : undefined,
-              field: c.badQuery!.field,
-            },
+            { ...sent(p), field: c.badQuery!.field },
           );
         });
       }
@@ -695,13 +774,11 @@ describe('API contract', () => {
   it('refuses unknown fields, a non-object body and invalid JSON, naming them', async () => {
     await refused('POST', '/api/v1/parts', 400, { body: { name: 'x', colour: 'red' }, field: 'colour' });
     await refused('POST', '/api/v1/parts', 400, { body: '[1,2]', field: '(body)' });
-    const before = await databaseFingerprint(ctx);
-    const res = await ctx.api('POST', '/api/v1/parts', {
+    await refused('POST', '/api/v1/parts', 400, {
       body: '{"name": ',
       headers: { 'content-type': 'application/json' },
+      field: '(body)',
     });
-    expectProblem(res, 400, '(body)');
-    expect(await databaseFingerprint(ctx)).toBe(before);
   });
 
   it('answers unknown endpoints and a revoked token as problems', async () => {

@@ -129,7 +129,7 @@ describe('ID codes', () => {
 
   it('never repeats a code across kinds', async () => {
     const rows = await ctx.db.raw<{ rows: { code: string }[] }>(
-      'SELECT code FROM parts UNION ALL SELECT code FROM locations UNION ALL SELECT code FROM lots UNION ALL SELECT code FROM projects',
+      'SELECT code FROM parts UNION ALL SELECT code FROM locations UNION ALL SELECT code FROM lots UNION ALL SELECT code FROM projects UNION ALL SELECT code FROM builds',
     );
     const codes = rows.rows.map((r) => r.code);
     expect(new Set(codes).size).toBe(codes.length);
