@@ -19,5 +19,8 @@ COPY bin ./bin
 RUN mkdir -p /data/files && chown node:node /data/files
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Each process answers /healthz on its own port: web on PORT, a worker on METRICS_PORT. This check
+# suits web; for a worker set HEALTHCHECK_PORT to its METRICS_PORT (docker-compose.yml gives the
+# worker its own check, and none to the one-shot migrate).
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.HEALTHCHECK_PORT||process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node_modules/.bin/tsx", "src/main/web.ts"]

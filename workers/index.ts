@@ -141,15 +141,19 @@ export function startWorkers(
   return {
     workers,
     async close(graceMs = 30_000) {
-      const closing = Promise.all(workers.map((w) => w.close()));
+      // Pausing stops fetching at once and resolves when the running jobs are done. Not close():
+      // a close once begun cannot be made forced, so the grace period would not be kept.
+      const drained = Promise.all(workers.map((w) => w.pause())).then(
+        () => false,
+        () => false,
+      );
       const timedOut = await Promise.race([
-        closing.then(() => false),
+        drained,
         new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
       ]);
-      if (timedOut) {
+      if (timedOut)
         app.log.warn({ graceMs }, 'jobs still running after the grace period; leaving them to be retried');
-        await Promise.all(workers.map((w) => w.close(true)));
-      }
+      await Promise.all(workers.map((w) => w.close(timedOut)));
     },
   };
 }

@@ -16,9 +16,10 @@ try {
   log.info(
     `buildtrace is up: API ${config.publicUrl}/api/v1 · reference ${config.publicUrl}/api/v1/docs/ · create a token with: ./bin/buildtrace token create --name me --role admin`,
   );
-  onShutdown(log, async () => {
-    await web.close();
-    await worker.close();
+  onShutdown(log, config.shutdownGraceMs, async () => {
+    // Both drain at once, each within the grace: requests only write to the outbox, which the next
+    // process relays.
+    await Promise.all([web.close(), worker.close()]);
     await runtime.close();
   });
 } catch (error) {

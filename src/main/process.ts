@@ -15,24 +15,35 @@ export function configOrExit(): Readonly<Config> {
 }
 
 /**
- * Runs `stop` once on SIGTERM/SIGINT; a second signal, or `stop` taking longer than `hardMs`, exits at
- * once.
+ * Time allowed, beyond the grace period given to running jobs and requests, for what follows them:
+ * stopping the relay, closing pools, the embedded PostgreSQL.
  */
-export function onShutdown(log: Logger, stop: () => Promise<void>, hardMs = 45_000): void {
+export const SHUTDOWN_MARGIN_MS = 15_000;
+
+/**
+ * Runs `stop` once on SIGTERM/SIGINT and exits 0 when it resolves. A second signal exits at once; so
+ * does `stop` outlasting `graceMs` plus {@link SHUTDOWN_MARGIN_MS}, so that a process manager never
+ * has to resort to SIGKILL because of us — and a long configured grace is not cut short.
+ */
+export function onShutdown(log: Logger, graceMs: number, stop: () => Promise<void>): void {
   let stopping = false;
+  const hardMs = graceMs + SHUTDOWN_MARGIN_MS;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal, graceMs, hardMs }, 'shutting down');
     setTimeout(() => {
-      log.error('shutdown took too long; exiting');
+      log.error({ hardMs }, 'shutdown took too long; exiting');
       process.exit(1);
     }, hardMs).unref();
     stop().then(
-      () => process.exit(0),
+      () => {
+        log.info('shut down');
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -7,12 +7,14 @@ import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index
 import { createApp } from '../http/app.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
 import { createSlack } from '../slack/app.ts';
+import { closeDeliveryAgents } from '../webhooks/deliver.ts';
 import type { Runtime } from './bootstrap.ts';
 
 export interface WebService {
   server: Server;
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting connections and waits for open requests, up to `graceMs`, then cuts them. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startWeb(
@@ -48,12 +50,24 @@ export async function startWeb(
   return {
     server,
     url,
-    async close() {
-      await slack?.stop().catch((err: unknown) => runtime.log.warn({ err }, 'Slack did not stop cleanly'));
-      await new Promise<void>((resolve) => {
+    async close(graceMs = runtime.config.shutdownGraceMs) {
+      const closed = new Promise<void>((resolve) => {
+        // Stop accepting first; requests in flight go on and are answered.
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // A keep-alive connection becomes idle once its request is answered: drop it then rather
+        // than wait for the client to hang up. Whatever is still open when the grace ends is cut.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => {
+          runtime.log.warn({ graceMs }, 'requests still open after the grace period; closing them');
+          server.closeAllConnections();
+        }, graceMs);
+        server.once('close', () => {
+          clearInterval(idle);
+          clearTimeout(cut);
+        });
       });
+      await slack?.stop().catch((err: unknown) => runtime.log.warn({ err }, 'Slack did not stop cleanly'));
+      await closed;
     },
   };
 }
@@ -89,6 +103,8 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
     async close(graceMs = runtime.config.shutdownGraceMs) {
       await relay.stop();
       await workers.close(graceMs);
+      // The keep-alive sockets pooled for deliveries are closed rather than dropped at exit.
+      closeDeliveryAgents();
     },
   };
 }
@@ -129,5 +145,12 @@ export async function startMetricsServer(
     server.listen(port, runtime.config.host, () => resolve());
   });
   runtime.log.info({ port }, 'worker metrics and health listening');
-  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Scrapes and probes are quick and repeatable: no reason to wait for a keep-alive client.
+        server.closeAllConnections();
+      }),
+  };
 }

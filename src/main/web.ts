@@ -12,7 +12,7 @@ try {
     applicationName: 'buildtrace-web',
   });
   const web = await startWeb(runtime);
-  onShutdown(log, async () => {
+  onShutdown(log, config.shutdownGraceMs, async () => {
     await web.close();
     await runtime.close();
   });

@@ -12,7 +12,7 @@ try {
   });
   const worker = await startWorker(runtime);
   const metrics = await startMetricsServer(runtime);
-  onShutdown(log, async () => {
+  onShutdown(log, config.shutdownGraceMs, async () => {
     await worker.close();
     await metrics?.close();
     await runtime.close();

@@ -1,7 +1,8 @@
 /**
  * A worker is SIGKILLed in the middle of rendering a 2,000-label run. Another worker picks the job
  * up and renders it again from the start: the stored PDF is complete (every page there, the first
- * and last labels scan to the right units), labels.ready is announced once.
+ * and last labels scan to the right units), labels.ready is announced once, and every event of the
+ * build — labels.ready included — reaches a webhook receiver that verifies signatures exactly once.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,36 +14,40 @@ import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { decodeQr, rasterize } from '../helpers/decode.ts';
-import { TEST_REDIS_URL } from '../helpers/env.ts';
-import { kill, startProcess, type Proc } from '../helpers/processes.ts';
+import {
+  deliveriesSettled,
+  expectBuildUnits,
+  expectEachEventDeliveredOnce,
+  expectLedgerBalanced,
+  subscribedReceiver,
+} from '../helpers/deliveries.ts';
+import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
+import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const run = promisify(execFile);
 const LABELS = 2_000;
 let ctx: TestContext;
 let worker: Proc | undefined;
 let dir: string;
+let receiver: WebhookReceiver;
+const WEBHOOKS = { WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '200,200,200,200,200' };
 
-const workerEnv = () => ({
-  DATABASE_URL: ctx.databaseUrl,
-  REDIS_URL: TEST_REDIS_URL,
-  QUEUE_PREFIX: ctx.queuePrefix,
-  STORAGE_DIR: ctx.config.storageDir,
-  PUBLIC_URL: ctx.config.publicUrl,
-  JOB_LOCK_MS: '2000',
-});
+const workerEnv = () => processEnv(ctx, { ...WEBHOOKS, JOB_LOCK_MS: '2000' });
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ env: WEBHOOKS });
   dir = await mkdtemp(join(tmpdir(), 'bt-kill-labels-'));
 });
 afterAll(async () => {
   if (worker) await kill(worker);
+  await receiver?.close();
   await ctx?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('a worker killed during a label run', () => {
   it('leaves no torn PDF; the run is rendered complete by the next worker', async () => {
+    receiver = await subscribedReceiver(ctx, ['build.*', 'lots.generated', 'labels.ready']);
     const f = factories({ uow: ctx.uow });
     const part = await f.part({ name: 'Sensor board' });
     await f.lot({ part: part.code, quantity: LABELS });
@@ -54,6 +59,8 @@ describe('a worker killed during a label run', () => {
     });
     const code = (build.body.build as { code: string }).code;
     await settledBuild(ctx, code, (b) => b.status === 'completed');
+    // The build's events are delivered before any worker is killed (the kill is about the PDF).
+    await deliveriesSettled(ctx);
     await bg.stop();
 
     worker = startProcess('worker', workerEnv());
@@ -80,7 +87,6 @@ describe('a worker killed during a label run', () => {
       'the run to finish',
       120_000,
     );
-    await kill(worker, 'SIGTERM');
     expect(done).toMatchObject({ pages: LABELS, done: LABELS });
 
     const file = await ctx.files.open(done.file_key as string);
@@ -100,5 +106,20 @@ describe('a worker killed during a label run', () => {
     const [last] = await rasterize(path, { dpi: 300, first: LABELS });
     expect([decodeQr(first!), decodeQr(last!)]).toEqual(units.map((u) => `${ctx.config.publicUrl}/id/${u}`));
     expect(await ctx.db('events').where({ type: 'labels.ready' })).toHaveLength(1);
+    await expectBuildUnits(ctx, code);
+    await expectLedgerBalanced(ctx);
+    const expected = (await ctx.db('events').where({ stream: `build:${code}` })) as {
+      type: string;
+      stream: string;
+      sequence: number;
+    }[];
+    expect(expected.map((e) => e.type).sort()).toEqual([
+      'build.completed',
+      'build.started',
+      'labels.ready',
+      'lots.generated',
+    ]);
+    await expectEachEventDeliveredOnce(receiver, expected);
+    await kill(worker, 'SIGTERM');
   });
 });

@@ -1,38 +1,42 @@
 /**
  * A worker process is SIGKILLed in the middle of generating a 20,000-unit tracked build. A new
  * worker picks the job up (stalled-job recovery) and continues after the last committed chunk:
- * exactly 20,000 units, serials 1..20,000, no duplicates, a balanced ledger, one lots.generated.
+ * exactly 20,000 units, serials 1..20,000, no duplicates, a balanced ledger, one lots.generated,
+ * and every event of the build delivered once to a webhook receiver that verifies signatures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { TEST_REDIS_URL } from '../helpers/env.ts';
-import { kill, startProcess, type Proc } from '../helpers/processes.ts';
+import {
+  deliveriesSettled,
+  expectEachEventDeliveredOnce,
+  expectLedgerBalanced,
+  subscribedReceiver,
+} from '../helpers/deliveries.ts';
+import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
+import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 let ctx: TestContext;
 let worker: Proc | undefined;
+let receiver: WebhookReceiver;
 const UNITS = 20_000;
+const WEBHOOKS = { WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '200,200,200,200,200' };
 
-const workerEnv = () => ({
-  DATABASE_URL: ctx.databaseUrl,
-  REDIS_URL: TEST_REDIS_URL,
-  QUEUE_PREFIX: ctx.queuePrefix,
-  STORAGE_DIR: ctx.config.storageDir,
-  JOB_LOCK_MS: '2000',
-  GENERATION_CHUNK_SIZE: '500',
-});
+const workerEnv = () => processEnv(ctx, { ...WEBHOOKS, JOB_LOCK_MS: '2000', GENERATION_CHUNK_SIZE: '500' });
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  ctx = await createTestContext({ env: WEBHOOKS });
 });
 afterAll(async () => {
   if (worker) await kill(worker);
+  await receiver?.close();
   await ctx?.close();
 });
 
 describe('a worker killed during unit generation', () => {
   it('leaves whole chunks, and a new worker finishes exactly the expected units', async () => {
+    receiver = await subscribedReceiver(ctx, ['build.*', 'lots.generated']);
     const f = factories({ uow: ctx.uow });
     const component = await f.part({ name: 'PCB blank' });
     await f.lot({ part: component.code, quantity: UNITS });
@@ -51,6 +55,8 @@ describe('a worker killed during unit generation', () => {
     const generated = async () =>
       (await ctx.db('builds').where({ id: buildId }).first('units_generated')).units_generated as number;
 
+    // build.started delivered and recorded first: the kill is about units, not a delivery in flight.
+    await deliveriesSettled(ctx);
     await waitFor(async () => (await generated()) >= 1_000, 'generation to begin', 60_000);
     await kill(worker);
     const atKill = await generated();
@@ -66,6 +72,11 @@ describe('a worker killed during unit generation', () => {
       'the build to complete',
       120_000,
     );
+    const expected = (await ctx.db('events').where({ stream: `build:${code}` })) as {
+      stream: string;
+      sequence: number;
+    }[];
+    await expectEachEventDeliveredOnce(receiver, expected);
     await kill(worker, 'SIGTERM');
 
     const stats = (
@@ -78,10 +89,7 @@ describe('a worker killed during unit generation', () => {
       )
     ).rows[0]!;
     expect(stats).toEqual({ n: UNITS, distinct_serials: UNITS, min: 1, max: UNITS, labels: UNITS });
-    const unbalanced = await ctx.db.raw<{ rows: unknown[] }>(
-      `SELECT l.id FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`,
-    );
-    expect(unbalanced.rows).toEqual([]);
+    await expectLedgerBalanced(ctx);
     const events = await ctx
       .db('events')
       .where({ stream: `build:${code}` })

@@ -1,8 +1,8 @@
 /**
- * Redis goes away (SIGKILL) while builds are being started and completed, and comes back (AOF
- * persistence, as in docker-compose). Requests made during the outage still succeed — their jobs and
- * events wait in the PostgreSQL outbox — and afterwards every build finishes and every event reaches
- * the webhook receiver exactly once.
+ * Redis goes away (SIGKILL) while builds are being started, advanced and completed, and comes back
+ * (AOF persistence, as in docker-compose). Requests made during the outage still succeed — their jobs
+ * and events wait in the PostgreSQL outbox — and afterwards every build finishes with exactly its
+ * units (serials unique), the ledger balances, and every event reaches the webhook receiver once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
@@ -11,6 +11,7 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts';
 import { type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import {
+  expectBuildUnits,
   expectEachEventDeliveredOnce,
   expectLedgerBalanced,
   subscribedReceiver,
@@ -57,32 +58,43 @@ describe('Redis outage', () => {
     const before = [
       await start({ quantity: 5 }),
       await start({ quantity: 20, trackUnits: true, stages: ['Test'] }),
+      await start({ quantity: 30, trackUnits: true, stages: ['Burn-in'] }),
     ];
-    await settledBuild(
-      ctx,
-      before[1]!,
-      (b) => b.status === 'in_progress' && (b.progress as { generated: number }).generated === 20,
-    );
+    const generatedAll = (b: Record<string, unknown>) =>
+      b.status === 'in_progress' &&
+      (b.progress as { generated: number }).generated === (b.quantity as number);
+    await settledBuild(ctx, before[1]!, generatedAll);
+    await settledBuild(ctx, before[2]!, generatedAll);
+    // The third build's one stage is done before the outage, so it can be completed during it.
+    expect((await ctx.api('POST', `/api/v1/builds/${before[2]}/advance`, { body: {} })).status).toBe(202);
+    const stagesDone = (b: Record<string, unknown>) =>
+      (b.stages as { completedAt: string | null }[]).every((s) => s.completedAt);
+    await settledBuild(ctx, before[2]!, stagesDone);
 
     await redis.kill();
     // While Redis is down the API keeps answering: the work waits in the outbox.
     const during = [await start({ quantity: 3 }), await start({ quantity: 50, trackUnits: true })];
     const advance = await ctx.api('POST', `/api/v1/builds/${before[1]}/advance`, { body: {} });
     expect(advance.status).toBe(202);
+    const completeDuring = await ctx.api('POST', `/api/v1/builds/${before[2]}/complete`, { body: {} });
+    expect(completeDuring.status, completeDuring.text).toBe(202);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(
       Number((await ctx.db('job_outbox').whereNull('relayed_at').count<{ n: number }[]>('* as n'))[0]!.n),
     ).toBeGreaterThan(0);
     await redis.start();
 
-    for (const code of [before[0]!, ...during])
+    for (const code of [before[0]!, before[2]!, ...during])
       await settledBuild(ctx, code, (b) => b.status === 'completed');
-    await settledBuild(ctx, before[1]!, (b) =>
-      (b.stages as { completedAt: string | null }[]).every((s) => s.completedAt),
-    );
+    await settledBuild(ctx, before[1]!, stagesDone);
     const complete = await ctx.api('POST', `/api/v1/builds/${before[1]}/complete`, { body: {} });
     expect(complete.status).toBe(202);
     await settledBuild(ctx, before[1]!, (b) => b.status === 'completed');
+
+    for (const code of [...before, ...during]) await expectBuildUnits(ctx, code);
+    await expectLedgerBalanced(ctx);
+    const completed = await ctx.db('events').where({ type: 'build.completed' }).pluck('stream');
+    expect(completed.sort()).toEqual([...before, ...during].map((code) => `build:${code}`).sort());
 
     const expected = (await ctx
       .db('events')
@@ -97,6 +109,5 @@ describe('Redis outage', () => {
       sequence: number;
     }[];
     await expectEachEventDeliveredOnce(receiver, expected);
-    await expectLedgerBalanced(ctx);
   });
 });

@@ -1,4 +1,7 @@
-/** Shared checks of the fault tests: a subscribed webhook receiver, and "every event exactly once". */
+/**
+ * Shared checks of the fault tests: a subscribed webhook receiver, "every event exactly once",
+ * "exactly the expected units" and "the ledger balanced".
+ */
 import { expect } from 'vitest';
 import { waitFor } from './background.ts';
 import type { TestContext } from './context.ts';
@@ -36,10 +39,77 @@ export async function expectEachEventDeliveredOnce(
   expect(receiver.requests.every((r) => r.verifiedWith.length === 1)).toBe(true);
 }
 
+/**
+ * Waits until every event on streams like `streams` so far has a succeeded delivery. Before killing
+ * a worker: a delivery caught after the receiver got it but before it was recorded would be sent
+ * again, which is how at-least-once delivery behaves, not what these tests are about.
+ */
+export async function deliveriesSettled(ctx: TestContext, streams = 'build:%'): Promise<void> {
+  await waitFor(
+    async () => {
+      const row = (
+        await ctx.db.raw<{ rows: { events: number; succeeded: number }[] }>(
+          `SELECT (SELECT count(*) FROM events WHERE stream LIKE :streams)::int AS events,
+                  (SELECT count(*) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+                    WHERE e.stream LIKE :streams AND d.status = 'succeeded')::int AS succeeded`,
+          { streams },
+        )
+      ).rows[0]!;
+      return row.events > 0 && row.succeeded === row.events;
+    },
+    'the deliveries so far to succeed',
+    30_000,
+  );
+}
+
 /** Every lot's quantity equals the sum of its ledger entries. */
 export async function expectLedgerBalanced(ctx: TestContext): Promise<void> {
   const unbalanced = await ctx.db.raw<{ rows: unknown[] }>(
     'SELECT l.id FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)',
   );
   expect(unbalanced.rows).toEqual([]);
+}
+
+/**
+ * The build made exactly its quantity: a tracked build one single-unit lot per serial 1..N (and N
+ * distinct formatted serials when the project has a format), an untracked one lots summing to N.
+ */
+export async function expectBuildUnits(ctx: TestContext, code: string): Promise<void> {
+  const build = (await ctx.db('builds').where({ code }).first()) as {
+    id: number;
+    quantity: number;
+    track_units: boolean;
+    serial_format: string | null;
+  };
+  const stats = (
+    await ctx.db.raw<{
+      rows: {
+        n: number;
+        total: number;
+        singles: number;
+        serials: number;
+        min: number;
+        max: number;
+        labels: number;
+      }[];
+    }>(
+      `SELECT count(*)::int AS n, coalesce(sum(quantity), 0)::int AS total, count(*) FILTER (WHERE quantity = 1)::int AS singles,
+              count(DISTINCT serial)::int AS serials, min(serial) AS min, max(serial) AS max,
+              count(DISTINCT serial_label)::int AS labels
+         FROM lots WHERE build_id = ?`,
+      [build.id],
+    )
+  ).rows[0]!;
+  const n = build.quantity;
+  if (build.track_units)
+    expect(stats, `units of build ${code}`).toEqual({
+      n,
+      total: n,
+      singles: n,
+      serials: n,
+      min: 1,
+      max: n,
+      labels: build.serial_format ? n : 0,
+    });
+  else expect(stats.total, `stock made by build ${code}`).toBe(n);
 }

@@ -1,5 +1,7 @@
 /** Starting buildtrace's own processes (as a user or process manager would) from tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from './background.ts';
+import type { TestContext } from './context.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -37,4 +39,41 @@ export async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Prom
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
   proc.child.kill(signal);
   await proc.exited;
+}
+
+/** What a web or worker process needs to work on a test context's database, queues and files. */
+export function processEnv(ctx: TestContext, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: ctx.databaseUrl,
+    // Empty means BullMQ's PostgreSQL backend, as for the context itself.
+    REDIS_URL: ctx.config.redisUrl ?? '',
+    QUEUE_PREFIX: ctx.queuePrefix,
+    STORAGE_DIR: ctx.config.storageDir,
+    PUBLIC_URL: ctx.config.publicUrl,
+    ...extra,
+  };
+}
+
+/** Waits until the process has printed `text` (it must log at a level that shows it). */
+export async function waitForOutput(proc: Proc, text: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null)
+        throw new Error(`process exited before printing '${text}':\n${proc.output()}`);
+      return proc.output().includes(text);
+    },
+    `the process to print '${text}'`,
+    timeoutMs,
+  );
+}
+
+/** Sends `signal` and answers how the process ended and how long after the signal. */
+export async function signalAndWait(
+  proc: Proc,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<{ exit: number | string | null; ms: number }> {
+  const t0 = performance.now();
+  proc.child.kill(signal);
+  const exit = await proc.exited;
+  return { exit, ms: performance.now() - t0 };
 }

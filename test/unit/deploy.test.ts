@@ -1,14 +1,76 @@
 /**
  * The deployment files stay true: docker-compose.yml validates with the Compose client alone (no
- * engine needed), and its web, worker and migrate services run the same commands as the Procfile.
+ * engine needed), its web, worker and migrate services run the same commands as the Procfile, and
+ * each service's health check probes the port where that process serves /healthz.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** A service's block of `compose config` output. */
+function serviceBlock(config: string, service: string): string {
+  return new RegExp(`\\n  ${service}:\\n([\\s\\S]*?)(?=\\n  \\S|\\nvolumes:|$)`).exec(config)?.[1] ?? '';
+}
+
+function scalar(raw: string): string {
+  const value = raw.trim();
+  if (value.startsWith("'")) return value.slice(1, -1).replace(/''/g, "'");
+  if (value.startsWith('"')) return JSON.parse(value) as string;
+  return value;
+}
+
+/**
+ * The service's `healthcheck.test` list, e.g. ['CMD', 'node', '-e', '…'], or ['NONE'] when disabled
+ * (Compose v1 and v2 print both differently, and indent lists differently).
+ */
+function healthcheckTest(block: string): string[] {
+  const healthcheck = /^ {4}healthcheck:\n((?: {6,}.*\n?)+)/m.exec(block)?.[1] ?? '';
+  if (/^ {6}disable: true$/m.test(healthcheck)) return ['NONE'];
+  const list = /^ {6}test:\n((?: {6,}- .*\n?)+)/m.exec(healthcheck)?.[1] ?? '';
+  return [...list.matchAll(/^ {6,}- (.*)$/gm)].map((m) => scalar(m[1]!));
+}
+
+function environment(block: string): Record<string, string> {
+  const env = /^ {4}environment:\n((?: {6}.*\n?)+)/m.exec(block)?.[1] ?? '';
+  return Object.fromEntries(
+    [...env.matchAll(/^ {6}([A-Z0-9_]+): ?(.*)$/gm)].map((m) => [m[1]!, scalar(m[2]!)]),
+  );
+}
+
+/**
+ * Runs a health check command with the service's environment, with `fetch` replaced by a recorder,
+ * and answers the one URL it probed (nothing needs to listen on the container's ports here).
+ */
+async function probedUrl(
+  command: { argv: string[] } | { shell: string },
+  env: Record<string, string>,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-healthcheck-'));
+  try {
+    const recorder = join(dir, 'record-fetch.mjs');
+    await writeFile(
+      recorder,
+      "globalThis.fetch = async (url) => { process.stdout.write(String(url) + '\\n'); return { ok: true }; };\n",
+    );
+    const childEnv = { ...env, PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import=${recorder}` };
+    const { stdout } =
+      'argv' in command
+        ? await run(command.argv[0] === 'node' ? process.execPath : command.argv[0]!, command.argv.slice(1), {
+            env: childEnv,
+          })
+        : await run('sh', ['-c', command.shell], { env: childEnv });
+    return stdout.trim();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 async function composeConfig(): Promise<string> {
   try {
@@ -29,8 +91,7 @@ describe('deployment files', () => {
     );
     expect(Object.keys(procfile).sort()).toEqual(['release', 'web', 'worker']);
     const command = (service: string) => {
-      const block =
-        new RegExp(`\\n  ${service}:\\n([\\s\\S]*?)(?=\\n  \\S|\\nvolumes:|$)`).exec(config)?.[1] ?? '';
+      const block = serviceBlock(config, service);
       return [...block.matchAll(/^ {4}command:\n((?: {4}- .*\n?)+)/gm)][0]?.[1]
         ?.split('\n')
         .map((l) =>
@@ -49,5 +110,35 @@ describe('deployment files', () => {
       expect(config).toContain(`\n  ${service}:\n`);
     expect(config).toMatch(/image: postgres:16/);
     expect(config).toMatch(/appendonly/);
+  });
+
+  it("probes each process's own health port: web on PORT, a worker on METRICS_PORT, none for migrate", async () => {
+    const config = await composeConfig();
+    const dockerfile = await readFile(`${ROOT}Dockerfile`, 'utf8');
+    const imageCheck = /^HEALTHCHECK .*?\bCMD (.*)$/m.exec(dockerfile)?.[1];
+    expect(imageCheck).toBeDefined();
+
+    const web = serviceBlock(config, 'web');
+    expect(healthcheckTest(web), 'web uses the image check').toEqual([]);
+    const webEnv = environment(web);
+    expect(await probedUrl({ shell: imageCheck! }, webEnv)).toBe(
+      `http://127.0.0.1:${loadConfig(webEnv).port}/healthz`,
+    );
+
+    const worker = serviceBlock(config, 'worker');
+    const workerCheck = healthcheckTest(worker);
+    expect(workerCheck[0]).toBe('CMD');
+    const workerEnv = environment(worker);
+    const metricsPort = loadConfig(workerEnv).metricsPort;
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(await probedUrl({ argv: workerCheck.slice(1) }, workerEnv)).toBe(
+      `http://127.0.0.1:${metricsPort}/healthz`,
+    );
+    // Moving the metrics port moves the check with it.
+    expect(await probedUrl({ argv: workerCheck.slice(1) }, { ...workerEnv, METRICS_PORT: '9555' })).toBe(
+      'http://127.0.0.1:9555/healthz',
+    );
+
+    expect(healthcheckTest(serviceBlock(config, 'migrate'))).toEqual(['NONE']);
   });
 });
