@@ -29,6 +29,39 @@ export function isPgError(error: unknown): error is PgError & Error {
   return typeof error === 'object' && error !== null && typeof (error as PgError).code === 'string';
 }
 
+// Connection-level failures: the server went away (restart, failover, a cut connection) or could not
+// be reached. SQLSTATE classes 08 (connection exception) and 57P0x (operator intervention).
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
+const CONNECTION_MESSAGES =
+  /Connection terminated|Connection ended unexpectedly|Client has encountered a connection error|Timeout acquiring a connection|terminating connection due to administrator command/i;
+
+/** The database could not be reached or dropped the connection; the work did not happen, or not all of it. */
+export function isConnectionLost(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || /^08|^57P0[123]$/.test(code))) return true;
+  return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
+}
+
+/**
+ * The database is unreachable for now. Not a DomainError: the caller did nothing wrong and may try
+ * again (HTTP answers 503 with Retry-After; a job retries with backoff).
+ */
+export class DatabaseUnavailable extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** True when the transaction's COMMIT may have reached the server: it may have taken effect. */
+    readonly outcomeUnknown = false,
+  ) {
+    super(
+      outcomeUnknown
+        ? 'the database connection was lost while committing; the change may or may not have been saved'
+        : 'the database is unreachable for the moment',
+    );
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
 /** Serialization failures, deadlocks and event-numbering races: the transaction may simply run again. */
 export function isRetryable(error: unknown): boolean {
   if (!isPgError(error)) return false;

@@ -1,11 +1,11 @@
 /**
  * The knex implementation of the commands' unit of work: one transaction per command, repositories
- * bound to it, PostgreSQL's refusals translated to domain errors, and serialization failures or
- * deadlocks retried a few times.
+ * bound to it, PostgreSQL's refusals translated to domain errors, and serialization failures,
+ * deadlocks and connections lost before COMMIT (a server restart, a failover) retried a few times.
  */
 import type { Knex } from 'knex';
 import type { BlobStore, FileStore, Repositories, UnitOfWork } from '../commands/ports.ts';
-import { isRetryable, translatePgError } from './errors.ts';
+import { DatabaseUnavailable, isConnectionLost, isRetryable, translatePgError } from './errors.ts';
 import { buildRepository } from './repositories/builds.ts';
 import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
 import { eventStore } from './repositories/events.ts';
@@ -77,22 +77,39 @@ export function knexUnitOfWork(db: Knex, files: FileStore, blobs?: BlobStore): U
   return {
     async transaction(work) {
       for (let attempt = 1; ; attempt++) {
+        // Whether the work got as far as asking for COMMIT: before that, a lost connection means
+        // the server rolled the transaction back, and running it again on a fresh one is safe.
+        let committing = false;
         try {
-          return await db.transaction((trx) => work(repositories(db, trx, files, blobs)));
+          return await db.transaction(async (trx) => {
+            const result = await work(repositories(db, trx, files, blobs));
+            committing = true;
+            return result;
+          });
         } catch (error) {
-          if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
-            await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+          const lost = isConnectionLost(error);
+          if (attempt < MAX_ATTEMPTS && (isRetryable(error) || (lost && !committing))) {
+            await new Promise((r) => setTimeout(r, (lost ? 50 : 5) * attempt + Math.random() * 20));
             continue;
           }
+          if (lost) throw new DatabaseUnavailable(error, committing);
           throw translatePgError(error);
         }
       }
     },
     async read(work) {
-      try {
-        return await work(repositories(db, db, files, blobs));
-      } catch (error) {
-        throw translatePgError(error);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await work(repositories(db, db, files, blobs));
+        } catch (error) {
+          const lost = isConnectionLost(error);
+          if (lost && attempt < MAX_ATTEMPTS) {
+            await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 20));
+            continue;
+          }
+          if (lost) throw new DatabaseUnavailable(error);
+          throw translatePgError(error);
+        }
       }
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, Response } from 'express';
 import { StoredFileDamaged } from '../domain/attachments.ts';
+import { DatabaseUnavailable, isConnectionLost } from '../db/errors.ts';
 import { DomainError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 
 export interface Problem {
@@ -84,6 +85,18 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   if (error instanceof DomainError) {
     const { status, extra } = problemFromDomainError(error);
     return sendProblem(res, status, error.message, extra);
+  }
+  if (error instanceof DatabaseUnavailable || isConnectionLost(error)) {
+    // Not the caller's fault and not a bug: the database is restarting or unreachable.
+    req.log?.warn({ err: error }, 'database unavailable');
+    res.setHeader('Retry-After', '2');
+    return sendProblem(
+      res,
+      503,
+      error instanceof DatabaseUnavailable && error.outcomeUnknown
+        ? `${error.message}; send the request again with the same Idempotency-Key to be sure it counts once`
+        : 'the database is unreachable for the moment; try again shortly',
+    );
   }
   if (error instanceof StoredFileDamaged) {
     // Our fault, not the caller's: say so plainly, never serve the bytes, and tell the operators.

@@ -95,6 +95,10 @@ describe('PostgreSQL connections cut mid-run', () => {
       );
       atCut.push(last);
       cuts += await cutConnections(ctx.databaseName);
+      // The web side's pooled connections were cut too: the next requests run on fresh ones (a
+      // transaction that lost its connection before COMMIT runs again), never a 500.
+      const read = await ctx.api('GET', `/api/v1/builds/${code}`);
+      expect(read.status, read.text).toBe(200);
     }
     expect(cuts).toBeGreaterThan(0);
     // Every cut hit a generation under way, not one that had already finished.
