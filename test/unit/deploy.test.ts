@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config/index.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -110,6 +110,18 @@ describe('deployment files', () => {
       expect(config).toContain(`\n  ${service}:\n`);
     expect(config).toMatch(/image: postgres:16/);
     expect(config).toMatch(/appendonly/);
+  });
+
+  it('passes every configuration variable through to web and worker, except those compose fixes', async () => {
+    const config = await composeConfig();
+    const fixedInside = ['PORT', 'HOST', 'DATA_DIR', 'EMBEDDED_PG_PORT'];
+    for (const service of ['web', 'worker', 'migrate']) {
+      const env = environment(serviceBlock(config, service));
+      const missing = CONFIG_VARIABLES.filter((v) => !fixedInside.includes(v) && !(v in env));
+      expect(missing, `${service} lacks`).toEqual([]);
+      // Unset on the host, they arrive empty, which the configuration reads as its default.
+      expect(() => loadConfig(env)).not.toThrow();
+    }
   });
 
   it("probes each process's own health port: web on PORT, a worker on METRICS_PORT, none for migrate", async () => {
