@@ -3,7 +3,8 @@
  * Procfile runs them): code lookups, unit lookups, tracked builds, label runs, signed Slack commands
  * and webhook deliveries to a local receiver. Reports p50/p99 per operation and both processes' RSS
  * at the start and the end. Passes when nothing answered 5xx, every build and label run finished,
- * every build.completed reached the receiver once, and neither process grew by more than 150 MB.
+ * every build.completed reached the receiver once, signed (verified with standardwebhooks), and
+ * neither process grew by more than 150 MB.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -23,6 +24,7 @@ const SECRET = 'load-signing-secret';
 let ctx: TestContext;
 let fake: FakeSlack;
 let receiver: WebhookReceiver;
+const secrets: string[] = [];
 let web: Proc;
 let worker: Proc;
 let base: string;
@@ -52,7 +54,8 @@ const percentile = (values: number[], p: number) => {
 beforeAll(async () => {
   ctx = await createTestContext({ env: { WEBHOOK_ALLOW_LIST: '127.0.0.1' } });
   fake = await startFakeSlack();
-  receiver = await startWebhookReceiver({ secrets: [] });
+  // The endpoint's secret is added when it is created; the receiver verifies every delivery with it.
+  receiver = await startWebhookReceiver({ secrets });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env = {
@@ -100,6 +103,7 @@ describe('mixed load', () => {
       body: { url: receiver.url, eventTypes: ['build.completed'] },
     });
     expect(endpoint.status, endpoint.text).toBe(201);
+    secrets.push(endpoint.body.secret as string);
     await ctx.api('PUT', '/api/v1/slack-users/U0LOAD', { body: { role: 'operator' } });
     const slack = slackSender(base, SECRET, fake);
     const auth = { authorization: `Bearer ${ctx.tokens.operator}`, 'content-type': 'application/json' };
@@ -218,6 +222,10 @@ describe('mixed load', () => {
     );
     const rssEnd = { web: await rssMb(web), worker: await rssMb(worker) };
 
+    // A delivery's latency: from the event (its timestamp in the signed body) to the receiver.
+    latencies['webhook delivery (event → receiver)'] = receiver.requests.map(
+      (r) => r.receivedAt - Date.parse((r.payload as { timestamp: string }).timestamp),
+    );
     const rows = Object.entries(latencies).map(([op, values]) => ({
       operation: op,
       requests: values.length,
@@ -239,6 +247,7 @@ describe('mixed load', () => {
       receiver.requests.length,
     );
     expect(receiver.requests.length).toBe(Number(completed[0]!.n));
+    expect(receiver.requests.filter((r) => r.verifiedWith.length === 0)).toEqual([]);
     expect(rssEnd.web - rssStart.web).toBeLessThan(RSS_GROWTH_LIMIT_MB);
     expect(rssEnd.worker - rssStart.worker).toBeLessThan(RSS_GROWTH_LIMIT_MB);
   });

@@ -40,6 +40,8 @@ export interface ReceivedRequest {
   payload: unknown;
   /** The library's complaint when no secret verified it. */
   verifyError: string | null;
+  /** When the whole body had arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface WebhookReceiver {
@@ -135,6 +137,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       headers: req.headers,
       body,
       ...verify(options.secrets, body, req.headers),
+      receivedAt: Date.now(),
     });
     switch (behaviour.kind) {
       case 'status':
