@@ -41,7 +41,12 @@ async function lotCounts(
   if (missing.length > 0) {
     for (const r of await rows<{ build_id: number; n: number }>(
       db,
-      'SELECT build_id, count(*)::int AS n FROM lots WHERE build_id = ANY(?::bigint[]) GROUP BY build_id',
+      // A tracked build's lots are its units, one per serial written so far (units are single-unit
+      // lots: never split, never deleted), so its counter answers without scanning them.
+      `SELECT b.id AS build_id,
+              CASE WHEN b.track_units THEN b.units_generated
+                   ELSE (SELECT count(*)::int FROM lots l WHERE l.build_id = b.id) END AS n
+       FROM builds b WHERE b.id = ANY(?::bigint[])`,
       [missing],
     )) {
       cache.set(r.build_id, r.n);
@@ -70,6 +75,8 @@ export async function forwardReach(
   db: Db,
   startLotId: number,
   maxDepth = MAX_TRACE_DEPTH,
+  /** Told of each whole build as soon as it is reached, so its own queries can start meanwhile. */
+  onBuild?: (buildId: number) => void,
 ): Promise<ReachedSet> {
   const builds = new Map<number, number>();
   const lots = new Map<number, number>();
@@ -92,81 +99,103 @@ export async function forwardReach(
       }
     };
 
+    // The steps of one depth are independent of each other: on the pool they run side by side
+    // (inside a transaction they queue on its connection, with the same result).
+    const steps: Promise<void>[] = [];
     if (frontierBuilds.length > 0) {
-      // Devices holding units of the reached builds, counted per device build.
-      // (DISTINCT over the sorted index, then count: far cheaper than count(DISTINCT …).)
-      const held = await rows<{ parent_build_id: number | null; n: number }>(
-        db,
-        `SELECT parent_build_id, count(*)::int AS n FROM (
-           SELECT DISTINCT parent_build_id, parent_lot_id FROM unit_links
-           WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL) x
-         GROUP BY parent_build_id`,
-        [frontierBuilds],
-      );
-      await lotCounts(
-        db,
-        held.flatMap((h) => (h.parent_build_id === null ? [] : [h.parent_build_id])),
-        counts,
-      );
-      for (const h of held) {
-        if (h.parent_build_id !== null && counts.get(h.parent_build_id) === h.n)
-          nextBuilds.add(h.parent_build_id);
-        else {
-          const parents = await rows<{ parent_lot_id: number }>(
+      const fromBuilds = frontierBuilds;
+      steps.push(
+        (async () => {
+          // Devices holding units of the reached builds, counted per device build.
+          // (DISTINCT over the sorted index, then count: far cheaper than count(DISTINCT …).)
+          const held = await rows<{ parent_build_id: number | null; n: number }>(
             db,
-            `SELECT DISTINCT parent_lot_id FROM unit_links WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL
-             AND parent_build_id IS NOT DISTINCT FROM ?`,
-            [frontierBuilds, h.parent_build_id],
+            `SELECT parent_build_id, count(*)::int AS n FROM (
+               SELECT DISTINCT parent_build_id, parent_lot_id FROM unit_links
+               WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL) x
+             GROUP BY parent_build_id`,
+            [fromBuilds],
           );
-          for (const p of parents) nextLots.set(p.parent_lot_id, h.parent_build_id);
-        }
-      }
-      // Builds that consumed lots of the reached builds without linking each of them to a device.
-      const unlinked = await rows<{ build_id: number; lot_id: number }>(
-        db,
-        `SELECT c.build_id, c.lot_id FROM build_consumptions c
-         WHERE c.source_build_id = ANY(?::bigint[]) AND NOT c.linked AND c.returned < c.quantity`,
-        [frontierBuilds],
+          await lotCounts(
+            db,
+            held.flatMap((h) => (h.parent_build_id === null ? [] : [h.parent_build_id])),
+            counts,
+          );
+          for (const h of held) {
+            if (h.parent_build_id !== null && counts.get(h.parent_build_id) === h.n)
+              nextBuilds.add(h.parent_build_id);
+            else {
+              const parents = await rows<{ parent_lot_id: number }>(
+                db,
+                `SELECT DISTINCT parent_lot_id FROM unit_links WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL
+                 AND parent_build_id IS NOT DISTINCT FROM ?`,
+                [fromBuilds, h.parent_build_id],
+              );
+              for (const p of parents) nextLots.set(p.parent_lot_id, h.parent_build_id);
+            }
+          }
+        })(),
+        (async () => {
+          // Builds that consumed lots of the reached builds without linking each of them to a device.
+          const unlinked = await rows<{ build_id: number; lot_id: number }>(
+            db,
+            `SELECT c.build_id, c.lot_id FROM build_consumptions c
+             WHERE c.source_build_id = ANY(?::bigint[]) AND NOT c.linked AND c.returned < c.quantity`,
+            [fromBuilds],
+          );
+          const sources = new Map<number, number[]>();
+          for (const u of unlinked) sources.set(u.build_id, [...(sources.get(u.build_id) ?? []), u.lot_id]);
+          await Promise.all([...sources].map(([buildId, sourceLots]) => fanOut(buildId, sourceLots)));
+        })(),
+        (async () => {
+          // Lots of the reached builds that repairs put into devices.
+          for (const r of await rows<{ device_lot_id: number }>(
+            db,
+            `SELECT DISTINCT s.device_lot_id FROM device_component_state s JOIN lots l ON l.id = s.lot_id
+             WHERE l.build_id = ANY(?::bigint[]) AND s.present`,
+            [fromBuilds],
+          )) {
+            if (!nextLots.has(r.device_lot_id)) nextLots.set(r.device_lot_id, null);
+          }
+        })(),
       );
-      const sources = new Map<number, number[]>();
-      for (const u of unlinked) sources.set(u.build_id, [...(sources.get(u.build_id) ?? []), u.lot_id]);
-      for (const [buildId, sourceLots] of sources) await fanOut(buildId, sourceLots);
-      // Lots of the reached builds that repairs put into devices.
-      for (const r of await rows<{ device_lot_id: number }>(
-        db,
-        `SELECT DISTINCT s.device_lot_id FROM device_component_state s JOIN lots l ON l.id = s.lot_id
-         WHERE l.build_id = ANY(?::bigint[]) AND s.present`,
-        [frontierBuilds],
-      )) {
-        nextLots.set(r.device_lot_id, null);
-      }
     }
 
     if (frontierLots.length > 0) {
-      for (const r of await rows<{ parent_lot_id: number; parent_build_id: number | null }>(
-        db,
-        `SELECT DISTINCT parent_lot_id, parent_build_id FROM unit_links WHERE child_lot_id = ANY(?::bigint[]) AND removed_at IS NULL`,
-        [frontierLots],
-      )) {
-        nextLots.set(r.parent_lot_id, r.parent_build_id);
-      }
-      const consumed = await rows<{ build_id: number; lot_id: number }>(
-        db,
-        `SELECT DISTINCT c.build_id, c.lot_id FROM build_consumptions c
-         WHERE c.lot_id = ANY(?::bigint[]) AND c.returned < c.quantity AND NOT c.linked`,
-        [frontierLots],
+      const fromLots = frontierLots;
+      steps.push(
+        (async () => {
+          for (const r of await rows<{ parent_lot_id: number; parent_build_id: number | null }>(
+            db,
+            `SELECT DISTINCT parent_lot_id, parent_build_id FROM unit_links WHERE child_lot_id = ANY(?::bigint[]) AND removed_at IS NULL`,
+            [fromLots],
+          )) {
+            nextLots.set(r.parent_lot_id, r.parent_build_id);
+          }
+        })(),
+        (async () => {
+          const consumed = await rows<{ build_id: number; lot_id: number }>(
+            db,
+            `SELECT DISTINCT c.build_id, c.lot_id FROM build_consumptions c
+             WHERE c.lot_id = ANY(?::bigint[]) AND c.returned < c.quantity AND NOT c.linked`,
+            [fromLots],
+          );
+          const byBuild = new Map<number, number[]>();
+          for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
+          await Promise.all([...byBuild].map(([buildId, sourceLots]) => fanOut(buildId, sourceLots)));
+        })(),
+        (async () => {
+          for (const r of await rows<{ device_lot_id: number }>(
+            db,
+            'SELECT DISTINCT device_lot_id FROM device_component_state WHERE lot_id = ANY(?::bigint[]) AND present',
+            [fromLots],
+          )) {
+            if (!nextLots.has(r.device_lot_id)) nextLots.set(r.device_lot_id, null);
+          }
+        })(),
       );
-      const byBuild = new Map<number, number[]>();
-      for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
-      for (const [buildId, sourceLots] of byBuild) await fanOut(buildId, sourceLots);
-      for (const r of await rows<{ device_lot_id: number }>(
-        db,
-        'SELECT DISTINCT device_lot_id FROM device_component_state WHERE lot_id = ANY(?::bigint[]) AND present',
-        [frontierLots],
-      )) {
-        nextLots.set(r.device_lot_id, null);
-      }
     }
+    await Promise.all(steps);
 
     // Single lots that turn out to be all of their build become a whole build.
     const unknown = [...nextLots].filter(([, b]) => b === null).map(([id]) => id);
@@ -186,7 +215,10 @@ export async function forwardReach(
     for (const [b, n] of perBuild) if (counts.get(b) === n) nextBuilds.add(b);
 
     frontierBuilds = [...nextBuilds].filter((b) => !builds.has(b));
-    for (const b of frontierBuilds) builds.set(b, depth);
+    for (const b of frontierBuilds) {
+      builds.set(b, depth);
+      onBuild?.(b);
+    }
     frontierLots = [];
     for (const [id, b] of nextLots) {
       if (lots.has(id) || seenStart.has(id)) continue;

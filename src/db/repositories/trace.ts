@@ -85,8 +85,13 @@ interface Affected {
   bindings: unknown[];
 }
 
-async function affected(db: Knex | Knex.Transaction, lotId: number, filter: TraceFilter): Promise<Affected> {
-  const reach = await forwardReach(db, lotId);
+async function affected(
+  db: Knex | Knex.Transaction,
+  lotId: number,
+  filter: TraceFilter,
+  onBuild?: (buildId: number) => void,
+): Promise<Affected> {
+  const reach = await forwardReach(db, lotId, undefined, onBuild);
   const buildIds = [...reach.builds.keys()];
   const lotIds = [...reach.lots.keys()];
   // Build dates are a property of whole builds: filter those here, single lots in SQL.
@@ -120,6 +125,12 @@ async function affected(db: Knex | Knex.Transaction, lotId: number, filter: Trac
       lots = new Map([...lots].filter(([id]) => kept.has(id)));
     }
   }
+  const where = statusWhere(filter);
+  return { builds, lots, where: where.sql, bindings: where.bindings };
+}
+
+/** The per-lot filters as an SQL condition on `l` (lots), with its bindings. */
+function statusWhere(filter: TraceFilter): { sql: string; bindings: unknown[] } {
   const where: string[] = [];
   const bindings: unknown[] = [];
   if (filter.statuses && filter.statuses.length > 0) {
@@ -127,7 +138,7 @@ async function affected(db: Knex | Knex.Transaction, lotId: number, filter: Trac
     bindings.push(filter.statuses);
   }
   if (filter.unitsOnly) where.push('l.serial IS NOT NULL');
-  return { builds, lots, where: where.length > 0 ? where.join(' AND ') : 'true', bindings };
+  return { sql: where.length > 0 ? where.join(' AND ') : 'true', bindings };
 }
 
 const DETAIL_COLUMNS = `l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
@@ -168,21 +179,28 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
     async forward(lotId, filter, page) {
       const after = decodeCursor(page.cursor);
       if (after === null) throw ValidationError.field('cursor', 'is not a cursor this API issued');
-      const reached = await affected(db, lotId, filter);
+      // Each whole build's counts start as soon as the walk reaches it and run beside the rest of
+      // the walk, on another pooled connection (a transaction runs them one after another).
+      type CountRow = { build_id: number | null; status: StockStatus; n: number };
+      const where = statusWhere(filter);
+      const buildCounts = new Map<number, Promise<CountRow[]>>();
+      const countBuild = (buildId: number) => {
+        const counting = db
+          .raw<{ rows: CountRow[] }>(
+            `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
+             WHERE l.build_id = ? AND ${where.sql} GROUP BY l.build_id, l.status`,
+            [buildId, ...where.bindings] as readonly Knex.RawBinding[],
+          )
+          .then((r) => r.rows);
+        // A build the date filter drops is never awaited; its failure must not go unhandled.
+        counting.catch(() => undefined);
+        buildCounts.set(buildId, counting);
+      };
+      const reached = await affected(db, lotId, filter, countBuild);
       const buildIds = [...reached.builds.keys()];
       const lotIds = [...reached.lots.keys()];
-      // Two queries rather than one with OR: the whole builds' part is an index-only scan.
-      type CountRow = { build_id: number | null; status: StockStatus; n: number };
       const counts = [
-        ...(buildIds.length > 0
-          ? (
-              await db.raw<{ rows: CountRow[] }>(
-                `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
-                 WHERE l.build_id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status`,
-                [buildIds, ...reached.bindings] as readonly Knex.RawBinding[],
-              )
-            ).rows
-          : []),
+        ...(await Promise.all(buildIds.map((b) => buildCounts.get(b)!))).flat(),
         ...(lotIds.length > 0
           ? (
               await db.raw<{ rows: CountRow[] }>(
