@@ -342,4 +342,12 @@ export const slackSubscriber: EventSubscriber = {
     }
     return null;
   },
+  // A relayed batch in one transaction: most events concern no Slack message, and one transaction
+  // per event cost the fan-out a BEGIN/COMMIT round trip each. Every step is idempotent per event,
+  // so a batch that fails and runs again adds nothing twice.
+  async handleMany(events, repos) {
+    let handled = 0;
+    for (const event of events) if ((await slackSubscriber.handle(event, repos)) !== null) handled++;
+    return { handled };
+  },
 };
