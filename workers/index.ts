@@ -17,7 +17,7 @@ import {
   type JobName,
   type QueueName,
 } from '../src/queue/catalogue.ts';
-import { notifyBackoffStrategy } from '../src/slack/notify-retry.ts';
+import { notifyBackoffStrategy } from '../src/queue/backoff.ts';
 import type { Processor } from './define.ts';
 import buildsAdvance from './builds.advance.ts';
 import buildsCancel from './builds.cancel.ts';

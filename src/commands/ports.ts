@@ -701,9 +701,8 @@ export interface Services {
 /** Receives every relayed event and writes its own follow-up work, idempotently. */
 export interface EventSubscriber {
   name: string;
-  handle(event: StoredEvent, repos: Repositories): Promise<unknown>;
-  /** A batch of events in one unit of work, when the subscriber can do better than one by one. */
-  handleMany?(events: StoredEvent[], repos: Repositories): Promise<unknown>;
+  /** A relayed batch of events, in one unit of work; idempotent per event. */
+  handle(events: StoredEvent[], repos: Repositories): Promise<unknown>;
 }
 
 /** A Slack user's buildtrace role (Slack user → actor `slack:<user id>`). */

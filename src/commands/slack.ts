@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { NotFoundError } from '../domain/errors.ts';
+import type { StoredEvent } from '../domain/events.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { createBuild } from './builds.ts';
@@ -276,78 +277,79 @@ function quarantineOf(data: Record<string, unknown>): { build: string; lot: stri
  * test quarantines one of its units; a label run requested from Slack has its PDF uploaded when
  * `labels.ready`. Builds and label runs from elsewhere are left alone.
  */
-export const slackSubscriber: EventSubscriber = {
-  name: 'slack',
-  async handle(event, repos) {
-    const build = typeof event.data.build === 'string' ? event.data.build : null;
-    if (BUILD_EVENTS.has(event.type) && build) {
-      const message = await repos.slackMessages.findBySubject(slackSubjects.build(build));
-      if (!message) return null;
-      const jobs = [messageJob(message, `event-${event.id}`)];
-      if (event.type === 'build.completed' || event.type === 'build.cancelled') {
-        const reply = await repos.slackMessages.insert({
-          subject: slackSubjects.buildOutcome(
-            build,
-            event.type === 'build.completed' ? 'completed' : 'cancelled',
-          ),
-          kind: 'reply',
-          channel: message.channel,
-          buildId: message.buildId,
-          parentId: message.id,
-          requestedBy: SYSTEM_ACTOR.name,
-        });
-        jobs.push(messageJob(reply, `event-${event.id}`));
-      }
-      for (const job of jobs) await repos.jobs.enqueue(job);
-      return jobs.length;
-    }
-    const quarantine = event.type === 'lot.event_recorded' ? quarantineOf(event.data) : null;
-    if (quarantine) {
-      const message = await repos.slackMessages.findBySubject(slackSubjects.build(quarantine.build));
-      if (!message) return null;
-      // Keyed by the failed test's history event: a fan-out run twice finds the same row and job.
-      const notice = await repos.slackMessages.insert({
-        subject: slackSubjects.quarantined(quarantine.build, quarantine.lot, quarantine.event),
+async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promise<number | null> {
+  const build = typeof event.data.build === 'string' ? event.data.build : null;
+  if (BUILD_EVENTS.has(event.type) && build) {
+    const message = await repos.slackMessages.findBySubject(slackSubjects.build(build));
+    if (!message) return null;
+    const jobs = [messageJob(message, `event-${event.id}`)];
+    if (event.type === 'build.completed' || event.type === 'build.cancelled') {
+      const reply = await repos.slackMessages.insert({
+        subject: slackSubjects.buildOutcome(
+          build,
+          event.type === 'build.completed' ? 'completed' : 'cancelled',
+        ),
         kind: 'reply',
         channel: message.channel,
         buildId: message.buildId,
         parentId: message.id,
         requestedBy: SYSTEM_ACTOR.name,
       });
-      await repos.jobs.enqueue(messageJob(notice, `event-${event.id}`));
-      return 1;
+      jobs.push(messageJob(reply, `event-${event.id}`));
     }
-    if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {
-      // Every Slack admin is told, in a direct message: deliveries stop until someone re-enables it.
-      let sent = 0;
-      for (const admin of await repos.slackUsers.admins()) {
-        const message = await repos.slackMessages.insert({
-          subject: slackSubjects.webhookDisabled(event.data.endpoint, event.id, admin.userId),
-          kind: 'alert',
-          channel: admin.userId,
-          requestedBy: SYSTEM_ACTOR.name,
-        });
-        await repos.jobs.enqueue(messageJob(message, `event-${event.id}`));
-        sent++;
-      }
-      return sent;
+    for (const job of jobs) await repos.jobs.enqueue(job);
+    return jobs.length;
+  }
+  const quarantine = event.type === 'lot.event_recorded' ? quarantineOf(event.data) : null;
+  if (quarantine) {
+    const message = await repos.slackMessages.findBySubject(slackSubjects.build(quarantine.build));
+    if (!message) return null;
+    // Keyed by the failed test's history event: a fan-out run twice finds the same row and job.
+    const notice = await repos.slackMessages.insert({
+      subject: slackSubjects.quarantined(quarantine.build, quarantine.lot, quarantine.event),
+      kind: 'reply',
+      channel: message.channel,
+      buildId: message.buildId,
+      parentId: message.id,
+      requestedBy: SYSTEM_ACTOR.name,
+    });
+    await repos.jobs.enqueue(messageJob(notice, `event-${event.id}`));
+    return 1;
+  }
+  if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {
+    // Every Slack admin is told, in a direct message: deliveries stop until someone re-enables it.
+    let sent = 0;
+    for (const admin of await repos.slackUsers.admins()) {
+      const message = await repos.slackMessages.insert({
+        subject: slackSubjects.webhookDisabled(event.data.endpoint, event.id, admin.userId),
+        kind: 'alert',
+        channel: admin.userId,
+        requestedBy: SYSTEM_ACTOR.name,
+      });
+      await repos.jobs.enqueue(messageJob(message, `event-${event.id}`));
+      sent++;
     }
-    if (event.type === 'labels.ready' && typeof event.data.run === 'number') {
-      const message = await repos.slackMessages.findBySubject(slackSubjects.labels(event.data.run));
-      if (!message) return null;
-      await repos.jobs.enqueue(
-        jobRequest('notify.upload', { messageId: message.id }, `slack-upload-${message.id}`),
-      );
-      return 1;
-    }
-    return null;
-  },
+    return sent;
+  }
+  if (event.type === 'labels.ready' && typeof event.data.run === 'number') {
+    const message = await repos.slackMessages.findBySubject(slackSubjects.labels(event.data.run));
+    if (!message) return null;
+    await repos.jobs.enqueue(
+      jobRequest('notify.upload', { messageId: message.id }, `slack-upload-${message.id}`),
+    );
+    return 1;
+  }
+  return null;
+}
+
+export const slackSubscriber: EventSubscriber = {
+  name: 'slack',
   // A relayed batch in one transaction: most events concern no Slack message, and one transaction
   // per event cost the fan-out a BEGIN/COMMIT round trip each. Every step is idempotent per event,
   // so a batch that fails and runs again adds nothing twice.
-  async handleMany(events, repos) {
+  async handle(events, repos) {
     let handled = 0;
-    for (const event of events) if ((await slackSubscriber.handle(event, repos)) !== null) handled++;
+    for (const event of events) if ((await handleSlackEvent(event, repos)) !== null) handled++;
     return { handled };
   },
 };

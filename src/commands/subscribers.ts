@@ -13,8 +13,8 @@ export type { EventSubscriber };
 export const eventSubscribers: EventSubscriber[] = [webhookSubscriber, slackSubscriber];
 
 /**
- * Hands a batch of relayed events to every subscriber: one transaction per subscriber for the whole
- * batch when it can take one, else one per event. Running it twice adds nothing.
+ * Hands a batch of relayed events to every subscriber, one transaction per subscriber. Running it
+ * twice adds nothing.
  */
 export async function fanOutEvents(
   deps: CommandDeps,
@@ -23,15 +23,7 @@ export async function fanOutEvents(
 ): Promise<Record<string, unknown>> {
   const events = await deps.uow.read((repos) => repos.events.findByIds(eventIds));
   const results: Record<string, unknown> = { events: events.length };
-  for (const subscriber of subscribers) {
-    if (subscriber.handleMany) {
-      results[subscriber.name] = await deps.uow.transaction((repos) => subscriber.handleMany!(events, repos));
-    } else {
-      const each: unknown[] = [];
-      for (const event of events)
-        each.push(await deps.uow.transaction((repos) => subscriber.handle(event, repos)));
-      results[subscriber.name] = each;
-    }
-  }
+  for (const subscriber of subscribers)
+    results[subscriber.name] = await deps.uow.transaction((repos) => subscriber.handle(events, repos));
   return results;
 }

@@ -277,25 +277,7 @@ export const redeliverWebhook = defineCommand({
 /** Turns every relayed event into a delivery per active endpoint subscribed to its type. */
 export const webhookSubscriber: EventSubscriber = {
   name: 'webhooks',
-  async handle(event, repos) {
-    let created = 0;
-    for (const endpoint of await repos.webhooks.activeEndpoints()) {
-      if (!endpointSubscribes(endpoint.eventTypes, event.type)) continue;
-      const delivery = await repos.webhooks.insertDelivery({
-        messageId: messageId(),
-        endpointId: endpoint.id,
-        eventId: event.id,
-        eventType: event.type,
-        body: eventBody(event),
-      });
-      if (delivery) {
-        await repos.jobs.enqueue(deliverJob(delivery.id, 1));
-        created++;
-      }
-    }
-    return { deliveries: created };
-  },
-  async handleMany(events, repos) {
+  async handle(events, repos) {
     const endpoints = await repos.webhooks.activeEndpoints();
     const rows = events.flatMap((event) =>
       endpoints

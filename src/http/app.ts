@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
 import { layout } from '../pages/layout.ts';
+import { withTimeout } from '../timeout.ts';
 import { badLinkPage } from '../pages/not-found.ts';
 import { pagesRouter } from '../pages/router.ts';
 import { withRequestId } from '../request-context.ts';
@@ -81,24 +82,15 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
     // A server that accepts connections but never answers must not hang the probe.
-    const within = (work: Promise<unknown>) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no answer within 2 s')), READY_TIMEOUT_MS);
-        work
-          .then(
-            () => resolve(),
-            (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
-          )
-          .finally(() => clearTimeout(timer));
-      });
+    const within = (work: Promise<unknown>) => withTimeout(work, READY_TIMEOUT_MS, 'no answer within 2 s');
     await Promise.all([
       within(ctx.db.raw('select 1')).then(
         () => (checks.database = 'ok'),
-        (e: Error) => (checks.database = e.message || 'unreachable'),
+        (e: unknown) => (checks.database = (e instanceof Error && e.message) || 'unreachable'),
       ),
       within(ctx.queues.backend.ping()).then(
         () => (checks.queue = 'ok'),
-        (e: Error) => (checks.queue = e.message || 'unreachable'),
+        (e: unknown) => (checks.queue = (e instanceof Error && e.message) || 'unreachable'),
       ),
     ]);
     const ready = Object.values(checks).every((v) => v === 'ok');

@@ -11,7 +11,7 @@
 import type { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
 import { JOB_DATA } from '../commands/jobs.ts';
-import { notifyRetryOptions } from '../slack/notify-retry.ts';
+import { notifyRetryOptions } from './backoff.ts';
 
 export const QUEUE_NAMES = ['builds', 'lots', 'labels', 'webhooks', 'notify', 'trace'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -78,7 +78,7 @@ export const JOBS = {
     data: JOB_DATA['labels.render'],
   }),
   // Slack: a 429 waits for its Retry-After (without using up an attempt), a 5xx or a network
-  // failure retries on a capped schedule (src/slack/notify-retry.ts) — for 24 h, since Slack
+  // failure retries on a capped schedule (src/queue/backoff.ts) — for 24 h, since Slack
   // outages can last hours; a refusal (channel_not_found, invalid_auth …) fails for good.
   'notify.message': define({
     queue: 'notify',

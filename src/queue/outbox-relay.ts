@@ -14,17 +14,10 @@ import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { JobRequest, Queues } from './queues.ts';
 import { isJobName } from './catalogue.ts';
+import { withTimeout } from '../timeout.ts';
 
 const BATCH = 500;
 const HANDOVER_TIMEOUT_MS = 10_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue hand-over took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Events grouped by the request that wrote them, in id order of each group's first event. */
 function groupByRequest(
@@ -113,7 +106,12 @@ export class OutboxRelay {
             jobId: `events-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`,
           });
         }
-        await withTimeout(queues.addBulk(requests), this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS);
+        const handoverMs = this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS;
+        await withTimeout(
+          queues.addBulk(requests),
+          handoverMs,
+          `queue hand-over took longer than ${handoverMs} ms`,
+        );
 
         if (jobs.length > 0)
           await trx('job_outbox')

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { expectLedgerBalanced } from '../helpers/deliveries.ts';
 
 const CHUNK = 1_000;
 
@@ -89,13 +90,6 @@ async function recallReport(id: number): Promise<string[]> {
   return (await csv.text()).trim().split('\r\n').slice(1);
 }
 
-async function ledgerBalanced() {
-  const bad = await ctx.db.raw<{ rows: unknown[] }>(
-    `SELECT l.code FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`,
-  );
-  expect(bad.rows).toEqual([]);
-}
-
 beforeAll(async () => {
   ctx = await createTestContext({ env: { GENERATION_CHUNK_SIZE: String(CHUNK) } });
   f = factories({ uow: ctx.uow });
@@ -173,7 +167,7 @@ describe('sub-assembly stock', () => {
     expect(await ctx.db('lots').whereIn('build_id', ctx.db('builds').select('id').where({ code }))).toEqual(
       [],
     );
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('an untracked multi-stage build keeps its stock in production until complete, then available', async () => {
@@ -194,7 +188,7 @@ describe('sub-assembly stock', () => {
     expect(b.progress).toMatchObject({ completed: 5, quantity: 5 });
     lots = await producedLots(k.producedPart);
     expect(lots).toEqual([expect.objectContaining({ quantity: 5, status: 'available', buildCode: code })]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('cancelling an untracked multi-stage build removes its in-production stock and returns components', async () => {
@@ -231,7 +225,7 @@ describe('sub-assembly stock', () => {
       [k.lots.r, 12, 12],
       [k.lots.u, 6, 6],
     ]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 });
 
@@ -278,7 +272,7 @@ describe('scrapping completed units', () => {
     const b = await settledBuild(ctx, code);
     expect(b).toMatchObject({ status: 'completed', progress: { completed: 3, scrapped: 1, quantity: 4 } });
     expect(b.unitCounts).toEqual({ available: 3, scrapped: 1 });
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('scraps a completed unit of a partially completed build, then completes the rest', async () => {
@@ -299,7 +293,7 @@ describe('scrapping completed units', () => {
     b = await settledBuild(ctx, code, (x) => x.status === 'completed');
     expect(b.progress).toMatchObject({ completed: 2, scrapped: 2, quantity: 4 });
     expect(b.unitCounts).toEqual({ available: 2, scrapped: 2 });
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('scraps a unit while a single-stage build is still generating; the build completes without it', async () => {
@@ -386,6 +380,7 @@ describe('progress', () => {
     expect(seen.every((p) => p.generated % CHUNK === 0)).toBe(true);
     expect(seen.map((p) => p.generated)).toEqual([...seen.map((p) => p.generated)].sort((a, b) => a - b));
     for (const { generated: g, percent } of seen) expect(percent).toBe(Math.floor((g / QUANTITY) * 100));
+    expect(jobSeen.length).toBeGreaterThan(0);
     expect(jobSeen.every((s) => s.api >= s.generated)).toBe(true);
     const job = await ctx.queues.getJob('lots', `generate-${buildId}`);
     expect(job?.progress).toEqual({ generated: QUANTITY, quantity: QUANTITY, percent: 100 });

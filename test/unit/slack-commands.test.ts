@@ -14,7 +14,7 @@ import {
   requestTimestampProblem,
 } from '../../src/domain/slack-format.ts';
 import { JOBS } from '../../src/queue/catalogue.ts';
-import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/slack/notify-retry.ts';
+import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/queue/backoff.ts';
 
 const B = encodeIdCode(123_456);
 const L = encodeIdCode(987_654);

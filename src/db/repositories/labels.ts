@@ -46,17 +46,11 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
     return row ? toRun(row) : null;
   };
   return {
-    async insert(run: {
-      template: string;
-      dpi?: number;
-      source: LabelSource;
-      total: number;
-      requestedBy: string;
-    }) {
+    async insert(run) {
       const [row] = (await db('label_runs')
         .insert({
           template: run.template,
-          dpi: run.dpi ?? null,
+          dpi: run.dpi,
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,

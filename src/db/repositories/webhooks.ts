@@ -79,6 +79,20 @@ const toDelivery = (r: DeliveryRow): WebhookDelivery => ({
   updatedAt: r.updated_at,
 });
 
+const deliveryColumns = (d: {
+  messageId: string;
+  endpointId: number;
+  eventId: number | null;
+  eventType: string;
+  body: string;
+}) => ({
+  message_id: d.messageId,
+  endpoint_id: d.endpointId,
+  event_id: d.eventId,
+  event_type: d.eventType,
+  body: d.body,
+});
+
 export function webhookRepository(db: Knex | Knex.Transaction): WebhookRepository {
   const endpointById = async (id: number, lock = false) => {
     const q = db('webhook_endpoints').where({ id });
@@ -159,15 +173,7 @@ export function webhookRepository(db: Knex | Knex.Transaction): WebhookRepositor
     async insertDeliveries(deliveries) {
       if (deliveries.length === 0) return [];
       const rows = (await db('webhook_deliveries')
-        .insert(
-          deliveries.map((d) => ({
-            message_id: d.messageId,
-            endpoint_id: d.endpointId,
-            event_id: d.eventId,
-            event_type: d.eventType,
-            body: d.body,
-          })),
-        )
+        .insert(deliveries.map(deliveryColumns))
         .onConflict(['endpoint_id', 'event_id'])
         .ignore()
         .returning('id')) as { id: number }[];
@@ -175,13 +181,7 @@ export function webhookRepository(db: Knex | Knex.Transaction): WebhookRepositor
     },
     async insertDelivery(d) {
       const rows = (await db('webhook_deliveries')
-        .insert({
-          message_id: d.messageId,
-          endpoint_id: d.endpointId,
-          event_id: d.eventId,
-          event_type: d.eventType,
-          body: d.body,
-        })
+        .insert(deliveryColumns(d))
         .onConflict(['endpoint_id', 'event_id'])
         .ignore()
         .returning('*')) as DeliveryRow[];
