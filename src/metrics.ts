@@ -15,6 +15,11 @@ export interface Metrics {
   unitsGenerated: Counter;
   labelsRendered: Counter<'template'>;
   webhookDeliveries: Counter<'outcome'>;
+  /** What the reconciler did to stranded work, by source, action (redrive, settle) and cause. */
+  reconcilerActions: Counter<'source' | 'action' | 'cause'>;
+  reconcilerPasses: Counter<'outcome'>;
+  /** Stranded work the last pass found (in flight, no live job), by source. */
+  workStranded: Gauge<'source'>;
 }
 
 export function createMetrics(queues?: Queues): Metrics {
@@ -57,6 +62,24 @@ export function createMetrics(queues?: Queues): Metrics {
       name: 'buildtrace_webhook_delivery_attempts_total',
       help: 'Webhook delivery attempts by outcome (success, retry, gone, refused)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    reconcilerActions: new Counter({
+      name: 'buildtrace_reconciler_actions_total',
+      help: 'Stranded work the reconciler redrove or settled, by source, action and cause (missing, failed, completed job)',
+      labelNames: ['source', 'action', 'cause'],
+      registers: [registry],
+    }),
+    reconcilerPasses: new Counter({
+      name: 'buildtrace_reconciler_passes_total',
+      help: 'Reconciler passes by outcome (done, skipped: another process holds the lock, error)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    workStranded: new Gauge({
+      name: 'buildtrace_work_stranded',
+      help: "Work in flight without a live job at this process's last reconciler pass, by source",
+      labelNames: ['source'],
       registers: [registry],
     }),
   };

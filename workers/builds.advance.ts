@@ -1,8 +1,14 @@
 /** builds.advance — runs a queued 'advance' operation of a build; a second run finds it done and does nothing. */
-import { performBuildOperation } from '../src/commands/builds.ts';
+import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
 import { defineProcessor } from './define.ts';
 
-export default defineProcessor('builds.advance', async ({ operationId }, { app }) => {
-  const operation = await performBuildOperation({ uow: app.uow }, operationId);
-  return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
-});
+export default defineProcessor(
+  'builds.advance',
+  async ({ operationId }, { app }) => {
+    const operation = await performBuildOperation({ uow: app.uow }, operationId);
+    return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
+  },
+  async ({ operationId }, reason, { app }) => {
+    await settleBuildOperation({ uow: app.uow }, operationId, reason);
+  },
+);

@@ -1,18 +1,18 @@
-/** builds.start — runs a queued 'start' operation of a build; a second run finds it done and does nothing. */
-import { performBuildOperation } from '../src/commands/builds.ts';
-import { execute } from '../src/commands/define.ts';
-import { queueBuildMessageUpdate } from '../src/commands/slack.ts';
-import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
+/**
+ * builds.start — runs a queued 'start' operation of a build; a second run finds it done and does
+ * nothing. A start refused here (stock quarantined since the request) or given up on is settled:
+ * the build is planned again, with the reason, and `build.operation_failed` tells the requester.
+ */
+import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
 import { defineProcessor } from './define.ts';
 
-export default defineProcessor('builds.start', async ({ operationId }, { app }) => {
-  const operation = await performBuildOperation({ uow: app.uow }, operationId);
-  // A start refused here (stock taken since the request) announces no event: a build's Slack
-  // message, if it has one, is refreshed to show it is planned again, and why.
-  if (operation?.status === 'failed')
-    await execute({ uow: app.uow }, queueBuildMessageUpdate, SYSTEM_ACTOR, {
-      buildId: operation.buildId,
-      reason: `start-failed-${operation.id}`,
-    });
-  return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
-});
+export default defineProcessor(
+  'builds.start',
+  async ({ operationId }, { app }) => {
+    const operation = await performBuildOperation({ uow: app.uow }, operationId);
+    return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
+  },
+  async ({ operationId }, reason, { app }) => {
+    await settleBuildOperation({ uow: app.uow }, operationId, reason);
+  },
+);

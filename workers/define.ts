@@ -25,8 +25,19 @@ export interface Processor<N extends JobName = JobName> {
   job: N;
   /** Must be idempotent: running it twice changes nothing the second time. */
   process(data: JobData<N>, ctx: ProcessorContext): Promise<unknown>;
+  /**
+   * Settles the job's subject when the work is given up: a broken rule, the last attempt failed, or
+   * the reconciler found it stranded too often without progress. Marks it failed with `reason` where
+   * a person can act on it (retry, cancel), with its event, in one transaction; a subject that is no
+   * longer in flight is left as it is. Jobs without a subject of their own (Slack notices) have none.
+   */
+  settle?(data: JobData<N>, reason: string, ctx: Omit<ProcessorContext, 'job'>): Promise<void>;
 }
 
-export function defineProcessor<N extends JobName>(job: N, process: Processor<N>['process']): Processor<N> {
-  return { job, process };
+export function defineProcessor<N extends JobName>(
+  job: N,
+  process: Processor<N>['process'],
+  settle?: Processor<N>['settle'],
+): Processor<N> {
+  return settle ? { job, process, settle } : { job, process };
 }

@@ -18,6 +18,7 @@ import {
   type QueueName,
 } from '../src/queue/catalogue.ts';
 import { notifyBackoffStrategy } from '../src/queue/backoff.ts';
+import type { SettleWork } from '../src/queue/reconciler.ts';
 import type { Processor } from './define.ts';
 import buildsAdvance from './builds.advance.ts';
 import buildsCancel from './builds.cancel.ts';
@@ -73,8 +74,9 @@ async function runJob(app: AppContext, registry: Registry, job: Job, token?: str
     attempt: job.attemptsMade + 1,
     ...(requestId ? { requestId } : {}),
   });
+  let data: unknown;
   try {
-    const data = parseWith(JOBS[job.name].data, job.data, 'data');
+    data = parseWith(JOBS[job.name].data, job.data, 'data');
     return await withRequestId(requestId, () =>
       processor.process(data as never, {
         app,
@@ -92,13 +94,45 @@ async function runJob(app: AppContext, registry: Registry, job: Job, token?: str
     );
   } catch (error) {
     if (error instanceof DelayedError) throw error;
-    if (error instanceof DomainError) {
-      log.warn({ err: error }, 'job refused: will not retry');
-      throw new UnrecoverableError(error.message);
+    const refused = error instanceof DomainError;
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if ((refused || lastAttempt) && data !== undefined && processor.settle) {
+      // Its subject is settled now where a person can act; when even that fails (the database is
+      // down), the reconciler finds the subject stranded later and redrives or settles it.
+      const reason = refused
+        ? (error as Error).message
+        : `gave up after ${job.attemptsMade + 1} attempts: ${error instanceof Error ? error.message : String(error)}`;
+      await processor
+        .settle(data as never, reason, { app, log })
+        .catch((err: unknown) => log.warn({ err }, 'could not settle the job; the reconciler will'));
     }
-    log.warn({ err: error }, 'job failed: will retry if attempts remain');
+    if (refused) {
+      log.warn({ err: error }, 'job refused: will not retry');
+      throw new UnrecoverableError((error as Error).message);
+    }
+    log.warn(
+      { err: error },
+      lastAttempt ? 'job failed for good' : 'job failed: will retry if attempts remain',
+    );
     throw error;
   }
+}
+
+/** Queues whose jobs continue from their last committed step when run again. */
+const RESUMABLE_QUEUES: ReadonlySet<QueueName> = new Set(['lots', 'labels']);
+
+/**
+ * Settles a piece of work through its job's settle hook (the reconciler's last resort for work that
+ * keeps getting stranded without progress). Jobs without a subject of their own have none.
+ */
+export function settleWith(app: AppContext, registry: Registry): SettleWork {
+  return async (job, data, reason) => {
+    if (!isJobName(job)) return;
+    const processor = registry.get(job);
+    if (!processor?.settle) return;
+    const parsed = parseWith(JOBS[job].data, data, 'data');
+    await processor.settle(parsed as never, reason, { app, log: app.log.child({ job, settling: true }) });
+  };
 }
 
 export interface WorkerSet {
@@ -109,7 +143,13 @@ export interface WorkerSet {
 
 export function startWorkers(
   app: AppContext,
-  options: { queues?: readonly QueueName[]; concurrency?: number; registry?: Registry } = {},
+  options: {
+    queues?: readonly QueueName[];
+    concurrency?: number;
+    registry?: Registry;
+    /** Told when a job fails for good, so that its subject is looked at soon. */
+    onGaveUp?: () => void;
+  } = {},
 ): WorkerSet {
   const registry = options.registry ?? buildRegistry();
   // Webhook deliveries mostly wait on the network, so their queue runs many more at once.
@@ -122,6 +162,10 @@ export function startWorkers(
       // A worker that dies is noticed after about this long, and its jobs are picked up again.
       lockDuration: app.config.jobLockMs,
       stalledInterval: app.config.jobLockMs,
+      // A job whose worker died is put back this many times before BullMQ fails it; the work that
+      // resumes from committed chunks (units, labels) is allowed more. Past that the reconciler
+      // redrives it for as long as it makes progress.
+      maxStalledCount: RESUMABLE_QUEUES.has(queue) ? 5 : 2,
       // The notify jobs retry on capped schedules BullMQ has no built-in type for.
       settings: { backoffStrategy: notifyBackoffStrategy },
     });
@@ -133,6 +177,7 @@ export function startWorkers(
     );
     worker.on('failed', (job) => {
       if (!job) return;
+      if (job.attemptsMade >= (job.opts.attempts ?? 1) || job.finishedOn) options.onGaveUp?.();
       app.metrics.jobFailures.inc({ queue, job: job.name });
       app.metrics.jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, seconds(job));
     });

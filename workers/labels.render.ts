@@ -1,15 +1,21 @@
 /** labels.render — renders a label run into one PDF, reporting progress; a rerun renders it again. */
-import { renderLabelRun } from '../src/commands/labels.ts';
+import { renderLabelRun, settleLabelRun } from '../src/commands/labels.ts';
 import { storedLabelRenderer } from '../src/labels/stored.ts';
 import { defineProcessor } from './define.ts';
 
-export default defineProcessor('labels.render', async ({ runId }, { app, job }) => {
-  const run = await renderLabelRun({ uow: app.uow }, runId, {
-    renderer: storedLabelRenderer(app.files),
-    publicUrl: app.config.publicUrl,
-    onProgress: (done, total) =>
-      job.updateProgress({ done, total, percent: Math.floor((done / total) * 100) }),
-  });
-  if (run.status === 'done') app.metrics.labelsRendered.inc({ template: run.template }, run.total);
-  return { status: run.status, labels: run.total, pages: run.pages };
-});
+export default defineProcessor(
+  'labels.render',
+  async ({ runId }, { app, job }) => {
+    const run = await renderLabelRun({ uow: app.uow }, runId, {
+      renderer: storedLabelRenderer(app.files),
+      publicUrl: app.config.publicUrl,
+      onProgress: (done, total) =>
+        job.updateProgress({ done, total, percent: Math.floor((done / total) * 100) }),
+    });
+    if (run.status === 'done') app.metrics.labelsRendered.inc({ template: run.template }, run.total);
+    return { status: run.status, labels: run.total, pages: run.pages };
+  },
+  async ({ runId }, reason, { app }) => {
+    await settleLabelRun({ uow: app.uow }, runId, reason);
+  },
+);

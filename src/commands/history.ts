@@ -593,16 +593,10 @@ export const recordRepair = defineCommand({
       });
       if (p.removed && p.line.unit) await takeOutUnit(repos, actor, device, p.removed, p.removedTo, ref);
       if (p.installed) {
-        const after = p.installed.quantity - p.quantity;
-        const fitted = await repos.lots.update(p.installed.id, { quantity: after });
-        await repos.ledger.append({
-          lotId: p.installed.id,
-          delta: -p.quantity,
-          quantityAfter: after,
-          reason: 'repair',
-          note: ref,
-          actor: actor.name,
-        });
+        await repos.stock.move([
+          { lotId: p.installed.id, delta: -p.quantity, reason: 'repair', note: ref, actor: actor.name },
+        ]);
+        const fitted = (await repos.lots.findById(p.installed.id))!;
         if (p.line.unit) {
           await repos.devices.linkUnit(device.id, p.installed.id);
           await recordEvents(repos, actor, [
@@ -630,15 +624,10 @@ async function takeOutUnit(
   await repos.devices.unlinkUnit(device.id, unit.id, ref);
   let current = unit;
   if (to === 'quarantined' && unit.quantity === 0) {
-    current = await repos.lots.update(unit.id, { quantity: 1 });
-    await repos.ledger.append({
-      lotId: unit.id,
-      delta: 1,
-      quantityAfter: 1,
-      reason: 'repair',
-      note: `taken out by ${ref}`,
-      actor: actor.name,
-    });
+    await repos.stock.move([
+      { lotId: unit.id, delta: 1, reason: 'repair', note: `taken out by ${ref}`, actor: actor.name },
+    ]);
+    current = (await repos.lots.findById(unit.id))!;
   }
   const reason = `taken out of device ${device.code} by ${ref}`;
   if (current.status === to) {

@@ -20,7 +20,8 @@ export const JOB_DATA = {
   'builds.advance': z.object({ operationId: id }),
   'builds.complete': z.object({ operationId: id }),
   'builds.cancel': z.object({ operationId: id }),
-  'lots.generate': z.object({ buildId: id }),
+  // Jobs queued before unit generation was an operation of its own carry only the build.
+  'lots.generate': z.object({ buildId: id, operationId: id.optional() }),
   'trace.recall': z.object({ recallId: id }),
   'labels.render': z.object({ runId: id }),
   'webhooks.deliver': z.object({ deliveryId: id, attempt: id, manual: z.boolean().default(false) }),

@@ -13,6 +13,7 @@ import { findOrFail, normalizeCode } from './lookup.ts';
 import type { LabelRun, LabelSource, Repositories } from './ports.ts';
 import { idCodeRef, pageQuery } from './validation.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import { retryRedrive } from './work.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
@@ -286,11 +287,59 @@ export async function renderLabelRun(
     });
     return await execute(deps, finishRun, SYSTEM_ACTOR, { id: run.id, fileKey, bytes, pages });
   } catch (error) {
-    if (error instanceof ValidationError || error instanceof RuleViolation) {
-      await deps.uow.transaction((repos) =>
-        repos.labels.update(run.id, { status: 'failed', error: error.message, finished: true }),
-      );
-    }
+    if (error instanceof ValidationError || error instanceof RuleViolation)
+      await settleLabelRun(deps, run.id, error.message);
     throw error;
   }
 }
+
+const settleRun = defineCommand({
+  name: 'settleLabelRun',
+  summary: 'Record why a label run could not be rendered, and announce it (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ id: z.int().positive(), error: z.string().min(1).max(4000) }),
+  async run({ repos }, { id, error }) {
+    const run = await repos.labels.findById(id, { lock: true });
+    if (!run || run.status === 'done' || run.status === 'failed') return run;
+    const failed = await repos.labels.update(id, { status: 'failed', error, finished: true });
+    await repos.events.append([
+      {
+        type: 'labels.failed',
+        stream: run.source.kind === 'build' ? `build:${run.source.buildCode}` : `labels:${run.id}`,
+        data: {
+          run: run.id,
+          template: run.template,
+          labels: run.total,
+          done: run.done,
+          reason: error,
+          ...(run.source.kind === 'build' ? { build: run.source.buildCode } : {}),
+          actor: run.requestedBy,
+        },
+      },
+    ]);
+    return failed;
+  },
+});
+
+/** Settles a label run a worker gave up on: failed, with the reason and `labels.failed`. */
+export async function settleLabelRun(deps: CommandDeps, runId: number, reason: string): Promise<void> {
+  await execute(deps, settleRun, SYSTEM_ACTOR, { id: runId, error: reason.slice(0, 4000) });
+}
+
+export const retryLabelRun = defineCommand({
+  name: 'retryLabelRun',
+  summary: 'Render a failed label run again',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos, actor }, { id }) {
+    const run = await repos.labels.findById(id, { lock: true });
+    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    if (run.status !== 'failed')
+      throw new RuleViolation(`label run ${id} is ${run.status}: only a failed run is rendered again`);
+    await repos.labels.update(id, { status: 'queued', done: 0, error: null, finished: false });
+    await retryRedrive(repos, `label_run:${id}`, actor);
+    return (await repos.labels.findById(id))!;
+  },
+});

@@ -69,22 +69,9 @@ export const receiveStock = defineCommand({
     const part = await findOrFail('part', 'part', partCode, (c) => repos.parts.findByCode(c));
     const locationId = await findLocationId(repos, 'location', location);
     const [code] = await repos.idCodes.allocate(1);
-    const lot = await repos.lots.insert({
-      ...input,
-      code: code!,
-      partId: part.id,
-      locationId,
-      status: 'available',
-    });
-    await repos.ledger.append({
-      lotId: lot.id,
-      delta: input.quantity,
-      quantityAfter: input.quantity,
-      reason: 'receive',
-      note,
-      actor: actor.name,
-    });
-    return lot;
+    return repos.stock.open({ reason: 'receive', note, actor: actor.name }, () =>
+      repos.lots.insert({ ...input, code: code!, partId: part.id, locationId, status: 'available' }),
+    );
   },
 });
 
@@ -115,40 +102,36 @@ export const splitLot = defineCommand({
       location === undefined || location === null
         ? parent.locationId
         : await findLocationId(repos, 'location', location);
-    const remaining = applyDelta(parent, -take);
+    applyDelta(parent, -take);
     const [childCode] = await repos.idCodes.allocate(1);
-    const updatedParent = await repos.lots.update(parent.id, { quantity: remaining });
-    const child = await repos.lots.insert({
-      code: childCode!,
-      partId: parent.partId,
-      locationId,
-      quantity: take,
-      status: parent.status,
-      source: 'split',
-      supplier: parent.supplier,
-      supplierOrder: parent.supplierOrder,
-      dateCode: parent.dateCode,
-      expiresOn: parent.expiresOn,
-      fields: parent.fields,
-      parentLotId: parent.id,
-    });
-    await repos.ledger.append({
-      lotId: parent.id,
-      delta: -take,
-      quantityAfter: remaining,
-      reason: 'split',
-      note: note ?? `split into ${child.code}`,
-      actor: actor.name,
-    });
-    await repos.ledger.append({
-      lotId: child.id,
-      delta: take,
-      quantityAfter: take,
-      reason: 'split',
-      note: note ?? `split from ${parent.code}`,
-      actor: actor.name,
-    });
-    return { parent: updatedParent, lot: child };
+    await repos.stock.move([
+      {
+        lotId: parent.id,
+        delta: -take,
+        reason: 'split',
+        note: note ?? `split into ${childCode!}`,
+        actor: actor.name,
+      },
+    ]);
+    const child = await repos.stock.open(
+      { reason: 'split', note: note ?? `split from ${parent.code}`, actor: actor.name },
+      () =>
+        repos.lots.insert({
+          code: childCode!,
+          partId: parent.partId,
+          locationId,
+          quantity: take,
+          status: parent.status,
+          source: 'split',
+          supplier: parent.supplier,
+          supplierOrder: parent.supplierOrder,
+          dateCode: parent.dateCode,
+          expiresOn: parent.expiresOn,
+          fields: parent.fields,
+          parentLotId: parent.id,
+        }),
+    );
+    return { parent: (await repos.lots.findById(parent.id))!, lot: child };
   },
 });
 
@@ -169,17 +152,9 @@ export const adjustLot = defineCommand({
   async run({ repos, actor }, { code, delta, reason }) {
     const lot = await findLot(repos, 'code', code, true);
     assertHandleable(lot, 'adjust');
-    const after = applyDelta(lot, delta);
-    const updated = await repos.lots.update(lot.id, { quantity: after });
-    await repos.ledger.append({
-      lotId: lot.id,
-      delta,
-      quantityAfter: after,
-      reason: 'adjust',
-      note: reason,
-      actor: actor.name,
-    });
-    return updated;
+    applyDelta(lot, delta);
+    await repos.stock.move([{ lotId: lot.id, delta, reason: 'adjust', note: reason, actor: actor.name }]);
+    return (await repos.lots.findById(lot.id))!;
   },
 });
 

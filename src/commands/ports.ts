@@ -89,8 +89,8 @@ export interface NewLot {
   parentLotId?: number | null | undefined;
   buildId?: number | null | undefined;
 }
+/** Quantities change only through `StockMovements.move`. */
 export interface LotPatch {
-  quantity?: number;
   status?: StockStatus;
   statusBeforeQuarantine?: StockStatus | null;
   locationId?: number | null;
@@ -106,7 +106,9 @@ export interface LotFilter {
   status?: StockStatus | undefined;
 }
 export interface LotRepository {
+  /** A lot with a quantity is inserted only inside `StockMovements.open`. */
   insert(lot: NewLot): Promise<Lot>;
+  findById(id: number): Promise<Lot | null>;
   /** With `lock`, the row stays locked until the unit of work ends (SELECT … FOR UPDATE). */
   findByCode(code: string, options?: { lock?: boolean }): Promise<Lot | null>;
   statusBeforeQuarantine(id: number): Promise<StockStatus | null>;
@@ -116,17 +118,8 @@ export interface LotRepository {
   list(filter: LotFilter, page: PageRequest): Promise<Page<Lot>>;
 }
 
-export interface NewLedgerEntry {
-  lotId: number;
-  delta: number;
-  quantityAfter: number;
-  reason: LedgerReason;
-  note?: string | null | undefined;
-  actor: string;
-  buildId?: number | null | undefined;
-}
+/** The stock ledger, read side: entries are written only through `StockMovements`. */
 export interface LedgerRepository {
-  append(entry: NewLedgerEntry): Promise<void>;
   listForLot(lotId: number, page: PageRequest): Promise<Page<LedgerEntry>>;
 }
 
@@ -180,6 +173,10 @@ export interface EventStore {
   findById(id: number): Promise<StoredEvent | null>;
   /** The events with these ids, in id order. */
   findByIds(ids: number[]): Promise<StoredEvent[]>;
+  /** Every subscriber has taken these events. */
+  markFannedOut(ids: number[]): Promise<void>;
+  /** Their fan-out was given up (they wait for a person; `buildtrace doctor` lists them). */
+  markFanoutFailed(ids: number[], error: string): Promise<void>;
 }
 
 export interface CodeDirectory {
@@ -212,6 +209,8 @@ export interface BuildPatch {
   completedAt?: 'now';
   cancelledAt?: 'now';
   startError?: Build['startError'];
+  serialDate?: Date;
+  blocked?: Build['blocked'];
 }
 
 export interface BuildFilter {
@@ -254,8 +253,12 @@ export interface BuildRepository {
     params: Record<string, unknown>;
     requestedBy: string;
   }): Promise<BuildOperation>;
-  /** The queued operation of a build, if any. */
+  /** The queued operation a person requested (start, advance, complete, cancel), if any. */
   queuedOperation(buildId: number): Promise<BuildOperation | null>;
+  /** The queued unit generation of a build, if any. */
+  queuedGeneration(buildId: number): Promise<BuildOperation | null>;
+  /** The build's newest operation of any kind. */
+  latestOperation(buildId: number): Promise<BuildOperation | null>;
   /** The newest operation of a kind that did not fail. */
   lastOperation(buildId: number, kind: BuildOperationKind): Promise<BuildOperation | null>;
   findOperation(id: number, options?: { lock?: boolean }): Promise<BuildOperation | null>;
@@ -272,17 +275,57 @@ export interface BuildRepository {
   reserveSerials(partId: number, n: number): Promise<number>;
 }
 
-/** Bulk stock movements for builds: thousands of lots in one statement each. */
+/** Why a stock move happens, as its ledger entry records it. */
+export interface LedgerEntryInfo {
+  reason: LedgerReason;
+  note?: string | null | undefined;
+  actor: string;
+  buildId?: number | null | undefined;
+}
+
+/** One quantity change of one lot: positive into the lot, negative out of it. */
+export interface StockMove extends LedgerEntryInfo {
+  lotId: number;
+  delta: number;
+}
+
+/** A build's hold on component stock between its acceptance and its start. */
+export interface StockReservation {
+  lotId: number;
+  lotCode: string;
+  partId: number;
+  quantity: number;
+}
+
+/**
+ * The one door through which stock moves: every quantity change is a ledger entry, and the database
+ * refuses any other way (lots.quantity follows the ledger by trigger; see the migration
+ * `make_lot_quantity_follow_the_ledger`). Reservations hold stock for accepted builds.
+ */
 export interface StockMovements {
   /**
    * Lots that can be consumed, locked until the unit of work ends, per part in FIFO order (oldest
-   * first; expired lots excluded). With `lotIds`, only those lots, in the given order.
+   * first; expired lots excluded), with the quantity not reserved by other builds. With `lotIds`,
+   * only those lots, in the given order.
    */
   candidates(partIds: number[], lotIds?: number[]): Promise<Map<number, CandidateLot[]>>;
-  /** Takes the allocated quantities out of their lots and writes the ledger entries. */
-  consume(buildId: number, allocations: Allocation[], actor: string): Promise<void>;
-  /** Gives quantities back to lots (cancel), with ledger entries. */
-  giveBack(buildId: number, items: { lotId: number; quantity: number }[], actor: string): Promise<void>;
+  /**
+   * Moves quantities in and out of existing lots (a lot may appear more than once; moves apply in
+   * order) and writes their ledger entries; answers each lot's quantity afterwards. A move that
+   * would take a lot below zero, or below what builds have reserved of it, is refused.
+   */
+  move(moves: StockMove[]): Promise<Map<number, number>>;
+  /**
+   * Runs `insert`, which inserts lots with their opening quantities (a receipt, a split, units a
+   * build produced): each gets its opening ledger entry with `entry`'s reason. A lot inserted with a
+   * quantity anywhere else is refused by the database.
+   */
+  open<T>(entry: LedgerEntryInfo, insert: () => Promise<T>): Promise<T>;
+  /** Holds quantities of lots for a build until it starts or is cancelled. */
+  reserve(buildId: number, allocations: Allocation[]): Promise<void>;
+  /** Ends a build's reservations; answers what they were. */
+  release(buildId: number): Promise<StockReservation[]>;
+  reservations(buildId: number): Promise<StockReservation[]>;
 }
 
 export interface NewUnit {
@@ -298,34 +341,36 @@ export interface UnitFilter {
 
 export interface UnitRepository {
   /**
-   * Inserts single-unit lots with their ledger entries and links to the sub-assembly units they
-   * contain, in one statement; returns how many were inserted.
+   * Inserts single-unit lots and their links to the sub-assembly units they contain, in one
+   * statement; returns how many were inserted. Run it inside `StockMovements.open`, which writes
+   * their opening ledger entries.
    */
   insertUnits(input: {
     buildId: number;
     partId: number;
     locationId: number | null;
     status: StockStatus;
-    actor: string;
     units: NewUnit[];
     links: { serial: number; childLotIds: number[]; childBuildIds: (number | null)[] }[];
   }): Promise<number>;
   /** Moves units (all, or the given serials) from one status to another; returns the serials moved. */
   changeStatus(buildId: number, from: StockStatus, to: StockStatus, serials?: number[]): Promise<number[]>;
-  /** Takes units out of stock (quantity 1 → 0) with a ledger entry; returns the serials affected. */
+  /**
+   * Moves units still in stock (quantity 1) from one of `from` to `to` (scrapped); answers which, in
+   * serial order. The caller takes them out of stock through `StockMovements.move`.
+   */
   writeOff(
     buildId: number,
-    options: {
-      from: StockStatus[];
-      to: StockStatus;
-      reason: 'scrap' | 'build_cancel';
-      note: string | null;
-      actor: string;
-      serials?: number[];
-    },
-  ): Promise<number[]>;
-  /** Ends the links between the build's written-off devices and their children; returns how many. */
-  unlinkChildren(buildId: number, reason: string): Promise<number>;
+    options: { from: StockStatus[]; to: StockStatus; serials?: number[] },
+  ): Promise<{ lotId: number; serial: number }[]>;
+  /** Of these formatted serials of a part, those a unit already has (at most `limit`), with its build. */
+  takenSerialLabels(
+    partId: number,
+    labels: string[],
+    limit: number,
+  ): Promise<{ label: string; build: string | null }[]>;
+  /** Ends the links between these (written-off) devices and their children; returns how many. */
+  unlinkChildren(parentLotIds: number[], reason: string): Promise<number>;
   /** Consumed sub-assembly units of a build that no device holds (any more), not yet given back. */
   unheldConsumedUnits(buildId: number): Promise<{ consumptionId: number; lotId: number }[]>;
   findBySerial(buildId: number, serial: number): Promise<Lot | null>;
@@ -406,6 +451,8 @@ export interface Recall {
   filter: { status?: string[]; from?: string; to?: string; unitsOnly?: boolean };
   reason: string;
   status: 'queued' | 'done' | 'failed';
+  /** Why the report could not be written. */
+  error: string | null;
   devices: number | null;
   fileKey: string | null;
   requestedBy: string;
@@ -422,6 +469,10 @@ export interface RecallRepository {
   }): Promise<Recall>;
   findById(id: number, options?: { lock?: boolean }): Promise<Recall | null>;
   finish(id: number, outcome: { devices: number; fileKey: string }): Promise<Recall>;
+  /** Marks a queued recall failed with the reason. */
+  fail(id: number, error: string): Promise<Recall>;
+  /** Puts a failed recall back in the queue (a retry). */
+  requeue(id: number): Promise<Recall>;
   list(page: PageRequest): Promise<Page<Recall>>;
 }
 
@@ -455,6 +506,85 @@ export interface JobOutbox {
   ): Promise<void>;
 }
 
+/**
+ * Work in flight: what the database says must still happen, whoever carries it. Each source names
+ * a kind of subject whose row says it is not done; the job that should carry it is derived from the
+ * subject (or the last redrive of it).
+ */
+export const WORK_SOURCES = [
+  'build_operation',
+  'label_run',
+  'recall',
+  'webhook_delivery',
+  'event_fanout',
+] as const;
+export type WorkSource = (typeof WORK_SOURCES)[number];
+
+export interface InFlightWork {
+  source: WorkSource;
+  /** `<source>:<key>`, e.g. `build_operation:12`. */
+  subject: string;
+  /** What it is, for people: `build 7K3M… generate (operation 12)`. */
+  describe: string;
+  /** The job (catalogue name) and data that carry it. */
+  job: string;
+  data: Record<string, unknown>;
+  /** The job id the subject was given for its current step. */
+  baseJobId: string;
+  /** The job that carries it now: the base, or the newest redrive of that base. */
+  carrierJobId: string;
+  /** Other job ids that carry it as well (a manual webhook redelivery). */
+  otherCarrierJobIds: string[];
+  /** The carrier is still waiting in the outbox: the relay owns it, nothing to check. */
+  awaitingHandover: boolean;
+  /** How far it got (units generated, labels drawn, attempts made). */
+  progress: number;
+  /** Redrives of the current step made when it had already got this far. */
+  redrivesWithoutProgress: number;
+  /** Redrives of the current step. */
+  redrives: number;
+  since: Date;
+}
+
+export interface WorkAction {
+  id: number;
+  subject: string;
+  job: string;
+  action: 'redrive' | 'settle';
+  cause: 'missing' | 'failed' | 'completed' | 'retry';
+  baseJobId: string;
+  jobId: string | null;
+  detail: string | null;
+  progress: number;
+  actor: string;
+  createdAt: Date;
+}
+
+/** A rule the data must keep, and the rows that break it. */
+export interface InvariantCheck {
+  name: string;
+  description: string;
+  violations: number;
+  examples: string[];
+}
+
+export interface WorkRepository {
+  /** Subjects of one source still in flight since before `olderThan`, oldest first. */
+  inFlight(source: WorkSource, options: { olderThan: Date; limit: number }): Promise<InFlightWork[]>;
+  /** One subject, re-read with its row locked; null when it is no longer in flight. */
+  lockInFlight(subject: string): Promise<InFlightWork | null>;
+  /** How many subjects of each source are in flight. */
+  countInFlight(): Promise<Record<WorkSource, number>>;
+  record(action: Omit<WorkAction, 'id' | 'createdAt'>): Promise<WorkAction>;
+  recentActions(limit: number): Promise<WorkAction[]>;
+  /** Checks the rules the database's rows must keep together (ledger, units, consumption, events). */
+  checkInvariants(): Promise<InvariantCheck[]>;
+  /** What stopped and waits for a person: blocked builds, failed label runs and recalls, given-up fan-outs. */
+  awaitingAction(
+    limit: number,
+  ): Promise<{ subject: string; describe: string; reason: string; since: Date }[]>;
+}
+
 /** Everything a command may touch, bound to one unit of work (one database transaction). */
 export interface Repositories {
   idCodes: IdCodeAllocator;
@@ -481,6 +611,7 @@ export interface Repositories {
   tests: TestRepository;
   devices: DeviceRepository;
   attachments: AttachmentRepository;
+  work: WorkRepository;
   /** Attachment bytes, content-addressed (local disk or S3). */
   blobs: BlobStore;
 }
@@ -696,6 +827,43 @@ export interface WebhookRepository {
 export interface Services {
   /** Whether a webhook URL may be delivered to (scheme, and the addresses it resolves to). */
   checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** The reconciler, seen from a command: what is stranded now, and a pass on request. */
+  work?: WorkInspector;
+}
+
+/** One piece of work in flight without a live job, and what the reconciler does (or would do). */
+export interface StrandedWork {
+  subject: string;
+  describe: string;
+  job: string;
+  carrierJobId: string;
+  /** What the queue says of its job: missing, failed or completed. */
+  carrierState: string;
+  carrierReason: string | null;
+  action: 'redrive' | 'settle';
+  cause: 'missing' | 'failed' | 'completed';
+  /** Why, in words. */
+  detail: string;
+  progress: number;
+  redrivesWithoutProgress: number;
+  since: Date;
+  /** After a pass: whether it was done, or skipped because someone else got there first. */
+  outcome: 'done' | 'skipped' | 'error' | null;
+}
+
+export interface StrandedReport {
+  /** False when another process was reconciling and this pass did nothing. */
+  ran: boolean;
+  at: Date;
+  ms: number;
+  stranded: StrandedWork[];
+}
+
+export interface WorkInspector {
+  /** Compares the work in flight with the queue now, changing nothing. */
+  inspect(): Promise<StrandedReport>;
+  /** Runs one reconciler pass now (redrives and settles). */
+  reconcile(): Promise<StrandedReport>;
 }
 
 /** Receives every relayed event and writes its own follow-up work, idempotently. */

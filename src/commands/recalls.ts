@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { csvLine } from '../domain/csv.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import { defineCommand } from './define.ts';
+import { NotFoundError, RuleViolation } from '../domain/errors.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import { defineCommand, execute, type CommandDeps } from './define.ts';
+import { retryRedrive } from './work.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail } from './lookup.ts';
 import { traceFilter } from './trace.ts';
@@ -152,5 +154,48 @@ export const downloadRecall = defineCommand({
       filename: `recall-${id}-${recall.lotCode}.csv`,
       contentType: 'text/csv; charset=utf-8',
     };
+  },
+});
+
+const settleRecallCommand = defineCommand({
+  name: 'settleRecall',
+  summary: 'Record why a recall report could not be written, and announce it (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ recallId: z.int().positive(), error: z.string().min(1).max(4000) }),
+  async run({ repos }, { recallId, error }) {
+    const recall = await repos.recalls.findById(recallId, { lock: true });
+    if (!recall || recall.status !== 'queued') return recall;
+    const failed = await repos.recalls.fail(recall.id, error);
+    await repos.events.append([
+      {
+        type: 'recall.failed',
+        stream: `recall:${recall.id}`,
+        data: { recall: recall.id, lot: recall.lotCode, reason: error, actor: recall.requestedBy },
+      },
+    ]);
+    return failed;
+  },
+});
+
+/** Settles a recall a worker gave up on: failed, with the reason and `recall.failed`. */
+export async function settleRecall(deps: CommandDeps, recallId: number, reason: string): Promise<void> {
+  await execute(deps, settleRecallCommand, SYSTEM_ACTOR, { recallId, error: reason.slice(0, 4000) });
+}
+
+export const retryRecall = defineCommand({
+  name: 'retryRecall',
+  summary: 'Write a failed recall report again',
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  async run({ repos, actor }, { id }) {
+    const recall = await repos.recalls.findById(id, { lock: true });
+    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    if (recall.status !== 'failed')
+      throw new RuleViolation(`recall ${id} is ${recall.status}: only a failed recall is written again`);
+    await repos.recalls.requeue(id);
+    await retryRedrive(repos, `recall:${id}`, actor);
+    return (await repos.recalls.findById(id))!;
   },
 });

@@ -82,25 +82,19 @@ export const seedDemo = defineCommand({
         footprint: c.footprint,
       });
       parts[c.value] = part;
-      const lot = await repos.lots.insert({
-        code: next(),
-        partId: part.id,
-        locationId: shelf.id,
-        quantity: c.stock,
-        status: 'available',
-        source: 'purchase',
-        supplier: 'DigiKey',
-        supplierOrder: 'DK-DEMO-0001',
-        dateCode: '2645',
-      });
-      await repos.ledger.append({
-        lotId: lot.id,
-        delta: c.stock,
-        quantityAfter: c.stock,
-        reason: 'receive',
-        note: 'demo stock',
-        actor: actor.name,
-      });
+      await repos.stock.open({ reason: 'receive', note: 'demo stock', actor: actor.name }, () =>
+        repos.lots.insert({
+          code: next(),
+          partId: part.id,
+          locationId: shelf.id,
+          quantity: c.stock,
+          status: 'available',
+          source: 'purchase',
+          supplier: 'DigiKey',
+          supplierOrder: 'DK-DEMO-0001',
+          dateCode: '2645',
+        }),
+      );
     }
 
     const modulePart = await repos.parts.insert({

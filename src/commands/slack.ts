@@ -34,6 +34,8 @@ export const slackSubjects = {
   /** A reply in a build's thread: one of its units was quarantined by a failed required test. */
   quarantined: (build: string, lot: string, historyEvent: number) =>
     `build:${build}:quarantined:${lot}:${historyEvent}`,
+  /** A reply in a build's thread: a worker gave up on one of its operations (one per operation). */
+  operationFailed: (build: string, operationId: number) => `build:${build}:failed:${operationId}`,
   /** A direct message to one admin about a disabled webhook endpoint (one per event and admin). */
   webhookDisabled: (endpointId: number, eventId: number, userId: string) =>
     `alert:webhook:${endpointId}:${eventId}:${userId}`,
@@ -54,8 +56,10 @@ export function subjectParts(subject: string): {
   outcome: string | undefined;
   lot?: string;
   historyEvent?: number;
+  operationId?: number;
 } {
   const [, build = '', outcome, lot, historyEvent] = subject.split(':');
+  if (outcome === 'failed' && lot) return { build, outcome, operationId: Number(lot) };
   return outcome === 'quarantined' && lot && historyEvent
     ? { build, outcome, lot, historyEvent: Number(historyEvent) }
     : { build, outcome };
@@ -249,6 +253,7 @@ export const queueBuildMessageUpdate = defineCommand({
 });
 
 const BUILD_EVENTS = new Set([
+  'build.operation_failed',
   'build.started',
   'build.stage_completed',
   'lots.generated',
@@ -283,6 +288,18 @@ async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promis
     const message = await repos.slackMessages.findBySubject(slackSubjects.build(build));
     if (!message) return null;
     const jobs = [messageJob(message, `event-${event.id}`)];
+    if (event.type === 'build.operation_failed' && typeof event.data.operationId === 'number') {
+      // The person who asked hears why, in the build's thread (and the channel).
+      const reply = await repos.slackMessages.insert({
+        subject: slackSubjects.operationFailed(build, event.data.operationId),
+        kind: 'reply',
+        channel: message.channel,
+        buildId: message.buildId,
+        parentId: message.id,
+        requestedBy: SYSTEM_ACTOR.name,
+      });
+      jobs.push(messageJob(reply, `event-${event.id}`));
+    }
     if (event.type === 'build.completed' || event.type === 'build.cancelled') {
       const reply = await repos.slackMessages.insert({
         subject: slackSubjects.buildOutcome(

@@ -25,5 +25,13 @@ export async function fanOutEvents(
   const results: Record<string, unknown> = { events: events.length };
   for (const subscriber of subscribers)
     results[subscriber.name] = await deps.uow.transaction((repos) => subscriber.handle(events, repos));
+  // Only now are they done: a fan-out stopped before this is found by the reconciler and run again,
+  // and every subscriber's work is idempotent per event.
+  await deps.uow.transaction((repos) => repos.events.markFannedOut(eventIds));
   return results;
+}
+
+/** Gives up fanning these events out (a fan-out that failed for good), for `buildtrace doctor` to list. */
+export async function settleFanout(deps: CommandDeps, eventIds: number[], reason: string): Promise<void> {
+  await deps.uow.transaction((repos) => repos.events.markFanoutFailed(eventIds, reason));
 }

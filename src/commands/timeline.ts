@@ -6,6 +6,7 @@
 import type { NewEvent } from '../domain/events.ts';
 import { summarize, type HistoryEvent, type NewHistoryEvent } from '../domain/history.ts';
 import type { Actor } from '../domain/roles.ts';
+import { reservedError } from '../domain/stock.ts';
 import type { Lot, StockStatus } from '../domain/types.ts';
 import type { Repositories } from './ports.ts';
 
@@ -103,21 +104,22 @@ export async function recordStatusChange(
   reason: string | null,
 ): Promise<{ lot: Lot; event: HistoryEvent }> {
   const writeOff = (to === 'scrapped' || to === 'disposed') && lot.quantity > 0;
+  if (writeOff) {
+    if (lot.reserved > 0) throw reservedError(lot, lot.quantity);
+    await repos.stock.move([
+      {
+        lotId: lot.id,
+        delta: -lot.quantity,
+        reason: 'scrap',
+        note: to === 'disposed' ? `disposed${reason ? `: ${reason}` : ''}` : reason,
+        actor: actor.name,
+      },
+    ]);
+  }
   const updated = await repos.lots.update(lot.id, {
     status: to,
     statusBeforeQuarantine: to === 'quarantined' ? lot.status : null,
-    ...(writeOff ? { quantity: 0 } : {}),
   });
-  if (writeOff) {
-    await repos.ledger.append({
-      lotId: lot.id,
-      delta: -lot.quantity,
-      quantityAfter: 0,
-      reason: 'scrap',
-      note: to === 'disposed' ? `disposed${reason ? `: ${reason}` : ''}` : reason,
-      actor: actor.name,
-    });
-  }
   const [stored] = await recordEvents(repos, actor, [
     { lot: updated, event, also: (e) => [statusChanged(lot, to, reason, actor, { event: e.id })] },
   ]);

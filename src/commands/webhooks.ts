@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { StoredEvent } from '../domain/events.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import {
   decideAfterAttempt,
   endpointSubscribes,
@@ -17,7 +18,7 @@ import {
   isValidEventPattern,
   type AttemptOutcome,
 } from '../domain/webhooks.ts';
-import { defineCommand, type CommandDeps } from './define.ts';
+import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import type {
   AttemptWrite,
@@ -264,12 +265,26 @@ export const redeliverWebhook = defineCommand({
   role: 'admin',
   mode: 'write',
   input: z.strictObject({ id }),
-  async run({ repos }, { id: deliveryId }) {
+  async run({ repos, actor }, { id: deliveryId }) {
     const delivery = await findDelivery(repos, deliveryId, true);
     const endpoint = await findEndpoint(repos, delivery.endpointId);
     if (endpoint.status !== 'active')
       throw new ConflictError(`endpoint ${endpoint.id} is disabled; enable it first`);
-    await repos.jobs.enqueue(deliverJob(delivery.id, delivery.attempts + 1, true));
+    const job = deliverJob(delivery.id, delivery.attempts + 1, true);
+    await repos.jobs.enqueue(job);
+    // A delivery still owed attempts is carried by this job now: the reconciler looks for it.
+    if (delivery.status === 'pending' || delivery.status === 'retrying')
+      await repos.work.record({
+        subject: `webhook_delivery:${delivery.id}`,
+        job: 'webhooks.deliver',
+        action: 'redrive',
+        cause: 'retry',
+        baseJobId: `delivery-${delivery.id}-${delivery.attempts + 1}`,
+        jobId: job.jobId,
+        detail: `manual redelivery by ${actor.name}`,
+        progress: delivery.attempts,
+        actor: actor.name,
+      });
     return delivery;
   },
 });
@@ -462,4 +477,23 @@ export async function deliverWebhook(
       ? await deps.batches.record(plan.write)
       : await deps.uow.transaction((repos) => recordWithFollowUps(repos, plan, endpoint));
   return { sent: true, ...(recorded ? { status: plan.write.state.status } : {}) };
+}
+
+const settleDeliveryCommand = defineCommand({
+  name: 'settleWebhookDelivery',
+  summary: 'Give up a delivery whose attempts could not run (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({ deliveryId: z.int().positive() }),
+  async run({ repos }, { deliveryId }) {
+    const delivery = await repos.webhooks.findDelivery(deliveryId, { lock: true });
+    if (!delivery || (delivery.status !== 'pending' && delivery.status !== 'retrying')) return delivery;
+    // A person may redeliver it from the delivery log.
+    return repos.webhooks.updateDelivery(deliveryId, { status: 'failed', nextAttemptAt: null });
+  },
+});
+
+/** Settles a delivery whose attempts could not even be made (the worker gave up on it): failed. */
+export async function settleWebhookDelivery(deps: CommandDeps, deliveryId: number): Promise<void> {
+  await execute(deps, settleDeliveryCommand, SYSTEM_ACTOR, { deliveryId });
 }

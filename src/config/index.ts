@@ -67,6 +67,11 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: int(1200, 0, 1_000_000),
   SLACK_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
   JOB_LOCK_MS: int(30_000, 1_000, 600_000),
+  JOB_ATTEMPTS: int(8, 1, 100),
+  JOB_BACKOFF_MS: int(1_000, 10, 3_600_000),
+  RECONCILE_INTERVAL_MS: int(30_000, 1_000, 3_600_000),
+  RECONCILE_GRACE_MS: int(10_000, 0, 3_600_000),
+  RECONCILE_MAX_REDRIVES: int(3, 0, 1_000),
   GENERATION_CHUNK_SIZE: int(5_000, 1, 50_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
   LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
@@ -140,6 +145,14 @@ export interface Config {
   workerConcurrency: number;
   /** How long a job's lock lasts; a worker that dies is noticed (and its job retried) after about this long. */
   jobLockMs: number;
+  /** Attempts of a job before it fails for good, and the first delay of its exponential backoff. */
+  jobs: { attempts: number; backoffMs: number };
+  /**
+   * The reconciler: how often it compares the work in flight with the queue, how old work must be
+   * before it is looked at, and how many times a subject is redriven without progress before it is
+   * settled.
+   */
+  reconciler: { intervalMs: number; graceMs: number; maxRedrives: number };
   /** Port of a worker process's /metrics, /healthz and /readyz (0: none). The web process serves them on PORT. */
   metricsPort: number;
   /** How long running jobs may take to finish on SIGTERM before they are left to be retried. */
@@ -247,6 +260,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLockMs: e.JOB_LOCK_MS,
+    jobs: Object.freeze({ attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS }),
+    reconciler: Object.freeze({
+      intervalMs: e.RECONCILE_INTERVAL_MS,
+      graceMs: e.RECONCILE_GRACE_MS,
+      maxRedrives: e.RECONCILE_MAX_REDRIVES,
+    }),
     metricsPort: e.METRICS_PORT,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

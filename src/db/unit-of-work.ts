@@ -26,6 +26,7 @@ import { deviceRepository } from './repositories/devices.ts';
 import { historyRepository, testRepository } from './repositories/history.ts';
 import { webhookRepository } from './repositories/webhooks.ts';
 import { slackMessageRepository, slackUserRepository } from './repositories/slack.ts';
+import { workRepository } from './repositories/work.ts';
 
 /** Stands in when a process was given no attachment store: refuses to be used. */
 const NO_BLOBS: BlobStore = {
@@ -66,6 +67,7 @@ export function repositories(
     tests: testRepository(db),
     devices: deviceRepository(db),
     attachments: attachmentRepository(db),
+    work: workRepository(db),
     blobs,
     files,
   };

@@ -1,10 +1,12 @@
 /**
  * Builds: making N units of a project.
  *
- * Lifecycle: `planned` → (start requested) `starting` → `in_progress` (multi-stage, or while a
- * tracked build's units are being generated) → `completed`; `planned`/`starting`/`in_progress`
- * multi-stage builds may be `cancelled`. A single-stage build completes as soon as it has started
- * (and, when tracked, once its units exist).
+ * Lifecycle: `planned` → (start accepted: its components reserved) `starting` → `in_progress`
+ * (multi-stage, or while a tracked build's units are being generated) → `completed`. A single-stage
+ * build completes as soon as it has started (and, when tracked, once its units exist). A build whose
+ * unit generation a worker gave up on is `blocked`, with the reason: a person retries (generation
+ * continues where it stopped) or cancels it. Any build not completed may be `cancelled`: components
+ * of units not made go back to their lots.
  *
  * Options, as PartsBox has them: add sub-assembly stock; track each resulting sub-assembly
  * separately (one single-unit lot per device, serial numbers 1..N within the build — implies adding
@@ -15,11 +17,36 @@
 import { RuleViolation, ValidationError } from './errors.ts';
 import type { StockStatus } from './types.ts';
 
-export const BUILD_STATUSES = ['planned', 'starting', 'in_progress', 'completed', 'cancelled'] as const;
+export const BUILD_STATUSES = [
+  'planned',
+  'starting',
+  'in_progress',
+  'blocked',
+  'completed',
+  'cancelled',
+] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
 
-export const BUILD_OPERATIONS = ['start', 'advance', 'complete', 'cancel'] as const;
+/**
+ * What workers do to a build, each recorded as an operation: the four a person requests, and
+ * `generate` (a tracked build's units, requested by its start; it may run beside an advance or a
+ * cancel).
+ */
+export const BUILD_OPERATIONS = ['start', 'advance', 'complete', 'cancel', 'generate'] as const;
 export type BuildOperationKind = (typeof BUILD_OPERATIONS)[number];
+/** The operations a person requests (one may be queued at a time). */
+export type RequestedOperationKind = Exclude<BuildOperationKind, 'generate'>;
+
+export const BUILD_OPERATION_STATUSES = ['queued', 'done', 'failed'] as const;
+export type BuildOperationStatus = (typeof BUILD_OPERATION_STATUSES)[number];
+
+/** Why a build's work stopped: set with status `blocked`, cleared by a retry. */
+export interface BuildBlocked {
+  reason: string;
+  operation: BuildOperationKind;
+  operationId: number;
+  since: string;
+}
 
 /** The largest build accepted in one go. */
 export const MAX_BUILD_QUANTITY = 200_000;
@@ -48,6 +75,8 @@ export interface Build {
   serialFormat: string | null;
   /** First value of the per-part serial counter reserved for this build (formatted serials). */
   serialSeqStart: number | null;
+  /** The date formatted serials are rendered with, fixed when they were reserved. */
+  serialDate: Date | null;
   unitsGenerated: number;
   unitsCompleted: number;
   unitsScrapped: number;
@@ -59,6 +88,8 @@ export interface Build {
   cancelledAt: Date | null;
   /** When the worker could not start the build: why (e.g. a shortage found at start time). */
   startError: { message: string; shortages?: Shortage[] } | null;
+  /** Status `blocked`: why its work stopped. */
+  blocked: BuildBlocked | null;
   /** Component lots the request named (consumed instead of FIFO for their parts). */
   requestedLots: { lot: string }[];
   /** Device serial → sub-assembly units it must hold, as the request named them. */
@@ -72,7 +103,7 @@ export interface BuildOperation {
   buildId: number;
   kind: BuildOperationKind;
   params: Record<string, unknown>;
-  status: 'queued' | 'done' | 'failed';
+  status: BuildOperationStatus;
   result: Record<string, unknown> | null;
   error: string | null;
   requestedBy: string;
@@ -108,14 +139,20 @@ export function checkBuildOptions(options: {
   }
 }
 
+/** Whether a tracked build still has units to generate. */
+export const isGenerating = (build: Pick<Build, 'trackUnits' | 'unitsGenerated' | 'quantity'>) =>
+  build.trackUnits && build.unitsGenerated < build.quantity;
+
 /** Whether an operation may be requested now; throws RuleViolation naming the current status. */
 export function assertOperationAllowed(
-  build: Pick<Build, 'code' | 'status' | 'stages'>,
-  kind: BuildOperationKind,
+  build: Pick<Build, 'code' | 'status' | 'stages' | 'trackUnits' | 'unitsGenerated' | 'quantity' | 'blocked'>,
+  kind: RequestedOperationKind,
 ): void {
   const refuse = (why: string): never => {
     throw new RuleViolation(`cannot ${kind} build ${build.code}: ${why}`);
   };
+  if (build.status === 'blocked' && kind !== 'cancel')
+    refuse(`it is blocked (${build.blocked?.reason ?? 'its work stopped'}); retry or cancel it`);
   switch (kind) {
     case 'start':
       if (build.status !== 'planned') refuse(`it is ${build.status}`);
@@ -127,14 +164,31 @@ export function assertOperationAllowed(
       return;
     case 'complete':
       if (build.status !== 'in_progress') refuse(`it is ${build.status}`);
-      if (!isMultiStage(build)) refuse('a single-stage build completes by itself');
+      if (!isMultiStage(build)) refuse('a single-stage build completes by itself once its units exist');
       return;
     case 'cancel':
       if (build.status === 'completed' || build.status === 'cancelled') refuse(`it is ${build.status}`);
-      if (build.status === 'in_progress' && !isMultiStage(build))
+      if (build.status === 'in_progress' && !isMultiStage(build) && !isGenerating(build))
         refuse('a single-stage build is complete once started');
       return;
   }
+}
+
+/**
+ * What a retry of a build does: a blocked build continues its unit generation; a build whose last
+ * operation failed has it requested again (a planned build with a start error is started again).
+ */
+export function retryPlan(
+  build: Pick<Build, 'code' | 'status' | 'startError'>,
+  lastFailed: Pick<BuildOperation, 'kind' | 'params'> | null,
+): { kind: 'generate' } | { kind: RequestedOperationKind; params: Record<string, unknown> } {
+  if (build.status === 'blocked') return { kind: 'generate' };
+  if (build.status === 'planned' && build.startError) return { kind: 'start', params: {} };
+  if (lastFailed && lastFailed.kind !== 'generate' && lastFailed.kind !== 'start')
+    return { kind: lastFailed.kind, params: lastFailed.params };
+  throw new RuleViolation(
+    `build ${build.code} has nothing to retry: it is ${build.status} and its last operation did not fail`,
+  );
 }
 
 export function nextStage(build: Pick<Build, 'stages'>): BuildStage | null {

@@ -9,11 +9,14 @@ export const EVENT_TYPES = [
   'build.stage_completed',
   'build.completed',
   'build.cancelled',
+  'build.operation_failed',
   'lots.generated',
   'labels.ready',
+  'labels.failed',
   'lot.status_changed',
   'lot.event_recorded',
   'recall.ready',
+  'recall.failed',
   'webhook_endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -5,6 +5,7 @@
  *
  *   /build start <project> <qty> [track] [stages A,B,C]
  *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
+ *   /build retry <build>
  *   /build labels <build> [template] [300dpi] [serials 1-50]
  *   /lot <ID code> · /lot <build> <serial>
  *   /trace <ID code> [forward|backward]
@@ -22,6 +23,7 @@ export type BuildRequest =
   | { kind: 'advance'; build: string; comment?: string }
   | { kind: 'complete'; build: string }
   | { kind: 'cancel'; build: string; reason?: string }
+  | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
   | { kind: 'labels'; build: string; template?: string; serials?: string; dpi?: number }
   | { kind: 'help' };
@@ -39,7 +41,8 @@ export const BUILD_USAGE = [
   '`/build start <project> <qty> [track] [stages A,B,C]` — start a build of a project (ID code or name)',
   '`/build advance <build> [comment]` — complete the next stage',
   '`/build complete <build>` — complete a build',
-  '`/build cancel <build> [reason]` — cancel a build',
+  '`/build cancel <build> [reason]` — cancel a build (also one that is blocked or still generating)',
+  '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
   '`/build labels <build> [template] [300dpi] [serials 1-50]` — print labels of its units',
 ].join('\n');
@@ -174,7 +177,13 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
   const action = verb.toLowerCase();
   if (action === 'start') return parseStart(rest);
   if (action === 'labels' || action === 'label') return parseLabels(rest);
-  if (action === 'advance' || action === 'complete' || action === 'cancel' || action === 'status') {
+  if (
+    action === 'advance' ||
+    action === 'complete' ||
+    action === 'cancel' ||
+    action === 'status' ||
+    action === 'retry'
+  ) {
     const usage = `\`/build ${action} <build>${action === 'advance' ? ' [comment]' : action === 'cancel' ? ' [reason]' : ''}\``;
     const build = code(rest[0], 'build');
     if (!build.ok) return { ok: false, problem: build.problem, usage };

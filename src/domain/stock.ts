@@ -19,19 +19,34 @@ export function assertHandleable(lot: Pick<Lot, 'code' | 'status'>, action: stri
   }
 }
 
-/** The quantity after applying `delta`, refusing to go below zero. */
-export function applyDelta(lot: Pick<Lot, 'code' | 'quantity'>, delta: number): number {
+/** The quantity after applying `delta`, refusing to go below zero or below what builds reserved. */
+export function applyDelta(lot: Pick<Lot, 'code' | 'quantity' | 'reserved'>, delta: number): number {
   const after = lot.quantity + delta;
   if (after < 0) {
     throw new RuleViolation(
       `lot ${lot.code} holds ${lot.quantity}; taking ${-delta} would leave ${after}, and quantities cannot go negative`,
     );
   }
+  if (after < lot.reserved) throw reservedError(lot, -delta);
   return after;
 }
 
+/** Refuses taking stock that builds accepted for starting hold. */
+export function reservedError(
+  lot: Pick<Lot, 'code' | 'quantity' | 'reserved'>,
+  taking: number,
+): RuleViolation {
+  return new RuleViolation(
+    `lot ${lot.code} holds ${lot.quantity}, of which ${lot.reserved} is reserved for builds being started; ` +
+      `only ${lot.quantity - lot.reserved} can be taken, not ${taking} (cancel the build or wait for its start)`,
+  );
+}
+
 /** Checks a split request: the new lot takes part of the stock and leaves the rest. */
-export function assertSplittable(lot: Pick<Lot, 'code' | 'quantity' | 'status'>, quantity: number): void {
+export function assertSplittable(
+  lot: Pick<Lot, 'code' | 'quantity' | 'reserved' | 'status'>,
+  quantity: number,
+): void {
   assertHandleable(lot, 'split');
   if (quantity >= lot.quantity) {
     throw ValidationError.field(
@@ -39,6 +54,7 @@ export function assertSplittable(lot: Pick<Lot, 'code' | 'quantity' | 'status'>,
       `must be less than the lot's quantity (${lot.quantity}); to move the whole lot, move it`,
     );
   }
+  if (lot.quantity - quantity < lot.reserved) throw reservedError(lot, quantity);
 }
 
 /** The status a quarantine moves a lot into, or an explanation why it cannot. */

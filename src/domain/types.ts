@@ -69,6 +69,8 @@ export interface Lot {
   locationId: number | null;
   locationCode: string | null;
   quantity: number;
+  /** Of `quantity`, how much builds accepted for starting hold (it cannot be taken otherwise). */
+  reserved: number;
   status: StockStatus;
   /** Where the stock came from: `purchase`, `build`, `split`, `return`, `count` … */
   source: string;

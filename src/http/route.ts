@@ -56,12 +56,22 @@ function queryValues(query: Request['query']): Record<string, unknown> {
   );
 }
 
+/** Whether the request came with a body at all (whatever its type). */
+const sentBody = (req: Request) =>
+  Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+
 export function assembleInput(def: RouteDef, req: Request): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   if (def.method === 'get' || def.method === 'delete') {
     Object.assign(input, req.query);
   } else if (def.textBody && typeof req.body === 'string') {
     Object.assign(input, queryValues(req.query), { [def.textBody.field]: req.body });
+  } else if (req.body === undefined && sentBody(req) && !def.upload) {
+    // A body that is not JSON (a form, text) was not read: refuse it rather than act as if empty.
+    throw ValidationError.field(
+      '(body)',
+      `must be sent with Content-Type: ${def.textBody ? `${def.textBody.mediaType} or ` : ''}application/json`,
+    );
   } else if (
     req.body === undefined ||
     req.body === null ||

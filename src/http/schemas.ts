@@ -7,6 +7,7 @@ import { ROLES } from '../domain/roles.ts';
 import { PART_KINDS, STOCK_STATUSES, LEDGER_REASONS } from '../domain/types.ts';
 import { HISTORY_KINDS } from '../domain/history.ts';
 import { DEVICE_ACTIONS } from '../domain/lifecycle.ts';
+import { BUILD_OPERATIONS, BUILD_OPERATION_STATUSES, BUILD_STATUSES } from '../domain/builds.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 const code = z.string().describe('ID code');
@@ -44,6 +45,7 @@ export const LotOut = z
     partCode: code,
     locationCode: code.nullable(),
     quantity: z.int(),
+    reserved: z.int().describe('of the quantity, how much builds accepted for starting hold'),
     status: z.enum(STOCK_STATUSES),
     source: z.string(),
     supplier: z.string().nullable(),
@@ -171,9 +173,11 @@ export const BuildStageOut = z.object({
 export const BuildOperationOut = z
   .object({
     id: z.int(),
-    kind: z.enum(['start', 'advance', 'complete', 'cancel']),
+    kind: z
+      .enum(BUILD_OPERATIONS)
+      .describe('`generate`: the units of a tracked build, requested by its start (or by a retry)'),
     params: z.record(z.string(), z.unknown()),
-    status: z.enum(['queued', 'done', 'failed']),
+    status: z.enum(BUILD_OPERATION_STATUSES),
     result: z.record(z.string(), z.unknown()).nullable(),
     error: z.string().nullable(),
     requestedBy: z.string(),
@@ -189,7 +193,9 @@ export const BuildOut = z
     projectName: z.string(),
     producedPartCode: code,
     quantity: z.int(),
-    status: z.enum(['planned', 'starting', 'in_progress', 'completed', 'cancelled']),
+    status: z
+      .enum(BUILD_STATUSES)
+      .describe('`blocked`: a worker gave up on its unit generation (see `blocked`); retry or cancel it'),
     trackUnits: z.boolean(),
     addStock: z.boolean(),
     stages: z.array(BuildStageOut),
@@ -209,12 +215,24 @@ export const BuildOut = z
     completedAt: timestamp.nullable(),
     cancelledAt: timestamp.nullable(),
     startError: z.object({ message: z.string(), shortages: z.array(shortage).optional() }).nullable(),
+    blocked: z
+      .object({
+        reason: z.string(),
+        operation: z.enum(BUILD_OPERATIONS),
+        operationId: z.int(),
+        since: z.string(),
+      })
+      .nullable()
+      .describe('why a blocked build stopped; `POST /builds/{code}/retry` continues, cancel gives up'),
   })
   .meta({ id: 'Build' });
 
 export const BuildDetailOut = BuildOut.extend({
   operations: z.array(BuildOperationOut),
   unitCounts: z.record(z.string(), z.int()).describe('tracked units by stock status'),
+  reserved: z
+    .array(z.object({ lotCode: code, quantity: z.int() }))
+    .describe('component stock held for the build between the acceptance of its start and the start'),
 }).meta({ id: 'BuildDetail' });
 
 export const BuildRequestOut = z
@@ -304,6 +322,7 @@ export const RecallOut = z
     filter: z.record(z.string(), z.unknown()),
     reason: z.string(),
     status: z.enum(['queued', 'done', 'failed']),
+    error: z.string().nullable().describe('why the report could not be written (status failed)'),
     devices: z.int().nullable(),
     report: z.string().nullable().describe('download path of the CSV report, once ready'),
     requestedBy: z.string(),
@@ -485,3 +504,69 @@ export const DeviceLifecycleOut = z
 export const RequiredTestsOut = z
   .object({ project: code, tests: z.array(z.string()) })
   .meta({ id: 'RequiredTests' });
+
+const strandedWork = z.object({
+  subject: z
+    .string()
+    .describe('`build_operation:12`, `label_run:3`, `recall:7`, `webhook_delivery:9`, `event_fanout:<job>`'),
+  describe: z.string(),
+  job: z.string(),
+  carrierJobId: z.string().describe('the queue job that should carry it'),
+  carrierState: z.string().describe('what the queue says of that job: missing, failed or completed'),
+  carrierReason: z.string().nullable(),
+  action: z.enum(['redrive', 'settle']),
+  cause: z.enum(['missing', 'failed', 'completed']),
+  detail: z.string(),
+  progress: z.int(),
+  redrivesWithoutProgress: z.int(),
+  since: timestamp,
+  outcome: z.enum(['done', 'skipped', 'error']).nullable(),
+});
+const strandedReport = z.object({
+  ran: z.boolean(),
+  at: timestamp,
+  ms: z.int(),
+  stranded: z.array(strandedWork),
+});
+
+export const WorkReportOut = z
+  .object({
+    problems: z.int().describe('stranded work plus broken rules: 0 when all is well'),
+    inFlight: z.record(z.string(), z.int()).describe('subjects in flight, by source'),
+    stranded: strandedReport.nullable(),
+    invariants: z
+      .array(
+        z.object({
+          name: z.string(),
+          description: z.string(),
+          violations: z.int(),
+          examples: z.array(z.string()),
+        }),
+      )
+      .nullable(),
+    awaitingAction: z.array(
+      z.object({
+        subject: z.string(),
+        describe: z.string(),
+        reason: z.string().nullable(),
+        since: timestamp,
+      }),
+    ),
+    recentActions: z.array(
+      z.object({
+        subject: z.string(),
+        job: z.string(),
+        action: z.enum(['redrive', 'settle']),
+        cause: z.enum(['missing', 'failed', 'completed', 'retry']),
+        baseJobId: z.string(),
+        jobId: z.string().nullable(),
+        detail: z.string().nullable(),
+        progress: z.int(),
+        actor: z.string(),
+        createdAt: timestamp,
+      }),
+    ),
+  })
+  .meta({ id: 'WorkReport' });
+
+export const ReconcileOut = WorkReportOut.extend({ pass: strandedReport }).meta({ id: 'ReconcileReport' });

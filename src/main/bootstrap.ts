@@ -16,9 +16,30 @@ import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
 import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
+import { Reconciler, workInspector } from '../queue/reconciler.ts';
+import { buildRegistry, settleWith } from '../../workers/index.ts';
+import type { Services } from '../commands/ports.ts';
 
 export interface Runtime extends AppContext {
+  /**
+   * Compares the work in flight with the queue: started in worker processes; elsewhere (web, CLI)
+   * it only answers the doctor's questions and runs a pass when an admin asks.
+   */
+  reconciler: Reconciler;
   close(): Promise<void>;
+}
+
+/** The reconciler of an app context, settling through the worker registry's hooks. */
+export function createReconciler(app: AppContext): Reconciler {
+  return new Reconciler({
+    deps: { uow: app.uow, services: app.services },
+    databaseUrl: app.databaseUrl,
+    queues: app.queues,
+    log: app.log,
+    metrics: app.metrics,
+    settle: settleWith(app, buildRegistry()),
+    ...app.config.reconciler,
+  });
 }
 
 export async function bootstrap(
@@ -53,10 +74,11 @@ export async function bootstrap(
       : { kind: 'postgres', url: databaseUrl },
   );
   log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
-  const queues = new Queues(backend);
+  const queues = new Queues(backend, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
-  return {
+  const services: Services = { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) };
+  const app: AppContext = {
     config,
     log,
     db,
@@ -65,10 +87,17 @@ export async function bootstrap(
     deliveryBatches: deliveryBatches(db),
     files,
     blobs,
-    services: { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) },
+    services,
     queues,
     metrics: createMetrics(queues),
+  };
+  const reconciler = createReconciler(app);
+  services.work = workInspector(reconciler);
+  return {
+    ...app,
+    reconciler,
     async close() {
+      await reconciler.stop();
       await queues.close();
       await backend.close();
       await db.destroy();

@@ -7,6 +7,7 @@
  *   import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
  *   seed-demo                                 demo parts, stock and a two-level BOM
  *   slack-user set --user U… --role ROLE [--name NAME] | slack-user list | slack-user remove --user U…
+ *   doctor [--fix] [--json] [--no-invariants]  stranded work, broken rules, what waits for a person
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,54 @@ import { loadConfig, ConfigError } from '../config/index.ts';
 import { createLogger } from '../logger.ts';
 import { migrateLatest } from '../db/migrate.ts';
 import { bootstrap } from './bootstrap.ts';
+import { inspectWork, reconcileWork } from '../commands/work.ts';
+import type { StrandedReport } from '../commands/ports.ts';
+
+type DoctorReport = Awaited<ReturnType<typeof inspectWork.run>>;
+
+/** The doctor's report for a person at a terminal. */
+function doctorText(report: DoctorReport, pass: StrandedReport | null): string {
+  const lines: string[] = [];
+  if (pass)
+    lines.push(
+      pass.ran
+        ? `reconciler pass: ${pass.stranded.length} stranded piece(s) of work acted on in ${pass.ms} ms`
+        : 'reconciler pass: skipped, another process is reconciling right now',
+    );
+  const flight = Object.entries(report.inFlight)
+    .map(([source, n]) => `${n} ${source.replace('_', ' ')}${n === 1 ? '' : 's'}`)
+    .join(', ');
+  lines.push(`in flight: ${flight}`);
+  const stranded = report.stranded?.stranded ?? [];
+  lines.push(`stranded (in flight without a live job): ${stranded.length}`);
+  for (const w of stranded)
+    lines.push(
+      `  ✗ ${w.describe} — ${w.detail}; ${w.action === 'redrive' ? 'the reconciler hands it to a fresh job' : 'the reconciler settles it as failed'}`,
+    );
+  if (report.invariants) {
+    lines.push('rules the data must keep:');
+    for (const c of report.invariants)
+      lines.push(
+        c.violations === 0
+          ? `  ✓ ${c.description}`
+          : `  ✗ ${c.description}: ${c.violations > 1000 ? 'over 1000' : c.violations} broken (${c.examples.join(', ')})`,
+      );
+  }
+  if (report.awaitingAction.length > 0) {
+    lines.push('waiting for a person (retry or cancel):');
+    for (const a of report.awaitingAction)
+      lines.push(`  • ${a.describe}: ${a.reason ?? 'no reason recorded'}`);
+  }
+  if (report.recentActions.length > 0) {
+    lines.push('recent reconciler actions:');
+    for (const a of report.recentActions.slice(0, 10))
+      lines.push(
+        `  ${a.createdAt.toISOString()} ${a.action} ${a.subject} (${a.cause}${a.jobId ? ` → ${a.jobId}` : ''}) by ${a.actor}`,
+      );
+  }
+  lines.push(report.problems === 0 ? 'no problems' : `${report.problems} problem(s)`);
+  return lines.join('\n');
+}
 
 const USAGE = `usage: buildtrace <command>
   migrate                                    apply pending database migrations
@@ -32,7 +81,10 @@ const USAGE = `usage: buildtrace <command>
   seed-demo                                  demo parts, stock and a two-level BOM
   slack-user set --user U024BE7LH --role viewer|operator|admin [--name NAME]
   slack-user list
-  slack-user remove --user U024BE7LH        back to the role unknown Slack users get`;
+  slack-user remove --user U024BE7LH        back to the role unknown Slack users get
+  doctor [--fix] [--json] [--no-invariants]  work in flight without a live job, the rules the data must
+                                             keep, what waits for a person; --fix runs a reconciler pass
+                                             first. Exit code 0: no problems, 1: problems found`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -46,6 +98,9 @@ async function main(argv: string[]): Promise<number> {
       project: { type: 'string' },
       mode: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      fix: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'no-invariants': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     migrate: command !== 'migrate',
     applicationName: 'buildtrace-cli',
   });
-  const deps = { uow: runtime.uow };
+  const deps = { uow: runtime.uow, services: runtime.services };
   const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
   try {
     switch (command) {
@@ -138,6 +193,14 @@ async function main(argv: string[]): Promise<number> {
             : `demo data already present: project '${result.project.name}' (${result.project.code})`,
         );
         return 0;
+      }
+      case 'doctor': {
+        const options = { invariants: !values['no-invariants'] };
+        const fixed = values.fix ? await execute(deps, reconcileWork, SYSTEM_ACTOR, options) : null;
+        const report = fixed ?? (await execute(deps, inspectWork, SYSTEM_ACTOR, options));
+        if (values.json) print(report);
+        else console.log(doctorText(report, fixed?.pass ?? null));
+        return report.problems === 0 ? 0 : 1;
       }
       default:
         console.error(`unknown command '${command}'\n${USAGE}`);

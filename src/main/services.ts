@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index.ts';
 import { createApp } from '../http/app.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
+import type { Reconciler } from '../queue/reconciler.ts';
 import { createSlack } from '../slack/app.ts';
 import { closeDeliveryAgents } from '../webhooks/deliver.ts';
 import type { Runtime } from './bootstrap.ts';
@@ -75,6 +76,7 @@ export async function startWeb(
 export interface WorkerService {
   workers: WorkerSet;
   relay: OutboxRelay;
+  reconciler: Reconciler;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -87,20 +89,26 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
     log: runtime.log,
   });
   await relay.start();
-  const workers = startWorkers(runtime, { registry });
+  const reconciler = runtime.reconciler;
+  const workers = startWorkers(runtime, { registry, onGaveUp: () => reconciler.poke() });
+  // Work the queue lost while no worker ran (a Redis restart, jobs failed for good) is found at once.
+  reconciler.start();
   runtime.log.info(
     {
       queues: workers.workers.map((w) => w.name),
       concurrency: runtime.config.workerConcurrency,
       webhookConcurrency: runtime.config.webhooks.concurrency,
       jobLockMs: runtime.config.jobLockMs,
+      reconcileIntervalMs: runtime.config.reconciler.intervalMs,
     },
     'workers running',
   );
   return {
     workers,
     relay,
+    reconciler,
     async close(graceMs = runtime.config.shutdownGraceMs) {
+      await reconciler.stop();
       await relay.stop();
       await workers.close(graceMs);
       // The keep-alive sockets pooled for deliveries are closed rather than dropped at exit.

@@ -29,6 +29,7 @@ export interface QueueBackend {
       concurrency: number;
       lockDuration?: number;
       stalledInterval?: number;
+      maxStalledCount?: number;
       settings?: WorkerOptions['settings'];
     },
   ): Worker;

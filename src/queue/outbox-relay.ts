@@ -98,14 +98,17 @@ export class OutboxRelay {
         // names the set; should the same rows be handed over again in another grouping, the
         // subscribers' own idempotency (one delivery per endpoint and event, stable notify job ids)
         // keeps the effect single.
-        for (const group of groupByRequest(events)) {
-          const ids = group.ids;
+        const fanouts = groupByRequest(events).map((group) => ({
+          ids: group.ids,
+          jobId: `events-${group.ids[0]}-${group.ids[group.ids.length - 1]}-${group.ids.length}`,
+          requestId: group.requestId,
+        }));
+        for (const f of fanouts)
           requests.push({
             name: 'events.fanout',
-            data: group.requestId ? { eventIds: ids, requestId: group.requestId } : { eventIds: ids },
-            jobId: `events-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`,
+            data: f.requestId ? { eventIds: f.ids, requestId: f.requestId } : { eventIds: f.ids },
+            jobId: f.jobId,
           });
-        }
         const handoverMs = this.options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS;
         await withTimeout(
           queues.addBulk(requests),
@@ -120,13 +123,9 @@ export class OutboxRelay {
               jobs.map((j) => j.id),
             )
             .update({ relayed_at: trx.fn.now() });
-        if (events.length > 0)
-          await trx('events')
-            .whereIn(
-              'id',
-              events.map((e) => e.id),
-            )
-            .update({ relayed_at: trx.fn.now() });
+        // Each event remembers the fan-out job that carries it, for the reconciler.
+        for (const f of fanouts)
+          await trx('events').whereIn('id', f.ids).update({ relayed_at: trx.fn.now(), fanout_job: f.jobId });
         return jobs.length + events.length;
       });
       total += moved;

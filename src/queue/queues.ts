@@ -13,7 +13,20 @@ export interface JobRequest {
 
 export class Queues {
   readonly #queues = new Map<QueueName, Queue>();
-  constructor(readonly backend: QueueBackend) {}
+  readonly #defaults: typeof DEFAULT_JOB_OPTIONS;
+  constructor(
+    readonly backend: QueueBackend,
+    /** Attempts and first backoff delay of every job without options of its own (JOB_ATTEMPTS, JOB_BACKOFF_MS). */
+    retry?: { attempts: number; backoffMs: number },
+  ) {
+    this.#defaults = retry
+      ? {
+          ...DEFAULT_JOB_OPTIONS,
+          attempts: retry.attempts,
+          backoff: { type: 'exponential', delay: retry.backoffMs },
+        }
+      : DEFAULT_JOB_OPTIONS;
+  }
 
   get(name: QueueName): Queue {
     let queue = this.#queues.get(name);
@@ -40,7 +53,7 @@ export class Queues {
           name: r.name,
           data: r.data,
           opts: {
-            ...DEFAULT_JOB_OPTIONS,
+            ...this.#defaults,
             ...('options' in JOBS[r.name] ? (JOBS[r.name] as { options?: object }).options : {}),
             jobId: r.jobId,
             ...(r.delayMs ? { delay: r.delayMs } : {}),
@@ -52,6 +65,28 @@ export class Queues {
 
   async getJob(queue: QueueName, id: string): Promise<Job | undefined> {
     return this.get(queue).getJob(id);
+  }
+
+  /**
+   * Whether a job is alive in the queue (waiting, delayed, active …) and, when it is not, why:
+   * `missing` (lost with the queue's data, removed, or trimmed after completing), `failed` (with
+   * BullMQ's reason) or `completed`.
+   */
+  async carrierState(
+    queue: QueueName,
+    id: string,
+  ): Promise<
+    | { live: true; state: string }
+    | { live: false; state: 'missing' | 'failed' | 'completed'; reason?: string }
+  > {
+    const state = await this.get(queue).getJobState(id);
+    if (state === 'unknown') return { live: false, state: 'missing' };
+    if (state === 'completed') return { live: false, state: 'completed' };
+    if (state === 'failed') {
+      const job = await this.get(queue).getJob(id);
+      return { live: false, state: 'failed', ...(job?.failedReason ? { reason: job.failedReason } : {}) };
+    }
+    return { live: true, state };
   }
 
   /** Waiting/active/delayed/failed counts per queue (for /metrics and the dashboard). */

@@ -20,7 +20,13 @@ import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import type { Logger } from '../logger.ts';
 import { getHistoryEvent } from '../commands/history.ts';
 import { getLot } from '../commands/lots.ts';
-import { buildMessage, buildOutcomeReply, labelsReady, quarantineReply } from './presenters/build.ts';
+import {
+  buildMessage,
+  buildOutcomeReply,
+  labelsReady,
+  operationFailedReply,
+  quarantineReply,
+} from './presenters/build.ts';
 import { webhookDisabledAlert } from './presenters/alerts.ts';
 import { getWebhookEndpoint } from '../commands/webhooks.ts';
 import type { SlackAnswer, SlackText } from './presenters/format.ts';
@@ -120,13 +126,15 @@ async function render(deps: DeliveryDeps, message: SlackMessage): Promise<SlackT
     });
     return webhookDisabledAlert(endpoint);
   }
-  const { build, outcome, lot, historyEvent } = subjectParts(message.subject);
+  const { build, outcome, lot, historyEvent, operationId } = subjectParts(message.subject);
   if (message.kind === 'reply' && lot && historyEvent) {
     const unit = await execute(deps, getLot, SYSTEM_ACTOR, { code: lot });
     const failed = await execute(deps, getHistoryEvent, SYSTEM_ACTOR, { code: lot, id: historyEvent });
     return quarantineReply(unit, failed, deps.publicUrl);
   }
   const view = await execute(deps, getBuild, SYSTEM_ACTOR, { code: build });
+  if (message.kind === 'reply' && outcome === 'failed' && operationId !== undefined)
+    return operationFailedReply(view, operationId);
   return message.kind === 'reply'
     ? buildOutcomeReply(view, outcome === 'cancelled' ? 'cancelled' : 'completed')
     : buildMessage(view, deps.publicUrl);
@@ -198,10 +206,11 @@ export async function deliverMessage(
       }
     }
     if (!ts) {
-      // A quarantine is news for the whole channel, not only for those following the build's thread.
+      // A quarantine or a stopped build is news for the whole channel, not only for those following
+      // the build's thread.
       const thread: { thread_ts?: string } | { thread_ts: string; reply_broadcast: true } = !threadTs
         ? {}
-        : subjectParts(message.subject).outcome === 'quarantined'
+        : ['quarantined', 'failed'].includes(subjectParts(message.subject).outcome ?? '')
           ? { thread_ts: threadTs, reply_broadcast: true }
           : { thread_ts: threadTs };
       const posted = await deps.client.chat.postMessage({

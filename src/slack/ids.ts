@@ -3,6 +3,7 @@ export const ACTIONS = {
   buildComplete: 'build_complete',
   buildLabels: 'build_labels',
   buildCancel: 'build_cancel',
+  buildRetry: 'build_retry',
   lotRecord: 'lot_record',
 } as const;
 

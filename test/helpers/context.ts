@@ -13,6 +13,7 @@ import { createToken } from '../../src/commands/tokens.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createDb } from '../../src/db/knex.ts';
+import { migrateLatest } from '../../src/db/migrate.ts';
 import { deliveryBatches } from '../../src/db/delivery-batches.ts';
 import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
@@ -24,12 +25,16 @@ import { createMetrics } from '../../src/metrics.ts';
 import { localFileStore } from '../../src/storage/local-files.ts';
 import { blobStoreFor } from '../../src/storage/blob-store.ts';
 import { checkEndpointUrl } from '../../src/webhooks/address-guard.ts';
+import { createReconciler } from '../../src/main/bootstrap.ts';
+import { workInspector, type Reconciler } from '../../src/queue/reconciler.ts';
+import type { Services } from '../../src/commands/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, databaseUrl } from './env.ts';
 
 export interface TestContext extends AppContext {
+  reconciler: Reconciler;
   databaseName: string;
   queuePrefix: string;
   tokens: Record<Role, string>;
@@ -86,10 +91,24 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
 export interface TestContextOptions {
   queueBackend?: 'redis' | 'postgres';
   env?: Record<string, string>;
+  /** A database of its own (a private server's): migrated here, left in place at close. */
+  databaseUrl?: string;
+}
+
+async function givenDatabase(url: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const db = createDb({ url, poolMax: 1 });
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return { name: `bt_private_${randomBytes(4).toString('hex')}`, url, drop: async () => undefined };
 }
 
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl
+    ? await givenDatabase(options.databaseUrl)
+    : await createTestDatabase();
   const queuePrefix = `bt-test-${randomBytes(6).toString('hex')}`;
   const config: Readonly<Config> = loadConfig({
     NODE_ENV: 'test',
@@ -112,11 +131,13 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix }
       : { kind: 'postgres', url: database.url },
   );
-  const queues = new Queues(backend);
+  const queues = new Queues(backend, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
   const uow = knexUnitOfWork(db, files, blobs);
-  const services = { checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList) };
+  const services: Services = {
+    checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList),
+  };
   const app: AppContext = {
     config,
     log,
@@ -130,6 +151,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     services,
     metrics: createMetrics(queues),
   };
+  // The same reconciler a worker process runs (not started: tests run passes when they want one).
+  const reconciler = createReconciler(app);
+  services.work = workInspector(reconciler);
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {
@@ -148,6 +172,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
 
   return {
     ...app,
+    reconciler,
     databaseName: database.name,
     queuePrefix,
     tokens,
@@ -174,6 +199,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       return { status: res.status, headers: res.headers, body: parsed, text };
     },
     async close() {
+      await reconciler.stop();
       await slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,32 +1,27 @@
-/** A private redis-server for fault tests (so stopping it disturbs no other test), with AOF on disk. */
+/**
+ * A private redis-server for fault tests (so stopping or flushing it disturbs no other test): with
+ * AOF on disk (as docker-compose runs it), or keeping nothing (`persist: false`, as this machine's
+ * own Redis), so that a restart loses every queued job.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './ports.ts';
 
 export interface PrivateRedis {
   url: string;
   port: number;
-  /** Stops the server the hard way (SIGKILL): nothing is flushed beyond what AOF already has. */
+  /** Stops the server the hard way (SIGKILL): nothing is kept beyond what AOF already has. */
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { persist?: boolean } = {}): Promise<PrivateRedis> {
+  const persist = options.persist ?? true;
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'bt-redis-'));
   let child: ChildProcess | undefined;
@@ -43,7 +38,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         '--dir',
         dir,
         '--appendonly',
-        'yes',
+        persist ? 'yes' : 'no',
         '--appendfsync',
         'always',
         '--save',
@@ -54,6 +49,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       { stdio: 'ignore' },
     );
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {
+      // Refused until the server listens: the loop below tries again.
+    });
     for (let i = 0; i < 100; i++) {
       try {
         await probe.connect();

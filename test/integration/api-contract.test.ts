@@ -92,6 +92,28 @@ async function readyLabels(): Promise<number> {
   return id;
 }
 
+/** A planned build whose start a worker refused: something to retry. */
+async function failedStart(): Promise<string> {
+  const code = await aBuild();
+  await ctx
+    .db('builds')
+    .where({ code })
+    .update({ start_error: JSON.stringify({ message: 'a test refusal' }) });
+  return code;
+}
+
+/** A label run (or recall) a worker gave up on. */
+async function failedLabels(): Promise<number> {
+  const id = await readyLabels();
+  await ctx.db('label_runs').where({ id }).update({ status: 'failed', error: 'a test failure' });
+  return id;
+}
+async function failedRecall(): Promise<number> {
+  const id = await readyRecall();
+  await ctx.db('recalls').where({ id }).update({ status: 'failed', error: 'a test failure' });
+  return id;
+}
+
 /** A build of a one-line project with stock, optionally started and settled. */
 async function aBuild(
   options: { start?: boolean; trackUnits?: boolean; stages?: string[]; advance?: boolean } = {},
@@ -337,6 +359,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { code: await aBuild() }, body: { reason: 'not needed' } }),
     illTyped: { field: 'reason', value: '' },
   },
+  'POST /builds/{code}/retry': {
+    prepare: async () => ({ params: { code: await failedStart() }, body: {} }),
+    illTyped: { field: 'force', value: true },
+  },
   'GET /builds/{code}/consumption': {
     prepare: async () => ({ params: { code: await aBuild() } }),
     badQuery: { params: { code: "B'1" }, field: 'code' },
@@ -375,6 +401,10 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { id: await readyRecall() } }),
     badQuery: { params: { id: 'first' }, field: 'id' },
   },
+  'POST /recalls/{id}/retry': {
+    prepare: async () => ({ params: { id: await failedRecall() }, body: {} }),
+    illTyped: { field: 'reason', value: 5 },
+  },
   'GET /recalls/{id}/report.csv': {
     prepare: async () => ({ params: { id: await readyRecall() } }),
     badQuery: { params: { id: '-1' }, field: 'id' },
@@ -389,6 +419,10 @@ const CASES: Record<string, Case> = {
   'GET /labels/{id}': {
     prepare: async () => ({ params: { id: await readyLabels() } }),
     badQuery: { params: { id: 'x' }, field: 'id' },
+  },
+  'POST /labels/{id}/retry': {
+    prepare: async () => ({ params: { id: await failedLabels() }, body: {} }),
+    illTyped: { field: 'template', value: 'x' },
   },
   'GET /labels/{id}/pdf': {
     prepare: async () => ({ params: { id: await readyLabels() } }),
@@ -464,6 +498,11 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { user: await slackUser() } }),
     badQuery: { params: { user: 'C0123' }, field: 'user' },
     notFound: [{ user: newSlackUserId() }],
+  },
+  'GET /work': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
+  'POST /work/reconcile': {
+    prepare: async () => ({ body: { invariants: false } }),
+    illTyped: { field: 'invariants', value: 'maybe' },
   },
   'GET /lots/{code}/history': {
     prepare: async () => ({ params: { code: (await noted()).code } }),

@@ -351,13 +351,18 @@ describe('progress', () => {
     const project = await f.project({ lines: [{ part: component.code, quantity: 1 }] });
     const code = await build({ project: project.code, quantity: QUANTITY, trackUnits: true });
     const buildId = Number((await ctx.db('builds').where({ code }).first('id')).id);
+    // Unit generation is an operation of the build's own, requested by its start.
+    const generation = async () =>
+      (await ctx.db('build_operations').where({ build_id: buildId, kind: 'generate' }).first('id')) as
+        { id: number } | undefined;
+    const jobId = `build-op-${(await waitFor(generation, 'the start to request the units')).id}`;
 
     const seen: { generated: number; percent: number }[] = [];
     const jobSeen: { generated: number; api: number }[] = [];
     for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
       // The job's progress is read first: it is reported after its chunk commits, so the API (the
       // committed counter) can only be at or ahead of it.
-      const job = await ctx.queues.getJob('lots', `generate-${buildId}`);
+      const job = await ctx.queues.getJob('lots', jobId);
       const jobProgress = job?.progress as { generated?: number } | undefined;
       const res = await ctx.api('GET', `/api/v1/builds/${code}`);
       const progress = res.body.progress as { generated: number; percent: number };
@@ -382,7 +387,7 @@ describe('progress', () => {
     for (const { generated: g, percent } of seen) expect(percent).toBe(Math.floor((g / QUANTITY) * 100));
     expect(jobSeen.length).toBeGreaterThan(0);
     expect(jobSeen.every((s) => s.api >= s.generated)).toBe(true);
-    const job = await ctx.queues.getJob('lots', `generate-${buildId}`);
+    const job = await ctx.queues.getJob('lots', jobId);
     expect(job?.progress).toEqual({ generated: QUANTITY, quantity: QUANTITY, percent: 100 });
     const counted = (await ctx.db('lots').where({ build_id: buildId }).count('* as n')) as { n: number }[];
     expect(Number(counted[0]!.n)).toBe(QUANTITY);

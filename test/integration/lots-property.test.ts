@@ -117,7 +117,45 @@ describe('stock ledger property', () => {
     );
     await expect(ctx.db('stock_ledger').where({ lot_id: id }).delete()).rejects.toThrow(/append-only/);
     await expect(ctx.db('lots').where({ id }).update({ quantity: -1 })).rejects.toThrow(
-      /lots_quantity_not_negative/,
+      /quantity changes only through stock_ledger/,
     );
+  });
+
+  it('keeps every lot equal to its ledger whatever SQL is sent: the stock door is the only way in', async () => {
+    const lot = await factories({ uow: ctx.uow }).lot({ quantity: 40 });
+    const id = (await ctx.db('lots').where({ code: lot.code }).first('id')).id as number;
+    const before = await ctx.db('stock_ledger').where({ lot_id: id }).count<{ n: number }[]>('* as n');
+    // A direct quantity change outside the door is refused, however plausible the number.
+    await expect(ctx.db('lots').where({ id }).update({ quantity: 41 })).rejects.toThrow(
+      /quantity changes only through stock_ledger/,
+    );
+    await expect(ctx.db.raw('UPDATE lots SET quantity = quantity + 1')).rejects.toThrow(
+      /quantity changes only through stock_ledger/,
+    );
+    // A lot cannot be opened with a quantity without its ledger entry.
+    const part = (await ctx.db('lots').where({ id }).first('part_id')).part_id as number;
+    await expect(
+      ctx
+        .db('lots')
+        .insert({ code: 'ZZZZZZZZZZ', part_id: part, quantity: 5, status: 'available', source: 'x' }),
+    ).rejects.toThrow(/only through the stock door/);
+    // The reserved quantity follows the reservations only.
+    await expect(ctx.db('lots').where({ id }).update({ reserved: 1 })).rejects.toThrow(
+      /reserved follows stock_reservations/,
+    );
+    // A ledger entry moves the lot, and must agree with the quantity it records.
+    await ctx
+      .db('stock_ledger')
+      .insert({ lot_id: id, delta: -3, quantity_after: 37, reason: 'adjust', actor: 't' });
+    expect((await ctx.db('lots').where({ id }).first('quantity')).quantity).toBe(37);
+    await expect(
+      ctx
+        .db('stock_ledger')
+        .insert({ lot_id: id, delta: -3, quantity_after: 30, reason: 'adjust', actor: 't' }),
+    ).rejects.toThrow(/would hold 34 but its entry says 30/);
+    expect(
+      Number((await ctx.db('stock_ledger').where({ lot_id: id }).count<{ n: number }[]>('* as n'))[0]!.n),
+    ).toBe(Number(before[0]!.n) + 1);
+    await invariantsHold();
   });
 });

@@ -268,18 +268,22 @@ describe('a start refused by the worker', () => {
       channel: 'C0SCARCE',
     });
     expect(sent.status).toBe(200);
-    // The command runs after the ack; once the build is recorded, someone takes the stock before a
-    // worker starts it.
+    // The command runs after the ack; once the build is recorded (its stock reserved, so nobody can
+    // take it), quality quarantines the lot before a worker starts it.
     await waitFor(
       async () =>
         ((await ctx.api('GET', `/api/v1/builds?project=${scarce.code}`)).body.items as unknown[]).length ===
         1,
       'the build to be recorded',
     );
-    const taken = await ctx.api('POST', `/api/v1/lots/${lot.code}/adjust`, {
+    const adjust = await ctx.api('POST', `/api/v1/lots/${lot.code}/adjust`, {
       body: { delta: -3, reason: 'count' },
     });
-    expect(taken.status).toBe(200);
+    expect(adjust.status, 'reserved stock cannot be taken').toBe(422);
+    const quarantined = await ctx.api('POST', `/api/v1/lots/${lot.code}/quarantine`, {
+      body: { reason: 'suspect batch' },
+    });
+    expect(quarantined.status).toBe(200);
     bg = await startBackground(ctx);
     const answer = await fake.waitFor(
       () => fake.responses.find((r) => sent.responseUrl.endsWith(r.id)),

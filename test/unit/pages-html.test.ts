@@ -64,6 +64,7 @@ const lot: Lot & { serial: number } = {
   locationId: null,
   locationCode: null,
   quantity: 1,
+  reserved: 0,
   status: 'available',
   source: 'build',
   supplier: null,

@@ -23,6 +23,7 @@ interface BuildRow {
   add_stock: boolean;
   serial_format: string | null;
   serial_seq_start: number | null;
+  serial_date: Date | null;
   units_generated: number;
   units_completed: number;
   units_scrapped: number;
@@ -32,6 +33,7 @@ interface BuildRow {
   note: string | null;
   created_by: string;
   start_error: Build['startError'];
+  blocked: Build['blocked'];
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
@@ -77,6 +79,7 @@ const toBuild = (r: BuildRow, stages: BuildStage[]): BuildWithRequests => ({
   stages,
   serialFormat: r.serial_format,
   serialSeqStart: r.serial_seq_start,
+  serialDate: r.serial_date,
   unitsGenerated: r.units_generated,
   unitsCompleted: r.units_completed,
   unitsScrapped: r.units_scrapped,
@@ -87,6 +90,7 @@ const toBuild = (r: BuildRow, stages: BuildStage[]): BuildWithRequests => ({
   completedAt: r.completed_at,
   cancelledAt: r.cancelled_at,
   startError: r.start_error,
+  blocked: r.blocked,
   requestedLots: r.requested_lots,
   requestedPairing: r.requested_pairing,
   locationCode: r.location_code,
@@ -182,6 +186,9 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
       if (patch.cancelledAt) columns.cancelled_at = now;
       if (patch.startError !== undefined)
         columns.start_error = patch.startError === null ? null : JSON.stringify(patch.startError);
+      if (patch.serialDate !== undefined) columns.serial_date = patch.serialDate;
+      if (patch.blocked !== undefined)
+        columns.blocked = patch.blocked === null ? null : JSON.stringify(patch.blocked);
       await db('builds').where({ id }).update(columns);
       return byId(id);
     },
@@ -213,8 +220,23 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
       return toOperation(row!);
     },
     async queuedOperation(buildId) {
-      const row = (await db('build_operations').where({ build_id: buildId, status: 'queued' }).first()) as
-        OperationRow | undefined;
+      const row = (await db('build_operations')
+        .where({ build_id: buildId, status: 'queued' })
+        .whereNot({ kind: 'generate' })
+        .first()) as OperationRow | undefined;
+      return row ? toOperation(row) : null;
+    },
+    async queuedGeneration(buildId) {
+      const row = (await db('build_operations')
+        .where({ build_id: buildId, status: 'queued', kind: 'generate' })
+        .first()) as OperationRow | undefined;
+      return row ? toOperation(row) : null;
+    },
+    async latestOperation(buildId) {
+      const row = (await db('build_operations')
+        .where({ build_id: buildId })
+        .orderBy('id', 'desc')
+        .first()) as OperationRow | undefined;
       return row ? toOperation(row) : null;
     },
     async lastOperation(buildId, kind) {

@@ -41,6 +41,17 @@ export function eventStore(db: Knex | Knex.Transaction): EventStore {
       if (ids.length === 0) return [];
       return ((await db('events').whereIn('id', ids).orderBy('id')) as EventRow[]).map(toEvent);
     },
+    async markFannedOut(ids) {
+      if (ids.length === 0) return;
+      await db('events').whereIn('id', ids).whereNull('fanned_out_at').update({ fanned_out_at: db.fn.now() });
+    },
+    async markFanoutFailed(ids, error) {
+      if (ids.length === 0) return;
+      await db('events')
+        .whereIn('id', ids)
+        .whereNull('fanned_out_at')
+        .update({ fanout_error: error.slice(0, 2000) });
+    },
     async findById(id) {
       const row = (await db('events').where({ id }).first()) as EventRow | undefined;
       return row ? toEvent(row) : null;

@@ -67,7 +67,8 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
       if (patch.bytes !== undefined) columns.bytes = patch.bytes;
       if (patch.pages !== undefined) columns.pages = patch.pages;
       if (patch.error !== undefined) columns.error = patch.error;
-      if (patch.finished) columns.finished_at = db.fn.now();
+      if (patch.finished === true) columns.finished_at = db.fn.now();
+      if (patch.finished === false) columns.finished_at = null;
       if (Object.keys(columns).length > 0) await db('label_runs').where({ id }).update(columns);
       return (await byId(id))!;
     },

@@ -29,17 +29,6 @@ const toEntry = (r: LedgerRow): LedgerEntry => ({
 
 export function ledgerRepository(db: Knex | Knex.Transaction): LedgerRepository {
   return {
-    async append(e) {
-      await db('stock_ledger').insert({
-        lot_id: e.lotId,
-        delta: e.delta,
-        quantity_after: e.quantityAfter,
-        reason: e.reason,
-        note: e.note ?? null,
-        actor: e.actor,
-        build_id: e.buildId ?? null,
-      });
-    },
     listForLot(lotId, page) {
       const q = db('stock_ledger as s')
         .join('lots as l', 'l.id', 's.lot_id')

@@ -11,6 +11,7 @@ export interface LotRow {
   location_id: number | null;
   location_code: string | null;
   quantity: number;
+  reserved: number;
   status: StockStatus;
   source: string;
   supplier: string | null;
@@ -36,6 +37,7 @@ export const toLot = (r: LotRow): Lot => ({
   locationId: r.location_id,
   locationCode: r.location_code,
   quantity: r.quantity,
+  reserved: r.reserved,
   status: r.status,
   source: r.source,
   supplier: r.supplier,
@@ -97,6 +99,10 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
         })
         .returning('id');
       return byId((row as { id: number }).id);
+    },
+    async findById(id) {
+      const row = (await lotQuery(db).where('l.id', id).first()) as LotRow | undefined;
+      return row ? toLot(row) : null;
     },
     async findByCode(code, options) {
       const q = lotQuery(db).where('l.code', code);

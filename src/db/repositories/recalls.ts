@@ -9,6 +9,7 @@ interface RecallRow {
   filter: Recall['filter'];
   reason: string;
   status: Recall['status'];
+  error: string | null;
   devices: number | null;
   file_key: string | null;
   requested_by: string;
@@ -23,6 +24,7 @@ const toRecall = (r: RecallRow): Recall => ({
   filter: r.filter,
   reason: r.reason,
   status: r.status,
+  error: r.error,
   devices: r.devices,
   fileKey: r.file_key,
   requestedBy: r.requested_by,
@@ -60,6 +62,18 @@ export function recallRepository(db: Knex | Knex.Transaction): RecallRepository 
         file_key: outcome.fileKey,
         finished_at: db.fn.now(),
       });
+      return (await byId(id))!;
+    },
+    async fail(id, error) {
+      await db('recalls')
+        .where({ id, status: 'queued' })
+        .update({ status: 'failed', error, finished_at: db.fn.now() });
+      return (await byId(id))!;
+    },
+    async requeue(id) {
+      await db('recalls')
+        .where({ id, status: 'failed' })
+        .update({ status: 'queued', error: null, finished_at: null });
       return (await byId(id))!;
     },
     list: (page) => paginate(recallQuery(db), 'r.id', page, toRecall),

@@ -8,7 +8,7 @@ const toUnit = (r: UnitRow) => ({ ...toLot(r), serial: r.serial, serialLabel: r.
 
 export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
   return {
-    async insertUnits({ buildId, partId, locationId, status, actor, units, links }) {
+    async insertUnits({ buildId, partId, locationId, status, units, links }) {
       if (units.length === 0) return 0;
       const childSerials: number[] = [];
       const childIds: number[] = [];
@@ -26,10 +26,6 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
            INSERT INTO lots (code, part_id, location_id, quantity, status, source, build_id, serial, serial_label)
            SELECT u.code, ?, ?, 1, ?, 'build', ?, u.serial, u.label FROM u
            RETURNING id, serial
-         ),
-         ledger AS (
-           INSERT INTO stock_ledger (lot_id, delta, quantity_after, reason, actor, build_id)
-           SELECT id, 1, 1, 'build_produce', ?, ? FROM ins
          ),
          links AS (
            INSERT INTO unit_links (parent_lot_id, child_lot_id, parent_build_id, child_build_id)
@@ -49,8 +45,6 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
           locationId,
           status,
           buildId,
-          actor,
-          buildId,
           buildId,
           childSerials,
           childIds,
@@ -68,28 +62,34 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
       }[];
       return rows.map((r) => r.serial).sort((a, b) => a - b);
     },
-    async writeOff(buildId, { from, to, reason, note, actor, serials }) {
-      const result = await db.raw<{ rows: { serial: number }[] }>(
-        `WITH gone AS (
-           UPDATE lots SET quantity = 0, status = ?, updated_at = now()
-           WHERE build_id = ? AND serial IS NOT NULL AND quantity = 1 AND status = ANY(?::text[])
-             ${serials ? 'AND serial = ANY(?::int[])' : ''}
-           RETURNING id, serial
-         ),
-         ledger AS (
-           INSERT INTO stock_ledger (lot_id, delta, quantity_after, reason, note, actor, build_id)
-           SELECT id, -1, 0, ?, ?, ?, ? FROM gone
-         )
-         SELECT serial FROM gone ORDER BY serial`,
-        [to, buildId, from, ...(serials ? [serials] : []), reason, note, actor, buildId],
-      );
-      return result.rows.map((r) => r.serial);
+    async writeOff(buildId, { from, to, serials }) {
+      const rows = (
+        await db.raw<{ rows: { id: number; serial: number }[] }>(
+          `UPDATE lots SET status = ?, updated_at = now()
+         WHERE build_id = ? AND serial IS NOT NULL AND quantity = 1 AND status = ANY(?::text[])
+           ${serials ? 'AND serial = ANY(?::int[])' : ''}
+         RETURNING id, serial`,
+          [to, buildId, from, ...(serials ? [serials] : [])],
+        )
+      ).rows;
+      return rows.map((r) => ({ lotId: r.id, serial: r.serial })).sort((a, b) => a.serial - b.serial);
     },
-    async unlinkChildren(buildId, reason) {
-      return db('unit_links as k')
-        .where('k.parent_build_id', buildId)
-        .whereNull('k.removed_at')
-        .whereIn('k.parent_lot_id', db('lots').select('id').where({ build_id: buildId }).where('quantity', 0))
+    async takenSerialLabels(partId, labels, limit) {
+      if (labels.length === 0) return [];
+      const rows = (
+        await db.raw<{ rows: { label: string; build: string | null }[] }>(
+          `SELECT l.serial_label AS label, b.code AS build FROM lots l LEFT JOIN builds b ON b.id = l.build_id
+           WHERE l.part_id = ? AND l.serial_label = ANY(?::text[]) ORDER BY l.id LIMIT ?`,
+          [partId, labels, limit],
+        )
+      ).rows;
+      return rows;
+    },
+    async unlinkChildren(parentLotIds, reason) {
+      if (parentLotIds.length === 0) return 0;
+      return db('unit_links')
+        .whereIn('parent_lot_id', parentLotIds)
+        .whereNull('removed_at')
         .update({ removed_at: db.fn.now(), removed_reason: reason });
     },
     async unheldConsumedUnits(buildId) {

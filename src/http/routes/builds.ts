@@ -112,6 +112,18 @@ export const buildRoutes = [
     description: ASYNC,
   }),
   route({
+    method: 'post',
+    path: '/builds/{code}/retry',
+    tag,
+    command: builds.retryBuild,
+    status: 202,
+    response: BuildRequestOut,
+    present: presentRequest,
+    description:
+      'The way out of a build whose work stopped: a `blocked` build continues its unit generation where it stopped; a build whose last operation failed has it requested again (a planned build whose start failed is started again, its components reserved anew). 409/422 when there is nothing to retry. ' +
+      ASYNC,
+  }),
+  route({
     method: 'get',
     path: '/builds/{code}/consumption',
     tag,

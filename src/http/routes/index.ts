@@ -14,6 +14,7 @@ import { historyRoutes } from './history.ts';
 import { attachmentRoutes } from './attachments.ts';
 import { webhookRoutes } from './webhooks.ts';
 import { slackUserRoutes } from './slack-users.ts';
+import { workRoutes } from './work.ts';
 
 export const apiRoutes: RouteDef[] = [
   ...partRoutes,
@@ -30,4 +31,5 @@ export const apiRoutes: RouteDef[] = [
   ...codeRoutes,
   ...tokenRoutes,
   ...slackUserRoutes,
+  ...workRoutes,
 ];

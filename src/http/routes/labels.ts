@@ -83,6 +83,17 @@ export const labelRoutes = [
     present,
   }),
   route({
+    method: 'post',
+    path: '/labels/{id}/retry',
+    tag,
+    command: labels.retryLabelRun,
+    status: 202,
+    response: LabelRunOut,
+    present,
+    description:
+      'Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run.',
+  }),
+  route({
     method: 'get',
     path: '/labels/{id}/pdf',
     tag,

@@ -34,6 +34,16 @@ export const recallRoutes = [
     present,
   }),
   route({
+    method: 'post',
+    path: '/recalls/{id}/retry',
+    tag,
+    command: recalls.retryRecall,
+    status: 202,
+    response: RecallOut,
+    present,
+    description: 'Writes a failed recall report again (422 for a recall that did not fail).',
+  }),
+  route({
     method: 'get',
     path: '/recalls/{id}/report.csv',
     tag,

@@ -5,6 +5,7 @@ import { ACTIONS, VIEWS } from '../ids.ts';
 import { buildCancelAction } from './actions/build-cancel.ts';
 import { buildCompleteAction } from './actions/build-complete.ts';
 import { buildLabelsAction } from './actions/build-labels.ts';
+import { buildRetryAction } from './actions/build-retry.ts';
 import { lotRecordAction } from './actions/lot-record.ts';
 import { buildCommand } from './commands/build.ts';
 import { lotCommand } from './commands/lot.ts';
@@ -19,6 +20,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action<BlockButtonAction>(ACTIONS.buildComplete, buildCompleteAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildLabels, buildLabelsAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildCancel, buildCancelAction(deps));
+  app.action<BlockButtonAction>(ACTIONS.buildRetry, buildRetryAction(deps));
   app.action<BlockButtonAction>(ACTIONS.lotRecord, lotRecordAction(deps));
 
   app.view({ type: 'view_submission', callback_id: VIEWS.lotRecord }, lotRecordView(deps));

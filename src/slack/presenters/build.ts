@@ -25,6 +25,7 @@ const STATUS: Record<Build['status'], string> = {
   planned: ':memo: planned',
   starting: ':hourglass_flowing_sand: starting',
   in_progress: ':wrench: in progress',
+  blocked: ':warning: blocked',
   completed: ':white_check_mark: completed',
   cancelled: ':no_entry_sign: cancelled',
 };
@@ -57,6 +58,10 @@ function detailLines(build: BuildView): string[] {
     lines.push(`*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}`);
   if (build.startError && build.status === 'planned')
     lines.push(`:warning: *Could not start:* ${escape(build.startError.message)}`);
+  if (build.blocked && build.status === 'blocked')
+    lines.push(
+      `:warning: *Stopped at ${n(build.unitsGenerated)}/${n(build.quantity)} units:* ${escape(build.blocked.reason)} — retry or cancel it`,
+    );
   return lines;
 }
 
@@ -64,9 +69,11 @@ function buttons(build: BuildView): Block | null {
   const elements = [];
   if (build.status === 'in_progress')
     elements.push(button('Complete', ACTIONS.buildComplete, build.code, { style: 'primary' }));
+  if (build.status === 'blocked')
+    elements.push(button('Retry', ACTIONS.buildRetry, build.code, { style: 'primary' }));
   if (build.trackUnits && build.unitsGenerated > 0 && build.status !== 'cancelled')
     elements.push(button('Print labels', ACTIONS.buildLabels, build.code));
-  if (build.status === 'planned' || build.status === 'in_progress')
+  if (build.status === 'planned' || build.status === 'in_progress' || build.status === 'blocked')
     elements.push(
       button('Cancel', ACTIONS.buildCancel, build.code, {
         style: 'danger',
@@ -127,6 +134,25 @@ export function buildOutcomeReply(build: BuildView, outcome: 'completed' | 'canc
   return {
     text: `:no_entry_sign: Build ${build.code} cancelled${cancel ? ` by ${who(cancel.requestedBy)}` : ''}${reason}: ${n(result.removed ?? 0)} in-production units removed, ${n(result.returned ?? 0)} components returned to their lots.`,
   };
+}
+
+/** The thread reply when a worker gave up on one of the build's operations: what stopped and the way out. */
+export function operationFailedReply(build: BuildView, operationId: number): SlackText {
+  const op = build.operations.find((o) => o.id === operationId);
+  const reason = op?.error ? `: ${escape(op.error)}` : '';
+  const what =
+    op?.kind === 'generate'
+      ? `stopped generating its units at ${n(build.unitsGenerated)}/${n(build.quantity)}`
+      : op?.kind === 'start'
+        ? 'could not start'
+        : `could not ${op?.kind ?? 'run an operation'}`;
+  const wayOut =
+    build.status === 'blocked'
+      ? `Retry with \`/build retry ${build.code}\` (it continues where it stopped) or cancel it with \`/build cancel ${build.code} <reason>\`.`
+      : build.status === 'planned'
+        ? `Its components went back to stock; start it again with \`/build retry ${build.code}\` once the cause is fixed.`
+        : `Try again with \`/build retry ${build.code}\`.`;
+  return { text: `:warning: Build ${build.code} ${what}${reason}. ${wayOut}` };
 }
 
 /** The failed test behind a quarantine, as `getHistoryEvent` answers it. */
@@ -190,6 +216,7 @@ const VERB: Record<BuildOperation['kind'], string> = {
   advance: 'Completing the next stage',
   complete: 'Completion',
   cancel: 'Cancellation',
+  generate: 'Unit generation',
 };
 
 /** advance/complete/cancel was accepted (or had already happened). */

@@ -1,11 +1,17 @@
 /**
- * `/build start|advance|complete|cancel|status|labels|help`. Bad or incomplete text is answered in
+ * `/build start|advance|complete|cancel|retry|status|labels|help`. Bad or incomplete text is answered in
  * the ack itself (parsing is pure and takes microseconds, so the ack is still immediate and nothing
  * is queued); anything else is acknowledged at once, then run as the user's command — which only
  * records the request and hands the work to the queues — and answered through response_url.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { getBuild, requestAdvance, requestCancel, requestCompletion } from '../../../commands/builds.ts';
+import {
+  getBuild,
+  requestAdvance,
+  requestCancel,
+  requestCompletion,
+  retryBuild,
+} from '../../../commands/builds.ts';
 import { execute } from '../../../commands/define.ts';
 import { requestLabelsFromSlack, startBuildFromSlack } from '../../../commands/slack.ts';
 import { parseBuildCommand } from '../../../domain/slack-commands.ts';
@@ -47,6 +53,8 @@ export function buildCommand(deps: SlackDeps) {
               reason: request.reason ?? `cancelled in Slack by ${actor.name}`,
             }),
           );
+        case 'retry':
+          return operationRequested(await execute(deps, retryBuild, actor, { code: request.build }));
         case 'status':
           return buildStatus(
             await execute(deps, getBuild, actor, { code: request.build }),

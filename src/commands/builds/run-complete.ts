@@ -1,0 +1,109 @@
+/**
+ * Completing a multi-stage build, or some of its units (the `builds.complete` job): units in
+ * production become available; the build is completed once every unit is completed or scrapped.
+ */
+import { nextStage, type Build, type BuildOperation } from '../../domain/builds.ts';
+import { RuleViolation } from '../../domain/errors.ts';
+import type { NewEvent } from '../../domain/events.ts';
+import type { Actor } from '../../domain/roles.ts';
+import type { Repositories } from '../ports.ts';
+import { recordEvents } from '../timeline.ts';
+import { buildStream, type Runner } from './shared.ts';
+
+/** Refuses completing units that lack a passing result of a required test, naming them. */
+export function assertRequiredTests(
+  build: Pick<Build, 'code'>,
+  missing: { code: string; serial: number; missing: string[] }[],
+): void {
+  if (missing.length === 0) return;
+  const shown = missing
+    .slice(0, 10)
+    .map((m) => `${m.serial} (${m.missing.join(', ')})`)
+    .join('; ');
+  throw new RuleViolation(
+    `${missing.length} unit${missing.length === 1 ? '' : 's'} of build ${build.code} lack passing required tests: ${shown}${missing.length > 10 ? ' …' : ''}; test them, or complete with force and a reason`,
+    {
+      missingTests: missing.slice(0, 1000).map((m) => ({ serial: m.serial, lot: m.code, tests: m.missing })),
+    },
+  );
+}
+
+/** Marks a build completed when every unit is completed or scrapped. */
+export async function completeIfResolved(
+  repos: Repositories,
+  build: Build,
+  completed: number,
+  scrapped: number,
+): Promise<NewEvent[]> {
+  const done = completed + scrapped >= build.quantity;
+  await repos.builds.update(build.id, {
+    unitsCompleted: completed,
+    unitsScrapped: scrapped,
+    ...(done ? { status: 'completed', completedAt: 'now' } : {}),
+  });
+  return done
+    ? [
+        {
+          type: 'build.completed',
+          stream: buildStream(build),
+          data: { build: build.code, completed, scrapped },
+        },
+      ]
+    : [];
+}
+
+export const runComplete: Runner = async (repos, build, op) => {
+  if (build.status !== 'in_progress') throw new RuleViolation(`build ${build.code} is ${build.status}`);
+  const pending = nextStage(build);
+  if (pending) throw new RuleViolation(`stage '${pending.name}' of build ${build.code} is not completed yet`);
+  let completedNow = 0;
+  if (build.trackUnits) {
+    if (build.unitsGenerated < build.quantity)
+      throw new RuleViolation(`build ${build.code} is still generating its units`);
+    const serials = op.params.serials as number[] | undefined;
+    const missing = await repos.tests.missingRequired(build.id, serials);
+    if (!op.params.force) assertRequiredTests(build, missing);
+    completedNow = (await repos.units.changeStatus(build.id, 'in_production', 'available', serials)).length;
+    if (missing.length > 0) await recordForcedCompletion(repos, op, missing);
+  } else {
+    for (const lot of await repos.lots.producedBy(build.id, 'in_production'))
+      await repos.lots.update(lot.id, { status: 'available' });
+    completedNow = build.quantity - build.unitsCompleted - build.unitsScrapped;
+  }
+  const events = await completeIfResolved(
+    repos,
+    build,
+    build.unitsCompleted + completedNow,
+    build.unitsScrapped,
+  );
+  return { result: { completed: completedNow, buildCompleted: events.length > 0 }, events };
+};
+
+/** Each unit completed without its required passing tests gets the forced completion on its timeline. */
+async function recordForcedCompletion(
+  repos: Repositories,
+  op: BuildOperation,
+  missing: { code: string; missing: string[] }[],
+) {
+  const actor: Actor = { name: op.requestedBy, role: 'operator' };
+  const reason = String(op.params.reason ?? '');
+  for (let i = 0; i < missing.length; i += 1_000) {
+    const chunk = missing.slice(i, i + 1_000);
+    const { byCode } = await repos.devices.findLots(
+      chunk.map((m) => m.code),
+      [],
+      { lock: false },
+    );
+    await recordEvents(
+      repos,
+      actor,
+      chunk.map((m) => ({
+        lot: byCode.get(m.code)!,
+        event: {
+          kind: 'status_changed' as const,
+          data: { from: 'in_production', to: 'available', reason, forced: true, missingTests: m.missing },
+        },
+      })),
+    );
+  }
+}
