@@ -63,6 +63,12 @@ export function buildRegistry(processors: readonly Processor[] = PROCESSORS): Re
   return registry;
 }
 
+/** What went wrong, in the words a person should read (the database's, not the SQL that met it). */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return (error as Error & { serverMessage?: string }).serverMessage ?? error.message;
+}
+
 async function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const processor = registry.get(job.name)!;
@@ -101,7 +107,7 @@ async function runJob(app: AppContext, registry: Registry, job: Job, token?: str
       // down), the reconciler finds the subject stranded later and redrives or settles it.
       const reason = refused
         ? (error as Error).message
-        : `gave up after ${job.attemptsMade + 1} attempts: ${error instanceof Error ? error.message : String(error)}`;
+        : `gave up after ${job.attemptsMade + 1} attempts: ${errorText(error)}`;
       await processor
         .settle(data as never, reason, { app, log })
         .catch((err: unknown) => log.warn({ err }, 'could not settle the job; the reconciler will'));

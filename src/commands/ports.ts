@@ -539,7 +539,7 @@ export interface InFlightWork {
   awaitingHandover: boolean;
   /** How far it got (units generated, labels drawn, attempts made). */
   progress: number;
-  /** Redrives of the current step made when it had already got this far. */
+  /** Redrives of the current step made when it had already got this far (since a person's last retry). */
   redrivesWithoutProgress: number;
   /** Redrives of the current step. */
   redrives: number;
@@ -573,6 +573,8 @@ export interface WorkRepository {
   inFlight(source: WorkSource, options: { olderThan: Date; limit: number }): Promise<InFlightWork[]>;
   /** One subject, re-read with its row locked; null when it is no longer in flight. */
   lockInFlight(subject: string): Promise<InFlightWork | null>;
+  /** One subject as it is now, without a lock; null when it is no longer in flight. */
+  findInFlight(subject: string): Promise<InFlightWork | null>;
   /** How many subjects of each source are in flight. */
   countInFlight(): Promise<Record<WorkSource, number>>;
   record(action: Omit<WorkAction, 'id' | 'createdAt'>): Promise<WorkAction>;

@@ -88,7 +88,10 @@ export function translatePgError(error: unknown): unknown {
     case '23514':
       return new RuleViolation(`refused by the rule ${error.constraint ?? 'check'}`);
     case 'P0001':
-      return new RuleViolation((error as Error).message);
+      // Raised by our triggers for people to read: their words, not the SQL that ran into them.
+      return new RuleViolation(
+        (error as { serverMessage?: string }).serverMessage ?? (error as Error).message,
+      );
     default:
       return error;
   }

@@ -16,12 +16,23 @@ export interface DbOptions {
 }
 
 export function createDb({ url, poolMax = 10, applicationName = 'buildtrace' }: DbOptions): Knex {
-  return knexFactory({
+  const db = knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: applicationName },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
+    // knex prefixes an error's message with the failed SQL; without this, with its bound values too
+    // — which would put user data (and secrets) into logs.
+    compileSqlOnError: false,
   });
+  // The server's own words, for errors that are meant for people (our triggers' RAISE EXCEPTION).
+  db.on('query-error', (error: unknown, query: { sql?: unknown }) => {
+    if (!(error instanceof Error) || typeof query?.sql !== 'string') return;
+    const prefix = `${query.sql} - `;
+    if (error.message.startsWith(prefix))
+      (error as Error & { serverMessage?: string }).serverMessage = error.message.slice(prefix.length);
+  });
+  return db;
 }
 
 export type Db = Knex;

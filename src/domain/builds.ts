@@ -266,7 +266,7 @@ export function allocate(
   return { allocations, shortages };
 }
 
-/** BOM lines × quantity, merged per part. */
+/** BOM lines × quantity, one requirement per line (a part appears on one line only: bom_lines is unique per project and part). */
 export function requirementsFor(
   lines: { partId: number; partCode: string; partName: string; quantityPerUnit: number }[],
   quantity: number,

@@ -123,9 +123,15 @@ export class OutboxRelay {
               jobs.map((j) => j.id),
             )
             .update({ relayed_at: trx.fn.now() });
-        // Each event remembers the fan-out job that carries it, for the reconciler.
-        for (const f of fanouts)
-          await trx('events').whereIn('id', f.ids).update({ relayed_at: trx.fn.now(), fanout_job: f.jobId });
+        // Each event remembers the fan-out job that carries it, for the reconciler (one statement).
+        if (events.length > 0) {
+          const pairs = fanouts.flatMap((f) => f.ids.map((id) => [id, f.jobId] as const));
+          await trx.raw(
+            `UPDATE events e SET relayed_at = now(), fanout_job = v.job
+             FROM unnest(?::bigint[], ?::text[]) AS v(id, job) WHERE e.id = v.id`,
+            [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+          );
+        }
         return jobs.length + events.length;
       });
       total += moved;

@@ -31,6 +31,8 @@ const LOCK_KEY = 0x6274726563;
 /** Subjects looked at per source and pass; the rest wait for the next pass. */
 const PER_SOURCE = 500;
 const RECONCILER: Actor = { name: 'reconciler', role: 'admin' };
+/** The shortest time between two passes a poke may cause. */
+const MIN_PASS_GAP_MS = 1_000;
 
 /** Settles one piece of work through its job's settle hook (see `workers/index.ts`). */
 export type SettleWork = (job: string, data: Record<string, unknown>, reason: string) => Promise<void>;
@@ -155,15 +157,22 @@ export class Reconciler {
           this.options.log.warn({ err: error, failures }, 'reconciler pass failed; will try again');
       }
       if (!this.#running) break;
+      // A poke (a job gave up) shortens the wait, but passes stay at least a second apart: jobs
+      // failing by the hundred (the database down) must not turn the reconciler into a busy loop.
+      const started = Date.now();
+      let poked = false;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.intervalMs);
         timer.unref();
         this.#wake = () => {
+          poked = true;
           clearTimeout(timer);
           resolve();
         };
       });
       this.#wake = undefined;
+      const rest = MIN_PASS_GAP_MS - (Date.now() - started);
+      if (poked && this.#running && rest > 0) await new Promise((r) => setTimeout(r, rest).unref());
     }
   }
 
@@ -218,6 +227,10 @@ export class Reconciler {
         const carrier = await this.#carrier(work);
         const decision = decide(work, carrier, maxRedrives);
         if (decision.action === 'leave') continue;
+        // The job may have finished the work between the two reads: look again before calling it
+        // stranded (a pass acting on it re-checks under the subject's lock as well).
+        const now = await deps.uow.read((repos) => repos.work.findInFlight(work.subject));
+        if (!now || now.carrierJobId !== work.carrierJobId || now.progress !== work.progress) continue;
         stranded++;
         const finding: Finding = {
           subject: work.subject,

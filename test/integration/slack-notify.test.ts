@@ -258,7 +258,7 @@ describe('notify.upload', () => {
 });
 
 describe('a start refused by the worker', () => {
-  it('refreshes the build message to show it is planned again, and why', async () => {
+  it('refreshes the build message to show it is planned again, tells why in its thread, and starts again on /build retry', async () => {
     const part = await f.part({ name: 'Scarce chip' });
     const lot = await f.lot({ part: part.code, quantity: 5 });
     const scarce = await f.project({ name: 'Scarce board', lines: [{ part: part.code, quantity: 1 }] });
@@ -304,6 +304,30 @@ describe('a start refused by the worker', () => {
     expect(shown).toContain(':memo: planned');
     expect(shown).toContain('Scarce chip');
     expect(postsOf(code!)).toHaveLength(1);
+    // The person hears why in the build's thread (and the channel), with the way out.
+    const reply = await fake.waitFor(
+      () =>
+        fake.messages.find((m) =>
+          String(m.metadata?.event_payload?.subject ?? '').startsWith(`build:${code}:failed:`),
+        ),
+      'the reply saying the start failed',
+    );
+    expect(reply.thread_ts).toBe(postsOf(code!)[0]!.ts);
+    expect(reply.reply_broadcast).toBe(true);
+    expect(reply.text).toMatch(new RegExp(`Build ${code} could not start: not enough stock`));
+    expect(reply.text).toContain(`/build retry ${code}`);
+
+    // Released from quarantine, the build is started again from Slack.
+    expect((await ctx.api('POST', `/api/v1/lots/${lot.code}/release`, { body: {} })).status).toBe(200);
+    const retry = await slack.command('/build', `retry ${code}`, { user: 'U0OPERATOR', channel: 'C0SCARCE' });
+    expect(retry.status).toBe(200);
+    const retried = await fake.waitFor(
+      () => fake.responses.find((r) => retry.responseUrl.endsWith(r.id)),
+      'the answer to /build retry',
+    );
+    expect(retried.body.text).toBe(`Start of build ${code} requested.`);
+    await settledBuild(ctx, code!, (b) => b.status === 'completed');
+    await fake.waitFor(() => (last()?.includes('completed') ? last() : undefined), 'the completed message');
   });
 });
 

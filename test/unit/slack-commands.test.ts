@@ -79,6 +79,14 @@ describe('slash command text', () => {
     });
     expect(parseBuildCommand(`cancel ${B}`)).toEqual({ ok: true, request: { kind: 'cancel', build: B } });
     expect(parseBuildCommand(`cancel ${B} wrong BOM`)).toMatchObject({ request: { reason: 'wrong BOM' } });
+    expect(parseBuildCommand(`retry ${B.toLowerCase()}`)).toEqual({
+      ok: true,
+      request: { kind: 'retry', build: B },
+    });
+    expect(parseBuildCommand(`retry ${B} please`)).toMatchObject({
+      ok: false,
+      problem: "unexpected 'please' after the build",
+    });
   });
 
   it('answers a missing or mistyped build code with usage', () => {

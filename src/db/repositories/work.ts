@@ -183,17 +183,21 @@ async function complete(db: Db, candidates: Candidate[]): Promise<InFlightWork[]
     .whereIn('subject', subjects)
     .where({ action: 'redrive' })
     .orderBy('id')
-    .select('subject', 'base_job_id', 'job_id', 'progress')) as {
+    .select('subject', 'base_job_id', 'job_id', 'progress', 'cause')) as {
     subject: string;
     base_job_id: string;
     job_id: string;
     progress: number;
+    cause: string;
   }[];
   const bySubject = new Map<string, typeof redrives>();
   for (const r of redrives) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r]);
   const items = candidates.map((c): InFlightWork => {
     const subject = subjectOf(c);
     const ofBase = (bySubject.get(subject) ?? []).filter((r) => r.base_job_id === c.baseJobId);
+    // A person's retry starts a fresh budget: only redrives since the last one count against it.
+    const lastRetry = ofBase.map((r) => r.cause).lastIndexOf('retry');
+    const sinceRetry = ofBase.slice(lastRetry + 1);
     return {
       source: c.source,
       subject,
@@ -205,7 +209,7 @@ async function complete(db: Db, candidates: Candidate[]): Promise<InFlightWork[]
       otherCarrierJobIds: c.otherCarrierJobIds ?? [],
       awaitingHandover: false,
       progress: c.progress,
-      redrivesWithoutProgress: ofBase.filter((r) => r.progress >= c.progress).length,
+      redrivesWithoutProgress: sinceRetry.filter((r) => r.progress >= c.progress).length,
       redrives: ofBase.length,
       since: c.since,
     };
@@ -327,18 +331,22 @@ const INVARIANTS: { name: string; description: string; sql: string }[] = [
   },
 ];
 
+/** One subject, if it is still in flight. */
+async function one(db: Db, subject: string, lock: boolean): Promise<InFlightWork | null> {
+  const at = subject.indexOf(':');
+  const source = subject.slice(0, at) as WorkSource;
+  if (!WORK_SOURCES.includes(source)) return null;
+  const [found] = await SOURCES[source](db, { key: subject.slice(at + 1), limit: 1, lock });
+  return found ? ((await complete(db, [found]))[0] ?? null) : null;
+}
+
 export function workRepository(db: Db): WorkRepository {
   return {
     async inFlight(source, { olderThan, limit }) {
       return complete(db, await SOURCES[source](db, { olderThan, limit, lock: false }));
     },
-    async lockInFlight(subject) {
-      const at = subject.indexOf(':');
-      const source = subject.slice(0, at) as WorkSource;
-      if (!WORK_SOURCES.includes(source)) return null;
-      const [found] = await SOURCES[source](db, { key: subject.slice(at + 1), limit: 1, lock: true });
-      return found ? ((await complete(db, [found]))[0] ?? null) : null;
-    },
+    lockInFlight: (subject) => one(db, subject, true),
+    findInFlight: (subject) => one(db, subject, false),
     async countInFlight() {
       const row = (
         await db.raw<{ rows: Record<WorkSource, number>[] }>(
