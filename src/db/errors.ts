@@ -17,6 +17,12 @@ const UNIQUE_MESSAGES: Record<string, string> = {
   bom_lines_project_id_part_id_unique: 'a part appears twice in the BOM',
 };
 
+const CHECK_MESSAGES: Record<string, string> = {
+  lots_reserved_within_quantity:
+    'the stock is reserved for a build whose start was accepted: cancel that build, or wait until it has started',
+  lots_quantity_not_negative: 'a quantity cannot go below zero',
+};
+
 const REFERENCED_BY: Record<string, string> = {
   lots: 'lots',
   bom_lines: 'BOM lines',
@@ -86,7 +92,9 @@ export function translatePgError(error: unknown): unknown {
       );
     }
     case '23514':
-      return new RuleViolation(`refused by the rule ${error.constraint ?? 'check'}`);
+      return new RuleViolation(
+        CHECK_MESSAGES[error.constraint ?? ''] ?? `refused by the rule ${error.constraint ?? 'check'}`,
+      );
     case 'P0001':
       // Raised by our triggers for people to read: their words, not the SQL that ran into them.
       return new RuleViolation(

@@ -398,6 +398,11 @@ describe('reservations', () => {
     expect(answered(await post(`/lots/${units[0]}/scrap`, { reason: 'dropped' }), 422).detail).toMatch(
       /of which 1 is reserved for builds being started/,
     );
+    // Scrapping it as one of its build's units meets the database's own rule, in words.
+    expect(
+      answered(await post(`/builds/${modulesBuild}/units/scrap`, { serials: '1-2', reason: 'dropped' }), 422)
+        .detail,
+    ).toMatch(/reserved for a build whose start was accepted/);
     expect(await held(boards)).toEqual(['10/4']);
 
     answered(await post(`/builds/${cancelled}/cancel`, { reason: 'plans changed' }), 202);
