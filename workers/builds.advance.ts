@@ -1,14 +1,4 @@
-/** builds.advance — runs a queued 'advance' operation of a build; a second run finds it done and does nothing. */
-import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
-import { defineProcessor } from './define.ts';
+/** builds.advance — completes the next stage of a multi-stage build. */
+import { buildOperationProcessor } from './build-operation.ts';
 
-export default defineProcessor(
-  'builds.advance',
-  async ({ operationId }, { app }) => {
-    const operation = await performBuildOperation({ uow: app.uow }, operationId);
-    return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
-  },
-  async ({ operationId }, reason, { app }) => {
-    await settleBuildOperation({ uow: app.uow }, operationId, reason);
-  },
-);
+export default buildOperationProcessor('builds.advance');

@@ -1,14 +1,4 @@
-/** builds.cancel — runs a queued 'cancel' operation of a build; a second run finds it done and does nothing. */
-import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
-import { defineProcessor } from './define.ts';
+/** builds.cancel — cancels a build: components of units not made go back to their lots. */
+import { buildOperationProcessor } from './build-operation.ts';
 
-export default defineProcessor(
-  'builds.cancel',
-  async ({ operationId }, { app }) => {
-    const operation = await performBuildOperation({ uow: app.uow }, operationId);
-    return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
-  },
-  async ({ operationId }, reason, { app }) => {
-    await settleBuildOperation({ uow: app.uow }, operationId, reason);
-  },
-);
+export default buildOperationProcessor('builds.cancel');

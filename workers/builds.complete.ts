@@ -1,14 +1,4 @@
-/** builds.complete — runs a queued 'complete' operation of a build; a second run finds it done and does nothing. */
-import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
-import { defineProcessor } from './define.ts';
+/** builds.complete — completes a multi-stage build, or some of its units. */
+import { buildOperationProcessor } from './build-operation.ts';
 
-export default defineProcessor(
-  'builds.complete',
-  async ({ operationId }, { app }) => {
-    const operation = await performBuildOperation({ uow: app.uow }, operationId);
-    return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
-  },
-  async ({ operationId }, reason, { app }) => {
-    await settleBuildOperation({ uow: app.uow }, operationId, reason);
-  },
-);
+export default buildOperationProcessor('builds.complete');

@@ -288,24 +288,16 @@ async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promis
     const message = await repos.slackMessages.findBySubject(slackSubjects.build(build));
     if (!message) return null;
     const jobs = [messageJob(message, `event-${event.id}`)];
-    if (event.type === 'build.operation_failed' && typeof event.data.operationId === 'number') {
-      // The person who asked hears why, in the build's thread (and the channel).
+    // A reply in the build's thread: why a worker gave up (the person who asked hears it), or how it ended.
+    const replySubject =
+      event.type === 'build.operation_failed' && typeof event.data.operationId === 'number'
+        ? slackSubjects.operationFailed(build, event.data.operationId)
+        : event.type === 'build.completed' || event.type === 'build.cancelled'
+          ? slackSubjects.buildOutcome(build, event.type === 'build.completed' ? 'completed' : 'cancelled')
+          : null;
+    if (replySubject) {
       const reply = await repos.slackMessages.insert({
-        subject: slackSubjects.operationFailed(build, event.data.operationId),
-        kind: 'reply',
-        channel: message.channel,
-        buildId: message.buildId,
-        parentId: message.id,
-        requestedBy: SYSTEM_ACTOR.name,
-      });
-      jobs.push(messageJob(reply, `event-${event.id}`));
-    }
-    if (event.type === 'build.completed' || event.type === 'build.cancelled') {
-      const reply = await repos.slackMessages.insert({
-        subject: slackSubjects.buildOutcome(
-          build,
-          event.type === 'build.completed' ? 'completed' : 'cancelled',
-        ),
+        subject: replySubject,
         kind: 'reply',
         channel: message.channel,
         buildId: message.buildId,

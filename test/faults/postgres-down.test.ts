@@ -7,9 +7,8 @@
  * exactly, and the doctor finds nothing wrong.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import { factories } from '../factories.ts';
-import { waitFor } from '../helpers/background.ts';
+import { relayOnce, waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { expectBuildUnits } from '../helpers/deliveries.ts';
 import { doctor, expectDoctorClean } from '../helpers/doctor.ts';
@@ -61,13 +60,7 @@ describe('PostgreSQL down longer than the retry schedule', () => {
     const jobId = `build-op-${operation}`;
 
     // The start is handed over; then the database goes.
-    const relay = new OutboxRelay({
-      db: ctx.db,
-      databaseUrl: ctx.databaseUrl,
-      queues: ctx.queues,
-      log: ctx.log,
-    });
-    await relay.relayOnce();
+    await relayOnce(ctx);
     expect(await ctx.queues.getJob('builds', jobId)).toBeDefined();
     await pgServer.stop();
 

@@ -8,9 +8,8 @@
  * nothing wrong.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import { factories } from '../factories.ts';
-import { waitFor } from '../helpers/background.ts';
+import { relayOnce, waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { expectBuildUnits, expectLedgerBalanced } from '../helpers/deliveries.ts';
 import { doctor, expectDoctorClean } from '../helpers/doctor.ts';
@@ -79,13 +78,7 @@ describe('work that cannot be stranded', () => {
     expect(res.status, res.text).toBe(201);
     const { build: b, operation } = res.body as { build: { code: string }; operation: { id: number } };
     // Handed to the queue, then removed there, before any worker saw it.
-    const relay = new OutboxRelay({
-      db: ctx.db,
-      databaseUrl: ctx.databaseUrl,
-      queues: ctx.queues,
-      log: ctx.log,
-    });
-    await relay.relayOnce();
+    await relayOnce(ctx);
     const job = await ctx.queues.getJob('builds', `build-op-${operation.id}`);
     expect(job, 'the start was handed to the queue').toBeDefined();
     await job!.remove();

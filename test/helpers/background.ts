@@ -29,6 +29,16 @@ export async function startBackground(
   };
 }
 
+/** Hands whatever waits in the outbox to the queue once, as a worker's relay would (no worker running). */
+export async function relayOnce(ctx: AppContext): Promise<number> {
+  return new OutboxRelay({
+    db: ctx.db,
+    databaseUrl: ctx.databaseUrl,
+    queues: ctx.queues,
+    log: ctx.log,
+  }).relayOnce();
+}
+
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,
   what = 'condition',

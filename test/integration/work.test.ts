@@ -10,9 +10,15 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/roles.ts';
 import type { QueueName } from '../../src/queue/catalogue.ts';
-import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import { factories } from '../factories.ts';
-import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
+import {
+  quiesce,
+  relayOnce,
+  settledBuild,
+  startBackground,
+  waitFor,
+  type Background,
+} from '../helpers/background.ts';
 import { createTestContext, type ApiResponse, type TestContext } from '../helpers/context.ts';
 import { expectLedgerBalanced, subscribedReceiver } from '../helpers/deliveries.ts';
 import { doctor, expectDoctorClean } from '../helpers/doctor.ts';
@@ -60,8 +66,7 @@ async function workersOff(): Promise<void> {
 }
 
 /** Hands the outbox to the queue, as a worker process's relay does. */
-const relay = () =>
-  new OutboxRelay({ db: ctx.db, databaseUrl: ctx.databaseUrl, queues: ctx.queues, log: ctx.log }).relayOnce();
+const relay = () => relayOnce(ctx);
 /** Removes a job from the queue behind the app's back, before any worker sees it. */
 async function lose(queue: QueueName, jobId: string): Promise<void> {
   const job = await ctx.queues.getJob(queue, jobId);
