@@ -6,7 +6,7 @@
  * own runs the same way), so a restart loses every queued job: only the database knows the work.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -49,6 +49,10 @@ beforeAll(async () => {
   redis = await startPrivateRedis({ persist: false });
   ctx = await createTestContext({ env: { ...FAST, REDIS_URL: redis.url } });
   receiver = await subscribedReceiver(ctx, ['build.*', 'lots.generated']);
+});
+// Each case starts with no worker left from the one before: a stray worker would carry the work on.
+afterEach(async () => {
+  for (const w of workers.splice(0)) await kill(w);
 });
 afterAll(async () => {
   for (const w of workers) await kill(w);
