@@ -14,6 +14,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 180_000 },
       },
+      { extends: true, test: { name: 'model', include: ['test/model/**/*.test.ts'], testTimeout: 600_000 } },
     ],
   },
 });

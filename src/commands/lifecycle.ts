@@ -17,6 +17,7 @@ import {
 import type { Actor } from '../domain/roles.ts';
 import type { Lot } from '../domain/types.ts';
 import { scrapUnits } from './builds.ts';
+import { countScrapped } from './builds/scrap.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
@@ -154,6 +155,11 @@ export const scrapDevice = defineCommand({
       { kind: 'status_changed', data: { from: device.status, to: 'scrapped', reason } },
       reason,
     );
+    // A completed unit scrapped later moves from its build's completed units to its scrapped ones.
+    if (device.buildId !== null) {
+      const build = (await repos.builds.findById(device.buildId, { lock: true }))!;
+      await repos.events.append(await countScrapped(repos, build, { fromProduction: 0, fromStock: 1 }));
+    }
     return { lot: moved.lot, event: moved.event.id };
   },
 });

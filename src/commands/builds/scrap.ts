@@ -1,6 +1,6 @@
 /** Scrapping some of a build's units, with a reason. */
 import { z } from 'zod';
-import { isMultiStage } from '../../domain/builds.ts';
+import { isMultiStage, type Build } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import { defineCommand } from '../define.ts';
@@ -55,19 +55,36 @@ export const scrapUnits = defineCommand({
         },
       });
     }
-    // The counters split a build's units into completed and scrapped (the database holds them to
-    // that), so a completed unit scrapped later moves from one to the other. The available units of
-    // a single-stage build still generating are not counted as completed until its last chunk.
-    const generating = (build.status === 'in_progress' || build.status === 'blocked') && !isMultiStage(build);
-    const completed = build.unitsCompleted - (generating ? 0 : fromStock.length);
-    const scrappedTotal = build.unitsScrapped + scrapped.length;
-    if (build.status === 'in_progress')
-      events.push(...(await completeIfResolved(repos, build, completed, scrappedTotal)));
-    else await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrappedTotal });
+    events.push(
+      ...(await countScrapped(repos, build, {
+        fromProduction: fromProduction.length,
+        fromStock: fromStock.length,
+      })),
+    );
     await repos.events.append(events);
     return { scrapped, skipped: wanted.filter((s) => !scrapped.includes(s)) };
   },
 });
+
+/**
+ * Moves a build's counters for units just scrapped (by serial here, or one by its own code through
+ * `scrapDevice`): the counters split a build's units into completed and scrapped (the database holds
+ * them to that), so a completed unit scrapped later moves from one to the other. The available units
+ * of a single-stage build still generating are not counted as completed until its last chunk. A
+ * build in progress whose units are all resolved completes.
+ */
+export async function countScrapped(
+  repos: Repositories,
+  build: Build,
+  units: { fromProduction: number; fromStock: number },
+): Promise<NewEvent[]> {
+  const generating = (build.status === 'in_progress' || build.status === 'blocked') && !isMultiStage(build);
+  const completed = build.unitsCompleted - (generating ? 0 : units.fromStock);
+  const scrapped = build.unitsScrapped + units.fromProduction + units.fromStock;
+  if (build.status === 'in_progress') return completeIfResolved(repos, build, completed, scrapped);
+  await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrapped });
+  return [];
+}
 
 /** Takes written-off units out of stock through the stock door. */
 function takeOut(
