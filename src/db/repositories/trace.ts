@@ -80,6 +80,11 @@ interface Affected {
   builds: Map<number, number>;
   /** Single lots not inside one of `builds`. */
   lots: Map<number, number>;
+  /**
+   * The depth of every lot reached on its own — also those inside a build reached whole later, at a
+   * greater depth: a lot's depth is the shortest way to it.
+   */
+  lotDepths: Map<number, number>;
   /** SQL condition on `l` (lots) for the per-lot filters, with its bindings. */
   where: string;
   bindings: unknown[];
@@ -126,7 +131,7 @@ async function affected(
     }
   }
   const where = statusWhere(filter);
-  return { builds, lots, where: where.sql, bindings: where.bindings };
+  return { builds, lots, lotDepths: reach.lots, where: where.sql, bindings: where.bindings };
 }
 
 /** The per-lot filters as an SQL condition on `l` (lots), with its bindings. */
@@ -219,14 +224,18 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
         byStatus[c.status] = (byStatus[c.status] ?? 0) + c.n;
         if (c.build_id !== null) perBuild.set(c.build_id, (perBuild.get(c.build_id) ?? 0) + c.n);
       }
-      // Depth per build: the whole build's, or the smallest of its single lots.
+      // Depth per build: the smallest of the whole build's and its single lots' (also those the whole
+      // build covers: they may have been reached sooner on their own).
       const buildDepth = new Map(reached.builds);
-      if (lotIds.length > 0) {
+      const singles = [...reached.lotDepths.keys()];
+      if (singles.length > 0) {
         for (const r of (await db('lots')
-          .whereIn('id', lotIds)
+          .whereIn('id', singles)
           .whereNotNull('build_id')
           .select('id', 'build_id')) as { id: number; build_id: number }[]) {
-          const d = reached.lots.get(r.id)!;
+          // Single lots the filters kept, and those a whole build reached (the filters keep) covers.
+          if (!reached.lots.has(r.id) && !reached.builds.has(r.build_id)) continue;
+          const d = reached.lotDepths.get(r.id)!;
           buildDepth.set(r.build_id, Math.min(buildDepth.get(r.build_id) ?? d, d));
         }
       }
@@ -272,7 +281,7 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
           ] as readonly Knex.RawBinding[],
         )
       ).rows.map((r) => r.id);
-      const items = await details(db, pageIds.slice(0, page.limit), reached, reached.lots);
+      const items = await details(db, pageIds.slice(0, page.limit), reached, reached.lotDepths);
       return {
         total,
         byStatus,
@@ -297,7 +306,7 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
       ).rows.map((r) => r.id);
       const out: TracedLot[] = [];
       for (let i = 0; i < ids.length; i += 5_000)
-        out.push(...(await details(db, ids.slice(i, i + 5_000), reached, reached.lots)));
+        out.push(...(await details(db, ids.slice(i, i + 5_000), reached, reached.lotDepths)));
       return out;
     },
     async lot(lotId) {
