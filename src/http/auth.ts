@@ -13,10 +13,13 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** An Authorization header of the shape a token is looked up for: `Bearer <10 to 200 visible characters>`. */
+export const BEARER_HEADER = /^Bearer\s+(\S{10,200})\s*$/i;
+
 export function bearerAuth(uow: UnitOfWork): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
-    const match = header ? /^Bearer\s+(\S{10,200})\s*$/i.exec(header) : null;
+    const match = header ? BEARER_HEADER.exec(header) : null;
     if (!match) {
       return next(
         new UnauthenticatedError(

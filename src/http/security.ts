@@ -10,6 +10,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { UnauthenticatedError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { BEARER_HEADER } from './auth.ts';
 import { sendProblem } from './problem.ts';
 
 const STRICT = helmet({
@@ -81,19 +82,21 @@ export const addressKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`
 export const unauthenticatedPerMinute = (perMinute: number) =>
   Math.min(perMinute, Math.max(10, Math.ceil(perMinute / 20)));
 
-/** Tokens remembered as recently valid, and for how long: enough for the clients of one site. */
-const RECENT_TOKENS = 10_000;
-const RECENT_MS = 10 * 60_000;
+/** Refused credentials remembered, and for how long: a repeated bad token skips the lookup. */
+const REFUSED_TOKENS = 10_000;
+const REFUSED_MS = 60_000;
 
 /**
- * The API's rate limits, in two budgets. A request with a valid API token counts against that token
- * (`perMinute` each: per token, not per office NAT). A request without one — no token, a malformed
- * one, an unknown or revoked one — counts against its address, with the stricter
- * {@link unauthenticatedPerMinute}: made-up tokens cannot each buy a budget of their own. Once an
- * address has spent that budget, its requests are refused before the token is even looked up, except
- * those bearing a token that was valid in the last minutes (so one misconfigured client behind a
- * shared address does not lock its neighbours out). Mount `beforeAuth`, the authentication, then
- * `onAuthFailure` (an error handler) and `afterAuth`.
+ * The API's rate limits, in two budgets counted apart. A request with a valid API token counts
+ * against that token (`perMinute` each: per token, not per office NAT). A request refused for its
+ * token — none, a malformed one, an unknown or revoked one — counts against its address, with the
+ * stricter {@link unauthenticatedPerMinute}: made-up tokens cannot each buy a budget of their own.
+ * Refused requests never spend a valid token's budget, and valid ones never spend the address's:
+ * once an address has spent its budget, its requests without a well-formed token (and tokens it
+ * was refused for in the last minute) are answered 429 before any lookup, but a token of the right
+ * shape is still looked up — so a flood of made-up tokens behind a shared proxy does not lock out a
+ * valid token, even one never used before (a new station). Mount `beforeAuth`, the authentication,
+ * then `onAuthFailure` (an error handler) and `afterAuth`.
  */
 export function apiRateLimits(perMinute: number): {
   beforeAuth: RequestHandler;
@@ -110,7 +113,7 @@ export function apiRateLimits(perMinute: number): {
   const budget = unauthenticatedPerMinute(perMinute);
   const failures = limiter(budget, 'API requests without a valid API token from this address', addressKey);
   const perToken = limiter(perMinute, 'API requests', (req) => `token:${req.tokenId ?? ''}`);
-  const recent = new Map<string, number>();
+  const refused = new Map<string, number>();
   const credential = (req: Request) => {
     const header = req.get('authorization');
     return header ? createHash('sha256').update(header).digest('hex') : undefined;
@@ -120,8 +123,11 @@ export function apiRateLimits(perMinute: number): {
     beforeAuth: async (req, res, next) => {
       try {
         const spent = ((await failures.getKey(addressKey(req)))?.totalHits ?? 0) >= budget;
+        if (!spent) return next();
+        const header = req.get('authorization');
         const known = credential(req);
-        if (!spent || (known && (recent.get(known) ?? 0) > Date.now())) return next();
+        const refusedBefore = known !== undefined && (refused.get(known) ?? 0) > Date.now();
+        if (header && BEARER_HEADER.test(header) && !refusedBefore) return next();
         // Counted like any further failure, so Retry-After and the RateLimit headers are right.
         await failures(req, res, () => next());
       } catch (error) {
@@ -130,15 +136,15 @@ export function apiRateLimits(perMinute: number): {
     },
     onAuthFailure: (error, req, res, next) => {
       if (!(error instanceof UnauthenticatedError)) return next(error);
+      const known = credential(req);
+      if (known) {
+        refused.delete(known);
+        refused.set(known, Date.now() + REFUSED_MS);
+        if (refused.size > REFUSED_TOKENS) refused.delete(refused.keys().next().value!);
+      }
       void failures(req, res, () => next(error));
     },
     afterAuth: (req, res, next) => {
-      const known = credential(req);
-      if (known) {
-        recent.delete(known);
-        recent.set(known, Date.now() + RECENT_MS);
-        if (recent.size > RECENT_TOKENS) recent.delete(recent.keys().next().value!);
-      }
       void perToken(req, res, next);
     },
   };

@@ -1,7 +1,8 @@
 /**
  * Rate limits: a valid API token has its own budget (RATE_LIMIT_PER_MINUTE); requests without one —
  * no token, made-up or revoked tokens — share their address's stricter budget, so a flood of random
- * tokens cannot buy a budget each; the Slack endpoint has its own per-address budget
+ * tokens cannot buy a budget each, and refused tokens are counted apart from valid ones, so a flood of
+ * them locks out no valid token, not even one never used before; the Slack endpoint has its own per-address budget
  * (SLACK_RATE_LIMIT_PER_MINUTE). A refusal is a 429 problem with Retry-After, never a 5xx.
  */
 import { randomBytes } from 'node:crypto';
@@ -87,9 +88,45 @@ describe('API rate limits', () => {
 
     // The working client is not locked out by its neighbour's made-up tokens.
     expect((await ctx.api('GET', '/api/v1/parts', { role: 'operator' })).status).toBe(200);
-    // A token not seen before waits until the address's budget is back, like any stranger.
-    const fresh = await ctx.api('GET', '/api/v1/parts', { role: 'admin' });
-    expectTooMany(fresh, /without a valid API token/, fresh.body);
+    // Nor is a valid token never used before (a new station behind the same proxy): refused tokens
+    // are counted apart from valid ones (#14 item 28).
+    expect((await ctx.api('GET', '/api/v1/parts', { role: 'admin' })).status).toBe(200);
+    // While made-up tokens and requests without one still wait for the address's budget.
+    const still = await asBogus(bogus());
+    expectTooMany(still, /without a valid API token/, await still.json());
+  });
+
+  it('lets a new valid token through after a flood of 1,000 made-up tokens from its address', async () => {
+    const ctx = await createTestContext({ env: { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) } });
+    try {
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < 1000; i += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            fetch(`${ctx.url}/api/v1/parts`, { headers: { authorization: `Bearer ${bogus()}` } }),
+          ),
+        );
+        for (const r of batch) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+      expect(statuses.get(401)).toBe(budget);
+      expect(statuses.get(429)).toBe(1000 - budget);
+      // A station's token, created after the flood began and never used before.
+      const created = await ctx.api('POST', '/api/v1/tokens', {
+        role: 'admin',
+        body: { name: 'station 7', role: 'operator' },
+      });
+      expect(created.status, created.text).toBe(201);
+      const station = (path: string) =>
+        fetch(`${ctx.url}${path}`, { headers: { authorization: `Bearer ${created.body.token as string}` } });
+      for (let i = 0; i < 3; i++) expect((await station('/api/v1/parts')).status).toBe(200);
+      // Its own budget is the per-token one, untouched by the flood.
+      const answers: number[] = [];
+      for (let i = 3; i < PER_MINUTE + 1; i++) answers.push((await station('/api/v1/parts')).status);
+      expect(answers.slice(0, -1).every((s) => s === 200)).toBe(true);
+      expect(answers.at(-1)).toBe(429);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('gives each valid token its own budget: one token running out does not stop another', async () => {
