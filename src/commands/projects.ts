@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertNoBomCycle, designatorProblem } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { parseKicadBom, type RowProblem } from '../domain/kicad-bom.ts';
-import { compileSerialFormat } from '../domain/serial-format.ts';
+import { compileSerialFormat, MAX_SERIAL_LENGTH, SERIAL_FORMAT_PATTERN } from '../domain/serial-format.ts';
 import type { Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
@@ -24,7 +24,8 @@ export const bomLineInput = z.strictObject({
 
 const serialFormat = z
   .string()
-  .max(64)
+  .max(MAX_SERIAL_LENGTH)
+  .meta({ pattern: `(${SERIAL_FORMAT_PATTERN})|^$` })
   .nullish()
   .superRefine((value, ctx) => {
     if (!value) return;
@@ -224,6 +225,19 @@ export interface BomImportReport {
   skipped: RowProblem[];
 }
 
+/** The largest BOM taken, in characters (Unicode code points, as the document's `maxLength` counts). */
+export const MAX_BOM_CSV_CHARACTERS = 1_000_000;
+const codePoints = (text: string) =>
+  text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+const bomCsv = z
+  .string()
+  .min(1)
+  .refine((csv) => codePoints(csv) <= MAX_BOM_CSV_CHARACTERS, {
+    message: `must have at most ${MAX_BOM_CSV_CHARACTERS} characters`,
+  })
+  .meta({ maxLength: MAX_BOM_CSV_CHARACTERS })
+  .describe(`the KiCad BOM as CSV text, at most ${MAX_BOM_CSV_CHARACTERS} characters`);
+
 export const importBom = defineCommand({
   name: 'importBom',
   summary: 'Import a BOM exported from KiCad as CSV, matching parts by MPN and creating missing ones',
@@ -233,7 +247,7 @@ export const importBom = defineCommand({
     .strictObject({
       project: idCodeRef.optional().describe('the project to import into'),
       projectName: name.optional().describe('or a project name: created when no project has it'),
-      csv: z.string().min(1).max(5_000_000),
+      csv: bomCsv,
       mode: z
         .enum(['replace', 'merge'])
         .default('replace')

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { SERIAL_LIST_PATTERN } from '../domain/builds.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { CURSOR_PATTERN } from '../domain/page.ts';
 
 function fieldOf(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
@@ -26,8 +28,48 @@ export function toFieldProblems(error: z.ZodError, prefix = ''): FieldProblem[] 
   return problems;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text the store cannot keep, anywhere in an input (values and keys): NUL (PostgreSQL refuses it in
+ * text and JSON), unpaired UTF-16 surrogates (they would be written as U+FFFD), and `__proto__` keys
+ * (a JavaScript object cannot hold one as data; it would be dropped without a word).
+ */
+export function unstorableText(input: unknown, prefix = ''): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const at = (path: string) => (prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(body)');
+  const textProblem = (text: string) =>
+    text.includes('\u0000')
+      ? 'must not contain the NUL character (U+0000)'
+      : LONE_SURROGATE.test(text)
+        ? 'must be valid Unicode (it holds an unpaired surrogate)'
+        : undefined;
+  const visit = (value: unknown, path: string, depth: number) => {
+    if (problems.length >= 20 || depth > 64) return;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) problems.push({ field: at(path), message: problem });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, path ? `${path}.${i}` : String(i), depth + 1));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) {
+        const keyPath = path ? `${path}.${key}` : key;
+        const problem =
+          key === '__proto__' ? 'is not a key that can be stored (__proto__)' : textProblem(key);
+        if (problem)
+          problems.push({ field: at(keyPath), message: problem.replace(/^must/, 'as a key must') });
+        else visit((value as Record<string, unknown>)[key], keyPath, depth + 1);
+      }
+    }
+  };
+  visit(input, '', 0);
+  return problems;
+}
+
 /** Parses untrusted input with a schema; a mismatch becomes a ValidationError naming the fields. */
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const unstorable = unstorableText(input, prefix);
+  if (unstorable.length > 0) throw new ValidationError(unstorable);
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(toFieldProblems(result.error, prefix));
   return result.data;
@@ -39,14 +81,41 @@ export const idCodeRef = z
   .min(1)
   .max(40)
   .describe('An ID code (any case; O/0 and I/L/1 confusions and hyphens are accepted)');
-export const name = z.string().trim().min(1).max(200);
+/**
+ * Text that must say something: trimmed, with at least one character that is not whitespace. The
+ * document carries the rule as `pattern: \S` (JavaScript's `trim` and `\s` agree on whitespace).
+ */
+export const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty or only whitespace').max(max).meta({ pattern: '\\S' });
+export const name = text(200);
 export const optionalText = (max = 2000) => z.string().trim().max(max).nullish();
 export const quantity = z.int().positive().max(1_000_000_000);
+/** A key of `fields`: what a JSON object (and PostgreSQL's jsonb) can keep. */
+const fieldKey = z
+  .string()
+  .min(1)
+  .max(100)
+  .meta({ not: { const: '__proto__' } });
 export const fields = z
-  .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
-  .refine((r) => Object.keys(r).length <= 100, { message: 'at most 100 fields' });
+  .record(fieldKey, z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+  .refine((r) => Object.keys(r).length <= 100, { message: 'at most 100 fields' })
+  .meta({ maxProperties: 100 });
+/**
+ * Serials as text: serials and ranges separated by commas, e.g. `1-20,25` (each within the build's
+ * quantity, a range's end not before its start). The one grammar every request naming serials takes.
+ */
+export const serialList = z
+  .string()
+  .max(2000)
+  .regex(new RegExp(SERIAL_LIST_PATTERN), 'must be serials or ranges like 1-20,25')
+  .describe('serials and ranges, e.g. "1-20,25"');
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(new RegExp(CURSOR_PATTERN), 'is not a cursor this API issued')
+    .optional()
+    .describe('`nextCursor` of the previous page'),
 });
 export type PageQuery = z.output<typeof pageQuery>;

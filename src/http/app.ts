@@ -2,8 +2,9 @@
  * The Express app factory (no listen): REST API under /api/v1, its OpenAPI document and reference,
  * health endpoints. Routers that need raw bodies (Slack) are mounted before the body parsers.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import express, { Router, type ErrorRequestHandler, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
@@ -25,16 +26,26 @@ import { docsRouter } from './docs.ts';
 import { idempotency } from './idempotency.ts';
 import { openApiDocument } from './openapi.ts';
 import { errorHandler, sendProblem } from './problem.ts';
-import { mountRoutes, type RouteDef } from './route.ts';
+import { DEFAULT_BODY_BYTES, mountRoutes, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/index.ts';
+
+/**
+ * Refuses a body declared (or defaulted) as UTF-8 whose bytes are not: the parser would otherwise
+ * put U+FFFD in their place and the request would store it without a word.
+ */
+function utf8Only(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (/^utf-?8$/i.test(encoding || 'utf-8') && !isUtf8(body)) {
+    throw Object.assign(new Error('the body is not valid UTF-8'), { status: 400, type: 'encoding.invalid' });
+  }
+}
 
 export interface AppOptions {
   /** Mounted before any body parser, e.g. Slack's receiver at /slack. */
   rawRouters?: { path: string; router: Router }[];
   /** Extra API routes contributed by later capabilities. */
   routes?: RouteDef[];
-  /** Largest JSON body accepted. */
-  jsonLimit?: string;
+  /** Largest JSON or text body accepted by routes that do not set their own `bodyBytes`. */
+  jsonLimit?: number;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -98,7 +109,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   });
 
   const routes = [...apiRoutes, ...(options.routes ?? [])];
-  const document = openApiDocument(routes, ctx.config.publicUrl);
+  const document = openApiDocument(routes, ctx.config.publicUrl, { bodyBytes: options.jsonLimit });
   const api = Router();
   // The reference is public: limited per address, with the API's budget.
   const reference = rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API requests', addressKey);
@@ -109,14 +120,22 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   // Who is asking is settled before a body is read: a caller without a valid token costs no parsing.
   const limits = apiRateLimits(ctx.config.rateLimitPerMinute);
   api.use(limits.beforeAuth, bearerAuth(ctx.uow), limits.onAuthFailure, limits.afterAuth);
-  api.use(express.json({ limit: options.jsonLimit ?? '1mb', strict: false }));
-  api.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
-  api.use(idempotency(idempotencyStore(ctx.db)));
+  // Each route reads its body with its own limit (a BOM's is larger), then Idempotency-Keys apply.
+  const replays = idempotency(idempotencyStore(ctx.db));
+  const before = (def: RouteDef): RequestHandler[] => {
+    if (def.upload) return [replays];
+    const limit = def.bodyBytes ?? options.jsonLimit ?? DEFAULT_BODY_BYTES;
+    return [
+      express.json({ limit, strict: false, verify: utf8Only }),
+      express.text({ type: ['text/csv', 'text/plain'], limit, verify: utf8Only }),
+      replays,
+    ];
+  };
   mountRoutes(
     api,
     routes,
     { uow: ctx.uow, services: ctx.services },
-    { upload: { store: ctx.blobs, maxBytes: ctx.config.attachments.maxBytes } },
+    { upload: { store: ctx.blobs, maxBytes: ctx.config.attachments.maxBytes }, before },
   );
   api.use((req, res) => sendProblem(res, 404, `no API endpoint ${req.method} ${req.originalUrl}`));
   app.use('/api/v1', api);

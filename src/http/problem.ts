@@ -118,6 +118,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
       return sendProblem(res, 413, `the body is larger than the ${parserError.limit ?? ''} bytes allowed`, {
         errors: [{ field: '(body)', message: 'is too large' }],
       });
+    case 'encoding.invalid':
+      return sendProblem(res, 400, 'the body is not valid UTF-8', {
+        errors: [{ field: '(body)', message: 'is not valid UTF-8' }],
+      });
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return sendProblem(res, 415, 'the body uses an unsupported encoding or charset');
@@ -125,6 +129,14 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
       return sendProblem(res, 400, 'the request was aborted');
     default:
       break;
+  }
+  const sqlState = (error as { code?: unknown }).code;
+  if (sqlState === '22021' || sqlState === '22P05') {
+    // Input validation refuses such text first; this is the net under it (a path it missed).
+    req.log?.warn({ err: error }, 'text the database cannot store reached it');
+    return sendProblem(res, 400, 'the request holds text the database cannot store (NUL or invalid UTF-8)', {
+      errors: [{ field: '(body)', message: 'holds a NUL character or invalid UTF-8' }],
+    });
   }
   if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
     return sendProblem(res, parserError.status, (error as Error).message || 'bad request');

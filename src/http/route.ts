@@ -4,8 +4,9 @@
  * drift from what the API does. A handler only assembles the command's input from the request, runs
  * the command for the caller, and shapes the result.
  */
+import { unescape } from 'node:querystring';
 import { pipeline } from 'node:stream/promises';
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -25,6 +26,11 @@ export interface RouteDef {
   response?: z.ZodType;
   /** Path parameter → input field, when the names differ (default: same name). */
   params?: Record<string, string>;
+  /**
+   * Largest body read (JSON or text), in bytes, when more than {@link DEFAULT_BODY_BYTES}; larger
+   * bodies are answered 413. See {@link bodyBytesForText}.
+   */
+  bodyBytes?: number;
   /** Accepts a raw text body (e.g. text/csv) into this input field; other fields come from the query. */
   textBody?: { field: string; mediaType: string };
   /** The command returns a file to send as is (`{ stream, bytes, filename, contentType }`). */
@@ -41,6 +47,16 @@ export interface RouteDef {
 }
 
 export const route = (def: RouteDef): RouteDef => def;
+
+/** Largest JSON or text body a route reads unless it says otherwise (413 beyond). */
+export const DEFAULT_BODY_BYTES = 1024 * 1024;
+
+/**
+ * A body limit no request carrying a text of `characters` code points (plus small fields) can reach,
+ * however it is encoded: in JSON a code point takes at most 12 bytes (an escaped surrogate pair),
+ * in UTF-8 text at most 4. So the text's own limit (its `maxLength`, a 400) is the one that counts.
+ */
+export const bodyBytesForText = (characters: number) => characters * 12 + 64 * 1024;
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 export const pathParams = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -60,26 +76,58 @@ function queryValues(query: Request['query']): Record<string, unknown> {
 const sentBody = (req: Request) =>
   Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 
+/**
+ * Copies own properties as data, `__proto__` included (Object.assign would set the prototype instead
+ * and lose the key, so the schema could not refuse it).
+ */
+function assign(target: Record<string, unknown>, source: object): void {
+  for (const [key, value] of Object.entries(source))
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Refuses a query value whose percent-encoded bytes are not UTF-8 (the query parser would put U+FFFD
+ * in their place). A `%` not followed by two hex digits stays a literal `%`, as the parser reads it.
+ */
+function checkQueryEncoding(url: string): void {
+  const start = url.indexOf('?');
+  if (start < 0) return;
+  for (const pair of url.slice(start + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    for (const raw of eq < 0 ? [key] : [key, pair.slice(eq + 1)]) {
+      try {
+        decodeURIComponent(raw.replaceAll('+', ' ').replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
+      } catch {
+        throw ValidationError.field(
+          unescape(key.replaceAll('+', ' ')),
+          'is not valid UTF-8 once percent-decoded',
+        );
+      }
+    }
+  }
+}
+
 export function assembleInput(def: RouteDef, req: Request): Record<string, unknown> {
+  checkQueryEncoding(req.originalUrl);
   const input: Record<string, unknown> = {};
   if (def.method === 'get' || def.method === 'delete') {
-    Object.assign(input, req.query);
+    assign(input, req.query);
   } else if (def.textBody && typeof req.body === 'string') {
-    Object.assign(input, queryValues(req.query), { [def.textBody.field]: req.body });
+    assign(input, { ...queryValues(req.query), [def.textBody.field]: req.body });
+  } else if (req.body === null) {
+    // JSON `null` is a body, and not the object the document describes.
+    throw ValidationError.field('(body)', 'must be a JSON object');
   } else if (req.body === undefined && sentBody(req) && !def.upload) {
     // A body that is not JSON (a form, text) was not read: refuse it rather than act as if empty.
     throw ValidationError.field(
       '(body)',
       `must be sent with Content-Type: ${def.textBody ? `${def.textBody.mediaType} or ` : ''}application/json`,
     );
-  } else if (
-    req.body === undefined ||
-    req.body === null ||
-    (isPlainObject(req.body) && Object.keys(req.body).length === 0)
-  ) {
+  } else if (req.body === undefined || (isPlainObject(req.body) && Object.keys(req.body).length === 0)) {
     // no body (or an empty one): the command's schema says what is missing
   } else if (isPlainObject(req.body)) {
-    Object.assign(input, req.body);
+    assign(input, req.body);
   } else {
     throw ValidationError.field('(body)', 'must be a JSON object');
   }
@@ -91,14 +139,20 @@ export function mountRoutes(
   router: Router,
   routes: readonly RouteDef[],
   deps: CommandDeps,
-  options: { upload?: UploadOptions } = {},
+  options: {
+    upload?: UploadOptions;
+    /** Handlers run before each route's own (body parsers, Idempotency-Key replays). */
+    before?: (def: RouteDef) => RequestHandler[];
+  } = {},
 ): Router {
   for (const def of routes) {
+    const before = options.before?.(def) ?? [];
     if (def.upload) {
       const store = options.upload;
       const params = Object.fromEntries(pathParams(def.path).map((p) => [p, def.params?.[p] ?? p]));
       router[def.method](
         toExpressPath(def.path),
+        ...before,
         store
           ? uploadHandler(
               {
@@ -119,7 +173,7 @@ export function mountRoutes(
       );
       continue;
     }
-    router[def.method](toExpressPath(def.path), async (req, res) => {
+    router[def.method](toExpressPath(def.path), ...before, async (req, res) => {
       const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
       if (def.file) {
         const file = result as {

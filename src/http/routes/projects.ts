@@ -1,5 +1,5 @@
 import * as projects from '../../commands/projects.ts';
-import { route } from '../route.ts';
+import { bodyBytesForText, route } from '../route.ts';
 import { BomImportOut, ProjectOut, pageOf } from '../schemas.ts';
 
 const tag = 'Projects';
@@ -42,6 +42,7 @@ export const projectRoutes = [
     command: projects.importBom,
     params: { code: 'project' },
     textBody: { field: 'csv', mediaType: 'text/csv' },
+    bodyBytes: bodyBytesForText(projects.MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,
     description:
       'Send the KiCad CSV as a `text/csv` body (options `mode` and `dryRun` in the query), or JSON `{"csv": "...", "mode": "merge", "dryRun": true}`.',
@@ -51,6 +52,7 @@ export const projectRoutes = [
     path: '/bom-imports',
     tag,
     command: projects.importBom,
+    bodyBytes: bodyBytesForText(projects.MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,
     description:
       'Import into an existing project (`project`) or into one found or created by name (`projectName`).',
