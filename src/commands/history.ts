@@ -24,7 +24,7 @@ import { defineCommand } from './define.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange, recordEvents } from './timeline.ts';
-import { idCodeRef, optionalText, pageQuery } from './validation.ts';
+import { idCodeRef, optionalText, pageQuery, text } from './validation.ts';
 
 /** Most test results one request may carry. */
 export const MAX_BULK_RESULTS = 1_000;
@@ -34,8 +34,6 @@ const QUARANTINABLE: readonly StockStatus[] = ['in_production', 'available', 're
 
 const findLot = (repos: Repositories, field: string, code: string, lock = false) =>
   findOrFail('lot', field, code, (c) => repos.lots.findByCode(c, { lock }));
-
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 // ---------------------------------------------------------------------------------------------
 // Timeline
@@ -205,7 +203,7 @@ export const correctHistoryEvent = defineCommand({
 // Test results
 
 const measurements = z
-  .record(z.string().trim().min(1).max(100), z.union([z.number(), z.string().max(500)]))
+  .record(text(100), z.union([z.number(), z.string().max(500)]))
   .refine((r) => Object.keys(r).length <= 200, { message: 'at most 200 measurements' })
   .describe('measurement name → value, e.g. {"vcc_mV": 3301, "fw": "1.4.2"}');
 

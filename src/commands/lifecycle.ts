@@ -22,9 +22,8 @@ import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange, recordEvents } from './timeline.ts';
-import { idCodeRef, optionalText } from './validation.ts';
+import { idCodeRef, optionalText, text } from './validation.ts';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
 const today = () => new Date().toISOString().slice(0, 10);
 

@@ -12,7 +12,7 @@ import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
-import { fields, idCodeRef, optionalText, pageQuery, quantity } from './validation.ts';
+import { fields, idCodeRef, optionalText, pageQuery, quantity, text } from './validation.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
@@ -61,7 +61,7 @@ export const receiveStock = defineCommand({
     part: idCodeRef,
     quantity,
     location: idCodeRef.nullish(),
-    source: z.string().trim().min(1).max(50).default('purchase'),
+    source: text(50).default('purchase'),
     note: optionalText(),
     ...lotData,
   }),
@@ -147,7 +147,7 @@ export const adjustLot = defineCommand({
       .min(-1_000_000_000)
       .max(1_000_000_000)
       .refine((d) => d !== 0, 'must not be 0'),
-    reason: z.string().trim().min(1).max(500),
+    reason: text(500),
   }),
   async run({ repos, actor }, { code, delta, reason }) {
     const lot = await findLot(repos, 'code', code, true);
@@ -163,7 +163,7 @@ export const quarantineLot = defineCommand({
   summary: 'Quarantine a lot: keep it from being used until released',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, reason: z.string().trim().min(1).max(500) }),
+  input: z.strictObject({ code: idCodeRef, reason: text(500) }),
   async run({ repos, actor }, { code, reason }) {
     const lot = await findLot(repos, 'code', code, true);
     return changeStatus(repos, actor, lot, quarantineTransition(lot), reason);

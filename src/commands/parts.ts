@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PART_KINDS } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
-import { fields, idCodeRef, name, optionalText, pageQuery } from './validation.ts';
+import { fields, idCodeRef, name, optionalText, pageQuery, text } from './validation.ts';
 
 const partBody = {
   name,
@@ -77,7 +77,7 @@ export const listParts = defineCommand({
   mode: 'read',
   input: pageQuery.extend({
     kind: z.enum(PART_KINDS).optional(),
-    search: z.string().trim().min(1).max(200).optional(),
+    search: text(200).optional(),
   }),
   run: ({ repos }, { limit, cursor, kind, search }) => repos.parts.list({ kind, search }, { limit, cursor }),
 });

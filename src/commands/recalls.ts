@@ -11,7 +11,7 @@ import { retryRedrive } from './work.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail } from './lookup.ts';
 import { traceFilter } from './trace.ts';
-import { idCodeRef, pageQuery } from './validation.ts';
+import { idCodeRef, pageQuery, text } from './validation.ts';
 
 const COLUMNS = [
   'lot',
@@ -33,7 +33,7 @@ export const requestRecall = defineCommand({
   mode: 'write',
   input: z.strictObject({
     lot: idCodeRef,
-    reason: z.string().trim().min(1).max(1000),
+    reason: text(1000),
     status: z
       .array(
         z.enum(['in_production', 'available', 'quarantined', 'shipped', 'scrapped', 'returned', 'disposed']),

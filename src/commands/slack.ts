@@ -19,7 +19,7 @@ import { defineCommand } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { requestLabels } from './labels.ts';
 import type { EventSubscriber, Repositories, SlackMessage } from './ports.ts';
-import { idCodeRef, parseWith } from './validation.ts';
+import { idCodeRef, parseWith, text } from './validation.ts';
 
 const channelId = z
   .string()
@@ -89,7 +89,7 @@ export const startBuildFromSlack = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    project: z.string().trim().min(1).max(200),
+    project: text(200),
     quantity: z.int(),
     trackUnits: z.boolean().default(false),
     stages: z.array(z.string()).default([]),

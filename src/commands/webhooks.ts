@@ -29,15 +29,25 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
 } from './ports.ts';
-import { optionalText, pageQuery } from './validation.ts';
+import { optionalText, pageQuery, text } from './validation.ts';
 
 /** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const url = z.string().trim().min(1).max(2000);
+/**
+ * What `checkUrlShape` accepts, for the document: http(s), a host, no credentials, no whitespace.
+ * Whether the host resolves to an address webhooks may reach is checked when saved (400 if not).
+ */
+const URL_PATTERN =
+  '^[Hh][Tt][Tt][Pp][Ss]?://(\\[[0-9A-Fa-f:.]+\\]|[^\\s\\u0000-\\u001f\\u007f/?#@:\\[\\]\\\\<>^|%"]+)' +
+  '(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?#]\\S*)?$';
+const url = text(2000)
+  .regex(new RegExp(URL_PATTERN), 'must be an http or https URL with a host and no credentials')
+  .meta({ format: 'uri', pattern: URL_PATTERN })
+  .describe('http(s) URL; its host must resolve to an address webhooks may reach (see WEBHOOK_ALLOW_LIST)');
 const eventTypes = z
-  .array(z.string().trim().min(1).max(100))
+  .array(text(100))
   .min(1)
   .max(50)
   .superRefine((patterns, ctx) => {

@@ -356,6 +356,14 @@ export function returnPlan(
   return plan;
 }
 
+/**
+ * The grammar of a serial list: serials and ranges separated by commas, e.g. `1-20,25` (spaces
+ * allowed around the marks). Ranges must run upwards and stay within the build, which the pattern
+ * cannot say.
+ */
+export const SERIAL_LIST_PATTERN =
+  '^\\s*[1-9]\\d{0,6}(\\s*-\\s*[1-9]\\d{0,6})?(\\s*,\\s*[1-9]\\d{0,6}(\\s*-\\s*[1-9]\\d{0,6})?)*\\s*$';
+
 /** Parses `1-50`, `3`, `1-5,9,12-14` into sorted unique serials within 1..max. */
 export function parseSerialRanges(text: string, max: number, field = 'serials'): number[] {
   const out = new Set<number>();

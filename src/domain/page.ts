@@ -10,17 +10,22 @@ export interface PageRequest {
   cursor?: string | undefined;
 }
 
-/** Cursors encode the last seen id; they are opaque to clients (base64url). */
+/**
+ * Cursors encode the last seen id; they are opaque to clients, and have exactly this form (the
+ * document's `pattern`): `c` and the id in base 36. The empty cursor is the first page.
+ */
+export const CURSOR_PATTERN = '^(c[0-9a-z]{1,10})?$';
+
 export function encodeCursor(lastId: number): string {
-  return Buffer.from(`i:${lastId}`, 'utf8').toString('base64url');
+  return `c${lastId.toString(36)}`;
 }
 
 /** The id after which the page starts, or undefined for the first page; null if the cursor is bad. */
 export function decodeCursor(cursor: string | undefined): number | undefined | null {
   if (cursor === undefined || cursor === '') return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = /^i:(\d{1,15})$/.exec(text);
-  return m ? Number(m[1]) : null;
+  if (!new RegExp(CURSOR_PATTERN).test(cursor)) return null;
+  const id = parseInt(cursor.slice(1), 36);
+  return Number.isSafeInteger(id) ? id : null;
 }
 
 /** Builds a page from `limit + 1` fetched rows (the extra row tells whether there is more). */

@@ -14,6 +14,10 @@ const TOKEN = /\{([a-z]+)(?::(\d{1,2}))?\}/g;
 const LITERAL = /^[A-Za-z0-9 \-_./#]*$/;
 export const MAX_SERIAL_LENGTH = 64;
 
+const LITERAL_OR_DATE = '(?:[A-Za-z0-9 _./#-]|\\{(?:yyyy|yy|mm|dd|ww)\\})*';
+/** The grammar {@link compileSerialFormat} accepts, as one pattern (for the API document). */
+export const SERIAL_FORMAT_PATTERN = `^${LITERAL_OR_DATE}\\{seq(?::\\d{1,2})?\\}${LITERAL_OR_DATE}$`;
+
 function isoWeek(date: Date): number {
   const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
   const day = d.getUTCDay() || 7;

@@ -1,8 +1,8 @@
 /** The OpenAPI 3.1 document, generated from the route definitions and their zod schemas. */
 import { z } from 'zod';
 import { roleAllows } from '../domain/roles.ts';
-import { ProblemOut } from './schemas.ts';
-import { pathParams, type RouteDef } from './route.ts';
+import { ProblemOut, RuleProblemOut, ServerProblemOut, TooLargeProblemOut } from './schemas.ts';
+import { DEFAULT_BODY_BYTES, pathParams, type RouteDef } from './route.ts';
 
 type Json = Record<string, unknown>;
 
@@ -17,16 +17,33 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   return id ? { $ref: `#/components/schemas/${id}` } : result;
 }
 
-const ERRORS: Record<string, string> = {
-  '400': 'Malformed input; `errors` names each field and the reason',
-  '401': 'No or unknown API token',
-  '403': 'The token’s role does not allow this',
-  '404': 'The object named in the path does not exist',
-  '409': 'Conflicts with the current state',
-  '422': 'Breaks a business rule',
+/** Error answers every operation may give: description and problem schema (by component id). */
+const ERRORS: Record<string, [string, string]> = {
+  '400': ['Malformed input; `errors` names each field and the reason', 'Problem'],
+  '401': ['No or unknown API token', 'Problem'],
+  '403': ['The token’s role does not allow this', 'Problem'],
+  '404': ['The object named in the path does not exist', 'Problem'],
+  '409': ['Conflicts with the current state', 'Problem'],
+  '422': [
+    'Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …)',
+    'RuleProblem',
+  ],
+  '429': [
+    'Too many requests (RATE_LIMIT_PER_MINUTE per token; fewer per address without a valid token); wait for `Retry-After`',
+    'Problem',
+  ],
+  '500': ['A fault on the server side; `requestId` finds it in the log', 'ServerProblem'],
+  '503': ['The database is unreachable for the moment; retry after `Retry-After`', 'Problem'],
 };
 
-export function openApiDocument(routes: readonly RouteDef[], serverUrl: string): Json {
+/** Keys of a JSON Schema object that the operation rebuilds; any other (`if`/`then` …) is kept. */
+const REBUILT = new Set(['type', 'properties', 'required', 'additionalProperties', '$schema', '$defs']);
+
+export function openApiDocument(
+  routes: readonly RouteDef[],
+  serverUrl: string,
+  options: { bodyBytes?: number } = {},
+): Json {
   const paths: Record<string, Json> = {};
   for (const def of routes) {
     const params = pathParams(def.path);
@@ -54,10 +71,12 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
       parameters,
       responses: {} as Json,
     };
+    const rules = Object.fromEntries(Object.entries(input).filter(([key]) => !REBUILT.has(key)));
     const body = {
       type: 'object',
       properties,
       ...(required.length ? { required } : {}),
+      ...rules,
       additionalProperties: false,
     };
     if (def.method === 'get' || def.method === 'delete') {
@@ -114,18 +133,34 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
                 'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
               },
             };
-    const errors = def.upload
+    const readsBody = def.method !== 'get' && def.method !== 'delete';
+    const bodyBytes = def.bodyBytes ?? options.bodyBytes ?? DEFAULT_BODY_BYTES;
+    const errors: Record<string, [string, string]> = def.upload
       ? {
           ...ERRORS,
-          '413': 'The file is larger than ATTACHMENT_MAX_BYTES; nothing was stored',
-          '415': 'Not multipart/form-data, or the file is an executable or not what its name or type claims',
+          '413': ['The file is larger than ATTACHMENT_MAX_BYTES; nothing was stored', 'TooLargeProblem'],
+          '415': [
+            'Not multipart/form-data, or the file is an executable or not what its name or type claims',
+            'Problem',
+          ],
         }
-      : ERRORS;
-    for (const [code, description] of Object.entries(errors)) {
+      : readsBody
+        ? {
+            ...ERRORS,
+            '413': [
+              `The body is larger than ${bodyBytes} bytes${def.bodyBytes ? ' (more than any body within the limits above can take, however encoded)' : ''}; nothing was done`,
+              'Problem',
+            ],
+            '415': ['The body’s charset or content encoding is not supported', 'Problem'],
+          }
+        : ERRORS;
+    for (const [code, [description, schema]] of Object.entries(errors).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       if (code === '403' && roleAllows('viewer', def.command.role)) continue;
       responses[code] = {
         description,
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        content: { 'application/problem+json': { schema: { $ref: `#/components/schemas/${schema}` } } },
       };
     }
     const path = (paths[def.path] ??= {});
@@ -133,7 +168,7 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
   }
 
   // Schemas with an id in the registry become components.
-  void ProblemOut;
+  void [ProblemOut, RuleProblemOut, TooLargeProblemOut, ServerProblemOut];
   const components = z.toJSONSchema(z.globalRegistry, {
     io: 'output',
     unrepresentable: 'any',
@@ -150,7 +185,7 @@ export function openApiDocument(routes: readonly RouteDef[], serverUrl: string):
       title: 'buildtrace API',
       version: '1',
       description:
-        'Serial numbers on top of lot control. Authenticate with `Authorization: Bearer <token>` (create one with `buildtrace token create`). Errors are `application/problem+json`. Lists use cursor pagination: pass `nextCursor` back as `cursor`.',
+        'Serial numbers on top of lot control. Authenticate with `Authorization: Bearer <token>` (create one with `buildtrace token create`). Errors are `application/problem+json`. Lists use cursor pagination: pass `nextCursor` back as `cursor`. Text is UTF-8: bodies and percent-encoded query values that are not, and text holding NUL (U+0000) or an unpaired surrogate (a JSON `\\ud800` alone), are refused with 400 naming the field, as are object keys that cannot be stored (`__proto__`).',
     },
     servers: [{ url: `${serverUrl}/api/v1` }],
     security: [{ bearer: [] }],

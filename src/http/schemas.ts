@@ -9,6 +9,12 @@ import { HISTORY_KINDS } from '../domain/history.ts';
 import { DEVICE_ACTIONS } from '../domain/lifecycle.ts';
 import { BUILD_OPERATIONS, BUILD_OPERATION_STATUSES, BUILD_STATUSES } from '../domain/builds.ts';
 
+/**
+ * The serial list grammar (`1-20,25`) every request naming serials as text takes — one schema,
+ * defined with the commands (which may not import this layer) and re-exported here.
+ */
+export { serialList } from '../commands/validation.ts';
+
 const timestamp = z.iso.datetime({ offset: true });
 const code = z.string().describe('ID code');
 const fieldsOut = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
@@ -148,6 +154,8 @@ export const CodeTargetOut = z
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
+const shortage = z.object({ part: code, partName: z.string(), needed: z.int(), available: z.int() });
+
 export const ProblemOut = z
   .object({
     type: z.string(),
@@ -160,7 +168,39 @@ export const ProblemOut = z
   })
   .meta({ id: 'Problem' });
 
-const shortage = z.object({ part: code, partName: z.string(), needed: z.int(), available: z.int() });
+/**
+ * A 422's extension members: which ones come depends on the rule broken (see `type` and `detail`).
+ * Every member a problem can carry is listed here or in the other problem schemas below.
+ */
+export const RuleProblemOut = ProblemOut.extend({
+  shortages: z
+    .array(shortage)
+    .optional()
+    .describe('not enough stock: every component short, with what is needed and available'),
+  missingTests: z
+    .array(z.object({ serial: z.int(), lot: code, tests: z.array(z.string()) }))
+    .optional()
+    .describe('units that lack passing required tests (at most 1,000)'),
+  collisions: z
+    .array(z.object({ label: z.string(), build: code.nullable() }))
+    .optional()
+    .describe("formatted serials the project's serial format would repeat"),
+  deviceStatus: z
+    .enum(STOCK_STATUSES)
+    .optional()
+    .describe("a lifecycle action not allowed: the device's status"),
+  allowed: z.array(z.enum(DEVICE_ACTIONS)).optional().describe('the lifecycle actions allowed now'),
+}).meta({ id: 'RuleProblem' });
+
+/** A 413 for an upload: the configured limit. */
+export const TooLargeProblemOut = ProblemOut.extend({
+  maxBytes: z.int().optional().describe('the largest file accepted (ATTACHMENT_MAX_BYTES)'),
+}).meta({ id: 'TooLargeProblem' });
+
+/** A 500: `sha256` when a stored file failed its integrity check (`stored-file-damaged`). */
+export const ServerProblemOut = ProblemOut.extend({
+  sha256: z.string().optional().describe('the damaged stored file'),
+}).meta({ id: 'ServerProblem' });
 
 export const BuildStageOut = z.object({
   position: z.int(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { nextStage } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import { defineCommand } from '../define.ts';
-import { idCodeRef, optionalText } from '../validation.ts';
+import { idCodeRef, optionalText, text } from '../validation.ts';
 import { requestOperation } from './operations.ts';
 
 export const requestAdvance = defineCommand({
@@ -13,7 +13,7 @@ export const requestAdvance = defineCommand({
   mode: 'write',
   input: z.strictObject({
     code: idCodeRef,
-    stage: z.string().trim().min(1).max(100).optional(),
+    stage: text(100).optional(),
     comment: optionalText(1000),
   }),
   run: ({ repos, actor }, { code, stage, comment }) =>

@@ -1,7 +1,7 @@
 /** Cancelling any build not completed: components of units not made go back to their lots. */
 import { z } from 'zod';
 import { defineCommand } from '../define.ts';
-import { idCodeRef } from '../validation.ts';
+import { idCodeRef, text } from '../validation.ts';
 import { requestOperation } from './operations.ts';
 
 export const requestCancel = defineCommand({
@@ -10,6 +10,6 @@ export const requestCancel = defineCommand({
     'Cancel a build not completed (also one blocked or stopped while generating its units): components of units not made go back to their lots, in-production stock is removed',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, reason: z.string().trim().min(1).max(500) }),
+  input: z.strictObject({ code: idCodeRef, reason: text(500) }),
   run: ({ repos, actor }, { code, reason }) => requestOperation(repos, actor, code, 'cancel', { reason }),
 });

@@ -13,15 +13,21 @@ export const requestCompletion = defineCommand({
   summary: 'Complete a multi-stage build — all units, or some of them by serial (partial completion)',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({
-    code: idCodeRef,
-    serials: serialsInput.optional(),
-    force: z
-      .boolean()
-      .optional()
-      .describe("complete units without their project's required passing tests (needs a reason)"),
-    reason: optionalText(500).describe('why units are completed without their required tests'),
-  }),
+  input: z
+    .strictObject({
+      code: idCodeRef,
+      serials: serialsInput.optional(),
+      force: z
+        .boolean()
+        .optional()
+        .describe("complete units without their project's required passing tests (needs a reason)"),
+      reason: optionalText(500).describe('why units are completed without their required tests'),
+    })
+    // force ⇒ reason, for the document (the command refuses it below, naming `reason`).
+    .meta({
+      if: { properties: { force: { const: true } }, required: ['force'] },
+      then: { properties: { reason: { type: 'string', pattern: '\\S' } }, required: ['reason'] },
+    }),
   async run({ repos, actor }, { code, serials, force, reason }) {
     if (force && !reason) throw ValidationError.field('reason', 'is required when force is true');
     let params: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import { MAX_BUILD_QUANTITY, checkBuildOptions, requirementsFor } from '../../do
 import { ValidationError } from '../../domain/errors.ts';
 import { defineCommand } from '../define.ts';
 import { findOrFail, normalizeCode } from '../lookup.ts';
-import { idCodeRef, optionalText } from '../validation.ts';
+import { idCodeRef, optionalText, text } from '../validation.ts';
 import { namedLots, shortagesOf } from './consumption.ts';
 import { requestOperation } from './operations.ts';
 import { shortageError } from './shared.ts';
@@ -20,11 +20,7 @@ export const createBuild = defineCommand({
     quantity: z.int().min(1).max(MAX_BUILD_QUANTITY),
     trackUnits: z.boolean().default(false).describe('one single-unit lot with a serial number per device'),
     addStock: z.boolean().optional().describe('create sub-assembly stock (default true)'),
-    stages: z
-      .array(z.string().trim().min(1).max(100))
-      .max(20)
-      .default([])
-      .describe('named stages: a multi-stage build'),
+    stages: z.array(text(100)).max(20).default([]).describe('named stages: a multi-stage build'),
     lots: z
       .array(z.strictObject({ lot: idCodeRef }))
       .max(10_000)

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../domain/errors.ts';
 import { STOCK_STATUSES } from '../../domain/types.ts';
 import { defineCommand } from '../define.ts';
 import { findOrFail } from '../lookup.ts';
-import { idCodeRef, pageQuery } from '../validation.ts';
+import { idCodeRef, pageQuery, serialList } from '../validation.ts';
 import { findBuild } from './shared.ts';
 
 export const getBuild = defineCommand({
@@ -64,7 +64,7 @@ export const listUnits = defineCommand({
   input: pageQuery.extend({
     code: idCodeRef,
     status: z.enum(STOCK_STATUSES).optional(),
-    serials: z.string().max(2000).optional(),
+    serials: serialList.optional(),
   }),
   async run({ repos }, { code, status, serials, limit, cursor }) {
     const build = await findBuild(repos, code);

@@ -5,7 +5,7 @@ import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import { defineCommand } from '../define.ts';
 import type { Repositories } from '../ports.ts';
-import { idCodeRef } from '../validation.ts';
+import { idCodeRef, text } from '../validation.ts';
 import { completeIfResolved } from './run-complete.ts';
 import { findBuild, resolveSerials, serialsInput } from './shared.ts';
 
@@ -17,7 +17,7 @@ export const scrapUnits = defineCommand({
   input: z.strictObject({
     code: idCodeRef,
     serials: serialsInput,
-    reason: z.string().trim().min(1).max(500),
+    reason: text(500),
   }),
   async run({ repos, actor }, { code, serials, reason }) {
     const build = await findBuild(repos, code, true);

@@ -1,4 +1,5 @@
 /** What the build use cases share: finding a build, its event stream, the serials input. */
+import { serialList } from '../validation.ts';
 import { z } from 'zod';
 import {
   MAX_BUILD_QUANTITY,
@@ -22,8 +23,8 @@ export const findBuild = (repos: Repositories, code: string, lock = false, field
   findOrFail('build', field, code, (c) => repos.builds.findByCode(c, { lock }));
 
 export const serialsInput = z
-  .union([z.array(z.int().positive()).min(1).max(MAX_BUILD_QUANTITY), z.string().trim().min(1).max(2000)])
-  .describe('serials as a list, or ranges like "1-50,52"');
+  .union([z.array(z.int().positive()).min(1).max(MAX_BUILD_QUANTITY), serialList])
+  .describe('serials as a list, or as text: serials and ranges like "1-20,25"');
 
 /** The serials a request names, sorted and unique. */
 export function resolveSerials(serials: z.output<typeof serialsInput>, quantity: number): number[] {

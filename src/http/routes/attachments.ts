@@ -88,8 +88,8 @@ export const attachmentRoutes = [
     path: '/attachments/{id}/content',
     tag,
     command: attachments.downloadAttachment,
-    file: { mediaType: 'application/octet-stream' },
+    file: { mediaType: '*/*' },
     description:
-      'Served with the type read from the bytes and `Content-Disposition: attachment`. The bytes are checked against the SHA-256 first: a damaged stored file is never served (500, `stored-file-damaged`).',
+      'Served with the type read from the bytes when it was uploaded (the attachment’s `mediaType`: `application/pdf`, `image/png`, `text/plain; charset=utf-8`, `application/octet-stream` …) and `Content-Disposition: attachment`. The bytes are checked against the SHA-256 first: a damaged stored file is never served (500, `stored-file-damaged`).',
   }),
 ];
