@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import type { StoredEvent } from '../domain/events.ts';
+import { EVENT_TYPES, type StoredEvent } from '../domain/events.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import {
   decideAfterAttempt,
@@ -46,8 +46,16 @@ const url = text(2000)
   .regex(new RegExp(URL_PATTERN), 'must be an http or https URL with a host and no credentials')
   .meta({ format: 'uri', pattern: URL_PATTERN })
   .describe('http(s) URL; its host must resolve to an address webhooks may reach (see WEBHOOK_ALLOW_LIST)');
+/** Every pattern `isValidEventPattern` accepts (`*`, each event type, `<prefix>.*`), for the document. */
+const EVENT_PATTERNS = [
+  ...new Set([
+    '*',
+    ...EVENT_TYPES.flatMap((type) => [...type.matchAll(/\./g)].map((m) => `${type.slice(0, m.index + 1)}*`)),
+    ...EVENT_TYPES,
+  ]),
+];
 const eventTypes = z
-  .array(text(100))
+  .array(text(100).meta({ enum: EVENT_PATTERNS }))
   .min(1)
   .max(50)
   .superRefine((patterns, ctx) => {

@@ -279,6 +279,25 @@ describe('rules the server enforces are in the document (item 25)', () => {
     ).toEqual([]);
   });
 
+  it('the event type patterns a webhook endpoint takes are in the document', () => {
+    for (const pattern of ['*', 'build.*', 'build.completed', 'recall.ready'])
+      expect(
+        invalidByDocument('POST', '/webhook-endpoints', {
+          url: 'http://127.0.0.1:9/',
+          eventTypes: [pattern],
+        }),
+        pattern,
+      ).toEqual([]);
+    for (const pattern of ['build.nope', 'b.*', '.*', 'build', 'nothing.*'])
+      expect(
+        invalidByDocument('POST', '/webhook-endpoints', {
+          url: 'http://127.0.0.1:9/',
+          eventTypes: [pattern],
+        }),
+        pattern,
+      ).not.toEqual([]);
+  });
+
   it('the serial list and serial format grammars are in the document', async () => {
     for (const serials of ['1-20,25', '3', '1 - 5, 9'])
       expect(invalidByDocument('POST', '/builds/{code}/complete', { serials }), serials).toEqual([]);
