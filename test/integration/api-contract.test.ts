@@ -3,7 +3,8 @@
  * too small a role → 403; an unknown object in the path (each path parameter) or named in the body →
  * 404; each missing required field (from the command's schema) and an ill-typed field or bad
  * query/path value → 400 naming it. After every refused request the database — rows and sequences —
- * is exactly as before.
+ * is exactly as before. Every answer (status, media type, body) is what the generated OpenAPI document
+ * says the operation answers.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { pathParams, type RouteDef } from '../../src/http/route.ts';
 import { apiRoutes } from '../../src/http/routes/index.ts';
 import { factories } from '../factories.ts';
+import { documentChecker, type DocumentChecker } from '../helpers/openapi.ts';
 import { quiesce, settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import {
   createTestContext,
@@ -24,6 +26,7 @@ import {
 let ctx: TestContext;
 let f: ReturnType<typeof factories>;
 let bg: Background;
+let doc: DocumentChecker;
 
 const KICAD = 'Reference,Value,Footprint,Qty,MPN\n"R1,R2",10k,R_0603,2,RC0603FR-0710KL\n';
 const unknownCode = new IdCodeGenerator(randomBytes(32)).codeFor(123_456_789);
@@ -668,7 +671,14 @@ async function refused(
   method: string,
   path: string,
   status: number,
-  options: { role?: Role | null; body?: unknown; headers?: Record<string, string>; field?: string },
+  options: {
+    role?: Role | null;
+    body?: unknown;
+    headers?: Record<string, string>;
+    field?: string;
+    /** The operation's path in the document, to check the answer against. */
+    template?: string;
+  },
 ) {
   await quiesce(ctx);
   const before = await fingerprint();
@@ -678,6 +688,7 @@ async function refused(
     headers: options.headers,
   });
   expectProblem(res, status, options.field);
+  if (options.template) expect(doc.checkResponse(method, options.template, res)).toEqual([]);
   expect(await fingerprint()).toBe(before);
 }
 
@@ -687,6 +698,7 @@ beforeAll(async () => {
   });
   f = factories({ uow: ctx.uow });
   bg = await startBackground(ctx);
+  doc = documentChecker((await ctx.api('GET', '/api/v1/openapi.json', { role: null })).body);
 });
 afterAll(async () => {
   await bg?.stop();
@@ -734,18 +746,27 @@ describe('API contract', () => {
           headers: p.headers,
         });
         expect(res.status, res.text).toBe(def.status ?? 200);
+        expect(doc.checkResponse(method, def.path, res)).toEqual([]);
       });
 
       it('refuses a request without a token (401)', async () => {
         const p = await c.prepare();
-        await refused(method, pathFor(def.path, p.params), 401, { role: null, ...sent(p) });
+        await refused(method, pathFor(def.path, p.params), 401, {
+          role: null,
+          ...sent(p),
+          template: def.path,
+        });
       });
 
       if (!roleAllows('viewer', role)) {
         it(`refuses a role below ${role} (403)`, async () => {
           const p = await c.prepare();
           const below: Role = role === 'admin' ? 'operator' : 'viewer';
-          await refused(method, pathFor(def.path, p.params), 403, { role: below, ...sent(p) });
+          await refused(method, pathFor(def.path, p.params), 403, {
+            role: below,
+            ...sent(p),
+            template: def.path,
+          });
         });
       }
 
@@ -754,7 +775,7 @@ describe('API contract', () => {
         it(`answers 404 for an unknown {${lookup}}`, async () => {
           const p = await c.prepare();
           const params = { ...p.params, [lookup]: lookup === 'code' ? unknownCode : 987_654_321 };
-          await refused(method, pathFor(def.path, params), 404, sent(p));
+          await refused(method, pathFor(def.path, params), 404, { ...sent(p), template: def.path });
         });
       }
 
@@ -762,7 +783,10 @@ describe('API contract', () => {
         const names = Object.keys(unknown).map((n) => `{${n}}`);
         it(`answers 404 for an unknown ${names.join(', ')}`, async () => {
           const p = await c.prepare();
-          await refused(method, pathFor(def.path, { ...p.params, ...unknown }), 404, sent(p));
+          await refused(method, pathFor(def.path, { ...p.params, ...unknown }), 404, {
+            ...sent(p),
+            template: def.path,
+          });
         });
       }
 
@@ -772,6 +796,7 @@ describe('API contract', () => {
           await refused(method, pathFor(def.path, p.params), 404, {
             body: { ...p.body, ...ref.body },
             field: ref.field,
+            template: def.path,
           });
         });
       }
@@ -781,7 +806,7 @@ describe('API contract', () => {
           const p = await c.prepare();
           const body = { ...p.body };
           delete body[field];
-          await refused(method, pathFor(def.path, p.params), 400, { body, field });
+          await refused(method, pathFor(def.path, p.params), 400, { body, field, template: def.path });
         });
       }
 
@@ -792,6 +817,7 @@ describe('API contract', () => {
           await refused(method, pathFor(def.path, p.params), 400, {
             body,
             field: c.illTyped!.expectField ?? c.illTyped!.field,
+            template: def.path,
           });
         });
       }
@@ -803,7 +829,7 @@ describe('API contract', () => {
             method,
             pathFor(def.path, { ...p.params, ...c.badQuery!.params }, c.badQuery!.query),
             400,
-            { ...sent(p), field: c.badQuery!.field },
+            { ...sent(p), field: c.badQuery!.field, template: def.path },
           );
         });
       }
