@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SERIAL_LIST_PATTERN } from '../domain/builds.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { ID_CODE_SHAPE_PATTERN } from '../domain/id-code.ts';
 import { CURSOR_PATTERN } from '../domain/page.ts';
 
 function fieldOf(path: readonly PropertyKey[]): string {
@@ -80,7 +81,10 @@ export const idCodeRef = z
   .string()
   .min(1)
   .max(40)
-  .describe('An ID code (any case; O/0 and I/L/1 confusions and hyphens are accepted)');
+  .meta({ pattern: ID_CODE_SHAPE_PATTERN })
+  .describe(
+    'An ID code (any case; O/0 and I/L/1 confusions and hyphens are accepted; the last character is a check character)',
+  );
 /**
  * Text that must say something: trimmed, with at least one character that is not whitespace. The
  * document carries the rule as `pattern: \S` (JavaScript's `trim` and `\s` agree on whitespace).

@@ -15,6 +15,12 @@
 
 export const ID_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const ID_CODE_LENGTH = 10;
+/**
+ * The shape {@link parseIdCode} takes, as a pattern (for the API document): ten characters of the
+ * alphabet in any case, with `O`, `I`, `L` for `0`, `1`, `1`, spaces and hyphens anywhere. The last
+ * is a check character, which a pattern cannot verify.
+ */
+export const ID_CODE_SHAPE_PATTERN = '^[\\s-]*(?:[0-9A-TV-Za-tv-z][\\s-]*){10}$';
 const DATA_LENGTH = ID_CODE_LENGTH - 1;
 const DATA_BITS = DATA_LENGTH * 5; // 45
 /** Largest counter value a code can carry (exclusive). */

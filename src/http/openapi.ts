@@ -55,11 +55,13 @@ export function openApiDocument(
       (k) => !inputKeysFromPath.has(k),
     );
 
+    // A path parameter is described by the input field it fills (an ID code's shape, an integer id …).
+    const inputProperties = (input.properties as Record<string, Json> | undefined) ?? {};
     const parameters: Json[] = params.map((name) => ({
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: inputProperties[def.params?.[name] ?? name] ?? { type: 'string' },
       description: name === 'code' ? 'ID code (any case)' : undefined,
     }));
     const operation: Json = {

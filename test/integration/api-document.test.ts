@@ -279,6 +279,17 @@ describe('rules the server enforces are in the document (item 25)', () => {
     ).toEqual([]);
   });
 
+  it('path parameters are described by the fields they fill: an ID code’s shape, integer ids', async () => {
+    const part = await f.part();
+    expect(doc.validateParameter('GET', '/parts/{code}', 'code', part.code)).toEqual([]);
+    expect(doc.validateParameter('GET', '/parts/{code}', 'code', part.code.toLowerCase())).toEqual([]);
+    for (const bad of ['not-a-code', 'ZZZ', 'P_1', 'x'.repeat(200), 'ABCDEFGHUK'])
+      expect(doc.validateParameter('GET', '/parts/{code}', 'code', bad), bad).not.toEqual([]);
+    expect(doc.validateParameter('DELETE', '/tokens/{id}', 'id', 'abc')).not.toEqual([]);
+    expect(doc.validateParameter('DELETE', '/tokens/{id}', 'id', 3)).toEqual([]);
+    await refused(400, 'code', 'GET', '/parts/{code}', '/api/v1/parts/not-a-code');
+  });
+
   it('the event type patterns a webhook endpoint takes are in the document', () => {
     for (const pattern of ['*', 'build.*', 'build.completed', 'recall.ready'])
       expect(
