@@ -167,7 +167,8 @@ export const recordService = defineCommand({
 
 const correctionDetails = z
   .record(z.string().min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
-  .refine((r) => Object.keys(r).length <= 50, { message: 'at most 50 details' });
+  .refine((r) => Object.keys(r).length <= 50, { message: 'at most 50 details' })
+  .meta({ maxProperties: 50 });
 
 export const correctHistoryEvent = defineCommand({
   name: 'correctHistoryEvent',
@@ -205,6 +206,7 @@ export const correctHistoryEvent = defineCommand({
 const measurements = z
   .record(text(100), z.union([z.number(), z.string().max(500)]))
   .refine((r) => Object.keys(r).length <= 200, { message: 'at most 200 measurements' })
+  .meta({ maxProperties: 200 })
   .describe('measurement name → value, e.g. {"vcc_mV": 3301, "fw": "1.4.2"}');
 
 const testFields = {
@@ -252,6 +254,12 @@ function checkTestInput(value: TestInput, ctx: z.RefinementCtx, at: (string | nu
   if (value.startedAt && value.finishedAt && Date.parse(value.finishedAt) < Date.parse(value.startedAt))
     ctx.addIssue({ code: 'custom', path: [...at, 'finishedAt'], message: 'is before startedAt' });
 }
+
+/** `checkTestInput`'s address rule, for the document: a unit by `code`, or by `build` and `serial`. */
+const ADDRESSED_BY = [
+  { required: ['code'], not: { anyOf: [{ required: ['build'] }, { required: ['serial'] }] } },
+  { required: ['build', 'serial'], not: { required: ['code'] } },
+];
 
 const testResultInput = z
   .strictObject({ ...unitAddress, ...testFields })
@@ -407,7 +415,7 @@ export const recordTestResults = defineCommand({
   input: z
     .strictObject({
       results: z
-        .array(z.strictObject({ ...unitAddress, ...testFields }))
+        .array(z.strictObject({ ...unitAddress, ...testFields }).meta({ oneOf: ADDRESSED_BY }))
         .min(1)
         .max(MAX_BULK_RESULTS),
     })

@@ -146,7 +146,8 @@ export const adjustLot = defineCommand({
       .int()
       .min(-1_000_000_000)
       .max(1_000_000_000)
-      .refine((d) => d !== 0, 'must not be 0'),
+      .refine((d) => d !== 0, 'must not be 0')
+      .meta({ not: { const: 0 } }),
     reason: text(500),
   }),
   async run({ repos, actor }, { code, delta, reason }) {

@@ -321,6 +321,22 @@ describe('rules the server enforces are in the document (item 25)', () => {
       expect(invalidByDocument('PATCH', '/projects/{code}', { serialFormat }), serialFormat).not.toEqual([]);
   });
 
+  it('counts of free-form members, a zero adjustment and a test result’s address are in the document', () => {
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+    expect(invalidByDocument('POST', '/parts', { name: 'R', fields: many(101) })).not.toEqual([]);
+    expect(invalidByDocument('POST', '/parts', { name: 'R', fields: many(100) })).toEqual([]);
+    expect(invalidByDocument('POST', '/lots/{code}/adjust', { delta: 0, reason: 'count' })).not.toEqual([]);
+    expect(invalidByDocument('POST', '/lots/{code}/adjust', { delta: -2, reason: 'count' })).toEqual([]);
+    const result = { test: 'ICT', passed: true };
+    const bulk = (item: object) =>
+      invalidByDocument('POST', '/test-results', { results: [{ ...result, ...item }] });
+    expect(bulk({ code: 'ABCDEFGHJK' })).toEqual([]);
+    expect(bulk({ build: 'ABCDEFGHJK', serial: 3 })).toEqual([]);
+    expect(bulk({})).not.toEqual([]);
+    expect(bulk({ build: 'ABCDEFGHJK' })).not.toEqual([]);
+    expect(bulk({ code: 'ABCDEFGHJK', serial: 3 })).not.toEqual([]);
+  });
+
   it('force needs a reason, in the document as on the server', async () => {
     expect(invalidByDocument('POST', '/builds/{code}/complete', { force: true })).not.toEqual([]);
     expect(invalidByDocument('POST', '/builds/{code}/complete', { force: true, reason: ' ' })).not.toEqual(
