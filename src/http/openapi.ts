@@ -50,7 +50,7 @@ export function openApiDocument(
     const inputKeysFromPath = new Set(params.map((p) => def.params?.[p] ?? p));
     const input = jsonSchema(def.command.input, 'input');
     const properties = { ...((input.properties as Json | undefined) ?? {}) };
-    for (const key of inputKeysFromPath) delete properties[key];
+    for (const key of [...inputKeysFromPath, ...(def.bodyOmits ?? [])]) delete properties[key];
     const required = ((input.required as string[] | undefined) ?? []).filter(
       (k) => !inputKeysFromPath.has(k),
     );

@@ -27,6 +27,11 @@ export interface RouteDef {
   /** Path parameter → input field, when the names differ (default: same name). */
   params?: Record<string, string>;
   /**
+   * Input fields this route's body may not carry because the path already says what they would
+   * (e.g. a unit named by the path cannot be named again in the body); left out of the document.
+   */
+  bodyOmits?: string[];
+  /**
    * Largest body read (JSON or text), in bytes, when more than {@link DEFAULT_BODY_BYTES}; larger
    * bodies are answered 413. See {@link bodyBytesForText}.
    */

@@ -337,6 +337,21 @@ describe('rules the server enforces are in the document (item 25)', () => {
     expect(bulk({ code: 'ABCDEFGHJK', serial: 3 })).not.toEqual([]);
   });
 
+  it('a body does not name again what its path names', () => {
+    const result = { test: 'ICT', passed: true };
+    expect(invalidByDocument('POST', '/lots/{code}/test-results', result)).toEqual([]);
+    expect(
+      invalidByDocument('POST', '/lots/{code}/test-results', { ...result, build: 'ABCDEFGHJK', serial: 1 }),
+    ).not.toEqual([]);
+    expect(
+      invalidByDocument('POST', '/builds/{code}/units/{serial}/test-results', {
+        ...result,
+        code: 'ABCDEFGHJK',
+      }),
+    ).not.toEqual([]);
+    expect(invalidByDocument('POST', '/projects/{code}/bom', { csv: 'x', projectName: 'P' })).not.toEqual([]);
+  });
+
   it('force needs a reason, in the document as on the server', async () => {
     expect(invalidByDocument('POST', '/builds/{code}/complete', { force: true })).not.toEqual([]);
     expect(invalidByDocument('POST', '/builds/{code}/complete', { force: true, reason: ' ' })).not.toEqual(

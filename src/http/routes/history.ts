@@ -86,6 +86,7 @@ export const historyRoutes = [
     path: '/lots/{code}/test-results',
     tag,
     command: history.recordTestResult,
+    bodyOmits: ['build', 'serial'],
     status: 201,
     response: TestResultOut,
     description:
@@ -97,6 +98,7 @@ export const historyRoutes = [
     tag,
     command: history.recordTestResult,
     params: { code: 'build' },
+    bodyOmits: ['code'],
     status: 201,
     response: TestResultOut,
     summary: 'Record a test result for a unit by its build and serial number',

@@ -41,6 +41,7 @@ export const projectRoutes = [
     tag,
     command: projects.importBom,
     params: { code: 'project' },
+    bodyOmits: ['projectName'],
     textBody: { field: 'csv', mediaType: 'text/csv' },
     bodyBytes: bodyBytesForText(projects.MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,
