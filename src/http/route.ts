@@ -117,6 +117,10 @@ export function assembleInput(def: RouteDef, req: Request): Record<string, unkno
   checkQueryEncoding(req.originalUrl);
   const input: Record<string, unknown> = {};
   if (def.method === 'get' || def.method === 'delete') {
+    // The document gives these no body: one that says something is refused, not ignored.
+    const empty = req.body === undefined || (isPlainObject(req.body) && Object.keys(req.body).length === 0);
+    if (sentBody(req) && !(empty && req.is('application/json')))
+      throw ValidationError.field('(body)', `${def.method.toUpperCase()} ${def.path} takes no body`);
     assign(input, req.query);
   } else if (def.textBody && typeof req.body === 'string') {
     assign(input, { ...queryValues(req.query), [def.textBody.field]: req.body });

@@ -172,6 +172,15 @@ describe('bodies the document does not allow (item 24)', () => {
         headers: { 'content-type': 'application/json' },
       },
     );
+    // Nor is a body where the document has none ignored.
+    const part = await f.part();
+    await refused(400, '(body)', 'DELETE', '/parts/{code}', `/api/v1/parts/${part.code}`, {
+      body: { force: true },
+    });
+    await refused(400, '(body)', 'DELETE', '/parts/{code}', `/api/v1/parts/${part.code}`, {
+      raw: Buffer.from('force=true'),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     for (const body of ['7', '"x"', 'true', '[]'])
       await refused(400, '(body)', 'PATCH', '/locations/{code}', `/api/v1/locations/${location.code}`, {
         raw: Buffer.from(body),
