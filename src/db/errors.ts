@@ -2,7 +2,7 @@
  * Translates PostgreSQL's refusals into domain errors, so a constraint the database enforces reads
  * the same to the user as the check the command would have made.
  */
-import { ConflictError, DomainError, RuleViolation } from '../domain/errors.ts';
+import { ConflictError, DomainError, RuleViolation, ValidationError } from '../domain/errors.ts';
 
 interface PgError {
   code?: string;
@@ -99,6 +99,13 @@ export function translatePgError(error: unknown): unknown {
       // Raised by our triggers for people to read: their words, not the SQL that ran into them.
       return new RuleViolation(
         (error as { serverMessage?: string }).serverMessage ?? (error as Error).message,
+      );
+    case '22021': // character_not_in_repertoire: a NUL or bytes that are not UTF-8
+    case '22P05': // untranslatable_character: the same, inside jsonb
+      // The edge refuses such text naming the field; this is the net under it (a path it missed).
+      return ValidationError.field(
+        '(input)',
+        'holds a NUL character or invalid UTF-8 the database cannot store',
       );
     default:
       return error;

@@ -130,14 +130,6 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     default:
       break;
   }
-  const sqlState = (error as { code?: unknown }).code;
-  if (sqlState === '22021' || sqlState === '22P05') {
-    // Input validation refuses such text first; this is the net under it (a path it missed).
-    req.log?.warn({ err: error }, 'text the database cannot store reached it');
-    return sendProblem(res, 400, 'the request holds text the database cannot store (NUL or invalid UTF-8)', {
-      errors: [{ field: '(body)', message: 'holds a NUL character or invalid UTF-8' }],
-    });
-  }
   if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
     return sendProblem(res, parserError.status, (error as Error).message || 'bad request');
   }

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/errors.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import {
@@ -94,6 +95,14 @@ describe('text the store cannot keep (items 19, 20, 26)', () => {
       body: { name: 'Resistor', fields: { 'a\u0000b': 1 } },
     });
     await refused(400, 'search', 'GET', '/parts', '/api/v1/parts?search=a%00b');
+  });
+
+  it('turns the database’s own refusal of a NUL into a validation error, as a net under the edge', async () => {
+    const location = await f.location();
+    const found = await ctx.uow.read((repos) => repos.locations.findByCode(location.code));
+    await expect(
+      ctx.uow.transaction((repos) => repos.locations.update(found!.id, { description: 'a\u0000b' })),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('refuses bytes that are not UTF-8 instead of storing U+FFFD', async () => {
