@@ -16,12 +16,11 @@ import {
 } from '../domain/lifecycle.ts';
 import type { Actor } from '../domain/roles.ts';
 import type { Lot } from '../domain/types.ts';
-import { scrapUnits } from './builds.ts';
-import { countScrapped } from './builds/scrap.ts';
+import { countScrapped, scrapBuildUnits } from './builds/scrap.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
-import { recordStatusChange, recordEvents } from './timeline.ts';
+import { recordStatusChange } from './timeline.ts';
 import { idCodeRef, optionalText } from './validation.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -131,22 +130,15 @@ export const scrapDevice = defineCommand({
     const { repos, actor } = ctx;
     const { device, facts } = await loadDevice(repos, code);
     deviceTransition(device, 'scrap', facts);
-    if (device.status === 'in_production') {
-      // The build counts its scrapped units: let it scrap this one, then record the history.
-      await scrapUnits.run(ctx, { code: device.buildCode!, serials: [device.serial!], reason });
-      const scrapped = (await repos.lots.findByCode(device.code))!;
-      const [event] = await recordEvents(repos, actor, [
-        {
-          lot: scrapped,
-          event: { kind: 'status_changed', data: { from: device.status, to: 'scrapped', reason } },
-        },
-      ]);
-      return { lot: scrapped, event: event!.id };
+    const buildsBusiness =
+      device.status === 'in_production' ||
+      (device.status === 'quarantined' && facts.statusBeforeQuarantine === 'in_production');
+    if (buildsBusiness && device.buildId !== null) {
+      // The build counts its scrapped units: it scraps this one and records the history.
+      const build = (await repos.builds.findById(device.buildId, { lock: true }))!;
+      const { events } = await scrapBuildUnits(repos, actor, build, [device.serial!], reason);
+      return { lot: (await repos.lots.findByCode(device.code))!, event: events.get(device.serial!)! };
     }
-    if (device.status === 'quarantined' && facts.statusBeforeQuarantine === 'in_production')
-      throw new RuleViolation(
-        `cannot scrap device ${device.code}: it was quarantined while in production; release it, then scrap it (its build counts it)`,
-      );
     const moved = await recordStatusChange(
       repos,
       actor,

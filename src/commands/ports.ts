@@ -205,6 +205,7 @@ export interface BuildPatch {
   unitsGenerated?: number;
   unitsCompleted?: number;
   unitsScrapped?: number;
+  unitsCancelled?: number;
   startedAt?: 'now';
   completedAt?: 'now';
   cancelledAt?: 'now';
@@ -356,13 +357,19 @@ export interface UnitRepository {
   /** Moves units (all, or the given serials) from one status to another; returns the serials moved. */
   changeStatus(buildId: number, from: StockStatus, to: StockStatus, serials?: number[]): Promise<number[]>;
   /**
-   * Moves units still in stock (quantity 1) from one of `from` to `to` (scrapped); answers which, in
-   * serial order. The caller takes them out of stock through `StockMovements.move`.
+   * Moves units still in stock (quantity 1) from one of `from` to `to` (scrapped, cancelled); a
+   * quarantined unit only if it was quarantined from one of `quarantinedFrom` (when given). Answers
+   * which, in serial order, with the status each left (and for a quarantined one, the status before
+   * its quarantine). The caller takes them out of stock through `StockMovements.move`.
    */
   writeOff(
     buildId: number,
-    options: { from: StockStatus[]; to: StockStatus; serials?: number[] },
-  ): Promise<{ lotId: number; serial: number }[]>;
+    options: { from: StockStatus[]; to: StockStatus; serials?: number[]; quarantinedFrom?: StockStatus[] },
+  ): Promise<WrittenOffUnit[]>;
+  /** The status of each of these serials of a build that exists. */
+  statuses(buildId: number, serials: number[]): Promise<Map<number, StockStatus>>;
+  /** These units of a build, as lots, in serial order (those that exist). */
+  findBySerials(buildId: number, serials: number[]): Promise<Lot[]>;
   /** Of these formatted serials of a part, those a unit already has (at most `limit`), with its build. */
   takenSerialLabels(
     partId: number,
@@ -380,6 +387,16 @@ export interface UnitRepository {
     page: PageRequest,
   ): Promise<Page<Lot & { serial: number; serialLabel: string | null }>>;
   countByStatus(buildId: number): Promise<Record<string, number>>;
+}
+
+export interface WrittenOffUnit {
+  lotId: number;
+  code: string;
+  serial: number;
+  /** The status the unit left. */
+  from: StockStatus;
+  /** For a unit that left `quarantined`: the status it had before its quarantine. */
+  beforeQuarantine: StockStatus | null;
 }
 
 export interface TraceFilter {

@@ -80,6 +80,8 @@ export interface Build {
   unitsGenerated: number;
   unitsCompleted: number;
   unitsScrapped: number;
+  /** Units a cancel took out unfinished (status `cancelled`), or the in-production quantity it removed. */
+  unitsCancelled: number;
   note: string | null;
   createdBy: string;
   createdAt: Date;

@@ -28,6 +28,7 @@ export const STOCK_STATUSES = [
   'scrapped',
   'returned',
   'disposed',
+  'cancelled',
 ] as const;
 export type StockStatus = (typeof STOCK_STATUSES)[number];
 

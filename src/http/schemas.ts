@@ -178,7 +178,12 @@ export const BuildOperationOut = z
       .describe('`generate`: the units of a tracked build, requested by its start (or by a retry)'),
     params: z.record(z.string(), z.unknown()),
     status: z.enum(BUILD_OPERATION_STATUSES),
-    result: z.record(z.string(), z.unknown()).nullable(),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        'what it did; a `complete` answers `completed`, `buildCompleted`, and `skipped` — each unit it left as it was, `{serial, status, reason}` (a quarantined unit, one completed already …; the first 1,000, all counted in `skippedCount`)',
+      ),
     error: z.string().nullable(),
     requestedBy: z.string(),
     createdAt: timestamp,
@@ -200,13 +205,19 @@ export const BuildOut = z
     addStock: z.boolean(),
     stages: z.array(BuildStageOut),
     serialFormat: z.string().nullable(),
-    progress: z.object({
-      generated: z.int(),
-      completed: z.int(),
-      scrapped: z.int(),
-      quantity: z.int(),
-      percent: z.int(),
-    }),
+    progress: z
+      .object({
+        generated: z.int().describe('units made (a tracked build generates them in chunks)'),
+        completed: z.int().describe('units completed (available, or moved on since)'),
+        scrapped: z.int().describe('units scrapped (by serial, by code, or from quarantine)'),
+        cancelled: z.int().describe('units a cancel took out unfinished (their status is `cancelled`)'),
+        quantity: z.int(),
+        generatedPercent: z.int().describe('generated / quantity, rounded down'),
+        completedPercent: z.int().describe('completed / quantity, rounded down'),
+      })
+      .describe(
+        "the build's counters; a tracked build's `unitCounts` (units by status) agree with them: scrapped = unitCounts.scrapped (+ disposed since), cancelled = unitCounts.cancelled",
+      ),
     note: z.string().nullable(),
     locationCode: code.nullable(),
     createdBy: z.string(),
@@ -254,7 +265,15 @@ export const ConsumptionOut = z
   })
   .meta({ id: 'Consumption' });
 
-export const ScrapOut = z.object({ scrapped: z.array(z.int()), skipped: z.array(z.int()) });
+const SkippedUnitOut = z.object({
+  serial: z.int(),
+  status: z.enum(STOCK_STATUSES).nullable().describe('null: no such unit'),
+  reason: z.string(),
+});
+export const ScrapOut = z.object({
+  scrapped: z.array(z.int()),
+  skipped: z.array(SkippedUnitOut).describe('the serials named that were left as they were, and why'),
+});
 
 const tracedLotFields = {
   code,

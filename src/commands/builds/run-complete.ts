@@ -8,7 +8,8 @@ import type { NewEvent } from '../../domain/events.ts';
 import type { Actor } from '../../domain/roles.ts';
 import type { Repositories } from '../ports.ts';
 import { recordEvents } from '../timeline.ts';
-import { buildStream, type Runner } from './shared.ts';
+import type { StockStatus } from '../../domain/types.ts';
+import { buildStream, skippedUnits, type Runner, type SkippedUnit } from './shared.ts';
 
 /** Refuses completing units that lack a passing result of a required test, naming them. */
 export function assertRequiredTests(
@@ -57,14 +58,17 @@ export const runComplete: Runner = async (repos, build, op) => {
   const pending = nextStage(build);
   if (pending) throw new RuleViolation(`stage '${pending.name}' of build ${build.code} is not completed yet`);
   let completedNow = 0;
+  let skipped: SkippedUnit[] = [];
   if (build.trackUnits) {
     if (build.unitsGenerated < build.quantity)
       throw new RuleViolation(`build ${build.code} is still generating its units`);
     const serials = op.params.serials as number[] | undefined;
     const missing = await repos.tests.missingRequired(build.id, serials);
     if (!op.params.force) assertRequiredTests(build, missing);
-    completedNow = (await repos.units.changeStatus(build.id, 'in_production', 'available', serials)).length;
+    const moved = await repos.units.changeStatus(build.id, 'in_production', 'available', serials);
+    completedNow = moved.length;
     if (missing.length > 0) await recordForcedCompletion(repos, op, missing);
+    skipped = await skippedByComplete(repos, build, serials, moved);
   } else {
     for (const lot of await repos.lots.producedBy(build.id, 'in_production'))
       await repos.lots.update(lot.id, { status: 'available' });
@@ -76,8 +80,57 @@ export const runComplete: Runner = async (repos, build, op) => {
     build.unitsCompleted + completedNow,
     build.unitsScrapped,
   );
-  return { result: { completed: completedNow, buildCompleted: events.length > 0 }, events };
+  return {
+    result: {
+      completed: completedNow,
+      buildCompleted: events.length > 0,
+      skipped: skipped.slice(0, MAX_SKIPPED_SHOWN),
+      skippedCount: skipped.length,
+    },
+    events,
+  };
 };
+
+/** Skipped units listed in an operation's result (all are counted). */
+const MAX_SKIPPED_SHOWN = 1_000;
+
+const completeSkipReason = (status: StockStatus): string =>
+  status === 'quarantined'
+    ? 'quarantined: release it (back to production) to complete it, or scrap it'
+    : status === 'scrapped' || status === 'cancelled' || status === 'disposed'
+      ? `it is ${status}`
+      : `completed already (it is ${status})`;
+
+/**
+ * The units a complete left as they were, each with the reason: of the serials it named, every one
+ * not completed now; completing the whole build, the quarantined units that keep it from completing.
+ */
+async function skippedByComplete(
+  repos: Repositories,
+  build: Build,
+  serials: number[] | undefined,
+  moved: number[],
+): Promise<SkippedUnit[]> {
+  if (serials) {
+    const done = new Set(moved);
+    return skippedUnits(
+      repos,
+      build.id,
+      serials.filter((s) => !done.has(s)),
+      completeSkipReason,
+    );
+  }
+  const quarantined = await repos.units.list(
+    build.id,
+    { status: 'quarantined' },
+    { limit: MAX_SKIPPED_SHOWN },
+  );
+  return quarantined.items.map((u) => ({
+    serial: u.serial,
+    status: u.status,
+    reason: completeSkipReason(u.status),
+  }));
+}
 
 /** Each unit completed without its required passing tests gets the forced completion on its timeline. */
 async function recordForcedCompletion(

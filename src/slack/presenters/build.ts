@@ -55,7 +55,11 @@ function detailLines(build: BuildView): string[] {
   const stages = stageLine(build);
   if (stages) lines.push(stages);
   if (build.status === 'completed' || build.unitsCompleted > 0 || build.unitsScrapped > 0)
-    lines.push(`*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}`);
+    lines.push(
+      `*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}` +
+        (build.unitsCancelled > 0 ? ` · *Cancelled:* ${n(build.unitsCancelled)}` : ''),
+    );
+  else if (build.unitsCancelled > 0) lines.push(`*Cancelled:* ${n(build.unitsCancelled)} unfinished`);
   if (build.startError && build.status === 'planned')
     lines.push(`:warning: *Could not start:* ${escape(build.startError.message)}`);
   if (build.blocked && build.status === 'blocked')
