@@ -18,7 +18,7 @@ import type { Actor } from '../domain/roles.ts';
 import type { Lot } from '../domain/types.ts';
 import { countScrapped, scrapBuildUnits } from './builds/scrap.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail } from './lookup.ts';
+import { findLot } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
 import { idCodeRef, optionalText } from './validation.ts';
@@ -32,7 +32,7 @@ async function loadDevice(
   repos: Repositories,
   code: string,
 ): Promise<{ device: Lot; facts: LifecycleFacts }> {
-  const device = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c, { lock: true }));
+  const device = await findLot(repos, 'code', code, { lock: true });
   if (device.serial === null)
     throw new RuleViolation(
       `lot ${device.code} is not a device (it has no serial number); lots keep the stock statuses — quarantine, release, adjust`,
@@ -187,7 +187,7 @@ export const getDeviceLifecycle = defineCommand({
   mode: 'read',
   input: z.strictObject({ code: idCodeRef }),
   async run({ repos }, { code }) {
-    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const lot = await findLot(repos, 'code', code);
     const isDevice = lot.serial !== null;
     const repairedSinceReturn = await repos.history.repairedSinceReturn(lot.id);
     const holder = await repos.devices.heldBy(lot.id);

@@ -104,6 +104,10 @@ export interface LotFilter {
   partId?: number | undefined;
   locationId?: number | undefined;
   status?: StockStatus | undefined;
+  /** A device's formatted serial (any case). */
+  serialLabel?: string | undefined;
+  /** Also lots of quantity 0 (consumed, fitted, emptied). */
+  empty?: boolean | undefined;
 }
 export interface LotRepository {
   /** A lot with a quantity is inserted only inside `StockMovements.open`. */
@@ -111,6 +115,8 @@ export interface LotRepository {
   findById(id: number): Promise<Lot | null>;
   /** With `lock`, the row stays locked until the unit of work ends (SELECT … FOR UPDATE). */
   findByCode(code: string, options?: { lock?: boolean }): Promise<Lot | null>;
+  /** Devices whose formatted serial is this one (any case): one, or several of different parts. */
+  findBySerialLabel(label: string, options?: { lock?: boolean }): Promise<Lot[]>;
   statusBeforeQuarantine(id: number): Promise<StockStatus | null>;
   /** Lots a build produced (not tracked units) in a status. */
   producedBy(buildId: number, status: StockStatus): Promise<Lot[]>;
@@ -642,9 +648,19 @@ export interface UnitOfWork {
   read<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
-/** What a label run prints: a build's units (optionally a serial range), or lists of objects. */
+/**
+ * What a label run prints: a build's units (optionally some serial ranges; scrapped, cancelled and
+ * disposed units only when `includeScrapped`), or lists of objects. Runs stored before ranges were
+ * lists carry `serials: {first, last}`; the repository answers them as `ranges`.
+ */
 export type LabelSource =
-  | { kind: 'build'; buildId: number; buildCode: string; serials?: { first: number; last: number } }
+  | {
+      kind: 'build';
+      buildId: number;
+      buildCode: string;
+      ranges?: { first: number; last: number }[];
+      includeScrapped?: boolean;
+    }
   | { kind: 'lots'; lotIds: number[] }
   | { kind: 'parts'; partIds: number[] }
   | { kind: 'locations'; locationIds: number[] };

@@ -376,3 +376,25 @@ export function parseSerialRanges(text: string, max: number, field = 'serials'):
   if (out.size === 0) throw ValidationError.field(field, 'names no serial');
   return [...out].sort((a, b) => a - b);
 }
+
+/** An inclusive run of serials. */
+export interface SerialRange {
+  first: number;
+  last: number;
+}
+
+/** Sorted, unique serials as the fewest inclusive ranges: [1,2,3,7] → 1-3, 7-7. */
+export function toRanges(serials: readonly number[]): SerialRange[] {
+  const ranges: SerialRange[] = [];
+  for (const s of [...new Set(serials)].sort((a, b) => a - b)) {
+    const last = ranges[ranges.length - 1];
+    if (last && s === last.last + 1) last.last = s;
+    else ranges.push({ first: s, last: s });
+  }
+  return ranges;
+}
+
+/** Ranges as the serial grammar writes them: `1-3,7`. */
+export function rangesText(ranges: readonly SerialRange[], dash = '-'): string {
+  return ranges.map((r) => (r.first === r.last ? `${r.first}` : `${r.first}${dash}${r.last}`)).join(',');
+}

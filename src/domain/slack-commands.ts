@@ -29,7 +29,10 @@ export type BuildRequest =
   | { kind: 'help' };
 
 export type LotRequest =
-  { kind: 'lot'; code: string } | { kind: 'unit'; build: string; serial: number } | { kind: 'help' };
+  | { kind: 'lot'; code: string }
+  | { kind: 'unit'; build: string; serial: number }
+  | { kind: 'serial'; serial: string }
+  | { kind: 'help' };
 
 export type TraceRequest =
   { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
@@ -44,14 +47,15 @@ export const BUILD_USAGE = [
   '`/build cancel <build> [reason]` — cancel a build (also one that is blocked or still generating)',
   '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
-  '`/build labels <build> [template] [300dpi] [serials 1-50]` — print labels of its units',
+  '`/build labels <build> [template] [300dpi] [serials 1-20,25]` — print labels of its units',
 ].join('\n');
 export const LOT_USAGE =
-  '`/lot <ID code>` or `/lot <build> <serial>` — show a lot or device with its recent history';
+  '`/lot <ID code>`, `/lot <formatted serial>` or `/lot <build> <serial>` — show a lot or device with its recent history';
 export const TRACE_USAGE =
   '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
 
-const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?$/;
+/** Serials as the API takes them: a serial, a range, or a list of both (`1-20,25`). */
+const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?(,\d{1,7}(-\d{1,7})?)*$/;
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
 
 /** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
@@ -147,15 +151,15 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
     else if (/^serials?$/i.test(word)) {
       const range = words[++i];
       if (!range || !SERIAL_RANGE.test(range))
-        return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
+        return fail('`serials` needs serials or ranges, e.g. `serials 1-50` or `serials 1-20,25`');
       serials = range;
     } else if (SERIAL_RANGE.test(word)) serials = word;
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
     else return fail(`'${word}' is neither a label template nor a serial range`);
   }
-  if (serials) {
-    const [first, last = first] = serials.split('-').map(Number) as [number, number?];
-    if (first < 1 || last < first) return fail(`serials ${serials} is not a range from low to high`);
+  for (const range of serials?.split(',') ?? []) {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?];
+    if (first < 1 || last < first) return fail(`serials ${range} is not a range from low to high`);
   }
   return {
     ok: true,
@@ -228,7 +232,12 @@ export function parseLotCommand(text: string): Parsed<LotRequest> {
   }
   // An ID code typed with a space in it is still one code.
   const lot = code(words.join(''), 'lot');
-  return lot.ok ? { ok: true, request: { kind: 'lot', code: lot.code } } : fail(lot.problem);
+  if (lot.ok) return { ok: true, request: { kind: 'lot', code: lot.code } };
+  // Not shaped like an ID code (10 characters once hyphens go): the formatted serial on a label.
+  const word = words.length === 1 ? words[0]! : '';
+  if (/\d/.test(word) && word.length <= 100 && word.replace(/-/g, '').length !== 10)
+    return { ok: true, request: { kind: 'serial', serial: word } };
+  return fail(lot.problem);
 }
 
 const FORWARD = /^(forward|fwd|f|down)$/i;

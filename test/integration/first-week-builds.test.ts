@@ -340,3 +340,116 @@ describe('5: completing a range names the units it skipped', () => {
     });
   });
 });
+
+describe('6: a formatted serial resolves to its device wherever a code is accepted', () => {
+  it('GET /codes, /id?code=, /lots?serial=, /lots/{serial} and the device commands', async () => {
+    const b = await trackedBuild(3, { serialFormat: `FW${Date.now() % 100_000}-{seq:05}` });
+    const device = (await units(b.code))[1]!;
+    const label = device.serialLabel!;
+    expect(label).toMatch(/^FW\d+-\d{5}$/);
+
+    const resolved = await ctx.api('GET', `/api/v1/codes/${encodeURIComponent(label.toLowerCase())}`);
+    expect(resolved.status, resolved.text).toBe(200);
+    expect(resolved.body).toMatchObject({ kind: 'lot', code: device.code });
+
+    const page = await fetch(`${ctx.url}/id?code=${encodeURIComponent(label)}`, {
+      redirect: 'manual',
+      headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+    });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe(`/id/${device.code}`);
+
+    const listed = await ctx.api('GET', `/api/v1/lots?serial=${encodeURIComponent(label)}`);
+    expect((listed.body.items as { code: string }[]).map((l) => l.code)).toEqual([device.code]);
+    expect((await ctx.api('GET', `/api/v1/lots/${label}`)).body).toMatchObject({ code: device.code });
+    expect((await ctx.api('GET', `/api/v1/trace/backward/${label}`)).status).toBe(200);
+    await post(`/lots/${label}/notes`, { text: 'looked up by its printed serial' }, 201);
+
+    // Neither an ID code nor a formatted serial: 400 naming the field, saying both.
+    const neither = await ctx.api('GET', '/api/v1/codes/NOPE-0000-99999');
+    expect(neither.status).toBe(400);
+    expect(neither.body.errors).toEqual([
+      expect.objectContaining({
+        field: 'code',
+        message: expect.stringContaining('nor the formatted serial'),
+      }),
+    ]);
+  });
+});
+
+describe('9: lot lists leave out empty lots unless asked', () => {
+  it('GET /lots?status=available skips quantity-0 lots (fitted modules), empty=true shows them', async () => {
+    const mods = await modules(2);
+    const project = await f.project({ lines: [{ part: mods.part, quantity: 1 }] });
+    const created = await post('/builds', { project: project.code, quantity: 1, trackUnits: true }, 201);
+    await settledBuild(ctx, (created.build as { code: string }).code, (b) => b.status === 'completed');
+    const list = async (query: string) =>
+      (
+        (await ctx.api('GET', `/api/v1/lots?part=${mods.part}&limit=100${query}`)).body.items as {
+          code: string;
+          quantity: number;
+        }[]
+      ).map((l) => [l.code, l.quantity]);
+    expect(await list('&status=available')).toEqual([[mods.codes[1], 1]]);
+    expect(await list('&status=available&empty=true')).toEqual([
+      [mods.codes[0], 0],
+      [mods.codes[1], 1],
+    ]);
+    const bad = await ctx.api('GET', '/api/v1/lots?empty=maybe');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'empty' })]);
+  });
+});
+
+describe('7: labels take the same serial grammar and leave scrapped and cancelled units out', () => {
+  it('serials as a list of ranges; a whole-build run skips scrapped units unless includeScrapped', async () => {
+    const b = await trackedBuild(6);
+    await post(`/builds/${b.code}/units/scrap`, { serials: [2], reason: 'tombstoned part' }, 200);
+    const labels = async (body: Record<string, unknown>) => {
+      const res = await ctx.api('POST', '/api/v1/labels', { body: { build: b.code, ...body } });
+      expect(res.status, res.text).toBe(202);
+      return res.body as { total: number; source: Record<string, unknown> };
+    };
+    const listed = await labels({ serials: '1-3,5' });
+    expect(listed.total).toBe(3);
+    expect(listed.source).toEqual({ kind: 'build', build: b.code, serials: '1-3,5', includeScrapped: false });
+    expect((await labels({ serials: [6, 5, 1] })).source).toMatchObject({ serials: '1,5-6' });
+    expect((await labels({})).total).toBe(5);
+    expect((await labels({ includeScrapped: true })).total).toBe(6);
+    const outside = await ctx.api('POST', '/api/v1/labels', { body: { build: b.code, serials: '1-3,9' } });
+    expect(outside.status).toBe(400);
+    expect(outside.body.errors).toEqual([expect.objectContaining({ field: 'serials' })]);
+    const onlyScrapped = await ctx.api('POST', '/api/v1/labels', { body: { build: b.code, serials: '2' } });
+    expect(onlyScrapped.status).toBe(422);
+    expect(onlyScrapped.body.detail).toContain('includeScrapped');
+  });
+});
+
+describe('8: status filters take a list or comma-separated text, in trace and recall alike', () => {
+  it('the same answer from either form', async () => {
+    const reel = await f.part({ name: 'Reel part' });
+    const reelLot = await f.lot({ part: reel.code, quantity: 100 });
+    const project = await f.project({ lines: [{ part: reel.code, quantity: 1 }] });
+    const created = await post('/builds', { project: project.code, quantity: 3, trackUnits: true }, 201);
+    const code = (created.build as { code: string }).code;
+    await settledBuild(ctx, code, (x) => x.status === 'completed');
+    await post(`/builds/${code}/units/scrap`, { serials: [1], reason: 'x' }, 200);
+    const forward = async (query: string) =>
+      (await ctx.api('GET', `/api/v1/trace/forward/${reelLot.code}?unitsOnly=true&${query}`)).body;
+    const text = await forward('status=scrapped,available');
+    expect(await forward('status=scrapped&status=available')).toEqual(text);
+    const recall = async (status: unknown) => {
+      const res = await ctx.api('POST', '/api/v1/recalls', {
+        body: { lot: reelLot.code, reason: 'reel out of tolerance', unitsOnly: 'true', status },
+      });
+      expect(res.status, res.text).toBe(202);
+      return res.body.filter;
+    };
+    expect(await recall('scrapped, available')).toEqual(await recall(['scrapped', 'available']));
+    const bad = await ctx.api('POST', '/api/v1/recalls', {
+      body: { lot: reelLot.code, reason: 'x', status: ['available', 'lost'] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'status.1' })]);
+  });
+});

@@ -122,6 +122,11 @@ describe('slash command text', () => {
     });
     expect(parseBuildCommand(`labels ${B} serials`)).toMatchObject({ ok: false });
     expect(parseBuildCommand(`labels ${B} serials 9-3`)).toMatchObject({ ok: false });
+    // The list grammar the API takes everywhere.
+    expect(parseBuildCommand(`labels ${B} serials 1-20,25`)).toMatchObject({
+      request: { serials: '1-20,25' },
+    });
+    expect(parseBuildCommand(`labels ${B} 1-3,9-7`)).toMatchObject({ ok: false });
   });
 
   it('treats no text and help as a request for help', () => {
@@ -143,6 +148,17 @@ describe('slash command text', () => {
     }
     expect(parseLotCommand('nonsense')).toMatchObject({ ok: false, usage: expect.stringContaining('/lot') });
     expect(parseLotCommand(`${B} 0`)).toMatchObject({ ok: false, problem: 'serial 0 is out of range' });
+  });
+
+  it('reads /lot <formatted serial> (the serial printed largest on a label), keeping typo help for ID codes', () => {
+    expect(parseLotCommand('GLA-2650-00015')).toEqual({
+      ok: true,
+      request: { kind: 'serial', serial: 'GLA-2650-00015' },
+    });
+    expect(parseLotCommand('cx-007')).toEqual({ ok: true, request: { kind: 'serial', serial: 'cx-007' } });
+    // Ten characters with a failing check character is a mistyped ID code, answered as one.
+    const typo = `${L.slice(0, 9)}${L[9] === '0' ? '1' : '0'}`;
+    expect(parseLotCommand(typo)).toMatchObject({ ok: false });
   });
 
   it('reads /trace with an optional direction', () => {

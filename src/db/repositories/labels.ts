@@ -19,11 +19,35 @@ interface RunRow {
   finished_at: Date | null;
 }
 
+/**
+ * A stored source in today's shape. Runs stored before serial lists carry one `serials` range
+ * (answered as `ranges`) and no `includeScrapped`: they printed every unit, and still do.
+ */
+function toSource(source: LabelSource & { serials?: { first: number; last: number } }): LabelSource {
+  if (source.kind !== 'build' || source.includeScrapped !== undefined) return source;
+  const { serials, ...rest } = source;
+  return { ...rest, ...(serials ? { ranges: [serials] } : {}), includeScrapped: true };
+}
+
+/** Units left out of a build's labels unless asked for: they are not (or no longer) products. */
+const NOT_PRODUCTS = ['scrapped', 'cancelled', 'disposed'];
+
+/** Narrows a query on a build's units (alias `l`) to the source's ranges and statuses. */
+function unitsOf(q: Knex.QueryBuilder, source: Extract<LabelSource, { kind: 'build' }>, alias = 'l') {
+  if (source.ranges && source.ranges.length > 0)
+    q.whereRaw(
+      `EXISTS (SELECT 1 FROM unnest(?::int[], ?::int[]) AS r(a, b) WHERE ${alias}.serial BETWEEN r.a AND r.b)`,
+      [source.ranges.map((r) => r.first), source.ranges.map((r) => r.last)],
+    );
+  if (!source.includeScrapped) q.whereNotIn(`${alias}.status`, NOT_PRODUCTS);
+  return q;
+}
+
 const toRun = (r: RunRow): LabelRun => ({
   id: r.id,
   template: r.template,
   dpi: r.dpi,
-  source: r.source,
+  source: toSource(r.source),
   total: r.total,
   done: r.done,
   status: r.status,
@@ -76,14 +100,12 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
     async count(source) {
       const q =
         source.kind === 'build'
-          ? db('lots').where({ build_id: source.buildId }).whereNotNull('serial')
+          ? unitsOf(db('lots as l').where({ 'l.build_id': source.buildId }).whereNotNull('l.serial'), source)
           : source.kind === 'lots'
             ? db('lots').whereIn('id', source.lotIds)
             : source.kind === 'parts'
               ? db('parts').whereIn('id', source.partIds)
               : db('locations').whereIn('id', source.locationIds);
-      if (source.kind === 'build' && source.serials)
-        q.whereBetween('serial', [source.serials.first, source.serials.last]);
       const [row] = (await q.count('* as n')) as { n: number }[];
       return Number(row!.n);
     },
@@ -97,7 +119,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           .orderBy('l.serial')
           .limit(limit)
           .select('l.serial', 'l.code', 'p.name', 'l.serial_label', 'b.code as build_code', 'b.started_at');
-        if (source.serials) q.whereBetween('l.serial', [source.serials.first, source.serials.last]);
+        unitsOf(q, source);
         const rows = (await q) as {
           serial: number;
           code: string;

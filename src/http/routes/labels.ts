@@ -3,6 +3,7 @@ import * as labels from '../../commands/labels.ts';
 import { defineCommand } from '../../commands/define.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import { LABEL_TEMPLATES, defaultDpi, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
+import { rangesText } from '../../domain/builds.ts';
 import { route } from '../route.ts';
 import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';
 
@@ -16,7 +17,8 @@ const present = (run: LabelRun) => {
       ? {
           kind: 'build',
           build: source.buildCode,
-          ...(source.serials ? { serials: `${source.serials.first}-${source.serials.last}` } : {}),
+          ...(source.ranges ? { serials: rangesText(source.ranges) } : {}),
+          includeScrapped: source.includeScrapped ?? false,
         }
       : { kind: source.kind, count: run.total };
   return {

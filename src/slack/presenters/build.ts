@@ -1,5 +1,5 @@
 /** Build messages: the one message a build requested from Slack keeps up to date, and answers about builds. */
-import type { Build, BuildOperation } from '../../domain/builds.ts';
+import { rangesText, type Build, type BuildOperation } from '../../domain/builds.ts';
 import { progressBar } from '../../domain/slack-format.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import type { Lot } from '../../domain/types.ts';
@@ -235,8 +235,8 @@ export function operationRequested(result: { build: Build; operation: BuildOpera
 export function labelsRequested(run: LabelRun): SlackAnswer {
   const what = run.source.kind === 'build' ? ` for build ${run.source.buildCode}` : '';
   const range =
-    run.source.kind === 'build' && run.source.serials
-      ? ` (serials ${run.source.serials.first}–${run.source.serials.last})`
+    run.source.kind === 'build' && run.source.ranges
+      ? ` (serials ${rangesText(run.source.ranges, '–').replaceAll(',', ', ')})`
       : '';
   return ephemeral({
     text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.`,

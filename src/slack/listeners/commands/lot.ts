@@ -1,4 +1,4 @@
-/** `/lot <ID code>` or `/lot <build> <serial>`: a lot or device with its 5 most recent history items. */
+/** `/lot <ID code>`, `/lot <formatted serial>` or `/lot <build> <serial>`: a lot or device with its 5 most recent history items. */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { getUnit } from '../../../commands/builds.ts';
 import { execute } from '../../../commands/define.ts';
@@ -20,9 +20,11 @@ export function lotCommand(deps: SlackDeps) {
     const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
     await answerAs(deps, origin, async (actor) => {
       const lot =
-        request.kind === 'lot'
-          ? await execute(deps, getLot, actor, { code: request.code })
-          : await execute(deps, getUnit, actor, { code: request.build, serial: request.serial });
+        request.kind === 'unit'
+          ? await execute(deps, getUnit, actor, { code: request.build, serial: request.serial })
+          : await execute(deps, getLot, actor, {
+              code: request.kind === 'lot' ? request.code : request.serial,
+            });
       const history = await execute(deps, listLotHistory, actor, {
         code: lot.code,
         limit: RECENT_HISTORY,
