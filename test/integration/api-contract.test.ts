@@ -135,9 +135,8 @@ async function aBuild(
     await settledBuild(
       ctx,
       code,
-      (b) =>
-        b.status !== 'starting' &&
-        (b.progress as { generated: number }).generated === (options.trackUnits ? 3 : 0),
+      // An untracked build makes its stock in one go; a tracked one generates its 3 units.
+      (b) => b.status !== 'starting' && (b.progress as { generated: number }).generated === 3,
     );
   if (options.advance) {
     await ctx.api('POST', `/api/v1/builds/${code}/advance`, { body: {} });
