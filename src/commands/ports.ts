@@ -659,6 +659,9 @@ export interface LabelItem {
   formattedSerial?: string;
   buildCode?: string;
   date?: string;
+  quantity?: number;
+  supplier?: string;
+  dateCode?: string;
 }
 
 export interface LabelRunRepository {

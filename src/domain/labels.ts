@@ -25,12 +25,18 @@ export interface LabelContent {
   formattedSerial?: string;
   /** ID code of the build the unit came from. */
   buildCode?: string;
-  /** Date the label is about (build or lot date), `YYYY-MM-DD`. */
+  /** Date the label is about (the build's date), `YYYY-MM-DD`. */
   date?: string;
+  /** A lot's quantity (lot labels; a unit's label has its serial instead). */
+  quantity?: number;
+  /** Who supplied the lot. */
+  supplier?: string;
+  /** The manufacturer's date code printed on the reel or bag (e.g. `2419`), as recorded. */
+  dateCode?: string;
 }
 
 /** The text lines a template can show, in the product's words. */
-export const LABEL_FIELDS = ['title', 'serial', 'code', 'build'] as const;
+export const LABEL_FIELDS = ['title', 'serial', 'lot', 'supplier', 'code', 'build'] as const;
 export type LabelField = (typeof LABEL_FIELDS)[number];
 
 /** Digits a serial is padded to, so a roll of labels lines up (`SN 0007` … `SN 0042`). */
@@ -73,6 +79,11 @@ export function validateLabelContent(content: LabelContent, field: string): void
   text('formattedSerial', content.formattedSerial, true);
   text('buildCode', content.buildCode, true);
   text('date', content.date, true);
+  text('supplier', content.supplier, true);
+  text('dateCode', content.dateCode, true);
+  if (content.quantity !== undefined && !(Number.isSafeInteger(content.quantity) && content.quantity >= 0)) {
+    problems.push({ field: `${field}.quantity`, message: 'must be a non-negative integer' });
+  }
   if (typeof content.date === 'string' && !DATE.test(content.date)) {
     problems.push({ field: `${field}.date`, message: 'must be a date as YYYY-MM-DD' });
   }
@@ -102,6 +113,8 @@ export function cleanLabelText(text: string): string {
  *
  * - `title`: the part name.
  * - `serial`: the formatted serial when the project defines one, else `SN 0042`.
+ * - `lot`: a lot's quantity and date code, e.g. `Qty 2500 · DC 2419`.
+ * - `supplier`: who supplied the lot.
  * - `code`: the ID code.
  * - `build`: build ID code and date, e.g. `B 7K3M9Q2R4T · 2026-11-29`.
  */
@@ -112,6 +125,15 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
     case 'serial':
       if (content.formattedSerial) return cleanLabelText(content.formattedSerial);
       return content.serial === undefined ? '' : serialText(content.serial);
+    case 'lot': {
+      const parts: string[] = [];
+      if (content.quantity !== undefined) parts.push(`Qty ${content.quantity}`);
+      const dateCode = content.dateCode ? cleanLabelText(content.dateCode) : '';
+      if (dateCode) parts.push(`DC ${dateCode}`);
+      return parts.join(' · ');
+    }
+    case 'supplier':
+      return content.supplier ? cleanLabelText(content.supplier) : '';
     case 'code':
       return cleanLabelText(content.code);
     case 'build': {

@@ -52,6 +52,25 @@ describe('label content', () => {
     );
   });
 
+  it("derives a lot's quantity, date code and supplier lines", () => {
+    const lot: LabelContent = { code: '7K3M9Q2R4T', url: 'u', title: 'MLCC 100n', quantity: 2500 };
+    expect(labelFieldText(lot, 'lot')).toBe('Qty 2500');
+    expect(labelFieldText({ ...lot, dateCode: ' 24\t19 ' }, 'lot')).toBe('Qty 2500 · DC 24 19');
+    expect(labelFieldText({ ...lot, quantity: undefined, dateCode: '2419' }, 'lot')).toBe('DC 2419');
+    expect(labelFieldText({ ...lot, supplier: 'Würth\nElektronik' }, 'supplier')).toBe('Würth Elektronik');
+    expect(labelFieldText(lot, 'supplier')).toBe('');
+    expect(() =>
+      validateLabelContent({ ...lot, quantity: -1, supplier: 3 } as unknown as LabelContent, 'items.2'),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          { field: 'items.2.supplier', message: 'must be a string' },
+          { field: 'items.2.quantity', message: 'must be a non-negative integer' },
+        ],
+      }),
+    );
+  });
+
   it('builds the URL a code points to', () => {
     expect(labelUrl('https://bt.example.com', 'ABC')).toBe('https://bt.example.com/id/ABC');
     expect(labelUrl('https://bt.example.com/base/', 'ABC')).toBe('https://bt.example.com/base/id/ABC');
