@@ -93,6 +93,44 @@ export function validateLabelContent(content: LabelContent, field: string): void
   if (problems.length > 0) throw new ValidationError(problems);
 }
 
+/** Host names that only ever reach the machine they are typed on. */
+function isLoopbackHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (/^127\.\d+\.\d+\.\d+$/.test(h) || h === '0.0.0.0') return true;
+  if (h === '::1' || h === '::' || /^(0+:){7}0*1$/.test(h)) return true;
+  return /^::ffff:(127\.\d+\.\d+\.\d+|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.test(h);
+}
+
+/**
+ * What is wrong with printing codes that point at `publicUrl`, or null: a loopback address
+ * (PUBLIC_URL left at its default `http://localhost:<port>`, or 127.0.0.1) opens nothing on the
+ * phone or scanner that reads the label.
+ */
+export function publicUrlWarning(publicUrl: string): string | null {
+  let host: string;
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    return null;
+  }
+  if (!isLoopbackHost(host)) return null;
+  return (
+    `these labels' codes point at ${labelUrl(publicUrl, '…')}, a loopback address that only this ` +
+    'server can open: a phone or scanner reading them reaches nothing. Set PUBLIC_URL to the address ' +
+    'people reach buildtrace at and print them again.'
+  );
+}
+
+/** The warnings a label run comes with (none when it does not know where its codes point). */
+export function labelRunWarnings(run: { publicUrl: string | null }): string[] {
+  const warning = run.publicUrl === null ? null : publicUrlWarning(run.publicUrl);
+  return warning ? [warning] : [];
+}
+
 /** The address a label's 2D code points to; a trailing slash on the public URL is tolerated. */
 export function labelUrl(publicUrl: string, code: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/id/${code}`;

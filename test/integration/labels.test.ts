@@ -64,6 +64,8 @@ describe('label runs', () => {
       status: 'queued',
       total: 5,
       source: { kind: 'build', build, serials: '5-9' },
+      publicUrl: 'http://buildtrace.test',
+      warnings: [],
     });
     const run = await finished(res.body.id as number);
     expect(run).toMatchObject({

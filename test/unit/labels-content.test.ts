@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   cleanLabelText,
   labelFieldText,
+  labelRunWarnings,
   labelUrl,
+  publicUrlWarning,
   serialText,
   validateLabelContent,
   type LabelContent,
@@ -69,6 +71,30 @@ describe('label content', () => {
         ],
       }),
     );
+  });
+
+  it.each([
+    'http://localhost:3000',
+    'http://LOCALHOST',
+    'http://app.localhost:8080/bt',
+    'http://127.0.0.1:3000',
+    'http://127.1.2.3',
+    'http://[::1]:3000',
+    'http://0.0.0.0:3000',
+    'http://[::ffff:127.0.0.1]',
+  ])('warns that codes pointing at %s reach nothing from a scanner', (url) => {
+    expect(publicUrlWarning(url)).toMatch(/loopback address .* Set PUBLIC_URL/);
+    expect(labelRunWarnings({ publicUrl: url })).toHaveLength(1);
+  });
+
+  it.each([
+    'https://buildtrace.example.com',
+    'http://192.168.1.10:3000',
+    'http://buildtrace.local',
+    'http://localhost.example.com',
+  ])('does not warn about %s', (url) => {
+    expect(publicUrlWarning(url)).toBeNull();
+    expect(labelRunWarnings({ publicUrl: url })).toEqual([]);
   });
 
   it('builds the URL a code points to', () => {

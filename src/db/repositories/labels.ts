@@ -6,6 +6,7 @@ interface RunRow {
   id: number;
   template: string;
   dpi: number | null;
+  public_url: string | null;
   source: LabelSource;
   total: number;
   done: number;
@@ -23,6 +24,7 @@ const toRun = (r: RunRow): LabelRun => ({
   id: r.id,
   template: r.template,
   dpi: r.dpi,
+  publicUrl: r.public_url,
   source: r.source,
   total: r.total,
   done: r.done,
@@ -51,6 +53,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
         .insert({
           template: run.template,
           dpi: run.dpi,
+          public_url: run.publicUrl ?? null,
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,
