@@ -206,6 +206,7 @@ const FIT_CACHE_LIMIT = 10_000;
  */
 class TextPainter {
   private readonly fitted: Map<string, FittedLine>[];
+  private readonly clips = new Map<number, string>();
 
   private constructor(
     private readonly layout: LabelLayout,
@@ -298,6 +299,15 @@ class TextPainter {
    * into the margin, and no dot straddling an edge is printed.
    */
   private clip(cell: number): string {
+    let clip = this.clips.get(cell);
+    if (clip === undefined) {
+      clip = this.clipOf(cell);
+      this.clips.set(cell, clip);
+    }
+    return clip;
+  }
+
+  private clipOf(cell: number): string {
     const { left, top } = this.layout.cellOrigin(cell);
     const box = this.layout.template.text!.box;
     const dot = 72 / this.layout.dpi;
