@@ -108,7 +108,7 @@ export const requestLabels = defineCommand({
           message: `template ${v.template} is laid out for ${template.dpis.join(' or ')} dpi, not ${v.dpi}`,
         });
     }),
-  async run({ repos, actor }, input) {
+  async run({ repos, actor, services }, input) {
     let source: LabelSource;
     if (input.build) {
       const build = await findOrFail('build', 'build', input.build, (c) => repos.builds.findByCode(c));
@@ -157,6 +157,7 @@ export const requestLabels = defineCommand({
       source,
       total,
       requestedBy: actor.name,
+      publicUrl: services.publicUrl ?? null,
     });
     await repos.jobs.enqueue(jobRequest('labels.render', { runId: run.id }, `labels-${run.id}`));
     return run;
@@ -277,7 +278,7 @@ export async function renderLabelRun(
     for (;;) {
       const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
       for (const { key: _key, ...item } of batch)
-        yield { ...item, url: labelUrl(options.publicUrl, item.code) };
+        yield { ...item, url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code) };
       if (batch.length < ITEMS_PER_QUERY) return;
       after = batch[batch.length - 1]!.key;
     }

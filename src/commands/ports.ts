@@ -679,6 +679,8 @@ export interface LabelRun {
   requestedBy: string;
   /** Printer resolution the run renders at; null on runs requested before it could be chosen. */
   dpi: number | null;
+  /** Where its 2D codes point (`<publicUrl>/id/<code>`); null on runs requested before it was kept. */
+  publicUrl: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -692,6 +694,9 @@ export interface LabelItem {
   formattedSerial?: string;
   buildCode?: string;
   date?: string;
+  quantity?: number;
+  supplier?: string;
+  dateCode?: string;
 }
 
 export interface LabelRunRepository {
@@ -701,6 +706,7 @@ export interface LabelRunRepository {
     total: number;
     requestedBy: string;
     dpi: number;
+    publicUrl?: string | null;
   }): Promise<LabelRun>;
   findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
   update(
@@ -864,6 +870,8 @@ export interface Services {
   checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** The reconciler, seen from a command: what is stranded now, and a pass on request. */
   work?: WorkInspector;
+  /** PUBLIC_URL of this process: where label runs requested here point their 2D codes. */
+  publicUrl?: string;
 }
 
 /** One piece of work in flight without a live job, and what the reconciler does (or would do). */

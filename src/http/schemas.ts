@@ -365,6 +365,15 @@ export const LabelRunOut = z
     download: z.string().nullable().describe('path of the PDF once done'),
     requestedBy: z.string(),
     dpi: z.int().describe('printer resolution the PDF is laid out for'),
+    publicUrl: z
+      .string()
+      .nullable()
+      .describe("where the labels' 2D codes point (`<publicUrl>/id/<code>`): PUBLIC_URL when requested"),
+    warnings: z
+      .array(z.string())
+      .describe(
+        'what may make the labels useless though they print, e.g. codes pointing at a loopback PUBLIC_URL (localhost) that no scanner can open',
+      ),
     createdAt: timestamp,
     finishedAt: timestamp.nullable(),
   })

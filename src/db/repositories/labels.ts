@@ -6,6 +6,7 @@ interface RunRow {
   id: number;
   template: string;
   dpi: number | null;
+  public_url: string | null;
   source: LabelSource;
   total: number;
   done: number;
@@ -47,6 +48,7 @@ const toRun = (r: RunRow): LabelRun => ({
   id: r.id,
   template: r.template,
   dpi: r.dpi,
+  publicUrl: r.public_url,
   source: toSource(r.source),
   total: r.total,
   done: r.done,
@@ -75,6 +77,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
         .insert({
           template: run.template,
           dpi: run.dpi,
+          public_url: run.publicUrl ?? null,
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,
@@ -139,6 +142,9 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
         }));
       }
       if (source.kind === 'lots') {
+        // A lot's label says what the lot is: its quantity (a device has its serial instead), the
+        // supplier's date code and the supplier; a lot a build made carries that build and its date,
+        // as the build's own labels do. Never the day the lot was received or printed.
         const rows = (await db('lots as l')
           .join('parts as p', 'p.id', 'l.part_id')
           .leftJoin('builds as b', 'b.id', 'l.build_id')
@@ -152,25 +158,33 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
             'p.name',
             'l.serial',
             'l.serial_label',
+            'l.quantity',
+            'l.supplier',
+            'l.date_code',
             'b.code as build_code',
-            'l.created_at',
+            'b.started_at',
           )) as {
           id: number;
           code: string;
           name: string;
           serial: number | null;
           serial_label: string | null;
+          quantity: number;
+          supplier: string | null;
+          date_code: string | null;
           build_code: string | null;
-          created_at: Date;
+          started_at: Date | null;
         }[];
         return rows.map((r) => ({
           key: r.id,
           code: r.code,
           title: r.name,
-          ...(r.serial !== null ? { serial: r.serial } : {}),
+          ...(r.serial !== null ? { serial: r.serial } : { quantity: r.quantity }),
           ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          ...(r.supplier ? { supplier: r.supplier } : {}),
+          ...(r.date_code ? { dateCode: r.date_code } : {}),
           ...(r.build_code ? { buildCode: r.build_code } : {}),
-          date: day(r.created_at),
+          ...(r.build_code && r.started_at ? { date: day(r.started_at) } : {}),
         }));
       }
       const table = source.kind === 'parts' ? 'parts' : 'locations';

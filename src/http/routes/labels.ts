@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as labels from '../../commands/labels.ts';
 import { defineCommand } from '../../commands/define.ts';
+import { labelRunWarnings } from '../../domain/labels.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import { LABEL_TEMPLATES, defaultDpi, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
 import { rangesText } from '../../domain/builds.ts';
@@ -27,6 +28,7 @@ const present = (run: LabelRun) => {
     source: shown,
     percent: Math.floor((run.done / run.total) * 100),
     download: run.status === 'done' ? `/api/v1/labels/${run.id}/pdf` : null,
+    warnings: labelRunWarnings(run),
   };
 };
 

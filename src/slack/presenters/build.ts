@@ -1,5 +1,6 @@
 /** Build messages: the one message a build requested from Slack keeps up to date, and answers about builds. */
 import { rangesText, type Build, type BuildOperation } from '../../domain/builds.ts';
+import { labelRunWarnings } from '../../domain/labels.ts';
 import { progressBar } from '../../domain/slack-format.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import type { Lot } from '../../domain/types.ts';
@@ -239,12 +240,18 @@ export function labelsRequested(run: LabelRun): SlackAnswer {
       ? ` (serials ${rangesText(run.source.ranges, '–').replaceAll(',', ', ')})`
       : '';
   return ephemeral({
-    text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.`,
+    text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.${labelWarnings(run)}`,
   });
 }
+
+/** Warnings of a label run as lines to append to a Slack text. */
+const labelWarnings = (run: LabelRun) =>
+  labelRunWarnings(run)
+    .map((w) => `\n:warning: ${escape(w.charAt(0).toUpperCase() + w.slice(1))}`)
+    .join('');
 
 /** The comment uploaded with a label PDF. */
 export function labelsReady(run: LabelRun): string {
   const what = run.source.kind === 'build' ? ` of build ${run.source.buildCode}` : '';
-  return `:label: ${count(run.total, 'label')}${what} on ${run.template} (${count(run.pages ?? 0, 'page')}), requested by ${who(run.requestedBy)}.`;
+  return `:label: ${count(run.total, 'label')}${what} on ${run.template} (${count(run.pages ?? 0, 'page')}), requested by ${who(run.requestedBy)}.${labelWarnings(run)}`;
 }
