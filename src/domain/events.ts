@@ -7,6 +7,7 @@
 export const EVENT_TYPES = [
   'build.started',
   'build.stage_completed',
+  'build.units_completed',
   'build.completed',
   'build.cancelled',
   'build.operation_failed',

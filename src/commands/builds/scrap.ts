@@ -59,6 +59,7 @@ export const scrapUnits = defineCommand({
       ...(await countScrapped(repos, build, {
         fromProduction: fromProduction.length,
         fromStock: fromStock.length,
+        actor: actor.name,
       })),
     );
     await repos.events.append(events);
@@ -76,12 +77,13 @@ export const scrapUnits = defineCommand({
 export async function countScrapped(
   repos: Repositories,
   build: Build,
-  units: { fromProduction: number; fromStock: number },
+  units: { fromProduction: number; fromStock: number; actor: string },
 ): Promise<NewEvent[]> {
   const generating = (build.status === 'in_progress' || build.status === 'blocked') && !isMultiStage(build);
   const completed = build.unitsCompleted - (generating ? 0 : units.fromStock);
   const scrapped = build.unitsScrapped + units.fromProduction + units.fromStock;
-  if (build.status === 'in_progress') return completeIfResolved(repos, build, completed, scrapped);
+  if (build.status === 'in_progress')
+    return completeIfResolved(repos, build, completed, scrapped, units.actor);
   await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrapped });
   return [];
 }
