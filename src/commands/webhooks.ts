@@ -259,6 +259,12 @@ export const getWebhookDelivery = defineCommand({
   },
 });
 
+/**
+ * Queues one more attempt now. The answer is the delivery as it stands once the attempt is queued:
+ * `nextAttemptAt` is now and `redelivery.attempt` the number the attempt gets in the log; `status`
+ * moves when the attempt is recorded. Asked again before that attempt runs, it queues the same
+ * attempt number, which is made once.
+ */
 export const redeliverWebhook = defineCommand({
   name: 'redeliverWebhook',
   summary: 'Send a delivery again now (same webhook-id and body)',
@@ -270,7 +276,8 @@ export const redeliverWebhook = defineCommand({
     const endpoint = await findEndpoint(repos, delivery.endpointId);
     if (endpoint.status !== 'active')
       throw new ConflictError(`endpoint ${endpoint.id} is disabled; enable it first`);
-    const job = deliverJob(delivery.id, delivery.attempts + 1, true);
+    const attempt = delivery.attempts + 1;
+    const job = deliverJob(delivery.id, attempt, true);
     await repos.jobs.enqueue(job);
     // A delivery still owed attempts is carried by this job now: the reconciler looks for it.
     if (delivery.status === 'pending' || delivery.status === 'retrying')
@@ -285,7 +292,8 @@ export const redeliverWebhook = defineCommand({
         progress: delivery.attempts,
         actor: actor.name,
       });
-    return delivery;
+    const queued = await repos.webhooks.updateDelivery(delivery.id, { nextAttemptAt: new Date() });
+    return { ...queued, redelivery: { attempt, requestedBy: actor.name } };
   },
 });
 
@@ -487,7 +495,12 @@ const settleDeliveryCommand = defineCommand({
   input: z.strictObject({ deliveryId: z.int().positive() }),
   async run({ repos }, { deliveryId }) {
     const delivery = await repos.webhooks.findDelivery(deliveryId, { lock: true });
-    if (!delivery || (delivery.status !== 'pending' && delivery.status !== 'retrying')) return delivery;
+    if (!delivery) return delivery;
+    // A manual redelivery of a finished delivery that could not be made: no attempt is due any more.
+    if (delivery.status !== 'pending' && delivery.status !== 'retrying')
+      return delivery.nextAttemptAt === null
+        ? delivery
+        : repos.webhooks.updateDelivery(deliveryId, { nextAttemptAt: null });
     // A person may redeliver it from the delivery log.
     return repos.webhooks.updateDelivery(deliveryId, { status: 'failed', nextAttemptAt: null });
   },
