@@ -9,10 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import type { StoredEvent } from '../domain/events.ts';
+import { withAbsoluteLinks, type StoredEvent } from '../domain/events.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import {
   decideAfterAttempt,
+  endpointOrigin,
   endpointSubscribes,
   generateWebhookSecret,
   isValidEventPattern,
@@ -54,14 +55,19 @@ const eventTypes = z
 
 const messageId = () => `msg_${randomBytes(16).toString('base64url')}`;
 
-/** The exact body sent for an event: Standard Webhooks' `{type, timestamp, data}`. */
+/**
+ * The exact body sent for an event: Standard Webhooks' `{type, timestamp, data}`, with its links
+ * absolute when `publicUrl` (PUBLIC_URL) is given.
+ */
 export function eventBody(
   event: Pick<StoredEvent, 'type' | 'occurredAt' | 'data' | 'stream' | 'sequence'>,
+  publicUrl?: string,
 ): string {
+  const data = publicUrl === undefined ? event.data : withAbsoluteLinks(event.data, publicUrl);
   return JSON.stringify({
     type: event.type,
     timestamp: event.occurredAt.toISOString(),
-    data: { ...event.data, stream: event.stream, sequence: event.sequence },
+    data: { ...data, stream: event.stream, sequence: event.sequence },
   });
 }
 
@@ -300,7 +306,7 @@ export const redeliverWebhook = defineCommand({
 /** Turns every relayed event into a delivery per active endpoint subscribed to its type. */
 export const webhookSubscriber: EventSubscriber = {
   name: 'webhooks',
-  async handle(events, repos) {
+  async handle(events, repos, { publicUrl }) {
     const endpoints = await repos.webhooks.activeEndpoints();
     const rows = events.flatMap((event) =>
       endpoints
@@ -310,7 +316,7 @@ export const webhookSubscriber: EventSubscriber = {
           endpointId: endpoint.id,
           eventId: event.id,
           eventType: event.type,
-          body: eventBody(event),
+          body: eventBody(event, publicUrl),
         })),
     );
     const ids: number[] = [];
@@ -429,7 +435,8 @@ async function recordWithFollowUps(repos: Repositories, plan: AttemptPlan, endpo
       {
         type: 'webhook_endpoint.disabled',
         stream: `webhook_endpoint:${endpoint.id}`,
-        data: { endpoint: endpoint.id, url: endpoint.url, reason: plan.disableReason },
+        // Its origin, never its URL: the event reaches other receivers, and URLs carry tokens.
+        data: { endpoint: endpoint.id, origin: endpointOrigin(endpoint.url), reason: plan.disableReason },
       },
     ]);
   }
