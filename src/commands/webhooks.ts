@@ -32,6 +32,13 @@ import type {
 } from './ports.ts';
 import { optionalText, pageQuery } from './validation.ts';
 
+/**
+ * How long an attempt that has come due (`nextAttemptAt` passed) is taken to be on its way, so a
+ * redelivery does not queue it again; longer than any attempt (WEBHOOK_TIMEOUT_MS ≤ 60 s) plus its
+ * wait in the queue. Past it, the attempt is taken as lost and a redelivery queues a new one.
+ */
+const ATTEMPT_DUE_WINDOW_MS = 5 * 60_000;
+
 /** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
@@ -268,8 +275,8 @@ export const getWebhookDelivery = defineCommand({
 /**
  * Queues one more attempt now. The answer is the delivery as it stands once the attempt is queued:
  * `nextAttemptAt` is now and `redelivery.attempt` the number the attempt gets in the log; `status`
- * moves when the attempt is recorded. Asked again before that attempt runs, it queues the same
- * attempt number, which is made once.
+ * moves when the attempt is recorded. An attempt already due (a redelivery asked for moments ago,
+ * or a retry whose time has come) is not queued twice: the answer names it instead.
  */
 export const redeliverWebhook = defineCommand({
   name: 'redeliverWebhook',
@@ -283,6 +290,11 @@ export const redeliverWebhook = defineCommand({
     if (endpoint.status !== 'active')
       throw new ConflictError(`endpoint ${endpoint.id} is disabled; enable it first`);
     const attempt = delivery.attempts + 1;
+    const now = Date.now();
+    const due = delivery.nextAttemptAt?.getTime();
+    // Sending the same attempt twice at once would reach the receiver twice for one log entry.
+    if (due !== undefined && due <= now && now - due < ATTEMPT_DUE_WINDOW_MS)
+      return { ...delivery, redelivery: { attempt } };
     const job = deliverJob(delivery.id, attempt, true);
     await repos.jobs.enqueue(job);
     // A delivery still owed attempts is carried by this job now: the reconciler looks for it.
@@ -298,8 +310,8 @@ export const redeliverWebhook = defineCommand({
         progress: delivery.attempts,
         actor: actor.name,
       });
-    const queued = await repos.webhooks.updateDelivery(delivery.id, { nextAttemptAt: new Date() });
-    return { ...queued, redelivery: { attempt, requestedBy: actor.name } };
+    const queued = await repos.webhooks.updateDelivery(delivery.id, { nextAttemptAt: new Date(now) });
+    return { ...queued, redelivery: { attempt } };
   },
 });
 

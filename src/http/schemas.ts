@@ -407,9 +407,8 @@ export const WebhookRedeliveryOut = WebhookDeliveryOut.extend({
   redelivery: z
     .object({
       attempt: z.int().describe('the number the queued attempt gets in the attempt log'),
-      requestedBy: z.string(),
     })
-    .describe('the attempt this request queued; `status` moves when it is recorded'),
+    .describe('the attempt this request queued (or found due); `status` moves when it is recorded'),
 }).meta({ id: 'WebhookRedelivery' });
 
 export const WebhookDeliveryDetailOut = WebhookDeliveryOut.extend({

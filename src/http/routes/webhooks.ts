@@ -105,6 +105,6 @@ export const webhookRoutes = [
     status: 202,
     response: WebhookRedeliveryOut,
     description:
-      'Queues one more attempt now, with the same `webhook-id` and body (the endpoint must be enabled: 409 otherwise). Answers the delivery with `nextAttemptAt` now and `redelivery.attempt`, the number the attempt gets in the log; `status` changes when it is recorded. Asked again before it runs, it queues the same attempt number, which is made once. A delivery that failed or succeeded gets this one attempt, not a new retry schedule; one still pending or retrying (or cancelled) is attempted now and retried on the schedule if this attempt fails.',
+      'Queues one more attempt now, with the same `webhook-id` and body (the endpoint must be enabled: 409 otherwise). Answers the delivery with `nextAttemptAt` now and `redelivery.attempt`, the number the attempt gets in the log; `status` changes when it is recorded. An attempt already due — a redelivery asked for moments ago, or a retry whose time has come (within 5 minutes) — is not queued again: the answer names it. A delivery that failed or succeeded gets this one attempt, not a new retry schedule; one still pending or retrying (or cancelled) is attempted now and retried on the schedule if this attempt fails.',
   }),
 ];
