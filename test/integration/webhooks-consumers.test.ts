@@ -104,6 +104,68 @@ describe('webhook_endpoint.disabled (item 10)', () => {
   });
 });
 
+describe('webhook_endpoint.disabled written before the fix (item 10)', () => {
+  it('loses its URL and stops going to endpoints that did not name it, by the migration', async () => {
+    const everything = await subscribe(['*']);
+    const byName = await subscribe(['webhook_endpoint.disabled']);
+    const url = 'http://Hooks.Example.com:8443/in/tok_OLD?key=OLDSECRET';
+    const [event] = await ctx
+      .db('events')
+      .insert({
+        type: 'webhook_endpoint.disabled',
+        stream: 'webhook_endpoint:999',
+        sequence: 1,
+        data: { endpoint: 999, url, reason: 'the endpoint answered 410 Gone' },
+        relayed_at: ctx.db.fn.now(),
+        fanned_out_at: ctx.db.fn.now(),
+      })
+      .returning('id');
+    const body = JSON.stringify({
+      type: 'webhook_endpoint.disabled',
+      timestamp: new Date().toISOString(),
+      data: { endpoint: 999, url, reason: 'the endpoint answered 410 Gone', stream: 'x', sequence: 1 },
+    });
+    const old = (endpointId: number, status: string) => ({
+      message_id: `msg_old_${endpointId}_${status}`,
+      endpoint_id: endpointId,
+      event_id: status === 'retrying' ? event.id : null,
+      event_type: 'webhook_endpoint.disabled',
+      body,
+      status,
+      attempts: 1,
+      next_attempt_at: ctx.db.raw("now() + interval '1 hour'"),
+    });
+    await ctx
+      .db('webhook_deliveries')
+      .insert([old(everything.endpoint, 'retrying'), old(byName.endpoint, 'retrying')]);
+
+    const { up } = await import('../../migrations/20261207040000_redact_webhook_endpoint_disabled_urls.ts');
+    for (let run = 0; run < 2; run++) await up(ctx.db);
+
+    const [stored] = await ctx.db('events').where({ id: event.id });
+    expect(stored.data).toEqual({
+      endpoint: 999,
+      origin: 'http://hooks.example.com:8443',
+      reason: 'the endpoint answered 410 Gone',
+    });
+    const rows = await ctx
+      .db('webhook_deliveries')
+      .whereIn('message_id', [
+        `msg_old_${everything.endpoint}_retrying`,
+        `msg_old_${byName.endpoint}_retrying`,
+      ])
+      .orderBy('endpoint_id');
+    expect(rows.map((r: { status: string }) => r.status)).toEqual(['cancelled', 'retrying']);
+    for (const row of rows as { body: string }[]) {
+      expect(row.body).not.toMatch(/OLD|tok_/);
+      expect(JSON.parse(row.body).data).toMatchObject({
+        endpoint: 999,
+        origin: 'http://hooks.example.com:8443',
+      });
+    }
+  });
+});
+
 describe('host names (item 11)', () => {
   it('delivers to an allow-listed name written with a trailing dot, as it was checked when saved', async () => {
     const { receiver, endpoint } = await subscribe(['recall.ready'], { host: 'localhost.' });
