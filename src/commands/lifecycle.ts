@@ -150,7 +150,9 @@ export const scrapDevice = defineCommand({
     // A completed unit scrapped later moves from its build's completed units to its scrapped ones.
     if (device.buildId !== null) {
       const build = (await repos.builds.findById(device.buildId, { lock: true }))!;
-      await repos.events.append(await countScrapped(repos, build, { fromProduction: 0, fromStock: 1 }));
+      await repos.events.append(
+        await countScrapped(repos, build, { fromProduction: 0, fromStock: 1, actor: actor.name }),
+      );
     }
     return { lot: moved.lot, event: moved.event.id };
   },

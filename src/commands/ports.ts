@@ -913,7 +913,13 @@ export interface WorkInspector {
 export interface EventSubscriber {
   name: string;
   /** A relayed batch of events, in one unit of work; idempotent per event. */
-  handle(events: StoredEvent[], repos: Repositories): Promise<unknown>;
+  handle(events: StoredEvent[], repos: Repositories, context: FanoutContext): Promise<unknown>;
+}
+
+/** What subscribers know of the deployment when they fan events out. */
+export interface FanoutContext {
+  /** PUBLIC_URL, against which links in event data are made absolute for receivers elsewhere. */
+  publicUrl?: string;
 }
 
 /** A Slack user's buildtrace role (Slack user → actor `slack:<user id>`). */

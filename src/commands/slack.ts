@@ -257,6 +257,7 @@ const BUILD_EVENTS = new Set([
   'build.started',
   'build.stage_completed',
   'lots.generated',
+  'build.units_completed',
   'build.completed',
   'build.cancelled',
 ]);

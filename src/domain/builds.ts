@@ -358,6 +358,18 @@ export function returnPlan(
   return plan;
 }
 
+/** Writes sorted unique serials the way {@link parseSerialRanges} reads them: `1-5,9,12-14`. */
+export function formatSerialRanges(serials: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < serials.length;) {
+    let j = i;
+    while (j + 1 < serials.length && serials[j + 1] === serials[j]! + 1) j++;
+    parts.push(j === i ? `${serials[i]}` : `${serials[i]}-${serials[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
 /** Parses `1-50`, `3`, `1-5,9,12-14` into sorted unique serials within 1..max. */
 export function parseSerialRanges(text: string, max: number, field = 'serials'): number[] {
   const out = new Set<number>();

@@ -430,6 +430,15 @@ export const WebhookDeliveryOut = z
   })
   .meta({ id: 'WebhookDelivery' });
 
+export const WebhookRedeliveryOut = WebhookDeliveryOut.extend({
+  nextAttemptAt: timestamp.nullable().describe('now: the redelivery is due at once'),
+  redelivery: z
+    .object({
+      attempt: z.int().describe('the number the queued attempt gets in the attempt log'),
+    })
+    .describe('the attempt this request queued (or found due); `status` moves when it is recorded'),
+}).meta({ id: 'WebhookRedelivery' });
+
 export const WebhookDeliveryDetailOut = WebhookDeliveryOut.extend({
   body: z.string().describe('the exact body sent'),
   attemptLog: z.array(

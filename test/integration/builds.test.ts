@@ -241,7 +241,8 @@ describe('tracked builds', () => {
       '2:lots.generated',
       '3:build.stage_completed',
       '4:build.stage_completed',
-      '5:build.completed',
+      '5:build.units_completed',
+      '6:build.completed',
     ]);
     await ledgerBalanced();
   });

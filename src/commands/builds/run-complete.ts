@@ -2,7 +2,7 @@
  * Completing a multi-stage build, or some of its units (the `builds.complete` job): units in
  * production become available; the build is completed once every unit is completed or scrapped.
  */
-import { nextStage, type Build, type BuildOperation } from '../../domain/builds.ts';
+import { formatSerialRanges, nextStage, type Build, type BuildOperation } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import type { Actor } from '../../domain/roles.ts';
@@ -29,12 +29,13 @@ export function assertRequiredTests(
   );
 }
 
-/** Marks a build completed when every unit is completed or scrapped. */
+/** Marks a build completed when every unit is completed or scrapped; `actor` made it so. */
 export async function completeIfResolved(
   repos: Repositories,
   build: Build,
   completed: number,
   scrapped: number,
+  actor: string,
 ): Promise<NewEvent[]> {
   const done = completed + scrapped >= build.quantity;
   await repos.builds.update(build.id, {
@@ -47,10 +48,27 @@ export async function completeIfResolved(
         {
           type: 'build.completed',
           stream: buildStream(build),
-          data: { build: build.code, completed, scrapped },
+          data: { build: build.code, completed, scrapped, actor },
         },
       ]
     : [];
+}
+
+/** `build.units_completed`: some units became available and the build goes on (`serials` as ranges). */
+function unitsCompleted(build: Build, serials: number[], completed: number, actor: string): NewEvent {
+  return {
+    type: 'build.units_completed',
+    stream: buildStream(build),
+    data: {
+      build: build.code,
+      serials: formatSerialRanges(serials),
+      count: serials.length,
+      completed,
+      scrapped: build.unitsScrapped,
+      quantity: build.quantity,
+      actor,
+    },
+  };
 }
 
 export const runComplete: Runner = async (repos, build, op) => {
@@ -59,16 +77,17 @@ export const runComplete: Runner = async (repos, build, op) => {
   if (pending) throw new RuleViolation(`stage '${pending.name}' of build ${build.code} is not completed yet`);
   let completedNow = 0;
   let skipped: SkippedUnit[] = [];
+  let serialsNow: number[] = [];
   if (build.trackUnits) {
     if (build.unitsGenerated < build.quantity)
       throw new RuleViolation(`build ${build.code} is still generating its units`);
     const serials = op.params.serials as number[] | undefined;
     const missing = await repos.tests.missingRequired(build.id, serials);
     if (!op.params.force) assertRequiredTests(build, missing);
-    const moved = await repos.units.changeStatus(build.id, 'in_production', 'available', serials);
-    completedNow = moved.length;
+    serialsNow = await repos.units.changeStatus(build.id, 'in_production', 'available', serials);
+    completedNow = serialsNow.length;
     if (missing.length > 0) await recordForcedCompletion(repos, op, missing);
-    skipped = await skippedByComplete(repos, build, serials, moved);
+    skipped = await skippedByComplete(repos, build, serials, serialsNow);
   } else {
     for (const lot of await repos.lots.producedBy(build.id, 'in_production'))
       await repos.lots.update(lot.id, { status: 'available' });
@@ -79,11 +98,16 @@ export const runComplete: Runner = async (repos, build, op) => {
     build,
     build.unitsCompleted + completedNow,
     build.unitsScrapped,
+    op.requestedBy,
   );
+  const buildCompleted = events.length > 0;
+  // Only some units: the build goes on, and consumers hear which units are done.
+  if (!buildCompleted && serialsNow.length > 0)
+    events.push(unitsCompleted(build, serialsNow, build.unitsCompleted + completedNow, op.requestedBy));
   return {
     result: {
       completed: completedNow,
-      buildCompleted: events.length > 0,
+      buildCompleted,
       skipped: skipped.slice(0, MAX_SKIPPED_SHOWN),
       skippedCount: skipped.length,
     },

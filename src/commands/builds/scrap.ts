@@ -110,7 +110,11 @@ export async function scrapBuildUnits(
     (g) => g.from === 'in_production' || g.beforeQuarantine === 'in_production',
   ).length;
   await repos.events.append(
-    await countScrapped(repos, build, { fromProduction, fromStock: gone.length - fromProduction }),
+    await countScrapped(repos, build, {
+      fromProduction,
+      fromStock: gone.length - fromProduction,
+      actor: actor.name,
+    }),
   );
   return { scrapped, skipped, events };
 }
@@ -145,12 +149,13 @@ export const scrapUnits = defineCommand({
 export async function countScrapped(
   repos: Repositories,
   build: Build,
-  units: { fromProduction: number; fromStock: number },
+  units: { fromProduction: number; fromStock: number; actor: string },
 ): Promise<NewEvent[]> {
   const generating = (build.status === 'in_progress' || build.status === 'blocked') && !isMultiStage(build);
   const completed = build.unitsCompleted - (generating ? 0 : units.fromStock);
   const scrapped = build.unitsScrapped + units.fromProduction + units.fromStock;
-  if (build.status === 'in_progress') return completeIfResolved(repos, build, completed, scrapped);
+  if (build.status === 'in_progress')
+    return completeIfResolved(repos, build, completed, scrapped, units.actor);
   await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrapped });
   return [];
 }
