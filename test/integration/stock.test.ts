@@ -201,7 +201,11 @@ describe('projects and BOM import', () => {
 
   it('imports a one-row-per-reference KiCad export: rows merged by MPN, designators kept', async () => {
     const res = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Sensor module (legacy export)', csv: fixture('kicad-legacy-per-reference.csv') },
+      body: {
+        projectName: 'Sensor module (legacy export)',
+        createProject: true,
+        csv: fixture('kicad-legacy-per-reference.csv'),
+      },
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body.shape).toBe('per-reference');
@@ -218,14 +222,19 @@ describe('projects and BOM import', () => {
   it('imports a malformed BOM partially, with line numbers and reasons; a dry run changes nothing', async () => {
     const before = await databaseFingerprint(ctx);
     const dry = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv'), dryRun: true },
+      body: {
+        projectName: 'Malformed board',
+        createProject: true,
+        csv: fixture('kicad-malformed.csv'),
+        dryRun: true,
+      },
     });
     expect(dry.status, dry.text).toBe(200);
     expect(dry.body).toMatchObject({ project: null, dryRun: true });
     expect([(dry.body.matched as unknown[]).length, (dry.body.created as unknown[]).length]).toEqual([1, 1]);
     expect(await databaseFingerprint(ctx)).toBe(before);
     const res = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv') },
+      body: { projectName: 'Malformed board', createProject: true, csv: fixture('kicad-malformed.csv') },
     });
     expect(res.status, res.text).toBe(200);
     expect((res.body.rejected as { line: number }[]).map((r) => r.line)).toEqual([2, 3, 4, 7, 8]);
