@@ -86,7 +86,9 @@ async function projectByName(
     throw new ConflictError(
       `a project named '${projectName}' already exists (${existing.code}): import into it without createProject`,
     );
-  if (existing) return { project: existing, newProject: false };
+  // Locked as an import by code locks it: two imports into one project run one after the other.
+  if (existing)
+    return { project: await repos.projects.findByCode(existing.code, { lock: true }), newProject: false };
   if (parseIdCode(projectName).ok)
     throw ValidationError.field(
       'projectName',
@@ -114,15 +116,18 @@ async function projectByName(
   };
 }
 
-/** What the project records after an import: replace starts afresh, merge keeps what was missing. */
+/**
+ * What the project records after an import: replace starts afresh, merge keeps what was missing.
+ * `since` is when the BOM became incomplete, kept while it stays so.
+ */
 function incompleteAfter(
   project: Project,
   mode: 'replace' | 'merge',
   rejected: RowProblem[],
 ): BomIncomplete | null {
-  const earlier = mode === 'merge' ? project.bomIncomplete : null;
-  if (rejected.length === 0 && !earlier) return null;
-  return { lines: [...(earlier?.lines ?? []), ...rejected], since: earlier?.since ?? new Date() };
+  const kept = mode === 'merge' ? (project.bomIncomplete?.lines ?? []) : [];
+  if (rejected.length === 0 && kept.length === 0) return null;
+  return { lines: [...kept, ...rejected], since: project.bomIncomplete?.since ?? new Date() };
 }
 
 export const importBom = defineCommand({

@@ -61,7 +61,7 @@ describe('the project an import goes into (#14 item 10)', () => {
       }
     }
     expect(await databaseFingerprint(ctx)).toBe(before);
-  });
+  }, 120_000);
 
   it('creates a project from the CLI only when asked to (--new-project); a known name or code imports into it', async () => {
     const before = await databaseFingerprint(ctx);
@@ -102,7 +102,7 @@ describe('the project an import goes into (#14 item 10)', () => {
     );
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`a project named 'Dimmer board' already exists (${code})`);
-  });
+  }, 120_000);
 
   it('refuses the same through the API: 400 with suggestions for a typo, 404 for an unknown name, 409 for a taken one', async () => {
     const project = await f.project({ name: 'Fan controller' });
@@ -153,6 +153,23 @@ describe('the project an import goes into (#14 item 10)', () => {
   });
 });
 
+describe('imports racing for one project', () => {
+  it('run one after the other, whether the project is named by code or by name', async () => {
+    const project = await f.project({ name: 'Racing board' });
+    const csv = fixture('kicad8-grouped.csv');
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        ctx.api('POST', '/api/v1/bom-imports', {
+          body: i % 2 ? { project: project.code, csv } : { projectName: 'Racing board', csv },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect((await ctx.api('GET', `/api/v1/projects/${project.code}`)).body.lines).toHaveLength(8);
+    expect(await ctx.db('parts').where({ mpn: 'ESP32-C3-MINI-1-N4' })).toHaveLength(1);
+  });
+});
+
 describe('a partial import (#14 item 11)', () => {
   /** A project whose BOM names two stocked parts, and a CSV of it whose capacitor line has no MPN. */
   async function stockedProject() {
@@ -184,6 +201,10 @@ describe('a partial import (#14 item 11)', () => {
     );
     expect(refused.body.bomIncomplete).toEqual(incomplete);
     expect(await databaseFingerprint(ctx)).toBe(before);
+
+    // The same import again: the record stays as it was, since the first time.
+    const again = await ctx.api('POST', `/api/v1/projects/${project.code}/bom`, { body: { csv: partial } });
+    expect(incompleteOf(again)).toEqual(incompleteOf(res));
 
     const accepted = await ctx.api('POST', '/api/v1/builds', {
       body: { project: project.code, quantity: 2, acceptIncompleteBom: true },
@@ -226,7 +247,7 @@ describe('a partial import (#14 item 11)', () => {
     expect(res.stdout).toContain(
       `the BOM of ${project.code} is incomplete (5 lines not imported): builds are refused unless they accept it`,
     );
-  });
+  }, 120_000);
 });
 
 describe('what a KiCad export carries (#14 items 12–14)', () => {
