@@ -209,8 +209,9 @@ async function main(argv: string[]): Promise<number> {
               : { projectName: values.project, createProject: newProject }),
             csv: await readFile(file, 'utf8'),
             mode: values.mode,
-            mpnColumns: values['mpn-column'],
-            supplierColumns: values['supplier-column'],
+            // `--mpn-column MPN,LCSC` as well as `--mpn-column MPN --mpn-column LCSC`.
+            mpnColumns: values['mpn-column']?.flatMap((c) => c.split(',')),
+            supplierColumns: values['supplier-column']?.flatMap((c) => c.split(',')),
             dryRun: values['dry-run'] ?? false,
           });
         } catch (error) {
