@@ -10,10 +10,10 @@ import { assertNoBomCycle } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { looksLikeIdCode, typoCandidates } from '../domain/id-code-typos.ts';
 import { parseIdCode } from '../domain/id-code.ts';
-import { parseKicadBom, type RowProblem } from '../domain/kicad-bom.ts';
+import { parseKicadBom, type KicadBomLine, type RowProblem } from '../domain/kicad-bom.ts';
 import type { BomIncomplete, Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
-import type { NewBomLine, Repositories } from './ports.ts';
+import type { NewBomLine, PartPatch, Repositories } from './ports.ts';
 import { createProjectWithPart } from './projects.ts';
 import { idCodeRef, name } from './validation.ts';
 
@@ -24,7 +24,8 @@ export interface BomImportReport {
   newProject: boolean;
   shape: 'grouped' | 'per-reference';
   dryRun: boolean;
-  matched: { lines: number[]; mpn: string; part: string; quantity: number }[];
+  /** `filled`: what the matched part lacked and the file gave (kept on the part unless a dry run). */
+  matched: { lines: number[]; mpn: string; part: string; quantity: number; filled: string[] }[];
   created: { lines: number[]; mpn: string; part: string | null; quantity: number }[];
   rejected: RowProblem[];
   skipped: RowProblem[];
@@ -40,6 +41,27 @@ const columnNames = (what: string) =>
       (typeof v === 'string' ? v.split(',') : (v ?? [])).map((c) => c.trim()).filter((c) => c !== ''),
     )
     .describe(what);
+
+/**
+ * What a part matched by MPN lacks and the file gives: its empty columns, and fields it does not
+ * have (datasheet, supplier numbers …). Nothing it has is overwritten.
+ */
+function blanksFilled(part: Part, line: KicadBomLine): { patch: PartPatch; filled: string[] } {
+  const patch: PartPatch = {};
+  const filled: string[] = [];
+  for (const key of ['manufacturer', 'value', 'footprint', 'description'] as const) {
+    if (part[key] === null && line[key] !== null) {
+      patch[key] = line[key];
+      filled.push(key);
+    }
+  }
+  const added = Object.entries(line.fields).filter(([k]) => !(k in part.fields));
+  if (added.length > 0) {
+    patch.fields = { ...part.fields, ...Object.fromEntries(added) };
+    filled.push(...added.map(([k]) => k));
+  }
+  return { patch, filled };
+}
 
 /** "did you mean …?" for the existing projects one keying slip away from `input`, or null. */
 async function didYouMean(repos: Repositories, input: string): Promise<string | null> {
@@ -207,11 +229,14 @@ export const importBom = defineCommand({
       }
       let part = candidates[0];
       if (part) {
+        const { patch, filled } = blanksFilled(part, line);
+        if (filled.length > 0 && !input.dryRun) part = await repos.parts.update(part.id, patch);
         report.matched.push({
           lines: line.sourceLines,
           mpn: line.mpn,
           part: part.code,
           quantity: line.quantity,
+          filled,
         });
       } else if (input.dryRun) {
         report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: null, quantity: line.quantity });

@@ -122,7 +122,15 @@ export const BomImportOut = z
     newProject: z.boolean().describe('the import created the project (in a dry run: would create it)'),
     shape: z.enum(['grouped', 'per-reference']),
     dryRun: z.boolean(),
-    matched: z.array(importedLine),
+    matched: z.array(
+      importedLine.extend({
+        filled: z
+          .array(z.string())
+          .describe(
+            'what the matched part lacked and the file gave: its empty columns and new fields, kept on the part',
+          ),
+      }),
+    ),
     created: z.array(importedLine),
     rejected: z.array(rowProblem).describe('rows not imported: the project records its BOM as incomplete'),
     skipped: z

@@ -253,6 +253,7 @@ describe('a partial import (#14 item 11)', () => {
 describe('what a KiCad export carries (#14 items 12–14)', () => {
   it('skips non-parts, takes the MPN from the named columns, keeps the columns as part fields, normalises look-alikes', async () => {
     const project = await f.project();
+    const loop = await f.part({ name: 'Test loop', mpn: '5015', fields: { Drawer: '4' } });
     const res = await ctx.api('POST', `/api/v1/projects/${project.code}/bom?mpnColumns=MPN,LCSC`, {
       body: fixture('kicad8-lcsc-fields.csv'),
       headers: { 'content-type': 'text/csv' },
@@ -288,6 +289,25 @@ describe('what a KiCad export carries (#14 items 12–14)', () => {
     });
     expect(await part('LM4041DIM3-1.2/NOPB')).toMatchObject({ mpn: 'LM4041DIM3-1.2/NOPB' });
 
+    // A part matched by MPN gains what it lacked, and the answer says what; nothing is overwritten.
+    expect((res.body.matched as { mpn: string }[]).find((m) => m.mpn === '5015')).toEqual({
+      lines: [12],
+      mpn: '5015',
+      part: loop.code,
+      quantity: 1,
+      filled: ['manufacturer', 'value', 'footprint', 'description', 'Datasheet', 'LCSC'],
+    });
+    expect((await ctx.api('GET', `/api/v1/parts/${loop.code}`)).body).toMatchObject({
+      name: 'Test loop',
+      manufacturer: 'Keystone',
+      description: 'test point loop',
+      fields: {
+        Drawer: '4',
+        Datasheet: 'https://www.keyelco.com/userAssets/file/M65p55.pdf',
+        LCSC: 'C238130',
+      },
+    });
+
     // The same file again matches the normalised MPN instead of creating a second part.
     const again = await ctx.api(
       'POST',
@@ -298,6 +318,7 @@ describe('what a KiCad export carries (#14 items 12–14)', () => {
       },
     );
     expect(again.body.created).toEqual([]);
+    expect((again.body.matched as { filled: string[] }[]).every((m) => m.filled.length === 0)).toBe(true);
   });
 
   it('refuses a BOM without an MPN column unless the request names one; an unknown column is a 400 that changes nothing', async () => {

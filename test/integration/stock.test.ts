@@ -179,7 +179,14 @@ describe('projects and BOM import', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.shape).toBe('grouped');
     expect(res.body.matched).toEqual([
-      { lines: [2], mpn: 'GRM188R71H104KA93D', part: existing.code, quantity: 6 },
+      {
+        lines: [2],
+        mpn: 'GRM188R71H104KA93D',
+        part: existing.code,
+        quantity: 6,
+        // What the existing part lacked, taken from the file (#14 item 14).
+        filled: ['manufacturer', 'value', 'footprint', 'description'],
+      },
     ]);
     expect((res.body.created as unknown[]).length).toBe(7);
     expect(res.body.skipped).toEqual([{ line: 6, reason: 'marked do-not-populate' }]);
