@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assertNoBomCycle, designatorProblem } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
+import { looksLikeIdCode } from '../domain/id-code-typos.ts';
 import { compileSerialFormat } from '../domain/serial-format.ts';
 import type { Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
@@ -81,7 +82,16 @@ async function resolveLines(
   return resolved;
 }
 
-async function uniqueName(repos: Repositories, projectName: string, exceptId?: number) {
+/**
+ * A project's name is unique and never shaped like an ID code: where a project is named by code or
+ * name (import-bom --project), a mistyped code must not be taken for a name.
+ */
+async function checkName(repos: Repositories, projectName: string, exceptId?: number) {
+  if (looksLikeIdCode(projectName))
+    throw ValidationError.field(
+      'name',
+      `'${projectName}' looks like an ID code: a project's name must not, or a mistyped code could be taken for it`,
+    );
   const existing = await repos.projects.findByName(projectName);
   if (existing && existing.id !== exceptId) {
     throw new ConflictError(`a project named '${projectName}' already exists (${existing.code})`);
@@ -98,7 +108,7 @@ export async function createProjectWithPart(
     serialFormat?: string | null | undefined;
   },
 ): Promise<Project> {
-  await uniqueName(repos, input.name);
+  await checkName(repos, input.name);
   let produced: Part;
   if (input.produces) {
     produced = await findOrFail('part', 'produces', input.produces, (c) => repos.parts.findByCode(c));
@@ -162,7 +172,7 @@ export const updateProject = defineCommand({
     const project = await findOrFail('project', 'code', code, (c) =>
       repos.projects.findByCode(c, { lock: true }),
     );
-    if (patch.name) await uniqueName(repos, patch.name, project.id);
+    if (patch.name) await checkName(repos, patch.name, project.id);
     return repos.projects.update(project.id, patch);
   },
 });

@@ -153,6 +153,28 @@ describe('the project an import goes into (#14 item 10)', () => {
   });
 });
 
+describe('a project name shaped like an ID code (#14 item 10)', () => {
+  it('is refused when a project is created or renamed, with 400 naming name', async () => {
+    const project = await f.project();
+    const before = await databaseFingerprint(ctx);
+    const created = await ctx.api('POST', '/api/v1/projects', { body: { name: 'MS7P4BZKQF' } });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([
+      {
+        field: 'name',
+        message:
+          "'MS7P4BZKQF' looks like an ID code: a project's name must not, or a mistyped code could be taken for it",
+      },
+    ]);
+    const renamed = await ctx.api('PATCH', `/api/v1/projects/${project.code}`, {
+      body: { name: swapped(project.code) },
+    });
+    expect(renamed.status).toBe(400);
+    expect(await databaseFingerprint(ctx)).toBe(before);
+    expect((await ctx.api('POST', '/api/v1/projects', { body: { name: 'ESP32-Board' } })).status).toBe(201);
+  });
+});
+
 describe('imports racing for one project', () => {
   it('run one after the other, whether the project is named by code or by name', async () => {
     const project = await f.project({ name: 'Racing board' });
