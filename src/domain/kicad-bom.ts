@@ -311,7 +311,7 @@ export function parseKicadBom(csvText: string, options: KicadBomOptions = {}): K
         description: orNull(cell('description')),
         fields: Object.fromEntries(
           fieldColumns
-            .map((i) => [names[i]!, (record[i] ?? '').trim().slice(0, 2000)] as const)
+            .map((i) => [names[i]!.slice(0, 100), (record[i] ?? '').trim().slice(0, 2000)] as const)
             // KiCad writes '~' for "no datasheet".
             .filter(([, v]) => v !== '' && v !== '~'),
         ),
