@@ -26,6 +26,7 @@ import type {
   Part,
   PartKind,
   Project,
+  BomIncomplete,
   StockStatus,
 } from '../domain/types.ts';
 
@@ -150,8 +151,15 @@ export interface ProjectRepository {
   findByName(name: string): Promise<Project | null>;
   findById(id: number): Promise<Project | null>;
   list(page: PageRequest): Promise<Page<Project>>;
-  /** Replaces every BOM line of the project. */
-  replaceLines(projectId: number, lines: NewBomLine[]): Promise<Project>;
+  /**
+   * Replaces every BOM line of the project. The BOM is recorded as complete unless `bomIncomplete`
+   * says which lines are missing.
+   */
+  replaceLines(
+    projectId: number,
+    lines: NewBomLine[],
+    bomIncomplete?: BomIncomplete | null,
+  ): Promise<Project>;
   /** For every part some project produces: the parts its BOM consumes. */
   bomChildren(): Promise<Map<number, number[]>>;
 }

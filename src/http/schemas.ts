@@ -95,6 +95,15 @@ export const ProjectOut = z
     producesPartCode: code,
     serialFormat: z.string().nullable(),
     lines: z.array(BomLineOut),
+    bomIncomplete: z
+      .object({
+        lines: z.array(z.object({ line: z.int(), reason: z.string() })),
+        since: timestamp,
+      })
+      .nullable()
+      .describe(
+        'null when the BOM is complete; else the rows of its last import(s) that were not imported (line in the file, reason): builds are refused unless they set acceptIncompleteBom',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -110,12 +119,28 @@ const importedLine = z.object({
 export const BomImportOut = z
   .object({
     project: ProjectOut.nullable().describe('null in a dry run for a project that would be created'),
+    newProject: z.boolean().describe('the import created the project (in a dry run: would create it)'),
     shape: z.enum(['grouped', 'per-reference']),
     dryRun: z.boolean(),
-    matched: z.array(importedLine),
+    matched: z.array(
+      importedLine.extend({
+        filled: z
+          .array(z.string())
+          .describe(
+            'what the matched part lacked and the file gave: its empty columns and new fields, kept on the part',
+          ),
+      }),
+    ),
     created: z.array(importedLine),
-    rejected: z.array(rowProblem),
-    skipped: z.array(rowProblem),
+    rejected: z.array(rowProblem).describe('rows not imported: the project records its BOM as incomplete'),
+    skipped: z
+      .array(rowProblem)
+      .describe(
+        'rows that are not parts: DNP, power flags, mounting holes, fiducials, test points without an MPN',
+      ),
+    warnings: z
+      .array(rowProblem)
+      .describe('rows imported with a change, e.g. look-alike characters in an MPN replaced'),
   })
   .meta({ id: 'BomImportReport' });
 

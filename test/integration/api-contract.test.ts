@@ -309,7 +309,9 @@ const CASES: Record<string, Case> = {
     illTyped: { field: 'mode', value: 'append' },
   },
   'POST /bom-imports': {
-    prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }),
+    prepare: async () => ({
+      body: { projectName: `Import ${randomBytes(3).toString('hex')}`, createProject: true, csv: KICAD },
+    }),
     illTyped: { field: 'dryRun', value: 'yes' },
   },
   'GET /builds': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },

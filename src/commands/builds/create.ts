@@ -1,5 +1,6 @@
 /** Planning a build of a project and, unless asked not to, requesting its start in the same breath. */
 import { z } from 'zod';
+import { assertBomComplete } from '../../domain/bom.ts';
 import { MAX_BUILD_QUANTITY, checkBuildOptions } from '../../domain/builds.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { defineCommand } from '../define.ts';
@@ -40,6 +41,10 @@ export const createBuild = defineCommand({
     location: idCodeRef.nullish().describe('where the produced stock is stored'),
     note: optionalText(),
     start: z.boolean().default(true),
+    acceptIncompleteBom: z
+      .boolean()
+      .default(false)
+      .describe("build even though the project's BOM is incomplete (lines its last import could not take)"),
   }),
   async run({ repos, actor }, input) {
     const addStock = input.addStock ?? true;
@@ -54,6 +59,7 @@ export const createBuild = defineCommand({
     const project = await findOrFail('project', 'project', input.project, (c) =>
       repos.projects.findByCode(c),
     );
+    assertBomComplete(project, input.acceptIncompleteBom);
     const location = input.location
       ? await findOrFail('location', 'location', input.location, (c) => repos.locations.findByCode(c))
       : null;
