@@ -15,7 +15,7 @@ import {
 import { execute } from '../../../commands/define.ts';
 import { requestLabelsFromSlack, startBuildFromSlack } from '../../../commands/slack.ts';
 import { parseBuildCommand } from '../../../domain/slack-commands.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { buildRequested, buildStatus, labelsRequested, operationRequested } from '../../presenters/build.ts';
 import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
@@ -27,7 +27,7 @@ export function buildCommand(deps: SlackDeps) {
     const request = parsed.request;
     if (request.kind === 'help') return ack(helpAnswer());
     await ack();
-    const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
+    const origin = { user: command.user_id, responseUrl: command.response_url, key: requestKey(command) };
     await answerAs(deps, origin, async (actor) => {
       switch (request.kind) {
         case 'start': {

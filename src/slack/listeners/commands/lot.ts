@@ -5,7 +5,7 @@ import { execute } from '../../../commands/define.ts';
 import { listLotHistory } from '../../../commands/history.ts';
 import { getLot } from '../../../commands/lots.ts';
 import { parseLotCommand } from '../../../domain/slack-commands.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
 import { RECENT_HISTORY, lotAnswer } from '../../presenters/lot.ts';
@@ -17,7 +17,7 @@ export function lotCommand(deps: SlackDeps) {
     const request = parsed.request;
     if (request.kind === 'help') return ack(helpAnswer());
     await ack();
-    const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
+    const origin = { user: command.user_id, responseUrl: command.response_url, key: requestKey(command) };
     await answerAs(deps, origin, async (actor) => {
       const lot =
         request.kind === 'lot'
