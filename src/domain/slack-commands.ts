@@ -51,6 +51,15 @@ export const LOT_USAGE =
 export const TRACE_USAGE =
   '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
 
+/** The most of the person's own text an answer repeats. */
+export const EXCERPT_MAX = 40;
+
+/** A short excerpt of what was typed: an answer never repeats more than {@link EXCERPT_MAX} characters of it. */
+export function excerpt(text: string, max = EXCERPT_MAX): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
 const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?$/;
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
 
@@ -80,18 +89,18 @@ function code(
   const parsed = parseIdCode(word);
   return parsed.ok
     ? { ok: true, code: parsed.code }
-    : { ok: false, problem: `'${word}' is not a ${what} ID code: ${parsed.message}` };
+    : { ok: false, problem: `'${excerpt(word)}' is not a ${what} ID code: ${parsed.message}` };
 }
 
 /** Reads a quantity: a whole number from 1 to MAX_BUILD_QUANTITY. */
 export function parseQuantity(word: string): { ok: true; quantity: number } | { ok: false; problem: string } {
-  if (!/^\d+$/.test(word)) return { ok: false, problem: `quantity '${word}' is not a whole number` };
+  if (!/^\d+$/.test(word)) return { ok: false, problem: `quantity '${excerpt(word)}' is not a whole number` };
   const quantity = Number(word);
   if (quantity < 1) return { ok: false, problem: 'quantity must be at least 1' };
   if (quantity > MAX_BUILD_QUANTITY)
     return {
       ok: false,
-      problem: `quantity ${word} is more than a build may make (${MAX_BUILD_QUANTITY.toLocaleString('en')})`,
+      problem: `quantity ${excerpt(word)} is more than a build may make (${MAX_BUILD_QUANTITY.toLocaleString('en')})`,
     };
   return { ok: true, quantity };
 }
@@ -124,7 +133,7 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
         .filter(Boolean);
       if (stages.length === 0) return fail('name the stages after `stages`, e.g. `stages SMT,Test,Pack`');
       break;
-    } else return fail(`'${rest[i]}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
+    } else return fail(`'${excerpt(rest[i]!)}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
   }
   return { ok: true, request: { kind: 'start', project, quantity: quantity.quantity, trackUnits, stages } };
 }
@@ -151,7 +160,7 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
       serials = range;
     } else if (SERIAL_RANGE.test(word)) serials = word;
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
-    else return fail(`'${word}' is neither a label template nor a serial range`);
+    else return fail(`'${excerpt(word)}' is neither a label template nor a serial range`);
   }
   if (serials) {
     const [first, last = first] = serials.split('-').map(Number) as [number, number?];
@@ -195,10 +204,10 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
       };
     if (action === 'cancel')
       return { ok: true, request: { kind: 'cancel', build: build.code, ...(more ? { reason: more } : {}) } };
-    if (more) return { ok: false, problem: `unexpected '${more}' after the build`, usage };
+    if (more) return { ok: false, problem: `unexpected '${excerpt(more)}' after the build`, usage };
     return { ok: true, request: { kind: action, build: build.code } };
   }
-  return { ok: false, problem: `'${verb}' is not a /build command`, usage: BUILD_USAGE };
+  return { ok: false, problem: `'${excerpt(verb)}' is not a /build command`, usage: BUILD_USAGE };
 }
 
 /** `/lot …` */
@@ -262,7 +271,7 @@ export function parseMeasurements(
     .map((s) => s.trim())
     .filter(Boolean)) {
     const m = /^([^=:]{1,100}?)\s*[=:]\s*(.{1,200})$/.exec(part);
-    if (!m) return { ok: false, problem: `'${part}' is not name=value` };
+    if (!m) return { ok: false, problem: `'${excerpt(part)}' is not name=value` };
     const value = m[2]!.trim();
     measurements[m[1]!.trim()] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
   }
