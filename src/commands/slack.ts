@@ -322,7 +322,10 @@ async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promis
       parentId: message.id,
       requestedBy: SYSTEM_ACTOR.name,
     });
-    await repos.jobs.enqueue(messageJob(notice, `event-${event.id}`));
+    // A notice of the moment: its own job, which gives up after an hour (NOTIFY_NOTICE_RETRY_WINDOW_MS).
+    await repos.jobs.enqueue(
+      jobRequest('notify.notice', { messageId: notice.id }, `slack-message-${notice.id}-event-${event.id}`),
+    );
     return 1;
   }
   if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {

@@ -167,6 +167,8 @@ export async function deliverMessage(
   deps: DeliveryDeps,
   messageId: number,
   owner: string,
+  /** A notice not posted within this long after it was asked for is dropped (late, it is noise). */
+  options: { maxAgeMs?: number } = {},
 ): Promise<DeliveryOutcome> {
   const lease = await execute(deps, leaseSlackMessage, SYSTEM_ACTOR, { id: messageId, owner, ms: LEASE_MS });
   if (lease.status === 'missing') return { status: 'done', detail: 'no such message' };
@@ -180,6 +182,15 @@ export async function deliverMessage(
     if (message.kind === 'reply' && message.ts) {
       await release(deps, message, owner, {});
       return { status: 'done', detail: 'reply already posted' };
+    }
+    if (
+      options.maxAgeMs !== undefined &&
+      !message.ts &&
+      Date.now() - message.createdAt.getTime() > options.maxAgeMs
+    ) {
+      await release(deps, message, owner, {});
+      deps.log.warn({ subject: message.subject }, 'a notice not posted within its time is dropped');
+      return { status: 'done', detail: 'dropped: too old to be news' };
     }
     if (message.kind === 'reply' && !parent?.ts) {
       await release(deps, message, owner, { certain: !doubt });

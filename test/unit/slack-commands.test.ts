@@ -217,6 +217,16 @@ describe('the notify retry schedule', () => {
     expect(sum(delays)).toBe(25 * 60_000);
   });
 
+  it('gives up on a quarantine notice after an hour: a notice that old is noise (#15 item 7)', () => {
+    const delays = NOTIFY_SCHEDULES['notify-notice'];
+    expect(delays.slice(0, 11)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000,
+    ]);
+    expect(sum(delays)).toBe(60 * 60_000);
+    expect(JOBS['notify.notice'].options).toEqual({ attempts: 16, backoff: { type: 'notify-notice' } });
+    expect(notifyBackoffStrategy(16, 'notify-notice')).toBe(-1);
+  });
+
   it('is what the catalogue gives the notify jobs, and what the workers compute', () => {
     expect(JOBS['notify.message'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
     expect(JOBS['notify.upload'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
