@@ -14,6 +14,7 @@ import type { LabelRun, LabelSource, Repositories } from './ports.ts';
 import { idCodeRef, pageQuery } from './validation.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { retryRedrive } from './work.ts';
+import { slackDeliveryOf } from './slack-delivery.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
@@ -161,7 +162,8 @@ export const getLabelRun = defineCommand({
   async run({ repos }, { id }) {
     const run = await repos.labels.findById(id);
     if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
-    return run;
+    // Where its PDF went in Slack, when it was asked for from Slack.
+    return { ...run, slack: await slackDeliveryOf(repos, `labels:${run.id}`) };
   },
 });
 

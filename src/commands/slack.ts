@@ -26,6 +26,11 @@ const channelId = z
   .regex(/^[CGD][A-Z0-9]{2,30}$/, 'must be a Slack channel ID')
   .describe('Slack channel ID');
 
+/** A response_url Slack gave with a request: answers to it are accepted for 30 minutes. */
+const responseUrl = z.url({ protocol: /^https?$/ }).max(2000);
+/** How long after a request its response_url may still be used (Slack: 30 min). */
+const RESPONSE_URL_LIFETIME_MS = 29 * 60_000;
+
 /** Subjects of the messages buildtrace posts. */
 export const slackSubjects = {
   build: (code: string) => `build:${code}`,
@@ -94,8 +99,9 @@ export const startBuildFromSlack = defineCommand({
     trackUnits: z.boolean().default(false),
     stages: z.array(z.string()).default([]),
     channel: channelId,
+    responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { project: named, quantity, trackUnits, stages, channel }) {
+  async run(ctx, { project: named, quantity, trackUnits, stages, channel, responseUrl: url }) {
     const project = await findProject(ctx.repos, named);
     const input = parseWith(createBuild.input, { project: project.code, quantity, trackUnits, stages });
     const { build, operation } = await createBuild.run(ctx, input);
@@ -105,6 +111,7 @@ export const startBuildFromSlack = defineCommand({
       channel,
       buildId: build.id,
       requestedBy: ctx.actor.name,
+      responseUrl: url,
     });
     await ctx.repos.jobs.enqueue(messageJob(message, 'requested'));
     return { build, operation, project };
@@ -122,8 +129,9 @@ export const requestLabelsFromSlack = defineCommand({
     serials: z.string().optional(),
     dpi: z.int().optional(),
     channel: channelId,
+    responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { build, template, serials, dpi, channel }) {
+  async run(ctx, { build, template, serials, dpi, channel, responseUrl: url }) {
     const input = parseWith(requestLabels.input, {
       build,
       ...(template ? { template } : {}),
@@ -137,6 +145,7 @@ export const requestLabelsFromSlack = defineCommand({
       channel,
       labelRunId: run.id,
       requestedBy: ctx.actor.name,
+      responseUrl: url,
     });
     return run;
   },
@@ -156,7 +165,7 @@ export const queueSlackResponse = defineCommand({
   role: 'admin',
   mode: 'write',
   input: z.strictObject({
-    url: z.url({ protocol: /^https?$/ }).max(2000),
+    url: responseUrl,
     /** Names the answer: the same key is only ever answered once. */
     key: z.string().min(1).max(500),
     message: slackMessageOut,
@@ -164,6 +173,35 @@ export const queueSlackResponse = defineCommand({
   async run({ repos }, { url, key, message }) {
     const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
     await repos.jobs.enqueue(jobRequest('notify.respond', { url, message }, `slack-respond-${id}`));
+  },
+});
+
+/**
+ * Records that Slack refused a message for good (`not_in_channel`, `channel_not_found` …), so the
+ * build or label run shows it, and tells the person who asked for it through the request's
+ * response_url while Slack still accepts it — in the same transaction.
+ */
+export const recordSlackDeliveryFailure = defineCommand({
+  name: 'recordSlackDeliveryFailure',
+  summary: 'Record that Slack refused a message for good and tell the person who asked (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    id: z.int().positive(),
+    error: z.string().min(1).max(200),
+    /** What to tell the person who asked. */
+    answer: slackMessageOut,
+  }),
+  async run({ repos }, { id, error, answer }) {
+    const message = await repos.slackMessages.findById(id, { lock: true });
+    if (!message || message.postedAt) return { told: false };
+    await repos.slackMessages.update(id, { failure: { error } });
+    const fresh = Date.now() - message.createdAt.getTime() < RESPONSE_URL_LIFETIME_MS;
+    if (!message.responseUrl || !fresh || message.failedAt) return { told: false };
+    await repos.jobs.enqueue(
+      jobRequest('notify.respond', { url: message.responseUrl, message: answer }, `slack-failed-${id}`),
+    );
+    return { told: true };
   },
 });
 
@@ -224,7 +262,7 @@ export const releaseSlackMessage = defineCommand({
       ...(input.ts && !message.ts ? { ts: input.ts } : {}),
       ...(input.fileId ? { fileId: input.fileId } : {}),
       ...(input.contentHash ? { contentHash: input.contentHash } : {}),
-      ...(input.posted && !message.postedAt ? { postedAt: 'now' as const } : {}),
+      ...(input.posted && !message.postedAt ? { postedAt: 'now' as const, failure: null } : {}),
       ...(input.updated ? { updatedAt: 'now' as const } : {}),
       ...(input.certain ? { uncertainSince: null } : {}),
       ...(!input.keepLease && message.leaseOwner === input.owner ? { lease: null } : {}),

@@ -19,6 +19,7 @@ export function buildLabelsAction(deps: SlackDeps) {
         await execute(deps, requestLabelsFromSlack, actor, {
           build: action.value ?? '',
           channel: body.channel?.id ?? '',
+          ...(body.response_url ? { responseUrl: body.response_url } : {}),
         }),
       ),
     );

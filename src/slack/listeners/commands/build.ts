@@ -37,6 +37,7 @@ export function buildCommand(deps: SlackDeps) {
             trackUnits: request.trackUnits,
             stages: request.stages,
             channel: command.channel_id,
+            responseUrl: command.response_url,
           });
           return buildRequested(build, request.quantity, request.trackUnits);
         }
@@ -68,6 +69,7 @@ export function buildCommand(deps: SlackDeps) {
               serials: request.serials,
               dpi: request.dpi,
               channel: command.channel_id,
+              responseUrl: command.response_url,
             }),
           );
       }
