@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
+import { TEMPLATE_NAMES } from '../labels/templates.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
@@ -132,10 +133,32 @@ export const requestLabelsFromSlack = defineCommand({
     responseUrl: responseUrl.optional(),
   }),
   async run(ctx, { build, template, serials, dpi, channel, responseUrl: url }) {
+    if (template && !(TEMPLATE_NAMES as readonly string[]).includes(template))
+      throw ValidationError.field(
+        'template',
+        `'${template.slice(0, 40)}' is not a label template; the templates are ${TEMPLATE_NAMES.join(', ')}`,
+      );
+    // A build that does not track units has no unit labels: Slack prints the lot(s) it made.
+    const ref = parseIdCode(build);
+    const found = ref.ok ? await ctx.repos.builds.findByCode(ref.code) : null;
+    let lots: string[] | undefined;
+    if (found && !found.trackUnits) {
+      if (serials)
+        throw ValidationError.field('serials', `build ${found.code} does not track units: it has no serials`);
+      const made = [
+        ...(await ctx.repos.lots.producedBy(found.id, 'in_production')),
+        ...(await ctx.repos.lots.producedBy(found.id, 'available')),
+      ];
+      if (made.length === 0)
+        throw new RuleViolation(
+          `build ${found.code} does not track units and has made no lot yet: its lot gets a label once the build is started`,
+        );
+      lots = made.map((l) => l.code);
+    }
     const input = parseWith(requestLabels.input, {
-      build,
+      ...(lots ? { lots } : { build }),
       ...(template ? { template } : {}),
-      ...(serials ? { serials } : {}),
+      ...(serials && !lots ? { serials } : {}),
       ...(dpi ? { dpi } : {}),
     });
     const run = await requestLabels.run(ctx, input);

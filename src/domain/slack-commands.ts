@@ -21,7 +21,7 @@ import { parseIdCode } from './id-code.ts';
 export type BuildRequest =
   | { kind: 'start'; project: string; quantity: number; trackUnits: boolean; stages: string[] }
   | { kind: 'advance'; build: string; comment?: string }
-  | { kind: 'complete'; build: string }
+  | { kind: 'complete'; build: string; serials?: string }
   | { kind: 'cancel'; build: string; reason?: string }
   | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
@@ -40,7 +40,7 @@ export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string;
 export const BUILD_USAGE = [
   '`/build start <project> <qty> [track] [stages A,B,C]` — start a build of a project (ID code or name)',
   '`/build advance <build> [comment]` — complete the next stage',
-  '`/build complete <build>` — complete a build',
+  '`/build complete <build> [serials 1-3,7]` — complete a build, or some of its units',
   '`/build cancel <build> [reason]` — cancel a build (also one that is blocked or still generating)',
   '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
@@ -61,6 +61,7 @@ export function excerpt(text: string, max = EXCERPT_MAX): string {
 }
 
 const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?$/;
+const SERIAL_LIST = /^\d{1,7}(-\d{1,7})?(,\d{1,7}(-\d{1,7})?){0,99}$/;
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
 
 /** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
@@ -204,6 +205,17 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
       };
     if (action === 'cancel')
       return { ok: true, request: { kind: 'cancel', build: build.code, ...(more ? { reason: more } : {}) } };
+    if (action === 'complete' && more) {
+      // Some units, as the API's `serials`: `1-3`, `1-3,7`, `serials 1-3`.
+      const serials = more.replace(/^serials?\s+/i, '').replace(/\s+/g, '');
+      if (!SERIAL_LIST.test(serials))
+        return {
+          ok: false,
+          problem: `'${excerpt(more)}' is not a serial or a range of serials (e.g. \`1-3,7\`)`,
+          usage: '`/build complete <build> [serials 1-3,7]`',
+        };
+      return { ok: true, request: { kind: 'complete', build: build.code, serials } };
+    }
     if (more) return { ok: false, problem: `unexpected '${excerpt(more)}' after the build`, usage };
     return { ok: true, request: { kind: action, build: build.code } };
   }
@@ -252,7 +264,13 @@ export function parseTraceCommand(text: string): Parsed<TraceRequest> {
   if (words.length > 1 && (FORWARD.test(last) || BACKWARD.test(last))) {
     direction = FORWARD.test(last) ? 'forward' : 'backward';
     words.pop();
-  }
+  } else if (words.length > 1 && /^[a-z]+$/i.test(last) && parseIdCode(words.slice(0, -1).join('')).ok)
+    // A whole ID code followed by a word: the word was meant as a direction.
+    return {
+      ok: false,
+      problem: `'${excerpt(last)}' is not a direction: use forward or backward`,
+      usage: TRACE_USAGE,
+    };
   const lot = code(words.join(''), 'lot');
   if (!lot.ok) return { ok: false, problem: lot.problem, usage: TRACE_USAGE };
   return { ok: true, request: { kind: 'trace', code: lot.code, direction } };

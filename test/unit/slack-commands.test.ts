@@ -89,6 +89,23 @@ describe('slash command text', () => {
     });
   });
 
+  it('takes serials after /build complete, as the API does (#15 item 6)', () => {
+    for (const text of [`complete ${B} 1-3`, `complete ${B} serials 1-3`])
+      expect(parseBuildCommand(text)).toEqual({
+        ok: true,
+        request: { kind: 'complete', build: B, serials: '1-3' },
+      });
+    expect(parseBuildCommand(`complete ${B} 1-3, 7`)).toMatchObject({ request: { serials: '1-3,7' } });
+  });
+
+  it('names a word after a whole ID code that is not a direction (#15 item 5)', () => {
+    expect(parseTraceCommand(`${B} sideways`)).toMatchObject({
+      ok: false,
+      problem: "'sideways' is not a direction: use forward or backward",
+    });
+    expect(parseTraceCommand(`${B} fwd`)).toMatchObject({ ok: true, request: { direction: 'forward' } });
+  });
+
   it('answers a missing or mistyped build code with usage', () => {
     expect(parseBuildCommand('complete')).toMatchObject({
       ok: false,
@@ -101,7 +118,7 @@ describe('slash command text', () => {
     });
     expect(parseBuildCommand(`complete ${B} now`)).toMatchObject({
       ok: false,
-      problem: "unexpected 'now' after the build",
+      problem: "'now' is not a serial or a range of serials (e.g. `1-3,7`)",
     });
     expect(parseBuildCommand('explode')).toMatchObject({
       ok: false,

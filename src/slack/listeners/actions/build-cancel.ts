@@ -4,7 +4,7 @@ import { requestCancel } from '../../../commands/builds.ts';
 import { execute } from '../../../commands/define.ts';
 import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { operationRequested } from '../../presenters/build.ts';
+import { SLACK_CANCEL_WITHOUT_REASON, operationRequested } from '../../presenters/build.ts';
 
 export function buildCancelAction(deps: SlackDeps) {
   return async ({
@@ -18,7 +18,7 @@ export function buildCancelAction(deps: SlackDeps) {
       operationRequested(
         await execute(deps, requestCancel, actor, {
           code: action.value ?? '',
-          reason: `cancelled in Slack by ${actor.name}`,
+          reason: SLACK_CANCEL_WITHOUT_REASON,
         }),
       ),
     );

@@ -21,6 +21,7 @@ export function buildLabelsAction(deps: SlackDeps) {
           channel: body.channel?.id ?? '',
           ...(body.response_url ? { responseUrl: body.response_url } : {}),
         }),
+        action.value ?? undefined,
       ),
     );
   };

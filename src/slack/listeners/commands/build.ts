@@ -17,7 +17,13 @@ import { requestLabelsFromSlack, startBuildFromSlack } from '../../../commands/s
 import { parseBuildCommand } from '../../../domain/slack-commands.ts';
 import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { buildRequested, buildStatus, labelsRequested, operationRequested } from '../../presenters/build.ts';
+import {
+  SLACK_CANCEL_WITHOUT_REASON,
+  buildRequested,
+  buildStatus,
+  labelsRequested,
+  operationRequested,
+} from '../../presenters/build.ts';
 import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
 
 export function buildCommand(deps: SlackDeps) {
@@ -46,12 +52,17 @@ export function buildCommand(deps: SlackDeps) {
             await execute(deps, requestAdvance, actor, { code: request.build, comment: request.comment }),
           );
         case 'complete':
-          return operationRequested(await execute(deps, requestCompletion, actor, { code: request.build }));
+          return operationRequested(
+            await execute(deps, requestCompletion, actor, {
+              code: request.build,
+              ...(request.serials ? { serials: request.serials } : {}),
+            }),
+          );
         case 'cancel':
           return operationRequested(
             await execute(deps, requestCancel, actor, {
               code: request.build,
-              reason: request.reason ?? `cancelled in Slack by ${actor.name}`,
+              reason: request.reason ?? SLACK_CANCEL_WITHOUT_REASON,
             }),
           );
         case 'retry':
@@ -71,6 +82,7 @@ export function buildCommand(deps: SlackDeps) {
               channel: command.channel_id,
               responseUrl: command.response_url,
             }),
+            request.build,
           );
       }
     });
