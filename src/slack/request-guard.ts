@@ -7,7 +7,8 @@
  * 3. a valid `v0` signature over that body;
  * 4. never seen before: the (timestamp, signature) pair is claimed in a store every web process
  *    shares (Redis `SET NX` with an expiry covering the whole window a timestamp is accepted in), so
- *    the same signed bytes sent again — to this process or another — are refused.
+ *    the same signed bytes sent again — to this process or another — are refused;
+ * 5. shaped like something Slack sends (else 400 at once; see {@link slackShaped}).
  *
  * The body read here is handed to Bolt as `rawBody`, so it is read once.
  */
@@ -30,6 +31,34 @@ export interface RequestGuardOptions {
 }
 
 class TooLarge extends Error {}
+
+/**
+ * Whether a signed body has a shape Slack sends: a slash command or `ssl_check` (form), an
+ * interaction (`payload=` JSON object with a `type`), or an Events API JSON object with a `type`.
+ * Anything else is answered 400 at once, instead of being held until Bolt gives up on it (3 s).
+ */
+export function slackShaped(body: string, contentType: string | undefined): boolean {
+  try {
+    if ((contentType ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const form = new URLSearchParams(body);
+      const payload = form.get('payload');
+      if (payload !== null) {
+        const parsed: unknown = JSON.parse(payload);
+        return isTyped(parsed);
+      }
+      return form.get('command') !== null || form.get('ssl_check') !== null;
+    }
+    return isTyped(JSON.parse(body));
+  } catch {
+    return false;
+  }
+}
+
+const isTyped = (v: unknown): boolean =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  typeof (v as { type?: unknown }).type === 'string';
 
 async function readBody(req: Request, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -89,6 +118,8 @@ export function guardSlackRequests(options: RequestGuardOptions): RequestHandler
       first = fallback.claim(key, SLACK_REPLAY_WINDOW_MS);
     }
     if (!first) return refuse(res, 401, 'a replay of a request already received');
+    if (!slackShaped(body.toString('utf8'), req.header('content-type')))
+      return refuse(res, 400, 'a signed body that is not a Slack command, interaction or event');
     (req as Request & { rawBody?: Buffer }).rawBody = body;
     next();
   };

@@ -171,3 +171,28 @@ describe('oversized bodies (item 4)', () => {
     expect(trace.text.length).toBeLessThan(1_000);
   });
 });
+
+describe('signed bodies Slack never sends', () => {
+  it('are answered 400 at once, not held until Bolt gives up on them', async () => {
+    for (const [body, type] of [
+      ['payload=' + encodeURIComponent('[1,2,3]'), 'application/x-www-form-urlencoded'],
+      ['=&&&==%%%', 'application/x-www-form-urlencoded'],
+      ['', 'application/x-www-form-urlencoded'],
+      ['[]', 'application/json'],
+    ] as const) {
+      const timestamp = now();
+      const started = Date.now();
+      const res = await fetch(`${ctx.url}/slack/events`, {
+        method: 'POST',
+        headers: {
+          'content-type': type,
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': slackSignature(SECRET, timestamp, body),
+        },
+        body,
+      });
+      expect([body, res.status]).toEqual([body, 400]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+  });
+});
