@@ -14,6 +14,7 @@ import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.
 import { TEMPLATE_NAMES } from '../labels/templates.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { parseIdCode } from '../domain/id-code.ts';
+import { excerpt } from '../domain/slack-commands.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { createBuild } from './builds.ts';
 import { defineCommand } from './define.ts';
@@ -83,7 +84,7 @@ async function findProject(repos: Repositories, named: string) {
     throw new NotFoundError(
       'project',
       named,
-      code.ok ? `project ${code.code} does not exist` : `no project is named '${named}'`,
+      code.ok ? `project ${code.code} does not exist` : `no project is named '${excerpt(named)}'`,
       'project',
     );
   return project;
@@ -136,7 +137,7 @@ export const requestLabelsFromSlack = defineCommand({
     if (template && !(TEMPLATE_NAMES as readonly string[]).includes(template))
       throw ValidationError.field(
         'template',
-        `'${template.slice(0, 40)}' is not a label template; the templates are ${TEMPLATE_NAMES.join(', ')}`,
+        `'${excerpt(template)}' is not a label template; the templates are ${TEMPLATE_NAMES.join(', ')}`,
       );
     // A build that does not track units has no unit labels: Slack prints the lot(s) it made.
     const ref = parseIdCode(build);

@@ -83,6 +83,7 @@ export function guardSlackRequests(options: RequestGuardOptions): RequestHandler
   const { logger } = options;
   // Used only while the shared store is unreachable: replays to this process are still refused.
   const fallback = localClaims();
+  let warnedAt = 0;
   const refuse = (res: Parameters<RequestHandler>[1], status: number, why: string) => {
     logger.warn(`Slack request refused: ${why}`);
     res.status(status).send();
@@ -112,9 +113,13 @@ export function guardSlackRequests(options: RequestGuardOptions): RequestHandler
     try {
       first = await options.claimOnce(key, SLACK_REPLAY_WINDOW_MS);
     } catch (err) {
-      logger.warn(
-        `the shared store of seen Slack requests is unreachable (${(err as Error).message}); checking replays in this process only`,
-      );
+      // Once a minute, not once a request, while the outage lasts.
+      if (Date.now() - warnedAt > 60_000) {
+        warnedAt = Date.now();
+        logger.warn(
+          `the shared store of seen Slack requests is unreachable (${(err as Error).message}); checking replays in this process only`,
+        );
+      }
       first = fallback.claim(key, SLACK_REPLAY_WINDOW_MS);
     }
     if (!first) return refuse(res, 401, 'a replay of a request already received');

@@ -167,6 +167,11 @@ describe('oversized bodies (item 4)', () => {
       expect(sent.text.length).toBeLessThan(1_000);
       expect(sent.text).not.toContain('x'.repeat(50));
     }
+    // …nor in the answer through response_url: an unknown project name is cut to an excerpt.
+    const unknown = await slack.command('/build', `start "${'y'.repeat(150)}" 1`, { user: OPERATOR });
+    const answer = await fake.waitFor(() => answersAt(unknown.responseUrl)[0], 'the unknown-project answer');
+    expect(String(answer.body.text)).toContain('no project is named');
+    expect(String(answer.body.text)).not.toContain('y'.repeat(50));
     const trace = await slack.command('/trace', long, { user: OPERATOR });
     expect(trace.text.length).toBeLessThan(1_000);
   });

@@ -13,6 +13,7 @@ import {
   progressBucket,
   requestTimestampProblem,
 } from '../../src/domain/slack-format.ts';
+import { localClaims } from '../../src/queue/backend.ts';
 import { JOBS } from '../../src/queue/catalogue.ts';
 import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/queue/backoff.ts';
 
@@ -271,5 +272,17 @@ describe('the notify retry schedule', () => {
   it('shortens only the last delay to fit the window', () => {
     expect(cappedRetryDelays(10_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000, 3_000]);
     expect(cappedRetryDelays(7_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000]);
+  });
+});
+
+describe('seen Slack requests kept in memory (PostgreSQL queue backend, or Redis unreachable)', () => {
+  it('claims a key once until its time to live has passed', () => {
+    let now = 1_000;
+    const claims = localClaims(() => now);
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(true);
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(false);
+    expect(claims.claim('slack-seen:1:b', 600_000)).toBe(true);
+    now += 600_001;
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(true);
   });
 });
