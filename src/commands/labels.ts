@@ -16,6 +16,7 @@ import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { retryRedrive } from './work.ts';
 import { toRanges } from '../domain/builds.ts';
 import { resolveSerials, serialsInput } from './builds/shared.ts';
+import { slackDeliveryOf } from './slack-delivery.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
@@ -173,7 +174,8 @@ export const getLabelRun = defineCommand({
   async run({ repos }, { id }) {
     const run = await repos.labels.findById(id);
     if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
-    return run;
+    // Where its PDF went in Slack, when it was asked for from Slack.
+    return { ...run, slack: await slackDeliveryOf(repos, `labels:${run.id}`) };
   },
 });
 

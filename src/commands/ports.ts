@@ -988,6 +988,21 @@ export interface SlackMessage {
   /** Set while an attempt's outcome is unknown: the next one looks in the channel before posting. */
   uncertainSince: Date | null;
   createdAt: Date;
+  /** The response_url of the request that asked for it (Slack accepts it for 30 minutes). */
+  responseUrl: string | null;
+  /** When Slack refused it for good, and Slack's error code (`not_in_channel` …). */
+  failedAt: Date | null;
+  error: string | null;
+}
+
+/** How a build's message or a label PDF fared in Slack, as the API shows it. */
+export interface SlackDelivery {
+  channel: string;
+  status: 'pending' | 'posted' | 'failed';
+  /** Slack's error code when it refused (e.g. `not_in_channel`). */
+  error: string | null;
+  postedAt: Date | null;
+  failedAt: Date | null;
 }
 
 export interface SlackMessagePatch {
@@ -999,6 +1014,8 @@ export interface SlackMessagePatch {
   /** Takes the lease for `ms` (by the database's clock), or gives it back (null). */
   lease?: { owner: string; ms: number } | null;
   uncertainSince?: 'now' | null;
+  /** Slack refused it for good (with its error code), or it was posted after all (null). */
+  failure?: { error: string } | null;
 }
 
 export interface SlackMessageRepository {
@@ -1011,6 +1028,7 @@ export interface SlackMessageRepository {
     labelRunId?: number | null | undefined;
     parentId?: number | null | undefined;
     requestedBy: string;
+    responseUrl?: string | null | undefined;
   }): Promise<SlackMessage>;
   findById(id: number, options?: { lock?: boolean }): Promise<SlackMessage | null>;
   findBySubject(subject: string): Promise<SlackMessage | null>;

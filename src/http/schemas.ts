@@ -263,12 +263,27 @@ export const BuildOut = z
   })
   .meta({ id: 'Build' });
 
+export const SlackDeliveryOut = z
+  .object({
+    channel: z.string().describe('Slack channel ID it goes to'),
+    status: z
+      .enum(['pending', 'posted', 'failed'])
+      .describe('`failed`: Slack refused it for good (see `error`); the person who asked was told'),
+    error: z.string().nullable().describe("Slack's error code, e.g. `not_in_channel`, `channel_not_found`"),
+    postedAt: timestamp.nullable(),
+    failedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'SlackDelivery' });
+
 export const BuildDetailOut = BuildOut.extend({
   operations: z.array(BuildOperationOut),
   unitCounts: z.record(z.string(), z.int()).describe('tracked units by stock status'),
   reserved: z
     .array(z.object({ lotCode: code, quantity: z.int() }))
     .describe('component stock held for the build between the acceptance of its start and the start'),
+  slack: SlackDeliveryOut.nullable()
+    .optional()
+    .describe("the build's message in Slack (null when it was not started from Slack)"),
 }).meta({ id: 'BuildDetail' });
 
 export const BuildRequestOut = z
@@ -401,6 +416,9 @@ export const LabelRunOut = z
       ),
     createdAt: timestamp,
     finishedAt: timestamp.nullable(),
+    slack: SlackDeliveryOut.nullable()
+      .optional()
+      .describe('the PDF upload to Slack, when the run was asked for from Slack (`GET /labels/{id}` only)'),
   })
   .meta({ id: 'LabelRun' });
 
