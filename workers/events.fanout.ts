@@ -9,7 +9,7 @@ import { defineProcessor } from './define.ts';
 export default defineProcessor(
   'events.fanout',
   async ({ eventIds }, { app, log }) => {
-    const results = await fanOutEvents({ uow: app.uow }, eventIds);
+    const results = await fanOutEvents({ uow: app.uow }, eventIds, { publicUrl: app.config.publicUrl });
     log.debug({ events: eventIds.length, results }, 'events fanned out');
     return results;
   },

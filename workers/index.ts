@@ -30,6 +30,7 @@ import traceRecall from './trace.recall.ts';
 import labelsRender from './labels.render.ts';
 import webhooksDeliver from './webhooks.deliver.ts';
 import notifyMessage from './notify.message.ts';
+import notifyNotice from './notify.notice.ts';
 import notifyRespond from './notify.respond.ts';
 import notifyUpload from './notify.upload.ts';
 
@@ -44,6 +45,7 @@ export const PROCESSORS = [
   labelsRender,
   webhooksDeliver,
   notifyMessage,
+  notifyNotice,
   notifyUpload,
   notifyRespond,
 ] as Processor[];

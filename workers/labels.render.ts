@@ -1,5 +1,6 @@
 /** labels.render — renders a label run into one PDF, reporting progress; a rerun renders it again. */
 import { renderLabelRun, settleLabelRun } from '../src/commands/labels.ts';
+import { publicUrlWarning } from '../src/domain/labels.ts';
 import { storedLabelRenderer } from '../src/labels/stored.ts';
 import { defineProcessor } from './define.ts';
 
@@ -13,6 +14,9 @@ export default defineProcessor(
         job.updateProgress({ done, total, percent: Math.floor((done / total) * 100) }),
     });
     if (run.status === 'done') app.metrics.labelsRendered.inc({ template: run.template }, run.total);
+    const publicUrl = run.publicUrl ?? app.config.publicUrl;
+    const warning = publicUrlWarning(publicUrl);
+    if (warning) app.log.warn({ runId, publicUrl }, `label run ${runId}: ${warning}`);
     return { status: run.status, labels: run.total, pages: run.pages };
   },
   async ({ runId }, reason, { app }) => {

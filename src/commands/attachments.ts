@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { acceptUpload } from '../domain/attachments.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail } from './lookup.ts';
+import { findOrFail, findLot } from './lookup.ts';
 import type { AttachmentTarget, Repositories, StagedBlob } from './ports.ts';
 import { idCodeRef, optionalText, pageQuery } from './validation.ts';
 
@@ -30,7 +30,7 @@ async function resolveTarget(
     const build = await findOrFail('build', 'code', input.build, (c) => repos.builds.findByCode(c));
     return { kind: 'build', buildId: build.id, code: build.code };
   }
-  const lot = await findOrFail('lot', 'code', input.lot ?? '', (c) => repos.lots.findByCode(c));
+  const lot = await findLot(repos, 'code', input.lot ?? '');
   if (input.event === undefined) return { kind: 'lot', lotId: lot.id, code: lot.code };
   const event = await repos.history.findById(input.event);
   if (!event || event.lotId !== lot.id)
@@ -113,7 +113,7 @@ export const listLotAttachments = defineCommand({
       .describe('include attachments of history events'),
   }),
   async run({ repos }, { code, events, limit, cursor }) {
-    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const lot = await findLot(repos, 'code', code);
     return repos.attachments.listForLot(lot.id, { includeEvents: events }, { limit, cursor });
   },
 });

@@ -1,22 +1,43 @@
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { typoCandidates } from '../domain/id-code-typos.ts';
+import { parseIdCode } from '../domain/id-code.ts';
 import type { CodeTarget } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
-import { normalizeCode } from './lookup.ts';
+import { findLot } from './lookup.ts';
 import { idCodeRef } from './validation.ts';
 
 export const resolveCode = defineCommand({
   name: 'resolveCode',
-  summary: 'Resolve any ID code (part, location, lot, project or build) to its object',
+  summary:
+    "Resolve any ID code (part, location, lot, project or build) to its object, or a device's formatted serial to the device",
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ code: idCodeRef }),
+  input: z.strictObject({
+    code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .describe("an ID code, or a device's formatted serial as printed on its label (any case)"),
+  }),
   async run({ repos }, input) {
-    const code = normalizeCode('code', input.code);
-    const target = await repos.codes.resolve(code);
-    if (!target) throw new NotFoundError('object', code, `no object has the ID code ${code}`, 'code');
-    return target;
+    const parsed = parseIdCode(input.code);
+    if (parsed.ok) {
+      const target = await repos.codes.resolve(parsed.code);
+      if (target) return target;
+    }
+    if ((await repos.lots.findBySerialLabel(input.code)).length > 0) {
+      // The device; a formatted serial two parts share is refused naming the devices.
+      const device = await findLot(repos, 'code', input.code);
+      return (await repos.codes.resolve(device.code))!;
+    }
+    if (!parsed.ok)
+      throw ValidationError.field(
+        'code',
+        `'${input.code}' is neither a valid ID code (${parsed.message}) nor the formatted serial of a device`,
+      );
+    throw new NotFoundError('object', parsed.code, `no object has the ID code ${parsed.code}`, 'code');
   },
 });
 

@@ -21,7 +21,7 @@ import type { Actor } from '../domain/roles.ts';
 import type { Lot, StockStatus } from '../domain/types.ts';
 import type { Attachment } from './ports.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail, normalizeCode } from './lookup.ts';
+import { findOrFail, normalizeCode, findLot as findLotBy } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange, recordEvents } from './timeline.ts';
 import { idCodeRef, optionalText, pageQuery, text } from './validation.ts';
@@ -32,8 +32,9 @@ export const MAX_BULK_RESULTS = 1_000;
 /** Statuses a failed required test quarantines a unit from. */
 const QUARANTINABLE: readonly StockStatus[] = ['in_production', 'available', 'returned'];
 
+/** A lot by its ID code, or a device by its formatted serial. */
 const findLot = (repos: Repositories, field: string, code: string, lock = false) =>
-  findOrFail('lot', field, code, (c) => repos.lots.findByCode(c, { lock }));
+  findLotBy(repos, field, code, { lock });
 
 // ---------------------------------------------------------------------------------------------
 // Timeline

@@ -26,6 +26,7 @@ export const JOB_DATA = {
   'labels.render': z.object({ runId: id }),
   'webhooks.deliver': z.object({ deliveryId: id, attempt: id, manual: z.boolean().default(false) }),
   'notify.message': z.object({ messageId: id }),
+  'notify.notice': z.object({ messageId: id }),
   'notify.upload': z.object({ messageId: id }),
   'notify.respond': z.object({
     url: z.url({ protocol: /^https?$/ }).max(2000),

@@ -14,6 +14,9 @@ import type { LabelRun, LabelSource, Repositories } from './ports.ts';
 import { idCodeRef, pageQuery } from './validation.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { retryRedrive } from './work.ts';
+import { toRanges } from '../domain/builds.ts';
+import { resolveSerials, serialsInput } from './builds/shared.ts';
+import { slackDeliveryOf } from './slack-delivery.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
@@ -72,11 +75,15 @@ export const requestLabels = defineCommand({
           'printer resolution: one the template is laid out for (`dpis` in GET /label-templates), default its first, e.g. 300 for zebra-2x1in on a 300 dpi head',
         ),
       build: idCodeRef.optional(),
-      serials: z
-        .string()
-        .regex(/^\s*\d{1,7}\s*(-\s*\d{1,7}\s*)?$/, 'must be a serial or a range like 1-50')
+      serials: serialsInput
         .optional()
-        .describe('with build: a serial or a range, e.g. 1-50'),
+        .describe(
+          'with build: serials as a list, or ranges like "1-20,25" (the grammar complete and scrap take)',
+        ),
+      includeScrapped: z
+        .boolean()
+        .default(false)
+        .describe('with build: also label scrapped, cancelled and disposed units (left out by default)'),
       lots: codeList.optional(),
       parts: codeList.optional(),
       locations: codeList.optional(),
@@ -89,6 +96,10 @@ export const requestLabels = defineCommand({
       message: 'serials needs build',
       path: ['serials'],
     })
+    .refine((v) => !v.includeScrapped || v.build !== undefined, {
+      message: 'includeScrapped needs build',
+      path: ['includeScrapped'],
+    })
     .superRefine((v, ctx) => {
       const template = getTemplate(v.template);
       if (v.dpi !== undefined && !supportsDpi(template, v.dpi))
@@ -98,23 +109,20 @@ export const requestLabels = defineCommand({
           message: `template ${v.template} is laid out for ${template.dpis.join(' or ')} dpi, not ${v.dpi}`,
         });
     }),
-  async run({ repos, actor }, input) {
+  async run({ repos, actor, services }, input) {
     let source: LabelSource;
     if (input.build) {
       const build = await findOrFail('build', 'build', input.build, (c) => repos.builds.findByCode(c));
       if (!build.trackUnits)
         throw new RuleViolation(`build ${build.code} does not track units; label its lots instead`);
-      let serials: { first: number; last: number } | undefined;
-      if (input.serials) {
-        const [first, last = first] = input.serials.split('-').map((s) => Number(s.trim())) as [
-          number,
-          number?,
-        ];
-        if (first < 1 || last < first || last > build.quantity)
-          throw ValidationError.field('serials', `must be within 1..${build.quantity}`);
-        serials = { first, last };
-      }
-      source = { kind: 'build', buildId: build.id, buildCode: build.code, ...(serials ? { serials } : {}) };
+      const ranges = input.serials ? toRanges(resolveSerials(input.serials, build.quantity)) : undefined;
+      source = {
+        kind: 'build',
+        buildId: build.id,
+        buildCode: build.code,
+        ...(ranges ? { ranges } : {}),
+        includeScrapped: input.includeScrapped,
+      };
     } else if (input.lots) {
       source = {
         kind: 'lots',
@@ -139,13 +147,18 @@ export const requestLabels = defineCommand({
     }
     const total = await repos.labels.count(source);
     if (total === 0)
-      throw new RuleViolation('there is nothing to label: the build has no units yet in that range');
+      throw new RuleViolation(
+        source.kind === 'build'
+          ? `there is nothing to label: build ${source.buildCode} has no units${source.ranges ? ' in those serials' : ''}${source.includeScrapped ? '' : ' that are not scrapped or cancelled (includeScrapped: true labels those too)'}`
+          : 'there is nothing to label',
+      );
     const run = await repos.labels.insert({
       template: input.template,
       dpi: input.dpi ?? defaultDpi(getTemplate(input.template)),
       source,
       total,
       requestedBy: actor.name,
+      publicUrl: services.publicUrl ?? null,
     });
     await repos.jobs.enqueue(jobRequest('labels.render', { runId: run.id }, `labels-${run.id}`));
     return run;
@@ -161,7 +174,8 @@ export const getLabelRun = defineCommand({
   async run({ repos }, { id }) {
     const run = await repos.labels.findById(id);
     if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
-    return run;
+    // Where its PDF went in Slack, when it was asked for from Slack.
+    return { ...run, slack: await slackDeliveryOf(repos, `labels:${run.id}`) };
   },
 });
 
@@ -266,7 +280,7 @@ export async function renderLabelRun(
     for (;;) {
       const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
       for (const { key: _key, ...item } of batch)
-        yield { ...item, url: labelUrl(options.publicUrl, item.code) };
+        yield { ...item, url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code) };
       if (batch.length < ITEMS_PER_QUERY) return;
       after = batch[batch.length - 1]!.key;
     }

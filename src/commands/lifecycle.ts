@@ -16,12 +16,11 @@ import {
 } from '../domain/lifecycle.ts';
 import type { Actor } from '../domain/roles.ts';
 import type { Lot } from '../domain/types.ts';
-import { scrapUnits } from './builds.ts';
-import { countScrapped } from './builds/scrap.ts';
+import { countScrapped, scrapBuildUnits } from './builds/scrap.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail } from './lookup.ts';
+import { findLot } from './lookup.ts';
 import type { Repositories } from './ports.ts';
-import { recordStatusChange, recordEvents } from './timeline.ts';
+import { recordStatusChange } from './timeline.ts';
 import { idCodeRef, optionalText, text } from './validation.ts';
 
 const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
@@ -32,7 +31,7 @@ async function loadDevice(
   repos: Repositories,
   code: string,
 ): Promise<{ device: Lot; facts: LifecycleFacts }> {
-  const device = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c, { lock: true }));
+  const device = await findLot(repos, 'code', code, { lock: true });
   if (device.serial === null)
     throw new RuleViolation(
       `lot ${device.code} is not a device (it has no serial number); lots keep the stock statuses — quarantine, release, adjust`,
@@ -130,22 +129,15 @@ export const scrapDevice = defineCommand({
     const { repos, actor } = ctx;
     const { device, facts } = await loadDevice(repos, code);
     deviceTransition(device, 'scrap', facts);
-    if (device.status === 'in_production') {
-      // The build counts its scrapped units: let it scrap this one, then record the history.
-      await scrapUnits.run(ctx, { code: device.buildCode!, serials: [device.serial!], reason });
-      const scrapped = (await repos.lots.findByCode(device.code))!;
-      const [event] = await recordEvents(repos, actor, [
-        {
-          lot: scrapped,
-          event: { kind: 'status_changed', data: { from: device.status, to: 'scrapped', reason } },
-        },
-      ]);
-      return { lot: scrapped, event: event!.id };
+    const buildsBusiness =
+      device.status === 'in_production' ||
+      (device.status === 'quarantined' && facts.statusBeforeQuarantine === 'in_production');
+    if (buildsBusiness && device.buildId !== null) {
+      // The build counts its scrapped units: it scraps this one and records the history.
+      const build = (await repos.builds.findById(device.buildId, { lock: true }))!;
+      const { events } = await scrapBuildUnits(repos, actor, build, [device.serial!], reason);
+      return { lot: (await repos.lots.findByCode(device.code))!, event: events.get(device.serial!)! };
     }
-    if (device.status === 'quarantined' && facts.statusBeforeQuarantine === 'in_production')
-      throw new RuleViolation(
-        `cannot scrap device ${device.code}: it was quarantined while in production; release it, then scrap it (its build counts it)`,
-      );
     const moved = await recordStatusChange(
       repos,
       actor,
@@ -157,7 +149,9 @@ export const scrapDevice = defineCommand({
     // A completed unit scrapped later moves from its build's completed units to its scrapped ones.
     if (device.buildId !== null) {
       const build = (await repos.builds.findById(device.buildId, { lock: true }))!;
-      await repos.events.append(await countScrapped(repos, build, { fromProduction: 0, fromStock: 1 }));
+      await repos.events.append(
+        await countScrapped(repos, build, { fromProduction: 0, fromStock: 1, actor: actor.name }),
+      );
     }
     return { lot: moved.lot, event: moved.event.id };
   },
@@ -194,7 +188,7 @@ export const getDeviceLifecycle = defineCommand({
   mode: 'read',
   input: z.strictObject({ code: idCodeRef }),
   async run({ repos }, { code }) {
-    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const lot = await findLot(repos, 'code', code);
     const isDevice = lot.serial !== null;
     const repairedSinceReturn = await repos.history.repairedSinceReturn(lot.id);
     const holder = await repos.devices.heldBy(lot.id);

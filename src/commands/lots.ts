@@ -9,10 +9,10 @@ import {
 import { STOCK_STATUSES, type Lot, type StockStatus } from '../domain/types.ts';
 import type { Actor } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail } from './lookup.ts';
+import { findOrFail, findLot as findLotBy } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
-import { fields, idCodeRef, optionalText, pageQuery, quantity, text } from './validation.ts';
+import { fields, flag, idCodeRef, optionalText, pageQuery, quantity, text } from './validation.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
@@ -24,8 +24,9 @@ const lotData = {
   fields: fields.optional(),
 };
 
+/** A lot by its ID code, or a device by its formatted serial. */
 const findLot = (repos: Repositories, field: string, code: string, lock = false) =>
-  findOrFail('lot', field, code, (c) => repos.lots.findByCode(c, { lock }));
+  findLotBy(repos, field, code, { lock });
 
 async function findLocationId(repos: Repositories, field: string, code: string | null | undefined) {
   if (code === null || code === undefined) return null;
@@ -207,22 +208,39 @@ export const getLot = defineCommand({
 
 export const listLots = defineCommand({
   name: 'listLots',
-  summary: 'List lots, optionally of one part, at one location or with one status',
+  summary:
+    'List lots, optionally of one part, at one location, with one status or one formatted serial; lots of quantity 0 only when asked for',
   role: 'viewer',
   mode: 'read',
   input: pageQuery.extend({
     part: idCodeRef.optional(),
     location: idCodeRef.optional(),
     status: z.enum(STOCK_STATUSES).optional(),
+    serial: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("a device's formatted serial, as printed on its label (any case)"),
+    empty: flag
+      .optional()
+      .describe(
+        'also lots of quantity 0 (consumed, fitted or emptied); default false, except for the statuses whose lots hold nothing (scrapped, disposed, cancelled)',
+      ),
   }),
-  async run({ repos }, { limit, cursor, part, location, status }) {
+  async run({ repos }, { limit, cursor, part, location, status, serial, empty }) {
     const partId = part
       ? (await findOrFail('part', 'part', part, (c) => repos.parts.findByCode(c))).id
       : undefined;
     const locationId = location
       ? ((await findLocationId(repos, 'location', location)) ?? undefined)
       : undefined;
-    return repos.lots.list({ partId, locationId, status }, { limit, cursor });
+    const holdsNothing = status === 'scrapped' || status === 'disposed' || status === 'cancelled';
+    return repos.lots.list(
+      { partId, locationId, status, serialLabel: serial, empty: empty ?? holdsNothing },
+      { limit, cursor },
+    );
   },
 });
 

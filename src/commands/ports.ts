@@ -26,6 +26,7 @@ import type {
   Part,
   PartKind,
   Project,
+  BomIncomplete,
   StockStatus,
 } from '../domain/types.ts';
 
@@ -104,6 +105,10 @@ export interface LotFilter {
   partId?: number | undefined;
   locationId?: number | undefined;
   status?: StockStatus | undefined;
+  /** A device's formatted serial (any case). */
+  serialLabel?: string | undefined;
+  /** Also lots of quantity 0 (consumed, fitted, emptied). */
+  empty?: boolean | undefined;
 }
 export interface LotRepository {
   /** A lot with a quantity is inserted only inside `StockMovements.open`. */
@@ -111,6 +116,8 @@ export interface LotRepository {
   findById(id: number): Promise<Lot | null>;
   /** With `lock`, the row stays locked until the unit of work ends (SELECT … FOR UPDATE). */
   findByCode(code: string, options?: { lock?: boolean }): Promise<Lot | null>;
+  /** Devices whose formatted serial is this one (any case): one, or several of different parts. */
+  findBySerialLabel(label: string, options?: { lock?: boolean }): Promise<Lot[]>;
   statusBeforeQuarantine(id: number): Promise<StockStatus | null>;
   /** Lots a build produced (not tracked units) in a status. */
   producedBy(buildId: number, status: StockStatus): Promise<Lot[]>;
@@ -144,8 +151,15 @@ export interface ProjectRepository {
   findByName(name: string): Promise<Project | null>;
   findById(id: number): Promise<Project | null>;
   list(page: PageRequest): Promise<Page<Project>>;
-  /** Replaces every BOM line of the project. */
-  replaceLines(projectId: number, lines: NewBomLine[]): Promise<Project>;
+  /**
+   * Replaces every BOM line of the project. The BOM is recorded as complete unless `bomIncomplete`
+   * says which lines are missing.
+   */
+  replaceLines(
+    projectId: number,
+    lines: NewBomLine[],
+    bomIncomplete?: BomIncomplete | null,
+  ): Promise<Project>;
   /** For every part some project produces: the parts its BOM consumes. */
   bomChildren(): Promise<Map<number, number[]>>;
 }
@@ -205,6 +219,7 @@ export interface BuildPatch {
   unitsGenerated?: number;
   unitsCompleted?: number;
   unitsScrapped?: number;
+  unitsCancelled?: number;
   startedAt?: 'now';
   completedAt?: 'now';
   cancelledAt?: 'now';
@@ -356,13 +371,19 @@ export interface UnitRepository {
   /** Moves units (all, or the given serials) from one status to another; returns the serials moved. */
   changeStatus(buildId: number, from: StockStatus, to: StockStatus, serials?: number[]): Promise<number[]>;
   /**
-   * Moves units still in stock (quantity 1) from one of `from` to `to` (scrapped); answers which, in
-   * serial order. The caller takes them out of stock through `StockMovements.move`.
+   * Moves units still in stock (quantity 1) from one of `from` to `to` (scrapped, cancelled); a
+   * quarantined unit only if it was quarantined from one of `quarantinedFrom` (when given). Answers
+   * which, in serial order, with the status each left (and for a quarantined one, the status before
+   * its quarantine). The caller takes them out of stock through `StockMovements.move`.
    */
   writeOff(
     buildId: number,
-    options: { from: StockStatus[]; to: StockStatus; serials?: number[] },
-  ): Promise<{ lotId: number; serial: number }[]>;
+    options: { from: StockStatus[]; to: StockStatus; serials?: number[]; quarantinedFrom?: StockStatus[] },
+  ): Promise<WrittenOffUnit[]>;
+  /** The status of each of these serials of a build that exists. */
+  statuses(buildId: number, serials: number[]): Promise<Map<number, StockStatus>>;
+  /** These units of a build, as lots, in serial order (those that exist). */
+  findBySerials(buildId: number, serials: number[]): Promise<Lot[]>;
   /** Of these formatted serials of a part, those a unit already has (at most `limit`), with its build. */
   takenSerialLabels(
     partId: number,
@@ -380,6 +401,16 @@ export interface UnitRepository {
     page: PageRequest,
   ): Promise<Page<Lot & { serial: number; serialLabel: string | null }>>;
   countByStatus(buildId: number): Promise<Record<string, number>>;
+}
+
+export interface WrittenOffUnit {
+  lotId: number;
+  code: string;
+  serial: number;
+  /** The status the unit left. */
+  from: StockStatus;
+  /** For a unit that left `quarantined`: the status it had before its quarantine. */
+  beforeQuarantine: StockStatus | null;
 }
 
 export interface TraceFilter {
@@ -625,9 +656,19 @@ export interface UnitOfWork {
   read<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
-/** What a label run prints: a build's units (optionally a serial range), or lists of objects. */
+/**
+ * What a label run prints: a build's units (optionally some serial ranges; scrapped, cancelled and
+ * disposed units only when `includeScrapped`), or lists of objects. Runs stored before ranges were
+ * lists carry `serials: {first, last}`; the repository answers them as `ranges`.
+ */
 export type LabelSource =
-  | { kind: 'build'; buildId: number; buildCode: string; serials?: { first: number; last: number } }
+  | {
+      kind: 'build';
+      buildId: number;
+      buildCode: string;
+      ranges?: { first: number; last: number }[];
+      includeScrapped?: boolean;
+    }
   | { kind: 'lots'; lotIds: number[] }
   | { kind: 'parts'; partIds: number[] }
   | { kind: 'locations'; locationIds: number[] };
@@ -646,6 +687,8 @@ export interface LabelRun {
   requestedBy: string;
   /** Printer resolution the run renders at; null on runs requested before it could be chosen. */
   dpi: number | null;
+  /** Where its 2D codes point (`<publicUrl>/id/<code>`); null on runs requested before it was kept. */
+  publicUrl: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -659,6 +702,9 @@ export interface LabelItem {
   formattedSerial?: string;
   buildCode?: string;
   date?: string;
+  quantity?: number;
+  supplier?: string;
+  dateCode?: string;
 }
 
 export interface LabelRunRepository {
@@ -668,6 +714,7 @@ export interface LabelRunRepository {
     total: number;
     requestedBy: string;
     dpi: number;
+    publicUrl?: string | null;
   }): Promise<LabelRun>;
   findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
   update(
@@ -831,6 +878,8 @@ export interface Services {
   checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** The reconciler, seen from a command: what is stranded now, and a pass on request. */
   work?: WorkInspector;
+  /** PUBLIC_URL of this process: where label runs requested here point their 2D codes. */
+  publicUrl?: string;
 }
 
 /** One piece of work in flight without a live job, and what the reconciler does (or would do). */
@@ -872,7 +921,13 @@ export interface WorkInspector {
 export interface EventSubscriber {
   name: string;
   /** A relayed batch of events, in one unit of work; idempotent per event. */
-  handle(events: StoredEvent[], repos: Repositories): Promise<unknown>;
+  handle(events: StoredEvent[], repos: Repositories, context: FanoutContext): Promise<unknown>;
+}
+
+/** What subscribers know of the deployment when they fan events out. */
+export interface FanoutContext {
+  /** PUBLIC_URL, against which links in event data are made absolute for receivers elsewhere. */
+  publicUrl?: string;
 }
 
 /** A Slack user's buildtrace role (Slack user → actor `slack:<user id>`). */
@@ -933,6 +988,21 @@ export interface SlackMessage {
   /** Set while an attempt's outcome is unknown: the next one looks in the channel before posting. */
   uncertainSince: Date | null;
   createdAt: Date;
+  /** The response_url of the request that asked for it (Slack accepts it for 30 minutes). */
+  responseUrl: string | null;
+  /** When Slack refused it for good, and Slack's error code (`not_in_channel` …). */
+  failedAt: Date | null;
+  error: string | null;
+}
+
+/** How a build's message or a label PDF fared in Slack, as the API shows it. */
+export interface SlackDelivery {
+  channel: string;
+  status: 'pending' | 'posted' | 'failed';
+  /** Slack's error code when it refused (e.g. `not_in_channel`). */
+  error: string | null;
+  postedAt: Date | null;
+  failedAt: Date | null;
 }
 
 export interface SlackMessagePatch {
@@ -944,6 +1014,8 @@ export interface SlackMessagePatch {
   /** Takes the lease for `ms` (by the database's clock), or gives it back (null). */
   lease?: { owner: string; ms: number } | null;
   uncertainSince?: 'now' | null;
+  /** Slack refused it for good (with its error code), or it was posted after all (null). */
+  failure?: { error: string } | null;
 }
 
 export interface SlackMessageRepository {
@@ -956,6 +1028,7 @@ export interface SlackMessageRepository {
     labelRunId?: number | null | undefined;
     parentId?: number | null | undefined;
     requestedBy: string;
+    responseUrl?: string | null | undefined;
   }): Promise<SlackMessage>;
   findById(id: number, options?: { lock?: boolean }): Promise<SlackMessage | null>;
   findBySubject(subject: string): Promise<SlackMessage | null>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertNoBomCycle, designatorProblem } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
-import { parseKicadBom, type RowProblem } from '../domain/kicad-bom.ts';
+import { looksLikeIdCode } from '../domain/id-code-typos.ts';
 import { compileSerialFormat, MAX_SERIAL_LENGTH, SERIAL_FORMAT_PATTERN } from '../domain/serial-format.ts';
 import type { Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
@@ -83,14 +83,24 @@ async function resolveLines(
   return resolved;
 }
 
-async function uniqueName(repos: Repositories, projectName: string, exceptId?: number) {
+/**
+ * A project's name is unique and never shaped like an ID code: where a project is named by code or
+ * name (import-bom --project), a mistyped code must not be taken for a name.
+ */
+async function checkName(repos: Repositories, projectName: string, exceptId?: number) {
+  if (looksLikeIdCode(projectName))
+    throw ValidationError.field(
+      'name',
+      `'${projectName}' looks like an ID code: a project's name must not, or a mistyped code could be taken for it`,
+    );
   const existing = await repos.projects.findByName(projectName);
   if (existing && existing.id !== exceptId) {
     throw new ConflictError(`a project named '${projectName}' already exists (${existing.code})`);
   }
 }
 
-async function createProjectWithPart(
+/** Creates a project and, unless it names an existing part to produce, the sub-assembly it produces. */
+export async function createProjectWithPart(
   repos: Repositories,
   input: {
     name: string;
@@ -99,7 +109,7 @@ async function createProjectWithPart(
     serialFormat?: string | null | undefined;
   },
 ): Promise<Project> {
-  await uniqueName(repos, input.name);
+  await checkName(repos, input.name);
   let produced: Part;
   if (input.produces) {
     produced = await findOrFail('part', 'produces', input.produces, (c) => repos.parts.findByCode(c));
@@ -163,7 +173,7 @@ export const updateProject = defineCommand({
     const project = await findOrFail('project', 'code', code, (c) =>
       repos.projects.findByCode(c, { lock: true }),
     );
-    if (patch.name) await uniqueName(repos, patch.name, project.id);
+    if (patch.name) await checkName(repos, patch.name, project.id);
     return repos.projects.update(project.id, patch);
   },
 });
@@ -211,157 +221,5 @@ export const setBomLines = defineCommand({
       repos.projects.findByCode(c, { lock: true }),
     );
     return repos.projects.replaceLines(project.id, await resolveLines(repos, project.producesPartId, lines));
-  },
-});
-
-export interface BomImportReport {
-  /** null only in a dry run for a project name that does not exist yet (it would be created). */
-  project: Project | null;
-  shape: 'grouped' | 'per-reference';
-  dryRun: boolean;
-  matched: { lines: number[]; mpn: string; part: string; quantity: number }[];
-  created: { lines: number[]; mpn: string; part: string | null; quantity: number }[];
-  rejected: RowProblem[];
-  skipped: RowProblem[];
-}
-
-/** The largest BOM taken, in characters (Unicode code points, as the document's `maxLength` counts). */
-export const MAX_BOM_CSV_CHARACTERS = 1_000_000;
-const codePoints = (text: string) =>
-  text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
-const bomCsv = z
-  .string()
-  .min(1)
-  .refine((csv) => codePoints(csv) <= MAX_BOM_CSV_CHARACTERS, {
-    message: `must have at most ${MAX_BOM_CSV_CHARACTERS} characters`,
-  })
-  .meta({ maxLength: MAX_BOM_CSV_CHARACTERS })
-  .describe(`the KiCad BOM as CSV text, at most ${MAX_BOM_CSV_CHARACTERS} characters`);
-
-export const importBom = defineCommand({
-  name: 'importBom',
-  summary: 'Import a BOM exported from KiCad as CSV, matching parts by MPN and creating missing ones',
-  role: 'operator',
-  mode: 'write',
-  input: z
-    .strictObject({
-      project: idCodeRef.optional().describe('the project to import into'),
-      projectName: name.optional().describe('or a project name: created when no project has it'),
-      csv: bomCsv,
-      mode: z
-        .enum(['replace', 'merge'])
-        .default('replace')
-        .describe('replace all lines, or only those of the imported parts'),
-      dryRun: z.boolean().default(false),
-    })
-    .refine((v) => (v.project === undefined) !== (v.projectName === undefined), {
-      message: 'give either project (an ID code) or projectName',
-      path: ['project'],
-    }),
-  async run({ repos }, input): Promise<BomImportReport> {
-    const bom = parseKicadBom(input.csv);
-    let project: Project | null;
-    if (input.project) {
-      project = await findOrFail('project', 'project', input.project, (c) =>
-        repos.projects.findByCode(c, { lock: true }),
-      );
-    } else {
-      project = await repos.projects.findByName(input.projectName!);
-      if (!project && !input.dryRun)
-        project = await createProjectWithPart(repos, { name: input.projectName! });
-    }
-
-    const known = new Map<string, Part[]>();
-    for (const part of await repos.parts.findByMpns(bom.lines.map((l) => l.mpn))) {
-      const key = part.mpn!.toUpperCase();
-      known.set(key, [...(known.get(key) ?? []), part]);
-    }
-
-    const report: BomImportReport = {
-      project,
-      shape: bom.shape,
-      dryRun: input.dryRun,
-      matched: [],
-      created: [],
-      rejected: [...bom.rejected],
-      skipped: bom.skipped,
-    };
-    const newLines: NewBomLine[] = [];
-    for (const line of bom.lines) {
-      const candidates = known.get(line.mpn.toUpperCase()) ?? [];
-      if (candidates.length > 1) {
-        for (const l of line.sourceLines) {
-          report.rejected.push({
-            line: l,
-            reason: `MPN ${line.mpn} matches ${candidates.length} parts (${candidates.map((p) => p.code).join(', ')})`,
-          });
-        }
-        continue;
-      }
-      if (project && candidates[0]?.id === project.producesPartId) {
-        for (const l of line.sourceLines)
-          report.rejected.push({ line: l, reason: `MPN ${line.mpn} is the part this project produces` });
-        continue;
-      }
-      let part = candidates[0];
-      if (part) {
-        report.matched.push({
-          lines: line.sourceLines,
-          mpn: line.mpn,
-          part: part.code,
-          quantity: line.quantity,
-        });
-      } else if (input.dryRun) {
-        report.created.push({ lines: line.sourceLines, mpn: line.mpn, part: null, quantity: line.quantity });
-        continue;
-      } else {
-        const [code] = await repos.idCodes.allocate(1);
-        part = await repos.parts.insert({
-          code: code!,
-          name: line.mpn,
-          kind: 'component',
-          mpn: line.mpn,
-          manufacturer: line.manufacturer,
-          value: line.value,
-          footprint: line.footprint,
-          description: line.description,
-        });
-        report.created.push({
-          lines: line.sourceLines,
-          mpn: line.mpn,
-          part: part.code,
-          quantity: line.quantity,
-        });
-      }
-      newLines.push({
-        partId: part.id,
-        quantityPerUnit: line.quantity,
-        designators: line.designators,
-        note: null,
-      });
-    }
-    report.rejected.sort((a, b) => a.line - b.line);
-    if (input.dryRun || !project) return report;
-
-    const importedParts = new Set(newLines.map((l) => l.partId));
-    const kept =
-      input.mode === 'merge'
-        ? project.lines
-            .filter((l) => !importedParts.has(l.partId))
-            .map((l) => ({
-              partId: l.partId,
-              quantityPerUnit: l.quantityPerUnit,
-              designators: l.designators,
-              note: l.note,
-            }))
-        : [];
-    const lines = [...kept, ...newLines];
-    assertNoBomCycle(
-      project.producesPartId,
-      lines.map((l) => ({ partId: l.partId, field: 'csv' })),
-      await repos.projects.bomChildren(),
-    );
-    report.project = await repos.projects.replaceLines(project.id, lines);
-    return report;
   },
 });

@@ -9,7 +9,7 @@ import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { retryRedrive } from './work.ts';
 import { jobRequest } from './jobs.ts';
-import { findOrFail } from './lookup.ts';
+import { findLot } from './lookup.ts';
 import { traceFilter } from './trace.ts';
 import { idCodeRef, pageQuery, text } from './validation.ts';
 
@@ -34,18 +34,13 @@ export const requestRecall = defineCommand({
   input: z.strictObject({
     lot: idCodeRef,
     reason: text(1000),
-    status: z
-      .array(
-        z.enum(['in_production', 'available', 'quarantined', 'shipped', 'scrapped', 'returned', 'disposed']),
-      )
-      .max(7)
-      .optional(),
+    status: traceFilter.status,
     from: traceFilter.from,
     to: traceFilter.to,
-    unitsOnly: z.boolean().optional(),
+    unitsOnly: traceFilter.unitsOnly,
   }),
   async run({ repos, actor }, { lot: code, reason, status, from, to, unitsOnly }) {
-    const lot = await findOrFail('lot', 'lot', code, (c) => repos.lots.findByCode(c));
+    const lot = await findLot(repos, 'lot', code);
     const filter = {
       ...(status ? { status } : {}),
       ...(from ? { from } : {}),

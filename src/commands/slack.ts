@@ -10,9 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
+import { TEMPLATE_NAMES } from '../labels/templates.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { parseIdCode } from '../domain/id-code.ts';
+import { excerpt } from '../domain/slack-commands.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { createBuild } from './builds.ts';
 import { defineCommand } from './define.ts';
@@ -25,6 +27,11 @@ const channelId = z
   .string()
   .regex(/^[CGD][A-Z0-9]{2,30}$/, 'must be a Slack channel ID')
   .describe('Slack channel ID');
+
+/** A response_url Slack gave with a request: answers to it are accepted for 30 minutes. */
+const responseUrl = z.url({ protocol: /^https?$/ }).max(2000);
+/** How long after a request its response_url may still be used (Slack: 30 min). */
+const RESPONSE_URL_LIFETIME_MS = 29 * 60_000;
 
 /** Subjects of the messages buildtrace posts. */
 export const slackSubjects = {
@@ -77,7 +84,7 @@ async function findProject(repos: Repositories, named: string) {
     throw new NotFoundError(
       'project',
       named,
-      code.ok ? `project ${code.code} does not exist` : `no project is named '${named}'`,
+      code.ok ? `project ${code.code} does not exist` : `no project is named '${excerpt(named)}'`,
       'project',
     );
   return project;
@@ -94,8 +101,9 @@ export const startBuildFromSlack = defineCommand({
     trackUnits: z.boolean().default(false),
     stages: z.array(z.string()).default([]),
     channel: channelId,
+    responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { project: named, quantity, trackUnits, stages, channel }) {
+  async run(ctx, { project: named, quantity, trackUnits, stages, channel, responseUrl: url }) {
     const project = await findProject(ctx.repos, named);
     const input = parseWith(createBuild.input, { project: project.code, quantity, trackUnits, stages });
     const { build, operation } = await createBuild.run(ctx, input);
@@ -105,6 +113,7 @@ export const startBuildFromSlack = defineCommand({
       channel,
       buildId: build.id,
       requestedBy: ctx.actor.name,
+      responseUrl: url,
     });
     await ctx.repos.jobs.enqueue(messageJob(message, 'requested'));
     return { build, operation, project };
@@ -122,12 +131,35 @@ export const requestLabelsFromSlack = defineCommand({
     serials: z.string().optional(),
     dpi: z.int().optional(),
     channel: channelId,
+    responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { build, template, serials, dpi, channel }) {
+  async run(ctx, { build, template, serials, dpi, channel, responseUrl: url }) {
+    if (template && !(TEMPLATE_NAMES as readonly string[]).includes(template))
+      throw ValidationError.field(
+        'template',
+        `'${excerpt(template)}' is not a label template; the templates are ${TEMPLATE_NAMES.join(', ')}`,
+      );
+    // A build that does not track units has no unit labels: Slack prints the lot(s) it made.
+    const ref = parseIdCode(build);
+    const found = ref.ok ? await ctx.repos.builds.findByCode(ref.code) : null;
+    let lots: string[] | undefined;
+    if (found && !found.trackUnits) {
+      if (serials)
+        throw ValidationError.field('serials', `build ${found.code} does not track units: it has no serials`);
+      const made = [
+        ...(await ctx.repos.lots.producedBy(found.id, 'in_production')),
+        ...(await ctx.repos.lots.producedBy(found.id, 'available')),
+      ];
+      if (made.length === 0)
+        throw new RuleViolation(
+          `build ${found.code} does not track units and has made no lot yet: its lot gets a label once the build is started`,
+        );
+      lots = made.map((l) => l.code);
+    }
     const input = parseWith(requestLabels.input, {
-      build,
+      ...(lots ? { lots } : { build }),
       ...(template ? { template } : {}),
-      ...(serials ? { serials } : {}),
+      ...(serials && !lots ? { serials } : {}),
       ...(dpi ? { dpi } : {}),
     });
     const run = await requestLabels.run(ctx, input);
@@ -137,6 +169,7 @@ export const requestLabelsFromSlack = defineCommand({
       channel,
       labelRunId: run.id,
       requestedBy: ctx.actor.name,
+      responseUrl: url,
     });
     return run;
   },
@@ -156,7 +189,7 @@ export const queueSlackResponse = defineCommand({
   role: 'admin',
   mode: 'write',
   input: z.strictObject({
-    url: z.url({ protocol: /^https?$/ }).max(2000),
+    url: responseUrl,
     /** Names the answer: the same key is only ever answered once. */
     key: z.string().min(1).max(500),
     message: slackMessageOut,
@@ -164,6 +197,35 @@ export const queueSlackResponse = defineCommand({
   async run({ repos }, { url, key, message }) {
     const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
     await repos.jobs.enqueue(jobRequest('notify.respond', { url, message }, `slack-respond-${id}`));
+  },
+});
+
+/**
+ * Records that Slack refused a message for good (`not_in_channel`, `channel_not_found` …), so the
+ * build or label run shows it, and tells the person who asked for it through the request's
+ * response_url while Slack still accepts it — in the same transaction.
+ */
+export const recordSlackDeliveryFailure = defineCommand({
+  name: 'recordSlackDeliveryFailure',
+  summary: 'Record that Slack refused a message for good and tell the person who asked (workers only)',
+  role: 'admin',
+  mode: 'write',
+  input: z.strictObject({
+    id: z.int().positive(),
+    error: z.string().min(1).max(200),
+    /** What to tell the person who asked. */
+    answer: slackMessageOut,
+  }),
+  async run({ repos }, { id, error, answer }) {
+    const message = await repos.slackMessages.findById(id, { lock: true });
+    if (!message || message.postedAt) return { told: false };
+    await repos.slackMessages.update(id, { failure: { error } });
+    const fresh = Date.now() - message.createdAt.getTime() < RESPONSE_URL_LIFETIME_MS;
+    if (!message.responseUrl || !fresh || message.failedAt) return { told: false };
+    await repos.jobs.enqueue(
+      jobRequest('notify.respond', { url: message.responseUrl, message: answer }, `slack-failed-${id}`),
+    );
+    return { told: true };
   },
 });
 
@@ -224,7 +286,7 @@ export const releaseSlackMessage = defineCommand({
       ...(input.ts && !message.ts ? { ts: input.ts } : {}),
       ...(input.fileId ? { fileId: input.fileId } : {}),
       ...(input.contentHash ? { contentHash: input.contentHash } : {}),
-      ...(input.posted && !message.postedAt ? { postedAt: 'now' as const } : {}),
+      ...(input.posted && !message.postedAt ? { postedAt: 'now' as const, failure: null } : {}),
       ...(input.updated ? { updatedAt: 'now' as const } : {}),
       ...(input.certain ? { uncertainSince: null } : {}),
       ...(!input.keepLease && message.leaseOwner === input.owner ? { lease: null } : {}),
@@ -257,6 +319,7 @@ const BUILD_EVENTS = new Set([
   'build.started',
   'build.stage_completed',
   'lots.generated',
+  'build.units_completed',
   'build.completed',
   'build.cancelled',
 ]);
@@ -322,7 +385,10 @@ async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promis
       parentId: message.id,
       requestedBy: SYSTEM_ACTOR.name,
     });
-    await repos.jobs.enqueue(messageJob(notice, `event-${event.id}`));
+    // A notice of the moment: its own job, which gives up after an hour (NOTIFY_NOTICE_RETRY_WINDOW_MS).
+    await repos.jobs.enqueue(
+      jobRequest('notify.notice', { messageId: notice.id }, `slack-message-${notice.id}-event-${event.id}`),
+    );
     return 1;
   }
   if (event.type === 'webhook_endpoint.disabled' && typeof event.data.endpoint === 'number') {

@@ -4,7 +4,7 @@
  * through the repositories, idempotently.
  */
 import type { CommandDeps } from './define.ts';
-import type { EventSubscriber } from './ports.ts';
+import type { EventSubscriber, FanoutContext } from './ports.ts';
 import { slackSubscriber } from './slack.ts';
 import { webhookSubscriber } from './webhooks.ts';
 
@@ -14,17 +14,20 @@ export const eventSubscribers: EventSubscriber[] = [webhookSubscriber, slackSubs
 
 /**
  * Hands a batch of relayed events to every subscriber, one transaction per subscriber. Running it
- * twice adds nothing.
+ * twice adds nothing. Workers pass `publicUrl` (PUBLIC_URL) so webhook bodies carry absolute links.
  */
 export async function fanOutEvents(
   deps: CommandDeps,
   eventIds: number[],
+  context: FanoutContext = {},
   subscribers: readonly EventSubscriber[] = eventSubscribers,
 ): Promise<Record<string, unknown>> {
   const events = await deps.uow.read((repos) => repos.events.findByIds(eventIds));
   const results: Record<string, unknown> = { events: events.length };
   for (const subscriber of subscribers)
-    results[subscriber.name] = await deps.uow.transaction((repos) => subscriber.handle(events, repos));
+    results[subscriber.name] = await deps.uow.transaction((repos) =>
+      subscriber.handle(events, repos, context),
+    );
   // Only now are they done: a fan-out stopped before this is found by the reconciler and run again,
   // and every subscriber's work is idempotent per event.
   await deps.uow.transaction((repos) => repos.events.markFannedOut(eventIds));

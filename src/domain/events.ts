@@ -7,6 +7,7 @@
 export const EVENT_TYPES = [
   'build.started',
   'build.stage_completed',
+  'build.units_completed',
   'build.completed',
   'build.cancelled',
   'build.operation_failed',
@@ -34,9 +35,39 @@ export interface StoredEvent extends NewEvent {
   occurredAt: Date;
 }
 
-/** Whether an event type matches a subscription pattern such as `build.*`, `*` or `lot.status_changed`. */
+/** Fields of event data that hold a path of this deployment's API, e.g. `/api/v1/labels/7/pdf`. */
+export const EVENT_LINK_FIELDS: readonly string[] = ['download', 'report'];
+
+/**
+ * Event data for a receiver elsewhere: its links ({@link EVENT_LINK_FIELDS}) made absolute against
+ * `publicUrl` (PUBLIC_URL, the address people and systems reach this deployment at). Events keep
+ * paths, so a move to another address shows in every delivery made after it.
+ */
+export function withAbsoluteLinks(data: Record<string, unknown>, publicUrl: string): Record<string, unknown> {
+  const base = publicUrl.replace(/\/+$/, '');
+  const out = { ...data };
+  for (const field of EVENT_LINK_FIELDS) {
+    const value = out[field];
+    if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//'))
+      out[field] = base + value;
+  }
+  return out;
+}
+
+/**
+ * Event types about the webhook endpoints themselves. They are for whoever runs the integrations,
+ * not for every receiver: `*` does not match them; an endpoint gets them only by naming them
+ * (`webhook_endpoint.disabled`, `webhook_endpoint.*`).
+ */
+export const isOptInEventType = (type: string): boolean => type.startsWith('webhook_endpoint.');
+
+/**
+ * Whether an event type matches a subscription pattern such as `build.*`, `*` or
+ * `lot.status_changed` (`*` matches every type but the opt-in ones, see {@link isOptInEventType}).
+ */
 export function eventMatches(pattern: string, type: string): boolean {
-  if (pattern === '*' || pattern === type) return true;
+  if (pattern === type) return true;
+  if (pattern === '*') return !isOptInEventType(type);
   if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
   return false;
 }

@@ -217,7 +217,7 @@ export function assertRecordable(
       if (!REPAIRABLE.includes(lot.status)) refuse(`it is ${lot.status}`);
       return;
     case 'service':
-      if (lot.status === 'scrapped' || lot.status === 'disposed') refuse(`it is ${lot.status}`);
+      if (['scrapped', 'disposed', 'cancelled'].includes(lot.status)) refuse(`it is ${lot.status}`);
       return;
   }
 }

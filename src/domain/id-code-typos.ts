@@ -55,3 +55,19 @@ export function typoCandidates(input: string): string[] {
   }
   return [...found].slice(0, MAX_TYPO_CANDIDATES);
 }
+
+/**
+ * Whether a person would take `input` for an ID code: a valid one, or one keying slip from one's
+ * shape — a single word of nine to eleven code characters (hyphens aside) in one letter case, with
+ * a digit. Such a text is never taken as a new object's name: "MS7P4BZKQF" is a mistyped code far
+ * more often than a product called that. Names with spaces, mixed case ("ESP32-Board") or no digit
+ * ("Controller") are names.
+ */
+export function looksLikeIdCode(input: string): boolean {
+  const text = input.trim();
+  if (parseIdCode(text).ok) return true;
+  if (/\s/.test(text) || !/\d/.test(text)) return false;
+  if (text !== text.toUpperCase() && text !== text.toLowerCase()) return false;
+  const typed = normalize(text);
+  return typed !== null && Math.abs(typed.length - ID_CODE_LENGTH) <= 1;
+}

@@ -3,11 +3,18 @@
  * per value/footprint with `R1, R2, R5-R7` references), the legacy python generators (with a
  * "Source:/Date:/Tool:" preamble), and one-row-per-reference exports — into BOM lines keyed by MPN.
  *
- * Pure: no database. Each data row either becomes part of a line, is skipped (DNP) or is rejected
- * with its line number and the reason.
+ * Pure: no database. Each data row either becomes part of a line, is skipped (DNP, power flags, and
+ * mounting holes, mechanical items, fiducials and test points that have no MPN) or is rejected with
+ * its line number and the reason. The MPN comes from the MPN column, or from the columns the caller
+ * names (`mpnColumns`: the first with a value wins, e.g. `MPN` then `LCSC`); look-alike characters in
+ * it are normalised with a warning. Datasheet, Characteristics and supplier part number columns (LCSC,
+ * JLCPCB, Digi-Key, Mouser, or those named in `supplierColumns`) are kept as part fields, under the
+ * column's name as the file writes it.
  */
 import { parse } from 'csv-parse/sync';
 import { ValidationError } from './errors.ts';
+import { normalizeMpn } from './mpn.ts';
+import type { Fields } from './types.ts';
 
 export interface KicadBomLine {
   /** Line numbers in the file this BOM line was gathered from. */
@@ -17,6 +24,8 @@ export interface KicadBomLine {
   value: string | null;
   footprint: string | null;
   description: string | null;
+  /** Datasheet, characteristics and supplier part numbers, keyed by the column's name in the file. */
+  fields: Fields;
   quantity: number;
   designators: string[];
 }
@@ -32,6 +41,15 @@ export interface KicadBom {
   lines: KicadBomLine[];
   rejected: RowProblem[];
   skipped: RowProblem[];
+  /** Rows imported with a change the file did not have (look-alike characters in an MPN). */
+  warnings: RowProblem[];
+}
+
+export interface KicadBomOptions {
+  /** Columns to read the MPN from, in order of preference (default: the MPN column). */
+  mpnColumns?: readonly string[] | undefined;
+  /** Further columns holding supplier part numbers, kept as part fields. */
+  supplierColumns?: readonly string[] | undefined;
 }
 
 type Column =
@@ -63,6 +81,36 @@ const ALIASES: Record<Column, string[]> = {
   manufacturer: ['manufacturer', 'mfr', 'mfg', 'manufacturername'],
   description: ['description', 'desc'],
   dnp: ['dnp', 'donotpopulate', 'dnf', 'exclude'],
+};
+
+/** Columns kept as part fields when present (besides those the caller names). */
+const FIELD_COLUMNS = new Set([
+  'datasheet',
+  'characteristics',
+  'lcsc',
+  'lcscpart',
+  'lcscpartnumber',
+  'lcscpn',
+  'jlcpcb',
+  'jlcpcbpart',
+  'jlcpcbpartnumber',
+  'digikey',
+  'digikeypn',
+  'digikeypart',
+  'digikeypartnumber',
+  'mouser',
+  'mouserpn',
+  'mouserpart',
+  'mouserpartnumber',
+]);
+
+/** Reference prefixes of things on a board that are not parts, when their row names no MPN. */
+const NOT_PARTS: Record<string, string> = {
+  H: 'mounting hole',
+  MH: 'mounting hole',
+  MK: 'mechanical item',
+  FID: 'fiducial',
+  TP: 'test point',
 };
 
 const NOT_FITTED_VALUES = new Set(['dnp', 'dnf', 'nf', 'nofit', 'donotpopulate', 'donotfit']);
@@ -100,7 +148,13 @@ export function expandDesignators(cell: string): { designators: string[] } | { e
   return { designators };
 }
 
-export function parseKicadBom(csvText: string): KicadBom {
+/** What a row of these designators is when it is not a part (all of them mounting holes, …), or null. */
+function notAPart(designators: readonly string[]): string | null {
+  const kinds = designators.map((d) => NOT_PARTS[/^[A-Za-z_]+/.exec(d)![0].toUpperCase()]);
+  return designators.length > 0 && kinds.every(Boolean) ? kinds[0]! : null;
+}
+
+export function parseKicadBom(csvText: string, options: KicadBomOptions = {}): KicadBom {
   const text = csvText.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw ValidationError.field('csv', 'the file is empty');
   let records: { record: string[]; info: { lines: number } }[];
@@ -125,14 +179,42 @@ export function parseKicadBom(csvText: string): KicadBom {
   );
   if (headerIndex < 0)
     throw ValidationError.field('csv', 'no header row with a Reference (or Ref/Designator) column');
-  const header = records[headerIndex]!.record.map(normalizeHeader);
+  const names = records[headerIndex]!.record;
+  const header = names.map(normalizeHeader);
   const column = {} as Record<Column, number>;
   for (const key of Object.keys(ALIASES) as Column[])
     column[key] = header.findIndex((h) => ALIASES[key].includes(h));
-  if (column.mpn < 0) throw ValidationError.field('csv', 'no MPN or Manufacturer_Part_Number column');
+  const columnsText = names.filter((n) => n !== '').join(', ');
+  const named = (field: string, list: readonly string[] | undefined) =>
+    (list ?? []).map((wanted, i) => {
+      const index = header.indexOf(normalizeHeader(wanted));
+      if (index < 0 || normalizeHeader(wanted) === '')
+        throw ValidationError.field(
+          `${field}.${i}`,
+          `no column '${wanted}' in the file (its columns: ${columnsText})`,
+        );
+      return index;
+    });
+  const mpnColumns = named('mpnColumns', options.mpnColumns);
+  if (mpnColumns.length === 0 && column.mpn >= 0) mpnColumns.push(column.mpn);
+  if (mpnColumns.length === 0)
+    throw ValidationError.field(
+      'csv',
+      `no MPN or Manufacturer_Part_Number column; name the column to use with mpnColumns (the file's columns: ${columnsText})`,
+    );
+  const noMpn = options.mpnColumns?.length
+    ? `no MPN (${mpnColumns.length === 1 ? 'column' : 'columns'} ${mpnColumns.map((i) => names[i]).join(', ')} ${mpnColumns.length === 1 ? 'is' : 'are'} empty)`
+    : 'no MPN: the part cannot be matched or created';
+  const fieldColumns = [
+    ...new Set([
+      ...header.flatMap((h, i) => (FIELD_COLUMNS.has(h) ? [i] : [])),
+      ...named('supplierColumns', options.supplierColumns),
+    ]),
+  ];
 
   const rejected: RowProblem[] = [];
   const skipped: RowProblem[] = [];
+  const warnings: RowProblem[] = [];
   const byMpn = new Map<string, KicadBomLine>();
   const designatorLine = new Map<string, number>();
   let multiReferenceRows = 0;
@@ -159,6 +241,12 @@ export function parseKicadBom(csvText: string): KicadBom {
       skipped.push({ line, reason: 'marked do-not-populate' });
       continue;
     }
+    const rawMpn = mpnColumns.map((i) => (record[i] ?? '').trim()).find((m) => m !== '') ?? '';
+    const notPart = rawMpn === '' ? notAPart(designators) : null;
+    if (notPart) {
+      skipped.push({ line, reason: `${notPart}, not a part (no MPN)` });
+      continue;
+    }
 
     const qtyText = cell('quantity');
     let quantity = designators.length;
@@ -181,9 +269,9 @@ export function parseKicadBom(csvText: string): KicadBom {
       continue;
     }
 
-    const mpn = cell('mpn');
+    const { mpn, replaced } = normalizeMpn(rawMpn);
     if (mpn === '') {
-      rejected.push({ line, reason: 'no MPN: the part cannot be matched or created' });
+      rejected.push({ line, reason: noMpn });
       continue;
     }
     if (mpn.length > 200) {
@@ -200,6 +288,11 @@ export function parseKicadBom(csvText: string): KicadBom {
       continue;
     }
     for (const d of designators) designatorLine.set(d.toUpperCase(), line);
+    if (replaced.length > 0)
+      warnings.push({
+        line,
+        reason: `MPN '${rawMpn}' had look-alike characters (${replaced.join(', ')}): imported as '${mpn}'`,
+      });
 
     const key = mpn.toUpperCase();
     const existing = byMpn.get(key);
@@ -216,6 +309,12 @@ export function parseKicadBom(csvText: string): KicadBom {
         value: orNull(value),
         footprint: orNull(cell('footprint')),
         description: orNull(cell('description')),
+        fields: Object.fromEntries(
+          fieldColumns
+            .map((i) => [names[i]!.slice(0, 100), (record[i] ?? '').trim().slice(0, 2000)] as const)
+            // KiCad writes '~' for "no datasheet".
+            .filter(([, v]) => v !== '' && v !== '~'),
+        ),
         quantity,
         designators: [...designators],
       });
@@ -227,5 +326,6 @@ export function parseKicadBom(csvText: string): KicadBom {
     lines: [...byMpn.values()],
     rejected,
     skipped,
+    warnings,
   };
 }

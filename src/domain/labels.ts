@@ -25,12 +25,18 @@ export interface LabelContent {
   formattedSerial?: string;
   /** ID code of the build the unit came from. */
   buildCode?: string;
-  /** Date the label is about (build or lot date), `YYYY-MM-DD`. */
+  /** Date the label is about (the build's date), `YYYY-MM-DD`. */
   date?: string;
+  /** A lot's quantity (lot labels; a unit's label has its serial instead). */
+  quantity?: number;
+  /** Who supplied the lot. */
+  supplier?: string;
+  /** The manufacturer's date code printed on the reel or bag (e.g. `2419`), as recorded. */
+  dateCode?: string;
 }
 
 /** The text lines a template can show, in the product's words. */
-export const LABEL_FIELDS = ['title', 'serial', 'code', 'build'] as const;
+export const LABEL_FIELDS = ['title', 'serial', 'lot', 'supplier', 'code', 'build'] as const;
 export type LabelField = (typeof LABEL_FIELDS)[number];
 
 /** Digits a serial is padded to, so a roll of labels lines up (`SN 0007` … `SN 0042`). */
@@ -73,6 +79,11 @@ export function validateLabelContent(content: LabelContent, field: string): void
   text('formattedSerial', content.formattedSerial, true);
   text('buildCode', content.buildCode, true);
   text('date', content.date, true);
+  text('supplier', content.supplier, true);
+  text('dateCode', content.dateCode, true);
+  if (content.quantity !== undefined && !(Number.isSafeInteger(content.quantity) && content.quantity >= 0)) {
+    problems.push({ field: `${field}.quantity`, message: 'must be a non-negative integer' });
+  }
   if (typeof content.date === 'string' && !DATE.test(content.date)) {
     problems.push({ field: `${field}.date`, message: 'must be a date as YYYY-MM-DD' });
   }
@@ -80,6 +91,44 @@ export function validateLabelContent(content: LabelContent, field: string): void
     problems.push({ field: `${field}.serial`, message: 'must be a non-negative integer' });
   }
   if (problems.length > 0) throw new ValidationError(problems);
+}
+
+/** Host names that only ever reach the machine they are typed on. */
+function isLoopbackHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (/^127\.\d+\.\d+\.\d+$/.test(h) || h === '0.0.0.0') return true;
+  if (h === '::1' || h === '::' || /^(0+:){7}0*1$/.test(h)) return true;
+  return /^::ffff:(127\.\d+\.\d+\.\d+|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.test(h);
+}
+
+/**
+ * What is wrong with printing codes that point at `publicUrl`, or null: a loopback address
+ * (PUBLIC_URL left at its default `http://localhost:<port>`, or 127.0.0.1) opens nothing on the
+ * phone or scanner that reads the label.
+ */
+export function publicUrlWarning(publicUrl: string): string | null {
+  let host: string;
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    return null;
+  }
+  if (!isLoopbackHost(host)) return null;
+  return (
+    `these labels' codes point at ${labelUrl(publicUrl, '…')}, a loopback address that only this ` +
+    'server can open: a phone or scanner reading them reaches nothing. Set PUBLIC_URL to the address ' +
+    'people reach buildtrace at and print them again.'
+  );
+}
+
+/** The warnings a label run comes with (none when it does not know where its codes point). */
+export function labelRunWarnings(run: { publicUrl: string | null }): string[] {
+  const warning = run.publicUrl === null ? null : publicUrlWarning(run.publicUrl);
+  return warning ? [warning] : [];
 }
 
 /** The address a label's 2D code points to; a trailing slash on the public URL is tolerated. */
@@ -102,6 +151,8 @@ export function cleanLabelText(text: string): string {
  *
  * - `title`: the part name.
  * - `serial`: the formatted serial when the project defines one, else `SN 0042`.
+ * - `lot`: a lot's quantity and date code, e.g. `Qty 2500 · DC 2419`.
+ * - `supplier`: who supplied the lot.
  * - `code`: the ID code.
  * - `build`: build ID code and date, e.g. `B 7K3M9Q2R4T · 2026-11-29`.
  */
@@ -112,6 +163,15 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
     case 'serial':
       if (content.formattedSerial) return cleanLabelText(content.formattedSerial);
       return content.serial === undefined ? '' : serialText(content.serial);
+    case 'lot': {
+      const parts: string[] = [];
+      if (content.quantity !== undefined) parts.push(`Qty ${content.quantity}`);
+      const dateCode = content.dateCode ? cleanLabelText(content.dateCode) : '';
+      if (dateCode) parts.push(`DC ${dateCode}`);
+      return parts.join(' · ');
+    }
+    case 'supplier':
+      return content.supplier ? cleanLabelText(content.supplier) : '';
     case 'code':
       return cleanLabelText(content.code);
     case 'build': {

@@ -47,7 +47,10 @@ export const LIFECYCLE: Readonly<Record<DeviceAction, Rule>> = {
   quarantine: { from: ['in_production', 'available', 'returned'], to: 'quarantined' },
   release: { from: ['quarantined'], to: 'previous' },
   scrap: { from: ['in_production', 'available', 'quarantined', 'returned'], to: 'scrapped' },
-  dispose: { from: ['available', 'quarantined', 'shipped', 'returned', 'scrapped'], to: 'disposed' },
+  dispose: {
+    from: ['available', 'quarantined', 'shipped', 'returned', 'scrapped', 'cancelled'],
+    to: 'disposed',
+  },
 };
 
 /** What the commands know about a device when it is asked to move. */

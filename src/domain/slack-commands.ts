@@ -21,7 +21,7 @@ import { parseIdCode } from './id-code.ts';
 export type BuildRequest =
   | { kind: 'start'; project: string; quantity: number; trackUnits: boolean; stages: string[] }
   | { kind: 'advance'; build: string; comment?: string }
-  | { kind: 'complete'; build: string }
+  | { kind: 'complete'; build: string; serials?: string }
   | { kind: 'cancel'; build: string; reason?: string }
   | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
@@ -29,7 +29,10 @@ export type BuildRequest =
   | { kind: 'help' };
 
 export type LotRequest =
-  { kind: 'lot'; code: string } | { kind: 'unit'; build: string; serial: number } | { kind: 'help' };
+  | { kind: 'lot'; code: string }
+  | { kind: 'unit'; build: string; serial: number }
+  | { kind: 'serial'; serial: string }
+  | { kind: 'help' };
 
 export type TraceRequest =
   { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
@@ -40,18 +43,29 @@ export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string;
 export const BUILD_USAGE = [
   '`/build start <project> <qty> [track] [stages A,B,C]` — start a build of a project (ID code or name)',
   '`/build advance <build> [comment]` — complete the next stage',
-  '`/build complete <build>` — complete a build',
+  '`/build complete <build> [serials 1-3,7]` — complete a build, or some of its units',
   '`/build cancel <build> [reason]` — cancel a build (also one that is blocked or still generating)',
   '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
-  '`/build labels <build> [template] [300dpi] [serials 1-50]` — print labels of its units',
+  '`/build labels <build> [template] [300dpi] [serials 1-20,25]` — print labels of its units',
 ].join('\n');
 export const LOT_USAGE =
-  '`/lot <ID code>` or `/lot <build> <serial>` — show a lot or device with its recent history';
+  '`/lot <ID code>`, `/lot <formatted serial>` or `/lot <build> <serial>` — show a lot or device with its recent history';
 export const TRACE_USAGE =
   '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
 
-const SERIAL_RANGE = /^\d{1,7}(-\d{1,7})?$/;
+/** The most of the person's own text an answer repeats. */
+export const EXCERPT_MAX = 40;
+
+/** A short excerpt of what was typed: an answer never repeats more than {@link EXCERPT_MAX} characters of it. */
+export function excerpt(text: string, max = EXCERPT_MAX): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+/** Serials as the API takes them: a serial, a range, or a list of both (`1-20,25`). */
+const SERIAL_LIST = /^\d{1,7}(-\d{1,7})?(,\d{1,7}(-\d{1,7})?){0,99}$/;
+
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
 
 /** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
@@ -80,18 +94,18 @@ function code(
   const parsed = parseIdCode(word);
   return parsed.ok
     ? { ok: true, code: parsed.code }
-    : { ok: false, problem: `'${word}' is not a ${what} ID code: ${parsed.message}` };
+    : { ok: false, problem: `'${excerpt(word)}' is not a ${what} ID code: ${parsed.message}` };
 }
 
 /** Reads a quantity: a whole number from 1 to MAX_BUILD_QUANTITY. */
 export function parseQuantity(word: string): { ok: true; quantity: number } | { ok: false; problem: string } {
-  if (!/^\d+$/.test(word)) return { ok: false, problem: `quantity '${word}' is not a whole number` };
+  if (!/^\d+$/.test(word)) return { ok: false, problem: `quantity '${excerpt(word)}' is not a whole number` };
   const quantity = Number(word);
   if (quantity < 1) return { ok: false, problem: 'quantity must be at least 1' };
   if (quantity > MAX_BUILD_QUANTITY)
     return {
       ok: false,
-      problem: `quantity ${word} is more than a build may make (${MAX_BUILD_QUANTITY.toLocaleString('en')})`,
+      problem: `quantity ${excerpt(word)} is more than a build may make (${MAX_BUILD_QUANTITY.toLocaleString('en')})`,
     };
   return { ok: true, quantity };
 }
@@ -124,7 +138,7 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
         .filter(Boolean);
       if (stages.length === 0) return fail('name the stages after `stages`, e.g. `stages SMT,Test,Pack`');
       break;
-    } else return fail(`'${rest[i]}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
+    } else return fail(`'${excerpt(rest[i]!)}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
   }
   return { ok: true, request: { kind: 'start', project, quantity: quantity.quantity, trackUnits, stages } };
 }
@@ -146,16 +160,16 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
     if (resolution) dpi = Number(resolution[1]);
     else if (/^serials?$/i.test(word)) {
       const range = words[++i];
-      if (!range || !SERIAL_RANGE.test(range))
-        return fail('`serials` needs a serial or a range, e.g. `serials 1-50`');
+      if (!range || !SERIAL_LIST.test(range))
+        return fail('`serials` needs serials or ranges, e.g. `serials 1-50` or `serials 1-20,25`');
       serials = range;
-    } else if (SERIAL_RANGE.test(word)) serials = word;
+    } else if (SERIAL_LIST.test(word)) serials = word;
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
-    else return fail(`'${word}' is neither a label template nor a serial range`);
+    else return fail(`'${excerpt(word)}' is neither a label template nor a serial range`);
   }
-  if (serials) {
-    const [first, last = first] = serials.split('-').map(Number) as [number, number?];
-    if (first < 1 || last < first) return fail(`serials ${serials} is not a range from low to high`);
+  for (const range of serials?.split(',') ?? []) {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?];
+    if (first < 1 || last < first) return fail(`serials ${range} is not a range from low to high`);
   }
   return {
     ok: true,
@@ -195,10 +209,21 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
       };
     if (action === 'cancel')
       return { ok: true, request: { kind: 'cancel', build: build.code, ...(more ? { reason: more } : {}) } };
-    if (more) return { ok: false, problem: `unexpected '${more}' after the build`, usage };
+    if (action === 'complete' && more) {
+      // Some units, as the API's `serials`: `1-3`, `1-3,7`, `serials 1-3`.
+      const serials = more.replace(/^serials?\s+/i, '').replace(/\s+/g, '');
+      if (!SERIAL_LIST.test(serials))
+        return {
+          ok: false,
+          problem: `'${excerpt(more)}' is not a serial or a range of serials (e.g. \`1-3,7\`)`,
+          usage: '`/build complete <build> [serials 1-3,7]`',
+        };
+      return { ok: true, request: { kind: 'complete', build: build.code, serials } };
+    }
+    if (more) return { ok: false, problem: `unexpected '${excerpt(more)}' after the build`, usage };
     return { ok: true, request: { kind: action, build: build.code } };
   }
-  return { ok: false, problem: `'${verb}' is not a /build command`, usage: BUILD_USAGE };
+  return { ok: false, problem: `'${excerpt(verb)}' is not a /build command`, usage: BUILD_USAGE };
 }
 
 /** `/lot …` */
@@ -228,7 +253,12 @@ export function parseLotCommand(text: string): Parsed<LotRequest> {
   }
   // An ID code typed with a space in it is still one code.
   const lot = code(words.join(''), 'lot');
-  return lot.ok ? { ok: true, request: { kind: 'lot', code: lot.code } } : fail(lot.problem);
+  if (lot.ok) return { ok: true, request: { kind: 'lot', code: lot.code } };
+  // Not shaped like an ID code (10 characters once hyphens go): the formatted serial on a label.
+  const word = words.length === 1 ? words[0]! : '';
+  if (/\d/.test(word) && word.length <= 100 && word.replace(/-/g, '').length !== 10)
+    return { ok: true, request: { kind: 'serial', serial: word } };
+  return fail(lot.problem);
 }
 
 const FORWARD = /^(forward|fwd|f|down)$/i;
@@ -243,7 +273,13 @@ export function parseTraceCommand(text: string): Parsed<TraceRequest> {
   if (words.length > 1 && (FORWARD.test(last) || BACKWARD.test(last))) {
     direction = FORWARD.test(last) ? 'forward' : 'backward';
     words.pop();
-  }
+  } else if (words.length > 1 && /^[a-z]+$/i.test(last) && parseIdCode(words.slice(0, -1).join('')).ok)
+    // A whole ID code followed by a word: the word was meant as a direction.
+    return {
+      ok: false,
+      problem: `'${excerpt(last)}' is not a direction: use forward or backward`,
+      usage: TRACE_USAGE,
+    };
   const lot = code(words.join(''), 'lot');
   if (!lot.ok) return { ok: false, problem: lot.problem, usage: TRACE_USAGE };
   return { ok: true, request: { kind: 'trace', code: lot.code, direction } };
@@ -262,7 +298,7 @@ export function parseMeasurements(
     .map((s) => s.trim())
     .filter(Boolean)) {
     const m = /^([^=:]{1,100}?)\s*[=:]\s*(.{1,200})$/.exec(part);
-    if (!m) return { ok: false, problem: `'${part}' is not name=value` };
+    if (!m) return { ok: false, problem: `'${excerpt(part)}' is not name=value` };
     const value = m[2]!.trim();
     measurements[m[1]!.trim()] = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) ? Number(value) : value;
   }

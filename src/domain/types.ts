@@ -28,6 +28,7 @@ export const STOCK_STATUSES = [
   'scrapped',
   'returned',
   'disposed',
+  'cancelled',
 ] as const;
 export type StockStatus = (typeof STOCK_STATUSES)[number];
 
@@ -135,8 +136,20 @@ export interface Project {
   /** Template for formatted serials, e.g. `PX-{yy}{ww}-{seq:05}`; null = plain integers only. */
   serialFormat: string | null;
   lines: BomLine[];
+  /** Null when the BOM is complete; else the lines its last import could not take. */
+  bomIncomplete: BomIncomplete | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * A BOM that is known to lack lines: rows of the imported file that were rejected (no MPN, a
+ * quantity not matching its references …), by their line number in that file. A build of it is
+ * refused unless the request accepts it.
+ */
+export interface BomIncomplete {
+  lines: { line: number; reason: string }[];
+  since: Date;
 }
 
 export type ObjectKind = 'part' | 'location' | 'lot' | 'project' | 'build';

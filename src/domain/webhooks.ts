@@ -166,6 +166,19 @@ export function isValidEventPattern(pattern: string): boolean {
   );
 }
 
+/**
+ * How an endpoint is named where its full URL must not go (events, other receivers): scheme, host
+ * and port only. A URL's path, query or credentials often carry the receiver's token.
+ */
+export function endpointOrigin(url: string): string {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? 'a URL without an origin' : origin;
+  } catch {
+    return 'an invalid URL';
+  }
+}
+
 /** Whether an endpoint subscribed to `patterns` receives events of `type`. */
 export function endpointSubscribes(patterns: readonly string[], type: string): boolean {
   return patterns.some((pattern) => eventMatches(pattern, type));

@@ -191,9 +191,11 @@ export function mountRoutes(
           filename: string;
           contentType: string;
         };
-        res.status(200).type(file.contentType).setHeader('Content-Length', String(file.bytes));
+        // attachment() sets a type guessed from the name's extension (octet-stream without one), so
+        // the stored type is set after it: a file is served as what it was found to be on upload.
+        res.status(200).attachment(file.filename);
+        res.type(file.contentType).setHeader('Content-Length', String(file.bytes));
         res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.attachment(file.filename);
         await pipeline(file.stream, res);
         return;
       }

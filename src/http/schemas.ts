@@ -101,6 +101,15 @@ export const ProjectOut = z
     producesPartCode: code,
     serialFormat: z.string().nullable(),
     lines: z.array(BomLineOut),
+    bomIncomplete: z
+      .object({
+        lines: z.array(z.object({ line: z.int(), reason: z.string() })),
+        since: timestamp,
+      })
+      .nullable()
+      .describe(
+        'null when the BOM is complete; else the rows of its last import(s) that were not imported (line in the file, reason): builds are refused unless they set acceptIncompleteBom',
+      ),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -116,12 +125,28 @@ const importedLine = z.object({
 export const BomImportOut = z
   .object({
     project: ProjectOut.nullable().describe('null in a dry run for a project that would be created'),
+    newProject: z.boolean().describe('the import created the project (in a dry run: would create it)'),
     shape: z.enum(['grouped', 'per-reference']),
     dryRun: z.boolean(),
-    matched: z.array(importedLine),
+    matched: z.array(
+      importedLine.extend({
+        filled: z
+          .array(z.string())
+          .describe(
+            'what the matched part lacked and the file gave: its empty columns and new fields, kept on the part',
+          ),
+      }),
+    ),
     created: z.array(importedLine),
-    rejected: z.array(rowProblem),
-    skipped: z.array(rowProblem),
+    rejected: z.array(rowProblem).describe('rows not imported: the project records its BOM as incomplete'),
+    skipped: z
+      .array(rowProblem)
+      .describe(
+        'rows that are not parts: DNP, power flags, mounting holes, fiducials, test points without an MPN',
+      ),
+    warnings: z
+      .array(rowProblem)
+      .describe('rows imported with a change, e.g. look-alike characters in an MPN replaced'),
   })
   .meta({ id: 'BomImportReport' });
 
@@ -218,7 +243,12 @@ export const BuildOperationOut = z
       .describe('`generate`: the units of a tracked build, requested by its start (or by a retry)'),
     params: z.record(z.string(), z.unknown()),
     status: z.enum(BUILD_OPERATION_STATUSES),
-    result: z.record(z.string(), z.unknown()).nullable(),
+    result: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        'what it did; a `complete` answers `completed`, `buildCompleted`, and `skipped` — each unit it left as it was, `{serial, status, reason}` (a quarantined unit, one completed already …; the first 1,000, all counted in `skippedCount`)',
+      ),
     error: z.string().nullable(),
     requestedBy: z.string(),
     createdAt: timestamp,
@@ -240,13 +270,19 @@ export const BuildOut = z
     addStock: z.boolean(),
     stages: z.array(BuildStageOut),
     serialFormat: z.string().nullable(),
-    progress: z.object({
-      generated: z.int(),
-      completed: z.int(),
-      scrapped: z.int(),
-      quantity: z.int(),
-      percent: z.int(),
-    }),
+    progress: z
+      .object({
+        generated: z.int().describe('units made (a tracked build generates them in chunks)'),
+        completed: z.int().describe('units completed (available, or moved on since)'),
+        scrapped: z.int().describe('units scrapped (by serial, by code, or from quarantine)'),
+        cancelled: z.int().describe('units a cancel took out unfinished (their status is `cancelled`)'),
+        quantity: z.int(),
+        generatedPercent: z.int().describe('generated / quantity, rounded down'),
+        completedPercent: z.int().describe('completed / quantity, rounded down'),
+      })
+      .describe(
+        "the build's counters; a tracked build's `unitCounts` (units by status) agree with them: scrapped = unitCounts.scrapped (+ disposed since), cancelled = unitCounts.cancelled",
+      ),
     note: z.string().nullable(),
     locationCode: code.nullable(),
     createdBy: z.string(),
@@ -267,12 +303,27 @@ export const BuildOut = z
   })
   .meta({ id: 'Build' });
 
+export const SlackDeliveryOut = z
+  .object({
+    channel: z.string().describe('Slack channel ID it goes to'),
+    status: z
+      .enum(['pending', 'posted', 'failed'])
+      .describe('`failed`: Slack refused it for good (see `error`); the person who asked was told'),
+    error: z.string().nullable().describe("Slack's error code, e.g. `not_in_channel`, `channel_not_found`"),
+    postedAt: timestamp.nullable(),
+    failedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'SlackDelivery' });
+
 export const BuildDetailOut = BuildOut.extend({
   operations: z.array(BuildOperationOut),
   unitCounts: z.record(z.string(), z.int()).describe('tracked units by stock status'),
   reserved: z
     .array(z.object({ lotCode: code, quantity: z.int() }))
     .describe('component stock held for the build between the acceptance of its start and the start'),
+  slack: SlackDeliveryOut.nullable()
+    .optional()
+    .describe("the build's message in Slack (null when it was not started from Slack)"),
 }).meta({ id: 'BuildDetail' });
 
 export const BuildRequestOut = z
@@ -294,7 +345,15 @@ export const ConsumptionOut = z
   })
   .meta({ id: 'Consumption' });
 
-export const ScrapOut = z.object({ scrapped: z.array(z.int()), skipped: z.array(z.int()) });
+const SkippedUnitOut = z.object({
+  serial: z.int(),
+  status: z.enum(STOCK_STATUSES).nullable().describe('null: no such unit'),
+  reason: z.string(),
+});
+export const ScrapOut = z.object({
+  scrapped: z.array(z.int()),
+  skipped: z.array(SkippedUnitOut).describe('the serials named that were left as they were, and why'),
+});
 
 const tracedLotFields = {
   code,
@@ -386,8 +445,20 @@ export const LabelRunOut = z
     download: z.string().nullable().describe('path of the PDF once done'),
     requestedBy: z.string(),
     dpi: z.int().describe('printer resolution the PDF is laid out for'),
+    publicUrl: z
+      .string()
+      .nullable()
+      .describe("where the labels' 2D codes point (`<publicUrl>/id/<code>`): PUBLIC_URL when requested"),
+    warnings: z
+      .array(z.string())
+      .describe(
+        'what may make the labels useless though they print, e.g. codes pointing at a loopback PUBLIC_URL (localhost) that no scanner can open',
+      ),
     createdAt: timestamp,
     finishedAt: timestamp.nullable(),
+    slack: SlackDeliveryOut.nullable()
+      .optional()
+      .describe('the PDF upload to Slack, when the run was asked for from Slack (`GET /labels/{id}` only)'),
   })
   .meta({ id: 'LabelRun' });
 
@@ -441,6 +512,15 @@ export const WebhookDeliveryOut = z
     updatedAt: timestamp,
   })
   .meta({ id: 'WebhookDelivery' });
+
+export const WebhookRedeliveryOut = WebhookDeliveryOut.extend({
+  nextAttemptAt: timestamp.nullable().describe('now: the redelivery is due at once'),
+  redelivery: z
+    .object({
+      attempt: z.int().describe('the number the queued attempt gets in the attempt log'),
+    })
+    .describe('the attempt this request queued (or found due); `status` moves when it is recorded'),
+}).meta({ id: 'WebhookRedelivery' });
 
 export const WebhookDeliveryDetailOut = WebhookDeliveryOut.extend({
   body: z.string().describe('the exact body sent'),

@@ -27,7 +27,7 @@ import {
   type TemplateName,
   type TextLineSpec,
 } from './templates.ts';
-import { FontEncoder, fontBytes } from './text.ts';
+import { FontEncoder, InkMeter, fontBytes } from './text.ts';
 
 export interface RenderOptions {
   template: TemplateName | LabelTemplate;
@@ -182,6 +182,7 @@ async function renderToStream(
 
 interface EmbeddedFont {
   font: FontEncoder;
+  ink: InkMeter;
   resource: string;
   /** Distance from the top of a line to its baseline, and line height, per point of font size. */
   ascent: number;
@@ -191,6 +192,9 @@ interface EmbeddedFont {
 interface FittedLine {
   operators: string;
   size: number;
+  /** How far the fitted text's ink reaches above and below its baseline, in points. */
+  above: number;
+  below: number;
 }
 
 /** Fitted lines cached per template line; a cache is emptied when it grows past this many entries. */
@@ -202,6 +206,7 @@ const FIT_CACHE_LIMIT = 10_000;
  */
 class TextPainter {
   private readonly fitted: Map<string, FittedLine>[];
+  private readonly clips = new Map<number, string>();
 
   private constructor(
     private readonly layout: LabelLayout,
@@ -225,6 +230,7 @@ class TextPainter {
       const font = await doc.embedFont(fontBytes(line.font), { subset: true });
       fonts.set(line.font, {
         font: new FontEncoder(font),
+        ink: new InkMeter(fontkit.create(fontBytes(line.font))),
         resource: `F${fonts.size + 1}`,
         ascent: font.heightAtSize(1, { descender: false }),
         lineHeight: font.heightAtSize(1),
@@ -263,23 +269,57 @@ class TextPainter {
     }
     if (lines.length === 0) return '';
 
-    // A line is as tall as its largest size, so a shrunk name keeps the baseline it would have had;
-    // spare height goes between the lines (at most 2 mm each) and the block is centred in the box.
+    // A line is as tall as its largest size, so a shrunk name keeps the baseline it would have had,
+    // and taller where its ink reaches further (accented capitals, brackets, stacked marks): the box
+    // is where the printer prints, so ink placed by the font's ascent alone could fall outside it.
+    // Spare height goes between the lines (at most 2 mm each) and the block is centred in the box.
     const { left, top } = this.layout.cellOrigin(cell);
     const box = text.box;
-    const heights = lines.map((l) => l.font.lineHeight * l.spec.maxSize);
+    const above = lines.map((l) => Math.max(l.font.ascent * l.spec.maxSize, l.fit.above));
+    const heights = lines.map((l, i) =>
+      Math.max(above[i]! + (l.font.lineHeight - l.font.ascent) * l.spec.maxSize, above[i]! + l.fit.below),
+    );
     const spare = box.height * PT_PER_MM - heights.reduce((a, b) => a + b, 0);
     const gap = lines.length > 1 ? Math.max(0, Math.min(spare / (lines.length - 1), 2 * PT_PER_MM)) : 0;
     let y = top + box.y * PT_PER_MM + Math.max(0, (spare - gap * (lines.length - 1)) / 2);
     const x = pdfNumber(left + box.x * PT_PER_MM);
-    let ops = 'BT\n';
+    let ops = `q ${this.clip(cell)} re W n\nBT\n`;
     for (let i = 0; i < lines.length; i++) {
-      const { spec, font, fit } = lines[i]!;
-      const baseline = this.layout.pageHeight - (y + font.ascent * spec.maxSize);
+      const { fit, font } = lines[i]!;
+      const baseline = this.layout.pageHeight - (y + above[i]!);
       ops += `/${font.resource} ${pdfNumber(fit.size)} Tf\n1 0 0 1 ${x} ${pdfNumber(baseline)} Tm\n${fit.operators}`;
       y += heights[i]! + gap;
     }
-    return `${ops}ET\n`;
+    return `${ops}ET\nQ\n`;
+  }
+
+  /**
+   * The text box of grid cell `cell` as a clipping rectangle, shrunk to whole printer dots: text that
+   * still cannot fit (marks stacked taller than the box) is cut at the box's edges rather than printed
+   * into the margin, and no dot straddling an edge is printed.
+   */
+  private clip(cell: number): string {
+    let clip = this.clips.get(cell);
+    if (clip === undefined) {
+      clip = this.clipOf(cell);
+      this.clips.set(cell, clip);
+    }
+    return clip;
+  }
+
+  private clipOf(cell: number): string {
+    const { left, top } = this.layout.cellOrigin(cell);
+    const box = this.layout.template.text!.box;
+    const dot = 72 / this.layout.dpi;
+    const inward = (pt: number, up: boolean) =>
+      up ? Math.ceil(pt / dot - 1e-6) : Math.floor(pt / dot + 1e-6);
+    const x0 = inward(left + box.x * PT_PER_MM, true);
+    const x1 = inward(left + (box.x + box.width) * PT_PER_MM, false);
+    const y0 = inward(top + box.y * PT_PER_MM, true);
+    const y1 = inward(top + (box.y + box.height) * PT_PER_MM, false);
+    return [x0 * dot, this.layout.pageHeight - y1 * dot, (x1 - x0) * dot, (y1 - y0) * dot]
+      .map((n) => pdfNumber(n, 6))
+      .join(' ');
   }
 
   private fit(line: number, spec: TextLineSpec, font: EmbeddedFont, value: string): FittedLine {
@@ -289,7 +329,13 @@ class TextPainter {
       const width = this.layout.template.text!.box.width * PT_PER_MM;
       const fitted = font.font.fit(value, width, spec);
       // encodeText also adds the glyphs to the font subset, so it must see every distinct text.
-      fit = { size: fitted.size, operators: `${font.font.encode(fitted.text)} Tj\n` };
+      const ink = font.ink.extent(fitted.text);
+      fit = {
+        size: fitted.size,
+        operators: `${font.font.encode(fitted.text)} Tj\n`,
+        above: ink.above * fitted.size,
+        below: ink.below * fitted.size,
+      };
       if (cache.size >= FIT_CACHE_LIMIT) cache.clear();
       cache.set(value, fit);
     }

@@ -81,6 +81,8 @@ export const LABEL_TEMPLATES = {
       lines: [
         { field: 'title', font: 'bold', maxSize: 11, minSize: 6.5 },
         { field: 'serial', font: 'bold', maxSize: 14, minSize: 8 },
+        { field: 'lot', font: 'bold', maxSize: 8, minSize: 6 },
+        { field: 'supplier', font: 'regular', maxSize: 6.5, minSize: 5.5 },
         { field: 'code', font: 'mono', maxSize: 9, minSize: 7 },
         { field: 'build', font: 'regular', maxSize: 7, minSize: 5.5 },
       ],
@@ -101,6 +103,8 @@ export const LABEL_TEMPLATES = {
         // Regular rather than bold: a 24-character part name still fits at 6 pt on this narrow label.
         { field: 'title', font: 'regular', maxSize: 9, minSize: 6 },
         { field: 'serial', font: 'bold', maxSize: 11, minSize: 7 },
+        { field: 'lot', font: 'bold', maxSize: 7.5, minSize: 5.5 },
+        { field: 'supplier', font: 'regular', maxSize: 6, minSize: 5 },
         { field: 'code', font: 'mono', maxSize: 8, minSize: 6 },
         { field: 'build', font: 'regular', maxSize: 6.5, minSize: 5 },
       ],
@@ -123,6 +127,8 @@ export const LABEL_TEMPLATES = {
       lines: [
         { field: 'title', font: 'bold', maxSize: 12, minSize: 7 },
         { field: 'serial', font: 'bold', maxSize: 14, minSize: 8 },
+        { field: 'lot', font: 'bold', maxSize: 10, minSize: 7 },
+        { field: 'supplier', font: 'regular', maxSize: 8, minSize: 6 },
         { field: 'code', font: 'mono', maxSize: 10, minSize: 7 },
         { field: 'build', font: 'regular', maxSize: 8, minSize: 6 },
       ],

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Font as FontkitFont } from '@pdf-lib/fontkit';
 import type { PDFFont } from 'pdf-lib';
 import type { LabelFont } from './templates.ts';
 
@@ -191,5 +192,70 @@ export class FontEncoder implements TextMeasure {
       return;
     }
     for (let i = 1; i < chars.length; i++) this.pairs.add(chars[i - 1]! + chars[i]!);
+  }
+}
+
+/** How far a text's ink reaches above and below its baseline, per point of font size. */
+export interface InkExtent {
+  above: number;
+  below: number;
+}
+
+/**
+ * Measures the ink of a text: accented capitals, brackets and stacked marks reach above the font's
+ * ascent (and descenders below its descent), so a line placed by the font's metrics alone can print
+ * outside its box. Shaped with fontkit as pdf-lib shapes it, so marks sit where they are drawn; texts
+ * of plain characters (ID codes, serials, dates) are measured from per-character glyph boxes.
+ */
+export class InkMeter {
+  private readonly plain = new Map<string, InkExtent>();
+  private readonly scale: number;
+
+  constructor(private readonly font: FontkitFont) {
+    this.scale = 1 / font.unitsPerEm;
+  }
+
+  extent(text: string): InkExtent {
+    let above = 0;
+    let below = 0;
+    const chars = [...text];
+    if (chars.every((c) => PLAIN_CHARACTERS.has(c))) {
+      for (const char of chars) {
+        let ink = this.plain.get(char);
+        if (!ink) {
+          ink = this.shaped(char);
+          this.plain.set(char, ink);
+        }
+        above = Math.max(above, ink.above);
+        below = Math.max(below, ink.below);
+      }
+      return { above, below };
+    }
+    return this.shaped(text);
+  }
+
+  private shaped(text: string): InkExtent {
+    let above = 0;
+    let below = 0;
+    let run;
+    try {
+      run = this.font.layout(text);
+    } catch {
+      // Text fontkit cannot shape is printed as '?' (see FontEncoder.fit); measure per character.
+      for (const char of text) {
+        const ink = char === text ? { above: 0, below: 0 } : this.extent(char);
+        above = Math.max(above, ink.above);
+        below = Math.max(below, ink.below);
+      }
+      return { above, below };
+    }
+    run.glyphs.forEach((glyph, i) => {
+      const box = glyph.bbox;
+      if (!Number.isFinite(box.maxY) || box.maxY <= box.minY) return;
+      const dy = run.positions[i]?.yOffset ?? 0;
+      above = Math.max(above, (box.maxY + dy) * this.scale);
+      below = Math.max(below, -(box.minY + dy) * this.scale);
+    });
+    return { above, below };
   }
 }

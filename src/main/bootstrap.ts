@@ -77,7 +77,10 @@ export async function bootstrap(
   const queues = new Queues(backend, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
-  const services: Services = { checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList) };
+  const services: Services = {
+    checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
+    publicUrl: config.publicUrl,
+  };
   const app: AppContext = {
     config,
     log,

@@ -4,7 +4,8 @@
  *   migrate                                   apply pending migrations
  *   token create --name NAME --role ROLE      create an API token (printed once)
  *   token list | token revoke --id ID
- *   import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
+ *   import-bom --project CODE|NAME [--new-project] [--mpn-column COL]… [--supplier-column COL]…
+ *              [--mode replace|merge] [--dry-run] FILE.csv
  *   seed-demo                                 demo parts, stock and a two-level BOM
  *   slack-user set --user U… --role ROLE [--name NAME] | slack-user list | slack-user remove --user U…
  *   doctor [--fix] [--json] [--no-invariants]  stranded work, broken rules, what waits for a person
@@ -12,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { execute } from '../commands/define.ts';
-import { importBom } from '../commands/projects.ts';
+import { importBom, type BomImportReport } from '../commands/bom-import.ts';
 import { seedDemo } from '../commands/seed-demo.ts';
 import { listSlackUsers, removeSlackUser, setSlackUserRole } from '../commands/slack-users.ts';
 import { createToken, listTokens, revokeToken } from '../commands/tokens.ts';
@@ -27,6 +28,44 @@ import { inspectWork, reconcileWork } from '../commands/work.ts';
 import type { StrandedReport } from '../commands/ports.ts';
 
 type DoctorReport = Awaited<ReturnType<typeof inspectWork.run>>;
+
+/** The BOM import's answer for a person at a terminal. */
+function importText(report: BomImportReport, given: string): string {
+  const project = report.project ? `${report.project.name} (${report.project.code})` : `${given} (new)`;
+  const lines = [
+    `${report.dryRun ? '[dry run] ' : ''}project ${project}${report.newProject && report.project ? ', created' : ''}: ` +
+      `${report.matched.length} matched, ${report.created.length} created, ${report.rejected.length} rejected, ${report.skipped.length} skipped`,
+  ];
+  for (const r of report.rejected) lines.push(`  line ${r.line}: rejected — ${r.reason}`);
+  for (const r of report.skipped) lines.push(`  line ${r.line}: skipped — ${r.reason}`);
+  for (const r of report.warnings) lines.push(`  line ${r.line}: warning — ${r.reason}`);
+  const missing = report.project?.bomIncomplete?.lines.length ?? 0;
+  if (report.dryRun && report.rejected.length > 0)
+    lines.push(`the BOM would be incomplete (${report.rejected.length} lines not imported)`);
+  else if (!report.dryRun && missing > 0)
+    lines.push(
+      `the BOM of ${report.project!.code} is incomplete (${missing} lines not imported): builds are refused unless they accept it (acceptIncompleteBom)`,
+    );
+  return lines.join('\n');
+}
+
+/** The import's API words (fields, options) as the CLI's options, in an error for the terminal. */
+function inCliWords(error: unknown): string | null {
+  const words = (text: string) =>
+    text
+      .replace(/^(projectName|project)\b/, '--project')
+      .replace(/^createProject\b/, '--new-project')
+      .replace(/^mpnColumns(\.\d+)?/, '--mpn-column')
+      .replace(/^supplierColumns(\.\d+)?/, '--supplier-column')
+      .replace('set createProject: true', 'add --new-project')
+      .replace('without createProject', 'without --new-project')
+      .replace('with mpnColumns', 'with --mpn-column')
+      .replace('give it as project', 'leave out --new-project');
+  if (error instanceof ValidationError)
+    return error.problems.map((p) => `${words(p.field)}: ${words(p.message)}`).join('; ');
+  if (error instanceof DomainError) return words(error.message);
+  return null;
+}
 
 /** The doctor's report for a person at a terminal. */
 function doctorText(report: DoctorReport, pass: StrandedReport | null): string {
@@ -77,7 +116,12 @@ const USAGE = `usage: buildtrace <command>
   token create --name NAME --role viewer|operator|admin
   token list
   token revoke --id ID
-  import-bom --project CODE|NAME [--mode replace|merge] [--dry-run] FILE.csv
+  import-bom --project CODE|NAME [--new-project] [--mpn-column COL]… [--supplier-column COL]…
+             [--mode replace|merge] [--dry-run] FILE.csv
+                                             import a KiCad BOM into the project with that code or name;
+                                             --new-project creates it. Exit code 0: all rows imported;
+                                             1: refused, nothing changed; 2: imported, but rows were
+                                             rejected: the BOM is recorded as incomplete
   seed-demo                                  demo parts, stock and a two-level BOM
   slack-user set --user U024BE7LH --role viewer|operator|admin [--name NAME]
   slack-user list
@@ -98,6 +142,9 @@ async function main(argv: string[]): Promise<number> {
       project: { type: 'string' },
       mode: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'new-project': { type: 'boolean' },
+      'mpn-column': { type: 'string', multiple: true },
+      'supplier-column': { type: 'string', multiple: true },
       fix: { type: 'boolean' },
       json: { type: 'boolean' },
       'no-invariants': { type: 'boolean' },
@@ -151,19 +198,29 @@ async function main(argv: string[]): Promise<number> {
         const file = sub ?? rest[0];
         if (!file || !values.project)
           throw ValidationError.field(values.project ? 'FILE' : '--project', 'is required');
+        // A valid code names a project; anything else is a name (the command refuses a mistyped code).
         const isCode = parseIdCode(values.project).ok;
-        const report = await execute(deps, importBom, SYSTEM_ACTOR, {
-          ...(isCode ? { project: values.project } : { projectName: values.project }),
-          csv: await readFile(file, 'utf8'),
-          mode: values.mode,
-          dryRun: values['dry-run'] ?? false,
-        });
-        console.log(
-          `${report.dryRun ? '[dry run] ' : ''}project ${report.project ? `${report.project.name} (${report.project.code})` : `${values.project} (new)`}: ` +
-            `${report.matched.length} matched, ${report.created.length} created, ${report.rejected.length} rejected, ${report.skipped.length} skipped`,
-        );
-        for (const r of report.rejected) console.log(`  line ${r.line}: rejected — ${r.reason}`);
-        for (const r of report.skipped) console.log(`  line ${r.line}: skipped — ${r.reason}`);
+        const newProject = values['new-project'] ?? false;
+        let report: BomImportReport;
+        try {
+          report = await execute(deps, importBom, SYSTEM_ACTOR, {
+            ...(isCode && !newProject
+              ? { project: values.project }
+              : { projectName: values.project, createProject: newProject }),
+            csv: await readFile(file, 'utf8'),
+            mode: values.mode,
+            // `--mpn-column MPN,LCSC` as well as `--mpn-column MPN --mpn-column LCSC`.
+            mpnColumns: values['mpn-column']?.flatMap((c) => c.split(',')),
+            supplierColumns: values['supplier-column']?.flatMap((c) => c.split(',')),
+            dryRun: values['dry-run'] ?? false,
+          });
+        } catch (error) {
+          const text = inCliWords(error);
+          if (text === null) throw error;
+          console.error(`error: ${text}`);
+          return 1;
+        }
+        console.log(importText(report, values.project));
         return report.rejected.length > 0 ? 2 : 0;
       }
       case 'slack-user': {

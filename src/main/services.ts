@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index.ts';
+import { publicUrlWarning } from '../domain/labels.ts';
 import { createApp } from '../http/app.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
 import type { Reconciler } from '../queue/reconciler.ts';
@@ -38,6 +39,8 @@ export async function startWeb(
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   runtime.log.info({ url, publicUrl: runtime.config.publicUrl }, 'web listening');
+  const labelWarning = publicUrlWarning(runtime.config.publicUrl);
+  if (labelWarning) runtime.log.warn({ publicUrl: runtime.config.publicUrl }, `PUBLIC_URL: ${labelWarning}`);
   // Socket Mode connects in the background (retrying while Slack is unreachable): the API is up meanwhile.
   slack?.start().catch((err: unknown) => runtime.log.error({ err }, 'Slack Socket Mode could not connect'));
   runtime.log.info(

@@ -49,6 +49,11 @@ function progressSection(b: BuildView['build']): SafeHtml {
     ${bar('Completed', b.unitsCompleted, b.quantity)}
     ${b.unitsScrapped > 0 ? html`<div class="meta">Scrapped: ${quantity(b.unitsScrapped)}</div>` : null}
     ${
+      b.unitsCancelled > 0
+        ? html`<div class="meta">Cancelled unfinished: ${quantity(b.unitsCancelled)}</div>`
+        : null
+    }
+    ${
       counts.length > 0
         ? html`<p>
             ${counts.map(([status, n], i) => html`${i > 0 ? ' ' : ''}${statusBadge(status)} ${quantity(n)}`)}

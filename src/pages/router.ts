@@ -165,7 +165,13 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
       // "<build code>/<serial>" (or "#<serial>") opens a unit.
       const unit = /^(.+?)\s*[/#]\s*(\d{1,7})$/.exec(typed);
       const parsed = parseIdCode(unit ? unit[1]! : typed);
-      if (!parsed.ok) return codeProblem(run, unit ? unit[1]! : typed, parsed);
+      if (!parsed.ok) {
+        // The formatted serial printed on a device's label opens the device.
+        const device =
+          typed.length <= 100 ? await run(resolveCode, { code: typed }).catch(() => null) : null;
+        if (device) return { status: 302, redirect: idPath(device.code) };
+        return codeProblem(run, unit ? unit[1]! : typed, parsed);
+      }
       return { status: 302, redirect: `${idPath(parsed.code)}${unit ? `/${Number(unit[2])}` : ''}` };
     }),
   );

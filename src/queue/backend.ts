@@ -35,6 +35,12 @@ export interface QueueBackend {
   ): Worker;
   /** Round-trips to the backend; throws when it is unreachable. */
   ping(): Promise<void>;
+  /**
+   * Records `key` for `ttlMs` unless it is recorded already: true the first time. On Redis it is one
+   * `SET NX PX`, shared by every process on the same Redis; the PostgreSQL backend (one process,
+   * zero-install) keeps the keys in this process's memory. Throws when Redis is unreachable.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,9 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
       async ping() {
         await producer.ping();
       },
+      async claimOnce(key, ttlMs) {
+        return (await producer.set(`${config.prefix}:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
+      },
       async close() {
         for (const connection of [producer, consumer])
           await connection.quit().catch(() => connection.disconnect());
@@ -75,6 +84,7 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
   const factory = createPostgresBackend as unknown as BackendFactory<RedisQueueBackend>;
   const asOptions = <T>(o: object) => o as T;
   const pingQueue = { current: undefined as Queue | undefined };
+  const claims = localClaims();
   return {
     kind: 'postgres',
     createQueue: (name) => new Queue(name, asOptions<QueueOptions>({ connection }), factory),
@@ -88,8 +98,24 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
       );
       await pingQueue.current.getJobCounts('waiting');
     },
+    claimOnce: async (key, ttlMs) => claims.claim(key, ttlMs),
     async close() {
       await pingQueue.current?.close();
+    },
+  };
+}
+
+/** Keys claimed in this process's memory, each forgotten after its time to live. */
+export function localClaims(now: () => number = Date.now): { claim(key: string, ttlMs: number): boolean } {
+  const expiries = new Map<string, number>();
+  return {
+    claim(key, ttlMs) {
+      const t = now();
+      if (expiries.size > 10_000) for (const [k, until] of expiries) if (until <= t) expiries.delete(k);
+      const until = expiries.get(key);
+      if (until !== undefined && until > t) return false;
+      expiries.set(key, t + ttlMs);
+      return true;
     },
   };
 }

@@ -5,7 +5,8 @@
  *
  * The delay before retry n is 1 s × 2^(n-1), capped at 10 min: 1 s, 2 s, 4 s … 512 s, then every
  * 10 min. Messages and uploads keep trying until 24 h after the first failure (Slack outages can
- * last hours, and a message must not be lost). Answers through a response_url stop after 25 min:
+ * last hours, and a message must not be lost). Quarantine notices stop after 1 h (late, they are
+ * noise). Answers through a response_url stop after 25 min:
  * Slack refuses a response_url 30 min after the request, so trying longer cannot help.
  *
  * BullMQ knows only fixed and uncapped exponential backoff; the schedules here are custom backoff
@@ -17,6 +18,11 @@ export const NOTIFY_FIRST_DELAY_MS = 1_000;
 export const NOTIFY_MAX_DELAY_MS = 10 * 60_000;
 /** Messages and uploads: the last retry is this long after the first failure. */
 export const NOTIFY_RETRY_WINDOW_MS = 24 * 3600_000;
+/**
+ * Notices of the moment (a failed required test quarantined a unit): the line needs them while it
+ * is still at the unit; one that arrives hours later is noise, so they stop after an hour.
+ */
+export const NOTIFY_NOTICE_RETRY_WINDOW_MS = 60 * 60_000;
 /** response_url answers: Slack accepts them for 30 min; this leaves room for queueing and 429 waits. */
 export const NOTIFY_RESPOND_RETRY_WINDOW_MS = 25 * 60_000;
 
@@ -43,6 +49,7 @@ export function cappedRetryDelays(
 export const NOTIFY_SCHEDULES = {
   'notify-24h': Object.freeze(cappedRetryDelays(NOTIFY_RETRY_WINDOW_MS)),
   'notify-response-url': Object.freeze(cappedRetryDelays(NOTIFY_RESPOND_RETRY_WINDOW_MS)),
+  'notify-notice': Object.freeze(cappedRetryDelays(NOTIFY_NOTICE_RETRY_WINDOW_MS)),
 } as const satisfies Record<string, readonly number[]>;
 
 export type NotifyBackoffType = keyof typeof NOTIFY_SCHEDULES;

@@ -87,6 +87,14 @@ export const JOBS = {
     data: JOB_DATA['notify.message'],
     options: notifyRetryOptions('notify-24h'),
   }),
+  'notify.notice': define({
+    queue: 'notify',
+    description:
+      "Post a notice of the moment in a build's thread (a unit quarantined by a failed required test), once, within the hour",
+    data: JOB_DATA['notify.notice'],
+    // A notice hours late is noise: it stops trying after an hour (and is dropped unposted).
+    options: notifyRetryOptions('notify-notice'),
+  }),
   'notify.upload': define({
     queue: 'notify',
     description:

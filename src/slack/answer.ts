@@ -3,6 +3,7 @@
  * the role stored for them (or SLACK_UNKNOWN_USER_ROLE); answers go out as `notify.respond` jobs
  * through the request's response_url, so a slow or failing Slack never holds up the ack.
  */
+import { createHash } from 'node:crypto';
 import { execute } from '../commands/define.ts';
 import { queueSlackResponse } from '../commands/slack.ts';
 import { slackUserRole } from '../commands/slack-users.ts';
@@ -16,8 +17,17 @@ import type { SlackAnswer } from './presenters/format.ts';
 export interface RequestOrigin {
   user: string;
   responseUrl: string | undefined;
-  /** Unique per request (Slack's trigger_id): the same request is never answered twice. */
+  /** Names the request itself ({@link requestKey}): the same request is never answered twice. */
   key: string;
+}
+
+/**
+ * A key naming a request by everything Slack sent in it (command, text, user, channel, trigger_id,
+ * response_url, action…), not by its trigger_id alone: two different requests that happen to carry
+ * the same trigger_id are answered each, and the same request delivered twice is answered once.
+ */
+export function requestKey(payload: unknown, what = 'answer'): string {
+  return `${what}:${createHash('sha256').update(JSON.stringify(payload)).digest('hex')}`;
 }
 
 /** The actor a Slack user acts as, or null when unknown users have no role. */

@@ -4,8 +4,8 @@
  * - HTTP (default): an ExpressReceiver whose router the web process mounts at `/slack` before any
  *   body parser, so Bolt sees the raw body it verifies: Slack posts to `/slack/events`. Every request
  *   must carry a valid `v0` signature made with SLACK_SIGNING_SECRET and a timestamp within five
- *   minutes of now — in either direction: Bolt refuses stale timestamps, and we refuse future ones
- *   too, so a captured request cannot be replayed later.
+ *   minutes of now — in either direction — a body of at most 128 KB, and must not have been received
+ *   before (request-guard.ts: a captured request cannot be replayed, now or later).
  * - Socket Mode (SLACK_SOCKET_MODE=true, for sites behind a firewall): the web process opens a
  *   WebSocket to Slack with SLACK_APP_TOKEN; nothing is mounted.
  *
@@ -13,13 +13,13 @@
  * and a Slack outage at start-up cannot break every later request). Web API calls made while
  * handling a request (views.open) never retry; everything else Slack-bound is a notify job.
  */
-import { App, ExpressReceiver, HTTPModuleFunctions, type Logger as SlackLogger } from '@slack/bolt';
-import { Router, type RequestHandler } from 'express';
+import { App, ExpressReceiver, HTTPModuleFunctions } from '@slack/bolt';
+import { Router } from 'express';
 import type { AppContext } from '../context.ts';
-import { requestTimestampProblem } from '../domain/slack-format.ts';
 import type { SlackDeps } from './deps.ts';
 import { registerListeners } from './listeners/index.ts';
 import { slackLogger } from './logger.ts';
+import { SLACK_BODY_LIMIT_BYTES, guardSlackRequests } from './request-guard.ts';
 
 export interface SlackService {
   mode: 'http' | 'socket';
@@ -30,19 +30,9 @@ export interface SlackService {
   stop(): Promise<void>;
 }
 
-/** Refuses a request whose timestamp is missing or more than five minutes off, before Bolt reads it. */
-function refuseSkewedTimestamps(logger: SlackLogger): RequestHandler {
-  return (req, res, next) => {
-    const problem = requestTimestampProblem(req.header('x-slack-request-timestamp'), Date.now());
-    if (!problem) return next();
-    logger.warn(`Slack request refused: ${problem} x-slack-request-timestamp`);
-    res.status(401).send();
-  };
-}
-
 /** The Slack app for this process, or null when Slack is not configured. */
 export function createSlack(
-  ctx: Pick<AppContext, 'config' | 'log' | 'uow' | 'services'>,
+  ctx: Pick<AppContext, 'config' | 'log' | 'uow' | 'services' | 'queues'>,
 ): SlackService | null {
   const { slack } = ctx.config;
   const botToken = slack.botToken;
@@ -74,12 +64,20 @@ export function createSlack(
   }
 
   const router = Router();
-  router.use('/events', refuseSkewedTimestamps(logger));
+  router.use(
+    '/events',
+    guardSlackRequests({
+      signingSecret: slack.signingSecret!,
+      logger,
+      claimOnce: (key, ttlMs) => ctx.queues.backend.claimOnce(key, ttlMs),
+    }),
+  );
   const receiver = new ExpressReceiver({
     signingSecret: slack.signingSecret!,
     router,
     endpoints: '/events',
     logger,
+    bodyLimit: SLACK_BODY_LIMIT_BYTES,
     // A signed body Bolt cannot read as anything Slack sends (`payload` of the wrong shape, JSON
     // `null`) fails inside Bolt before any listener runs: the sender's fault, so 400, not 500.
     processEventErrorHandler: async (args) => {

@@ -14,7 +14,13 @@ import { execute, type CommandDeps } from '../commands/define.ts';
 import { getBuild } from '../commands/builds.ts';
 import { getLabelRun } from '../commands/labels.ts';
 import type { FileStore, SlackMessage } from '../commands/ports.ts';
-import { alertEndpoint, leaseSlackMessage, releaseSlackMessage, subjectParts } from '../commands/slack.ts';
+import {
+  alertEndpoint,
+  leaseSlackMessage,
+  recordSlackDeliveryFailure,
+  releaseSlackMessage,
+  subjectParts,
+} from '../commands/slack.ts';
 import { DomainError } from '../domain/errors.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import type { Logger } from '../logger.ts';
@@ -28,6 +34,7 @@ import {
   quarantineReply,
 } from './presenters/build.ts';
 import { webhookDisabledAlert } from './presenters/alerts.ts';
+import { deliveryFailedAnswer, type Undelivered } from './presenters/delivery.ts';
 import { getWebhookEndpoint } from '../commands/webhooks.ts';
 import type { SlackAnswer, SlackText } from './presenters/format.ts';
 import { SLACK_CALL_TIMEOUT_MS, type SlackWebClient } from './web-client.ts';
@@ -62,6 +69,8 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
 
 interface Failure {
   outcome: DeliveryOutcome;
+  /** Slack's error code (`not_in_channel` …), when Slack answered with one. */
+  code?: string;
   /** Slack may have done it although we saw an error (5xx, timeout, connection lost). */
   uncertain: boolean;
 }
@@ -92,11 +101,35 @@ export function classifySlackError(error: unknown): Failure {
     case 'slack_webapi_platform_error':
       return TRANSIENT_PLATFORM_ERRORS.has(e.data?.error ?? '')
         ? { outcome: { status: 'retry', error: message }, uncertain: false }
-        : { outcome: { status: 'failed', error: message }, uncertain: false };
+        : {
+            outcome: { status: 'failed', error: message },
+            uncertain: false,
+            ...(e.data?.error ? { code: e.data.error } : {}),
+          };
     default:
       // Network failures and timeouts: the request may have reached Slack.
       return { outcome: { status: 'retry', error: message }, uncertain: true };
   }
+}
+
+/**
+ * Slack refused a build's message or a label PDF for good: recorded on the row (the API shows it on
+ * the build or label run) and told to the person who asked, through their request's response_url.
+ */
+async function reportRefusal(deps: DeliveryDeps, message: SlackMessage, code: string, what: Undelivered) {
+  try {
+    await execute(deps, recordSlackDeliveryFailure, SYSTEM_ACTOR, {
+      id: message.id,
+      error: code.slice(0, 200),
+      answer: deliveryFailedAnswer(what, code),
+    });
+  } catch (err) {
+    deps.log.error({ err, subject: message.subject }, 'could not record a refused Slack delivery');
+  }
+  deps.log.warn(
+    { subject: message.subject, channel: message.channel, error: code },
+    'Slack refused a delivery',
+  );
 }
 
 const hashOf = (content: SlackText) => createHash('sha256').update(JSON.stringify(content)).digest('hex');
@@ -167,6 +200,8 @@ export async function deliverMessage(
   deps: DeliveryDeps,
   messageId: number,
   owner: string,
+  /** A notice not posted within this long after it was asked for is dropped (late, it is noise). */
+  options: { maxAgeMs?: number } = {},
 ): Promise<DeliveryOutcome> {
   const lease = await execute(deps, leaseSlackMessage, SYSTEM_ACTOR, { id: messageId, owner, ms: LEASE_MS });
   if (lease.status === 'missing') return { status: 'done', detail: 'no such message' };
@@ -180,6 +215,15 @@ export async function deliverMessage(
     if (message.kind === 'reply' && message.ts) {
       await release(deps, message, owner, {});
       return { status: 'done', detail: 'reply already posted' };
+    }
+    if (
+      options.maxAgeMs !== undefined &&
+      !message.ts &&
+      Date.now() - message.createdAt.getTime() > options.maxAgeMs
+    ) {
+      await release(deps, message, owner, {});
+      deps.log.warn({ subject: message.subject }, 'a notice not posted within its time is dropped');
+      return { status: 'done', detail: 'dropped: too old to be news' };
     }
     if (message.kind === 'reply' && !parent?.ts) {
       await release(deps, message, owner, { certain: !doubt });
@@ -239,6 +283,12 @@ export async function deliverMessage(
   } catch (error) {
     const failure = classifySlackError(error);
     await release(deps, message, owner, { certain: !failure.uncertain && !doubt });
+    if (failure.outcome.status === 'failed' && !(error instanceof DomainError))
+      await reportRefusal(deps, message, failure.code ?? failure.outcome.error, {
+        kind: 'build',
+        build: subjectParts(message.subject).build,
+        channel: message.channel,
+      });
     return failure.outcome;
   }
 }
@@ -264,12 +314,19 @@ export async function deliverUpload(
   if (lease.status === 'busy')
     return { status: 'retry', afterMs: BUSY_RETRY_MS, error: 'another job is uploading this file' };
   const { message } = lease;
+  const what: Undelivered = {
+    kind: 'labels',
+    runId: message.labelRunId ?? 0,
+    build: null,
+    channel: message.channel,
+  };
   try {
     if (message.postedAt) {
       await release(deps, message, owner, {});
       return { status: 'done', detail: 'already uploaded' };
     }
     const run = await execute(deps, getLabelRun, SYSTEM_ACTOR, { id: message.labelRunId! });
+    if (run.source.kind === 'build') what.build = run.source.buildCode;
     if (run.status !== 'done' || !run.fileKey) {
       await release(deps, message, owner, {});
       return run.status === 'failed'
@@ -294,9 +351,10 @@ export async function deliverUpload(
       });
       if (!sent.ok) {
         await release(deps, message, owner, {});
-        return sent.status >= 500 || sent.status === 429
-          ? { status: 'retry', error: `upload answered ${sent.status}` }
-          : { status: 'failed', error: `upload answered ${sent.status}` };
+        if (sent.status >= 500 || sent.status === 429)
+          return { status: 'retry', error: `upload answered ${sent.status}` };
+        await reportRefusal(deps, message, `upload_http_${sent.status}`, what);
+        return { status: 'failed', error: `upload answered ${sent.status}` };
       }
       fileId = target.file_id!;
       await release(deps, message, owner, { fileId, keepLease: true });
@@ -312,7 +370,10 @@ export async function deliverUpload(
     return { status: 'done', detail: `uploaded ${fileId}` };
   } catch (error) {
     await release(deps, message, owner, {});
-    return classifySlackError(error).outcome;
+    const failure = classifySlackError(error);
+    if (failure.outcome.status === 'failed' && !(error instanceof DomainError))
+      await reportRefusal(deps, message, failure.code ?? failure.outcome.error, what);
+    return failure.outcome;
   }
 }
 

@@ -1,5 +1,6 @@
 /** Names Slack sends back: button action ids and modal callback ids (also in slack/manifest.yml docs). */
 export const ACTIONS = {
+  buildAdvance: 'build_advance',
   buildComplete: 'build_complete',
   buildLabels: 'build_labels',
   buildCancel: 'build_cancel',

@@ -11,7 +11,8 @@
  *   lookup approved — there is no second resolution to race.
  *
  * An address passes when it is public ({@link isPublicAddress}) or on the allow list; a host name
- * on the allow list passes whatever it resolves to.
+ * on the allow list passes whatever it resolves to, but must resolve. Both checks see the host the
+ * same way ({@link hostOf}): `LocalHost.` is checked, resolved and connected to as `localhost`.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { LookupFunction } from 'node:net';
@@ -65,7 +66,11 @@ export class AddressRefusedError extends Error {
   }
 }
 
-/** The host of a URL without the brackets of an IPv6 literal. */
+/**
+ * The host a URL is checked and connected by: lower case, without the brackets of an IPv6 literal
+ * or a trailing dot (`localhost.` is `localhost`, as on the allow list). Both checks resolve this
+ * name, so a URL accepted when it is saved is the one its deliveries connect to.
+ */
 export function hostOf(url: URL): string {
   return normalizeHost(url.hostname);
 }
@@ -154,11 +159,12 @@ export async function checkEndpointUrl(
   const shape = checkUrlShape(url);
   if (!shape.ok) return shape;
   const host = hostOf(shape.url);
-  if (allowed.allowsHost(host)) return { ok: true };
   let addresses: string[];
   if (parseIpAddress(host)) {
     addresses = [host];
   } else {
+    // Resolved even when the name is allow-listed: a name that does not resolve now would fail
+    // every delivery. It is the name the socket resolves at connect time (see hostOf).
     try {
       addresses = (await resolve(host, { family: 0, hints: 0 })).map((a) => a.address);
     } catch (error) {

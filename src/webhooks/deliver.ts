@@ -223,7 +223,8 @@ function sendOnce(
 
     const transport = url.protocol === 'https:' ? https : http;
     const target = {
-      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      // The name as the save-time check resolved it (no trailing dot, no brackets).
+      hostname: hostOf(url),
       port: url.port || undefined,
       path: url.pathname + url.search,
     };

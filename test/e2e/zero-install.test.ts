@@ -82,10 +82,11 @@ describe('zero-install start (embedded PostgreSQL, BullMQ on PostgreSQL)', () =>
       'import-bom',
       '--project',
       'Sensor board',
+      '--new-project',
       join(ROOT, 'test/fixtures/kicad8-grouped.csv'),
     ]);
     expect(imported.stdout).toMatch(
-      /project Sensor board \(\w{10}\): 5 matched, 3 created, 0 rejected, 1 skipped/,
+      /project Sensor board \(\w{10}\), created: 5 matched, 3 created, 0 rejected, 1 skipped/,
     );
     const malformed = await cli([
       'import-bom',

@@ -137,6 +137,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const uow = knexUnitOfWork(db, files, blobs);
   const services: Services = {
     checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList),
+    publicUrl: config.publicUrl,
   };
   const app: AppContext = {
     config,

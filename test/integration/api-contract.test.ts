@@ -138,9 +138,8 @@ async function aBuild(
     await settledBuild(
       ctx,
       code,
-      (b) =>
-        b.status !== 'starting' &&
-        (b.progress as { generated: number }).generated === (options.trackUnits ? 3 : 0),
+      // An untracked build makes its stock in one go; a tracked one generates its 3 units.
+      (b) => b.status !== 'starting' && (b.progress as { generated: number }).generated === 3,
     );
   if (options.advance) {
     await ctx.api('POST', `/api/v1/builds/${code}/advance`, { body: {} });
@@ -313,7 +312,9 @@ const CASES: Record<string, Case> = {
     illTyped: { field: 'mode', value: 'append' },
   },
   'POST /bom-imports': {
-    prepare: async () => ({ body: { projectName: `Import ${randomBytes(3).toString('hex')}`, csv: KICAD } }),
+    prepare: async () => ({
+      body: { projectName: `Import ${randomBytes(3).toString('hex')}`, createProject: true, csv: KICAD },
+    }),
     illTyped: { field: 'dryRun', value: 'yes' },
   },
   'GET /builds': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },

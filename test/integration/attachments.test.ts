@@ -212,6 +212,27 @@ describe('attachments', () => {
     expect(header).toContain(`filename*=UTF-8''Pr%C3%BCfbericht%20%E2%80%93%20Ger%C3%A4t%207.csv`);
   });
 
+  it('downloads with the type it was stored as, whatever the name says (extensionless, .dat)', async () => {
+    const lot = await f.lot();
+    const files = [
+      { name: 'README', data: Buffer.from('Rework notes for this lot\n') },
+      { name: 'passwd', type: 'text/plain', data: Buffer.from('root:x:0:0\n') },
+      { name: 'capture.dat', data: Buffer.from('t=0.1 v=3.30\n') },
+      { name: 'board photo', data: PNG },
+    ];
+    for (const file of files) {
+      const res = await upload(`/lots/${lot.code}/attachments`, { file });
+      expect(res.status, res.text).toBe(201);
+      const got = await download(res.body.id as number);
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type'), file.name).toBe(res.body.mediaType);
+      expect(got.headers.get('content-disposition')).toMatch(/^attachment; filename=/);
+      expect(got.data.equals(file.data)).toBe(true);
+      const shown = await ctx.api('GET', `/api/v1/attachments/${res.body.id as number}`, { role: 'viewer' });
+      expect(shown.body.mediaType).toBe(res.body.mediaType);
+    }
+  });
+
   it('refuses a 26 MB file with 413 and keeps nothing, with or without Content-Length', async () => {
     const lot = await f.lot();
     const big = Buffer.alloc(26 * 1024 * 1024, 0x41);

@@ -62,7 +62,7 @@ interface LotShown {
 }
 
 const producedLots = async (part: string) =>
-  (await ctx.api('GET', `/api/v1/lots?part=${part}&limit=100`)).body.items as LotShown[];
+  (await ctx.api('GET', `/api/v1/lots?part=${part}&limit=100&empty=true`)).body.items as LotShown[];
 
 const units = async (code: string) =>
   (await ctx.api('GET', `/api/v1/builds/${code}/units?limit=500`)).body.items as {
@@ -206,7 +206,7 @@ describe('sub-assembly stock', () => {
     await settledBuild(ctx, code, (b) => b.status === 'cancelled');
     expect([await lotQuantity(k.lots.r), await lotQuantity(k.lots.u)]).toEqual([1_000, 100]);
     expect(await producedLots(k.producedPart)).toEqual([
-      expect.objectContaining({ code: produced!.code, quantity: 0, status: 'scrapped' }),
+      expect.objectContaining({ code: produced!.code, quantity: 0, status: 'cancelled' }),
     ]);
     const ledger = (await ctx.api('GET', `/api/v1/lots/${produced!.code}/ledger`)).body.items as {
       reason: string;
@@ -250,11 +250,11 @@ describe('serial numbers', () => {
       [1, 'CX-004'],
       [2, 'CX-005'],
     ]);
-    // The cancelled build's units keep their serials (scrapped, not deleted).
+    // The cancelled build's units keep their serials (cancelled, not deleted).
     expect((await units(cancelled)).map((u) => [u.serialLabel, u.status])).toEqual([
-      ['CX-001', 'scrapped'],
-      ['CX-002', 'scrapped'],
-      ['CX-003', 'scrapped'],
+      ['CX-001', 'cancelled'],
+      ['CX-002', 'cancelled'],
+      ['CX-003', 'cancelled'],
     ]);
   });
 });
@@ -357,7 +357,7 @@ describe('progress', () => {
         { id: number } | undefined;
     const jobId = `build-op-${(await waitFor(generation, 'the start to request the units')).id}`;
 
-    const seen: { generated: number; percent: number }[] = [];
+    const seen: { generated: number; generatedPercent: number }[] = [];
     const jobSeen: { generated: number; api: number }[] = [];
     for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
       // The job's progress is read first: it is reported after its chunk commits, so the API (the
@@ -365,7 +365,7 @@ describe('progress', () => {
       const job = await ctx.queues.getJob('lots', jobId);
       const jobProgress = job?.progress as { generated?: number } | undefined;
       const res = await ctx.api('GET', `/api/v1/builds/${code}`);
-      const progress = res.body.progress as { generated: number; percent: number };
+      const progress = res.body.progress as { generated: number; generatedPercent: number };
       seen.push(progress);
       if (typeof jobProgress?.generated === 'number')
         jobSeen.push({ generated: jobProgress.generated, api: progress.generated });
@@ -376,15 +376,18 @@ describe('progress', () => {
       generated: QUANTITY,
       completed: QUANTITY,
       scrapped: 0,
+      cancelled: 0,
       quantity: QUANTITY,
-      percent: 100,
+      generatedPercent: 100,
+      completedPercent: 100,
     });
-    const midway = seen.filter((p) => p.percent > 0 && p.percent < 100);
+    const midway = seen.filter((p) => p.generatedPercent > 0 && p.generatedPercent < 100);
     expect(midway.length).toBeGreaterThan(0);
     // Progress moves in whole chunks and never backwards.
     expect(seen.every((p) => p.generated % CHUNK === 0)).toBe(true);
     expect(seen.map((p) => p.generated)).toEqual([...seen.map((p) => p.generated)].sort((a, b) => a - b));
-    for (const { generated: g, percent } of seen) expect(percent).toBe(Math.floor((g / QUANTITY) * 100));
+    for (const { generated: g, generatedPercent } of seen)
+      expect(generatedPercent).toBe(Math.floor((g / QUANTITY) * 100));
     expect(jobSeen.length).toBeGreaterThan(0);
     expect(jobSeen.every((s) => s.api >= s.generated)).toBe(true);
     const job = await ctx.queues.getJob('lots', jobId);

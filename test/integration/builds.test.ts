@@ -103,7 +103,7 @@ describe('starting a build', () => {
     const k = await kit();
     const code = await build({ project: k.project, quantity: 10 });
     const done = await settledBuild(ctx, code, (b) => b.status === 'completed');
-    expect(done.progress).toMatchObject({ completed: 10, quantity: 10, percent: 100 });
+    expect(done.progress).toMatchObject({ completed: 10, quantity: 10, completedPercent: 100 });
     expect(await lotQuantity(k.lots.r1)).toBe(80);
     expect(await lotQuantity(k.lots.r2)).toBe(500);
     const consumption = (await ctx.api('GET', `/api/v1/builds/${code}/consumption`)).body.items as {
@@ -241,7 +241,8 @@ describe('tracked builds', () => {
       '2:lots.generated',
       '3:build.stage_completed',
       '4:build.stage_completed',
-      '5:build.completed',
+      '5:build.units_completed',
+      '6:build.completed',
     ]);
     await ledgerBalanced();
   });
@@ -261,7 +262,8 @@ describe('tracked builds', () => {
     });
     expect(res.status, res.text).toBe(202);
     const b = await settledBuild(ctx, code, (x) => x.status === 'cancelled');
-    expect(b.unitCounts).toEqual({ available: 1, scrapped: 3 });
+    expect(b.unitCounts).toEqual({ available: 1, cancelled: 3 });
+    expect(b.progress).toMatchObject({ completed: 1, scrapped: 0, cancelled: 3 });
     // Three unfinished units: 6 resistors, 3 capacitors and 3 MCUs return to the lots they came from.
     expect([await lotQuantity(k.lots.r1), await lotQuantity(k.lots.c), await lotQuantity(k.lots.u)]).toEqual([
       98, 999, 49,

@@ -220,15 +220,20 @@ describe('device lifecycle', () => {
     expect((detail.progress as { scrapped: number }).scrapped).toBe(1);
 
     await post(`/lots/${b!.code}/quarantine`, { reason: 'visual check' });
-    const stuck = await ctx.api('POST', `/api/v1/lots/${b!.code}/scrap`, { body: { reason: 'x' } });
-    expect(stuck.status).toBe(422);
-    expect(stuck.body.detail).toMatch(/quarantined while in production; release it, then scrap it/);
     await post(`/lots/${b!.code}/release`, { reason: 'looks fine' });
     expect(await lotStatus(b!.code)).toEqual(['in_production', 1]);
     expect((await history(b!.code)).map((e) => e.summary)).toEqual([
       'Status in_production → quarantined: visual check',
       'Status quarantined → in_production: looks fine',
     ]);
+    // Quarantined while in production, it is scrapped through its build all the same, which counts it.
+    const c = list[2]!;
+    await post(`/lots/${c.code}/quarantine`, { reason: 'visual check' });
+    await post(`/lots/${c.code}/scrap`, { reason: 'burnt' });
+    expect(await lotStatus(c.code)).toEqual(['scrapped', 0]);
+    expect((await history(c.code)).map((e) => e.summary).at(-1)).toBe('Status quarantined → scrapped: burnt');
+    const after = (await ctx.api('GET', `/api/v1/builds/${build}`)).body;
+    expect((after.progress as { scrapped: number }).scrapped).toBe(2);
 
     // A plain lot is no device.
     const plain = await f.lot();

@@ -11,7 +11,7 @@ import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
 import { LABEL_TEMPLATES } from '../../src/labels/templates.ts';
-import { crop, decodeQr, rasterize, type GrayImage } from '../helpers/decode.ts';
+import { crop, decodeQr, poppler, rasterize, type GrayImage } from '../helpers/decode.ts';
 
 let ctx: TestContext;
 let bg: Background;
@@ -64,6 +64,8 @@ describe('label runs', () => {
       status: 'queued',
       total: 5,
       source: { kind: 'build', build, serials: '5-9' },
+      publicUrl: 'http://buildtrace.test',
+      warnings: [],
     });
     const run = await finished(res.body.id as number);
     expect(run).toMatchObject({
@@ -109,6 +111,40 @@ describe('label runs', () => {
       expect(await finished(r.body.id as number)).toMatchObject({ status: 'done' });
     }
     expect((await finished(a.body.id as number)).pages).toBe(1);
+  });
+
+  it("prints a lot's quantity, supplier and date code on its label, not a date of ours", async () => {
+    const part = await f.part({ name: 'MLCC 100n 0402' });
+    const lot = await f.lot({
+      part: part.code,
+      quantity: 2500,
+      supplier: 'Würth Elektronik',
+      dateCode: '2419',
+    });
+    const bare = await f.lot({ part: part.code, quantity: 40, supplier: null });
+    const res = await ctx.api('POST', '/api/v1/labels', {
+      body: { lots: [lot.code, bare.code], template: 'brother-62x29' },
+    });
+    expect(res.status, res.text).toBe(202);
+    expect(await finished(res.body.id as number)).toMatchObject({ status: 'done', pages: 2 });
+    const pdf = await fetch(`${ctx.url}/api/v1/labels/${res.body.id as number}/pdf`, {
+      headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+    });
+    const path = join(dir, 'lots.pdf');
+    await writeFile(path, Buffer.from(await pdf.arrayBuffer()));
+    const page = async (n: number) =>
+      (await poppler('pdftotext', ['-f', String(n), '-l', String(n), path, '-'])).stdout;
+    const [first, second] = [await page(1), await page(2)];
+    expect(first).toContain('MLCC 100n 0402');
+    expect(first).toContain(lot.code);
+    expect(first).toContain('Qty 2500 · DC 2419');
+    expect(first).toContain('Würth Elektronik');
+    expect(second).toContain('Qty 40');
+    expect(second).not.toContain('DC');
+    // Neither the day the lot was received nor the day it was printed stands in for its date code.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const text of [first, second]) expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(first).not.toContain(today);
   });
 
   it('renders a build on zebra-2x1in for a 300 dpi head: codes on whole 300 dpi dots, decoded', async () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanOutEvents } from '../../src/commands/subscribers.ts';
 import { factories } from '../factories.ts';
-import { quiesce, settledBuild, startBackground, type Background } from '../helpers/background.ts';
+import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import {
   slackSender,
@@ -124,6 +124,42 @@ describe('a failed required test on a unit of a build started from Slack', () =>
     expect(blocks[0]!.text!.text).toContain('*Measurements:* vout=2.91, current=0.12');
     expect(blocks[1]!.elements![0]!.text).toContain(`/id/${unit}|${unit}>`);
     expect((await ctx.api('GET', `/api/v1/lots/${unit}`)).body.status).toBe('quarantined');
+  });
+
+  it('sends the notice as a notify.notice job, which stops trying after an hour (#15 item 7)', async () => {
+    const jobs = await ctx.queues.get('notify').getJobs(['completed', 'waiting', 'delayed', 'active']);
+    const notice = jobs.find((j) => j.id?.startsWith('slack-message-') && j.name === 'notify.notice');
+    expect(notice, jobs.map((j) => `${j.name} ${j.id}`).join(', ')).toBeDefined();
+    expect(notice!.opts).toMatchObject({ attempts: 16, backoff: { type: 'notify-notice' } });
+  });
+
+  it('drops a notice that could not be posted within the hour instead of posting it late', async () => {
+    const parent = (await ctx
+      .db('slack_messages')
+      .where({ subject: `build:${build}` })
+      .first()) as {
+      id: number;
+      build_id: number;
+    };
+    const subject = `build:${build}:quarantined:${await unitCode(build, 1)}:999999`;
+    const [row] = (await ctx
+      .db('slack_messages')
+      .insert({
+        subject,
+        kind: 'reply',
+        channel: CHANNEL,
+        build_id: parent.build_id,
+        parent_id: parent.id,
+        requested_by: 'system',
+        created_at: new Date(Date.now() - 61 * 60_000),
+      })
+      .returning('id')) as { id: number }[];
+    const job = await ctx.queues
+      .get('notify')
+      .add('notify.notice', { messageId: row!.id }, { jobId: `old-notice-${row!.id}` });
+    await waitFor(async () => (await job.getState()) === 'completed', 'the old notice job');
+    expect(fake.calls.filter((c) => JSON.stringify(c.args.metadata ?? {}).includes(subject))).toEqual([]);
+    await ctx.db('slack_messages').where({ id: row!.id }).delete();
   });
 
   it('says nothing for a failed test the project does not require, or for a pass', async () => {

@@ -168,20 +168,21 @@ describe('/build start and the build message', () => {
     );
     expect(textOf(progress.args)).toMatch(/\(\d[\d,]*\/1,500\)/);
     const done = await fake.waitFor(
-      () => updatesOf(message).find((u) => textOf(u.args).includes('1,500 with serials 1–1,500')),
+      () => updatesOf(message).find((u) => textOf(u.args).includes('1,500 units with serials 1–1,500')),
       'the update after generation',
     );
     const actions = (done.args.blocks as { type: string; elements?: Record<string, unknown>[] }[]).find(
       (b) => b.type === 'actions',
     )!;
+    // Stages are open: the next step is Advance (Complete would be refused until they are done).
     expect(actions.elements!.map((e) => [e.action_id, e.value])).toEqual([
-      ['build_complete', code],
+      ['build_advance', code],
       ['build_labels', code],
       ['build_cancel', code],
     ]);
     // Only Cancel asks first: Slack shows this dialog and sends the action only when confirmed.
-    const [complete, labels, cancel] = actions.elements!;
-    expect(complete!.confirm).toBeUndefined();
+    const [advance, labels, cancel] = actions.elements!;
+    expect(advance!.confirm).toBeUndefined();
     expect(labels!.confirm).toBeUndefined();
     expect(cancel).toMatchObject({ type: 'button', style: 'danger' });
     expect(cancel!.confirm).toEqual({
@@ -405,7 +406,7 @@ describe('/lot, the record modal and /trace', () => {
     const sent = await slack.command('/lot', `${build} 3`, { user: VIEWER });
     expect(sent.status).toBe(200);
     const answer = await answerAt(sent.responseUrl);
-    expect(answer.text).toMatch(new RegExp(`^Device ${device}: \\w{10}, available$`));
+    expect(answer.text).toBe(`Device ${device}: Sensor module, available`);
     expect(textOf(answer)).toContain(`serial 3 of build ${build}`);
     expect(textOf(answer)).toContain('"action_id":"lot_record"');
 
@@ -563,7 +564,7 @@ describe('the Cancel button', () => {
       'the cancel reply',
     );
     expect(reply.text).toBe(
-      `:no_entry_sign: Build ${code} cancelled by <@${OPERATOR}> (cancelled in Slack by slack:${OPERATOR}): 10 in-production units removed, 30 components returned to their lots.`,
+      `:no_entry_sign: Build ${code} cancelled by <@${OPERATOR}>: 10 in-production units removed, 30 components returned to their lots.`,
     );
     await fake.waitFor(
       () => updatesOf(message).find((u) => textOf(u.args).includes(':no_entry_sign: cancelled')),

@@ -179,7 +179,14 @@ describe('projects and BOM import', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.shape).toBe('grouped');
     expect(res.body.matched).toEqual([
-      { lines: [2], mpn: 'GRM188R71H104KA93D', part: existing.code, quantity: 6 },
+      {
+        lines: [2],
+        mpn: 'GRM188R71H104KA93D',
+        part: existing.code,
+        quantity: 6,
+        // What the existing part lacked, taken from the file (#14 item 14).
+        filled: ['manufacturer', 'value', 'footprint', 'description'],
+      },
     ]);
     expect((res.body.created as unknown[]).length).toBe(7);
     expect(res.body.skipped).toEqual([{ line: 6, reason: 'marked do-not-populate' }]);
@@ -201,7 +208,11 @@ describe('projects and BOM import', () => {
 
   it('imports a one-row-per-reference KiCad export: rows merged by MPN, designators kept', async () => {
     const res = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Sensor module (legacy export)', csv: fixture('kicad-legacy-per-reference.csv') },
+      body: {
+        projectName: 'Sensor module (legacy export)',
+        createProject: true,
+        csv: fixture('kicad-legacy-per-reference.csv'),
+      },
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body.shape).toBe('per-reference');
@@ -218,14 +229,19 @@ describe('projects and BOM import', () => {
   it('imports a malformed BOM partially, with line numbers and reasons; a dry run changes nothing', async () => {
     const before = await databaseFingerprint(ctx);
     const dry = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv'), dryRun: true },
+      body: {
+        projectName: 'Malformed board',
+        createProject: true,
+        csv: fixture('kicad-malformed.csv'),
+        dryRun: true,
+      },
     });
     expect(dry.status, dry.text).toBe(200);
     expect(dry.body).toMatchObject({ project: null, dryRun: true });
     expect([(dry.body.matched as unknown[]).length, (dry.body.created as unknown[]).length]).toEqual([1, 1]);
     expect(await databaseFingerprint(ctx)).toBe(before);
     const res = await ctx.api('POST', '/api/v1/bom-imports', {
-      body: { projectName: 'Malformed board', csv: fixture('kicad-malformed.csv') },
+      body: { projectName: 'Malformed board', createProject: true, csv: fixture('kicad-malformed.csv') },
     });
     expect(res.status, res.text).toBe(200);
     expect((res.body.rejected as { line: number }[]).map((r) => r.line)).toEqual([2, 3, 4, 7, 8]);

@@ -9,7 +9,8 @@
  * system has made the lot.
  */
 
-export type Status = 'in_production' | 'available' | 'quarantined' | 'shipped' | 'scrapped' | 'returned';
+export type Status =
+  'in_production' | 'available' | 'quarantined' | 'shipped' | 'scrapped' | 'returned' | 'cancelled';
 export type BuildStatus = 'in_progress' | 'completed' | 'cancelled';
 
 export interface MLot {
@@ -41,6 +42,8 @@ export interface MBuild {
   status: BuildStatus;
   completed: number;
   scrapped: number;
+  /** Units (or in-production stock) a cancel took out unfinished. */
+  cancelled: number;
   consumptions: MConsumption[];
   /** Tracked: unit keys by serial − 1. Untracked: the produced lot, if any. */
   units: string[];
@@ -189,6 +192,7 @@ export class Model {
       status: multi ? 'in_progress' : 'completed',
       completed: multi ? 0 : input.quantity,
       scrapped: 0,
+      cancelled: 0,
       consumptions: [],
       units: [],
     };
@@ -278,7 +282,7 @@ export class Model {
 
   /**
    * Cancels a multi-stage build in progress: its in-production stock is removed (tracked units
-   * become scrapped, holding nothing any more), and the components of the units not completed go
+   * become cancelled, holding nothing any more; the build counts them), and the components of the units not completed go
    * back to their lots — consumed units no device holds, then the rest newest first.
    */
   cancel(key: string): { removed: number; returned: number } {
@@ -297,7 +301,7 @@ export class Model {
       for (const unit of b.units) {
         const lot = this.lot(unit);
         if (lot.status === 'in_production' && lot.quantity === 1) {
-          lot.status = 'scrapped';
+          lot.status = 'cancelled';
           lot.quantity = 0;
           gone.push(unit);
           removed++;
@@ -321,12 +325,13 @@ export class Model {
         if (lot.status === 'in_production') {
           removed = lot.quantity;
           lot.quantity = 0;
-          lot.status = 'scrapped';
+          lot.status = 'cancelled';
         }
       }
       this.#returnPlan(b.consumptions, b.project, notCompleted, give);
     }
     b.status = 'cancelled';
+    b.cancelled += removed;
     return { removed, returned };
   }
 
@@ -350,15 +355,18 @@ export class Model {
     }
   }
 
-  /** Scraps some units of a tracked build, in production or available; answers the serials scrapped. */
+  /**
+   * Scraps some units of a tracked build, in production, available or quarantined (here: a unit a
+   * repair took out, so one completed before); answers the serials scrapped.
+   */
   scrapUnits(key: string, serials: number[]): number[] {
     const b = this.build(key);
     const done: number[] = [];
     let fromStock = 0;
     for (const s of serials) {
       const lot = this.lot(b.units[s - 1]!);
-      if (lot.quantity !== 1 || (lot.status !== 'in_production' && lot.status !== 'available')) continue;
-      if (lot.status === 'available') fromStock++;
+      if (lot.quantity !== 1 || !['in_production', 'available', 'quarantined'].includes(lot.status)) continue;
+      if (lot.status !== 'in_production') fromStock++;
       lot.status = 'scrapped';
       lot.quantity = 0;
       done.push(s);

@@ -18,6 +18,8 @@ import { recordRepair } from '../../src/commands/history.ts';
 import { receiveStock } from '../../src/commands/lots.ts';
 import { traceBackward, traceForward } from '../../src/commands/trace.ts';
 import { DomainError } from '../../src/domain/errors.ts';
+import type { Build } from '../../src/domain/builds.ts';
+import { presentBuild } from '../../src/http/routes/builds.ts';
 import type { Actor } from '../../src/domain/roles.ts';
 import type { TestContext } from '../helpers/context.ts';
 
@@ -28,7 +30,7 @@ export interface Answer {
 
 export interface BuildView {
   status: string;
-  progress: { generated: number; completed: number; scrapped: number; quantity: number };
+  progress: { generated: number; completed: number; scrapped: number; cancelled: number; quantity: number };
   operations: { kind: string; status: string; result: Record<string, unknown> | null }[];
 }
 
@@ -206,17 +208,7 @@ export class System {
       code,
     });
     // The API folds the counters into `progress`; the command answers them as they are.
-    return this.http
-      ? view
-      : {
-          ...view,
-          progress: {
-            generated: view.unitsGenerated!,
-            completed: view.unitsCompleted!,
-            scrapped: view.unitsScrapped!,
-            quantity: view.quantity!,
-          },
-        };
+    return this.http ? view : (presentBuild(view as unknown as Build) as unknown as BuildView);
   }
 
   /** A tracked build's units, serial → code. */

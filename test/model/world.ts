@@ -184,16 +184,17 @@ export class World {
     }
     for (const b of this.model.builds.values()) {
       const view = await this.system.build(this.buildCode(b.key));
-      const { generated, completed, scrapped, quantity } = view.progress;
+      const { generated, completed, scrapped, cancelled, quantity } = view.progress;
       expect(
-        { build: b.key, status: view.status, generated, completed, scrapped, quantity },
+        { build: b.key, status: view.status, generated, completed, scrapped, cancelled, quantity },
         this.#where(),
       ).toEqual({
         build: b.key,
         status: b.status,
-        generated: b.tracked ? b.quantity : 0,
+        generated: b.quantity,
         completed: b.completed,
         scrapped: b.scrapped,
+        cancelled: b.cancelled,
         quantity: b.quantity,
       });
     }

@@ -48,6 +48,7 @@ function makeBuild(overrides: Partial<Build> = {}): Build {
     unitsGenerated: 0,
     unitsCompleted: 0,
     unitsScrapped: 0,
+    unitsCancelled: 0,
     note: null,
     createdBy: 'tester',
     createdAt: new Date('2026-01-01T00:00:00Z'),

@@ -35,6 +35,9 @@ describe('configuration', () => {
     [{ SLACK_SIGNING_SECRET: 'x' }, 'SLACK_BOT_TOKEN'],
     [{ SLACK_UNKNOWN_USER_ROLE: 'admin' }, 'SLACK_UNKNOWN_USER_ROLE'],
     [{ PAGES_PUBLIC: 'maybe' }, 'PAGES_PUBLIC'],
+    // The Web API client appends method names to it: https://slack.com/api/chat.postMessage
+    [{ SLACK_API_URL: 'https://slack.com' }, 'SLACK_API_URL'],
+    [{ SLACK_API_URL: 'http://127.0.0.1:9999/' }, 'SLACK_API_URL'],
   ])('stops with one line naming the variable for %o', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -50,5 +53,41 @@ describe('configuration', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.publicUrl).toBe('https://bt.example.com');
     expect(config.port).toBe(8080);
+  });
+
+  it('takes a SLACK_API_URL ending in /api, with or without the last slash', () => {
+    expect(loadConfig({ SLACK_API_URL: 'https://slack.com/api' }).slack.apiUrl).toBe(
+      'https://slack.com/api/',
+    );
+    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api/' }).slack.apiUrl).toBe(
+      'http://127.0.0.1:9/api/',
+    );
+  });
+
+  it('documents that SLACK_API_URL ends in /api/', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| `SLACK_API_URL`'))!;
+    expect(row).toContain('/api/');
+  });
+});
+
+describe('the Slack app manifest', () => {
+  const manifest = readFileSync(new URL('../../slack/manifest.yml', import.meta.url), 'utf8');
+  const scopes = [...manifest.matchAll(/^\s+- ([a-z:.]+)\s*$/gm)].map((m) => m[1]);
+
+  it('grants the history scopes the duplicate-post check needs in channels and in DMs (#15 item 8)', () => {
+    for (const scope of ['channels:history', 'groups:history', 'im:history', 'mpim:history'])
+      expect(scopes).toContain(scope);
+  });
+
+  it("enables App Home's messages tab for the direct messages sent to admins", () => {
+    expect(manifest).toMatch(/app_home:\s*\n\s+home_tab_enabled: false\s*\n\s+messages_tab_enabled: true/);
+  });
+
+  it('is explained in docs/slack.md, direct messages to admins included', () => {
+    const doc = readFileSync(new URL('../../docs/slack.md', import.meta.url), 'utf8');
+    expect(doc).toContain('im:history');
+    expect(doc).toMatch(/direct message/i);
+    expect(doc).toContain('messages_tab_enabled');
   });
 });

@@ -66,13 +66,13 @@ describe('summaries', () => {
 describe('what may be recorded', () => {
   const on = (status: (typeof STOCK_STATUSES)[number]) => ({ code: 'LOT0000001', status, isDevice: true });
 
-  it('takes notes always, test results unless disposed, service unless scrapped or disposed', () => {
+  it('takes notes always, test results unless disposed, service unless scrapped, cancelled or disposed', () => {
     for (const status of STOCK_STATUSES) {
       expect(() => assertRecordable(on(status), 'note')).not.toThrow();
       if (status === 'disposed')
         expect(() => assertRecordable(on(status), 'test_result')).toThrow(RuleViolation);
       else expect(() => assertRecordable(on(status), 'test_result')).not.toThrow();
-      if (status === 'scrapped' || status === 'disposed')
+      if (status === 'scrapped' || status === 'disposed' || status === 'cancelled')
         expect(() => assertRecordable(on(status), 'service')).toThrow(RuleViolation);
       else expect(() => assertRecordable(on(status), 'service')).not.toThrow();
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ID_CODE_ALPHABET, IdCodeGenerator, parseIdCode } from '../../src/domain/id-code.ts';
-import { typoCandidates } from '../../src/domain/id-code-typos.ts';
+import { looksLikeIdCode, typoCandidates } from '../../src/domain/id-code-typos.ts';
 
 const generator = new IdCodeGenerator(randomBytes(32));
 const sample = () => generator.codeFor(Math.floor(Math.random() * 2 ** 40));
@@ -42,5 +42,20 @@ describe('typo candidates', () => {
     expect(typoCandidates('hello')).toEqual([]);
     expect(typoCandidates('ABCDE!GHJK')).toEqual([]);
     expect(typoCandidates('A'.repeat(50))).toEqual([]);
+  });
+});
+
+describe('text shaped like an ID code (#14 item 10)', () => {
+  it('is a code, a code with a slip or a code-like word; names with spaces, mixed case or no digit are names', () => {
+    expect(looksLikeIdCode('MS7P4BZKQF')).toBe(true);
+    expect(looksLikeIdCode('ms7p4bzkqf')).toBe(true);
+    expect(looksLikeIdCode('MS7P4-BZKQF')).toBe(true);
+    expect(looksLikeIdCode('MS7P4BZKQ')).toBe(true);
+    expect(looksLikeIdCode('MS7P4BZKQFF')).toBe(true);
+    const code = sample();
+    expect(looksLikeIdCode(code)).toBe(true);
+    expect(looksLikeIdCode(code.slice(0, 3) + code[4] + code[3] + code.slice(5))).toBe(true);
+    for (const name of ['Sensor board', 'Controller', 'ESP32-Board', 'MOTORBOARD', 'Rev2', 'PX-2000 v3'])
+      expect(looksLikeIdCode(name), name).toBe(false);
   });
 });

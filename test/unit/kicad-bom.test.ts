@@ -90,6 +90,96 @@ describe('KiCad BOM import (parsing)', () => {
     expect(problem('  \n')).toMatchObject({ field: 'csv', message: 'the file is empty' });
   });
 
+  it('skips mounting holes, mechanical items, fiducials and test points without an MPN, naming why (#14 item 12)', () => {
+    const bom = parseKicadBom(fixture('kicad8-lcsc-fields.csv'));
+    expect(bom.skipped).toEqual([
+      { line: 5, reason: 'marked do-not-populate' },
+      { line: 8, reason: 'mounting hole, not a part (no MPN)' },
+      { line: 9, reason: 'mechanical item, not a part (no MPN)' },
+      { line: 10, reason: 'fiducial, not a part (no MPN)' },
+      { line: 11, reason: 'test point, not a part (no MPN)' },
+    ]);
+    // A test point with an MPN (a Keystone loop) is a part like any other; an LED without one is not skipped.
+    expect(bom.lines.find((l) => l.designators.includes('TP3'))).toMatchObject({ mpn: '5015', quantity: 1 });
+    expect(bom.rejected).toEqual([{ line: 13, reason: 'no MPN: the part cannot be matched or created' }]);
+  });
+
+  it('takes the MPN from the columns the request names, in order, and refuses an unknown column (#14 item 13)', () => {
+    const problem = (text: string, options?: Parameters<typeof parseKicadBom>[1]) => {
+      try {
+        parseKicadBom(text, options);
+      } catch (error) {
+        return (error as ValidationError).problems[0];
+      }
+      return undefined;
+    };
+    expect(problem(fixture('jlcpcb-lcsc-only.csv'))).toEqual({
+      field: 'csv',
+      message:
+        "no MPN or Manufacturer_Part_Number column; name the column to use with mpnColumns (the file's columns: Comment, Designator, Footprint, LCSC Part #)",
+    });
+    const jlc = parseKicadBom(fixture('jlcpcb-lcsc-only.csv'), { mpnColumns: ['lcsc part #'] });
+    expect(jlc.lines.map((l) => [l.mpn, l.quantity, l.fields])).toEqual([
+      ['C14663', 3, { 'LCSC Part #': 'C14663' }],
+      ['C25804', 2, { 'LCSC Part #': 'C25804' }],
+      ['C2838502', 1, { 'LCSC Part #': 'C2838502' }],
+    ]);
+    expect(jlc.rejected).toEqual([{ line: 5, reason: 'no MPN (column LCSC Part # is empty)' }]);
+    expect(problem(fixture('jlcpcb-lcsc-only.csv'), { mpnColumns: ['JLCPCB'] })).toEqual({
+      field: 'mpnColumns.0',
+      message: "no column 'JLCPCB' in the file (its columns: Comment, Designator, Footprint, LCSC Part #)",
+    });
+
+    // The MPN where there is one, else the LCSC number; an extra supplier column kept as a field.
+    const both = parseKicadBom(fixture('kicad8-lcsc-fields.csv'), {
+      mpnColumns: ['MPN', 'LCSC'],
+      supplierColumns: ['Manufacturer'],
+    });
+    expect(both.rejected).toEqual([]);
+    expect(both.lines.find((l) => l.designators.includes('D1'))).toMatchObject({
+      mpn: 'C72043',
+      fields: { Characteristics: 'green 520nm', LCSC: 'C72043' },
+    });
+    expect(both.lines.find((l) => l.designators.includes('J1'))!.fields).toMatchObject({
+      Manufacturer: 'GCT',
+    });
+    expect(
+      problem(fixture('jlcpcb-lcsc-only.csv'), { supplierColumns: ['Mouser'], mpnColumns: ['LCSC Part #'] }),
+    ).toMatchObject({ field: 'supplierColumns.0' });
+  });
+
+  it('keeps datasheet, description, characteristics and supplier numbers; normalises look-alike characters in MPNs and says so (#14 item 14)', () => {
+    const bom = parseKicadBom(fixture('kicad8-lcsc-fields.csv'));
+    expect(bom.lines.find((l) => l.designators.includes('C3'))).toMatchObject({
+      description: 'Unpolarized capacitor',
+      fields: {
+        Datasheet: 'https://search.murata.co.jp/Ceramy/image/img/A01X/G101/ENG/GRM21BR61E106KA73-01.pdf',
+        Characteristics: 'X5R 25V 10%',
+        LCSC: 'C15850',
+      },
+    });
+    // KiCad writes '~' for "no datasheet": that is not kept.
+    expect(bom.lines.find((l) => l.designators.includes('C1'))!.fields).toEqual({
+      Characteristics: 'X7R 50V 10%',
+      LCSC: 'C14663',
+    });
+    expect(bom.lines.find((l) => l.designators.includes('U2'))!.mpn).toBe('LM4041DIM3-1.2/NOPB');
+    expect(bom.warnings).toEqual([
+      {
+        line: 7,
+        reason:
+          "MPN 'LM4041DIM3\u22121.2/NOPB' had look-alike characters (U+2212 as '-'): imported as 'LM4041DIM3-1.2/NOPB'",
+      },
+    ]);
+
+    const other = parseKicadBom(
+      'Reference,MPN\nU1,\u041c\u0410\u04253232\u0415\u200b\nU2,\uff2c\uff2d\uff13\uff15\uff18\n',
+    );
+    expect(other.lines.map((l) => l.mpn)).toEqual(['MAX3232E', 'LM358']);
+    expect(other.warnings.map((w) => w.line)).toEqual([2, 3]);
+    expect(other.warnings[0]!.reason).toContain("U+041C as 'M'");
+  });
+
   it('expands designator ranges and refuses nonsense', () => {
     expect(expandDesignators('R1-R3, R7 C2-4')).toEqual({
       designators: ['R1', 'R2', 'R3', 'R7', 'C2', 'C3', 'C4'],

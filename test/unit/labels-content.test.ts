@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   cleanLabelText,
   labelFieldText,
+  labelRunWarnings,
   labelUrl,
+  publicUrlWarning,
   serialText,
   validateLabelContent,
   type LabelContent,
@@ -50,6 +52,49 @@ describe('label content', () => {
     expect(labelFieldText({ code: 'X', url: 'u', title: 't', date: '2026-01-02' }, 'build')).toBe(
       '2026-01-02',
     );
+  });
+
+  it("derives a lot's quantity, date code and supplier lines", () => {
+    const lot: LabelContent = { code: '7K3M9Q2R4T', url: 'u', title: 'MLCC 100n', quantity: 2500 };
+    expect(labelFieldText(lot, 'lot')).toBe('Qty 2500');
+    expect(labelFieldText({ ...lot, dateCode: ' 24\t19 ' }, 'lot')).toBe('Qty 2500 · DC 24 19');
+    expect(labelFieldText({ ...lot, quantity: undefined, dateCode: '2419' }, 'lot')).toBe('DC 2419');
+    expect(labelFieldText({ ...lot, supplier: 'Würth\nElektronik' }, 'supplier')).toBe('Würth Elektronik');
+    expect(labelFieldText(lot, 'supplier')).toBe('');
+    expect(() =>
+      validateLabelContent({ ...lot, quantity: -1, supplier: 3 } as unknown as LabelContent, 'items.2'),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          { field: 'items.2.supplier', message: 'must be a string' },
+          { field: 'items.2.quantity', message: 'must be a non-negative integer' },
+        ],
+      }),
+    );
+  });
+
+  it.each([
+    'http://localhost:3000',
+    'http://LOCALHOST',
+    'http://app.localhost:8080/bt',
+    'http://127.0.0.1:3000',
+    'http://127.1.2.3',
+    'http://[::1]:3000',
+    'http://0.0.0.0:3000',
+    'http://[::ffff:127.0.0.1]',
+  ])('warns that codes pointing at %s reach nothing from a scanner', (url) => {
+    expect(publicUrlWarning(url)).toMatch(/loopback address .* Set PUBLIC_URL/);
+    expect(labelRunWarnings({ publicUrl: url })).toHaveLength(1);
+  });
+
+  it.each([
+    'https://buildtrace.example.com',
+    'http://192.168.1.10:3000',
+    'http://buildtrace.local',
+    'http://localhost.example.com',
+  ])('does not warn about %s', (url) => {
+    expect(publicUrlWarning(url)).toBeNull();
+    expect(labelRunWarnings({ publicUrl: url })).toEqual([]);
   });
 
   it('builds the URL a code points to', () => {

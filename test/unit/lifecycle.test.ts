@@ -24,6 +24,7 @@ const EXPECTED: Record<StockStatus, Partial<Record<DeviceAction, StockStatus | '
     dispose: 'disposed',
   },
   scrapped: { dispose: 'disposed' },
+  cancelled: { dispose: 'disposed' },
   disposed: {},
 };
 

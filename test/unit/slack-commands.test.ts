@@ -13,6 +13,7 @@ import {
   progressBucket,
   requestTimestampProblem,
 } from '../../src/domain/slack-format.ts';
+import { localClaims } from '../../src/queue/backend.ts';
 import { JOBS } from '../../src/queue/catalogue.ts';
 import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/queue/backoff.ts';
 
@@ -89,6 +90,23 @@ describe('slash command text', () => {
     });
   });
 
+  it('takes serials after /build complete, as the API does (#15 item 6)', () => {
+    for (const text of [`complete ${B} 1-3`, `complete ${B} serials 1-3`])
+      expect(parseBuildCommand(text)).toEqual({
+        ok: true,
+        request: { kind: 'complete', build: B, serials: '1-3' },
+      });
+    expect(parseBuildCommand(`complete ${B} 1-3, 7`)).toMatchObject({ request: { serials: '1-3,7' } });
+  });
+
+  it('names a word after a whole ID code that is not a direction (#15 item 5)', () => {
+    expect(parseTraceCommand(`${B} sideways`)).toMatchObject({
+      ok: false,
+      problem: "'sideways' is not a direction: use forward or backward",
+    });
+    expect(parseTraceCommand(`${B} fwd`)).toMatchObject({ ok: true, request: { direction: 'forward' } });
+  });
+
   it('answers a missing or mistyped build code with usage', () => {
     expect(parseBuildCommand('complete')).toMatchObject({
       ok: false,
@@ -101,7 +119,7 @@ describe('slash command text', () => {
     });
     expect(parseBuildCommand(`complete ${B} now`)).toMatchObject({
       ok: false,
-      problem: "unexpected 'now' after the build",
+      problem: "'now' is not a serial or a range of serials (e.g. `1-3,7`)",
     });
     expect(parseBuildCommand('explode')).toMatchObject({
       ok: false,
@@ -122,6 +140,11 @@ describe('slash command text', () => {
     });
     expect(parseBuildCommand(`labels ${B} serials`)).toMatchObject({ ok: false });
     expect(parseBuildCommand(`labels ${B} serials 9-3`)).toMatchObject({ ok: false });
+    // The list grammar the API takes everywhere.
+    expect(parseBuildCommand(`labels ${B} serials 1-20,25`)).toMatchObject({
+      request: { serials: '1-20,25' },
+    });
+    expect(parseBuildCommand(`labels ${B} 1-3,9-7`)).toMatchObject({ ok: false });
   });
 
   it('treats no text and help as a request for help', () => {
@@ -143,6 +166,17 @@ describe('slash command text', () => {
     }
     expect(parseLotCommand('nonsense')).toMatchObject({ ok: false, usage: expect.stringContaining('/lot') });
     expect(parseLotCommand(`${B} 0`)).toMatchObject({ ok: false, problem: 'serial 0 is out of range' });
+  });
+
+  it('reads /lot <formatted serial> (the serial printed largest on a label), keeping typo help for ID codes', () => {
+    expect(parseLotCommand('GLA-2650-00015')).toEqual({
+      ok: true,
+      request: { kind: 'serial', serial: 'GLA-2650-00015' },
+    });
+    expect(parseLotCommand('cx-007')).toEqual({ ok: true, request: { kind: 'serial', serial: 'cx-007' } });
+    // Ten characters with a failing check character is a mistyped ID code, answered as one.
+    const typo = `${L.slice(0, 9)}${L[9] === '0' ? '1' : '0'}`;
+    expect(parseLotCommand(typo)).toMatchObject({ ok: false });
   });
 
   it('reads /trace with an optional direction', () => {
@@ -217,6 +251,16 @@ describe('the notify retry schedule', () => {
     expect(sum(delays)).toBe(25 * 60_000);
   });
 
+  it('gives up on a quarantine notice after an hour: a notice that old is noise (#15 item 7)', () => {
+    const delays = NOTIFY_SCHEDULES['notify-notice'];
+    expect(delays.slice(0, 11)).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000, 600_000,
+    ]);
+    expect(sum(delays)).toBe(60 * 60_000);
+    expect(JOBS['notify.notice'].options).toEqual({ attempts: 16, backoff: { type: 'notify-notice' } });
+    expect(notifyBackoffStrategy(16, 'notify-notice')).toBe(-1);
+  });
+
   it('is what the catalogue gives the notify jobs, and what the workers compute', () => {
     expect(JOBS['notify.message'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
     expect(JOBS['notify.upload'].options).toEqual({ attempts: 154, backoff: { type: 'notify-24h' } });
@@ -244,5 +288,17 @@ describe('the notify retry schedule', () => {
   it('shortens only the last delay to fit the window', () => {
     expect(cappedRetryDelays(10_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000, 3_000]);
     expect(cappedRetryDelays(7_000, 1_000, 4_000)).toEqual([1_000, 2_000, 4_000]);
+  });
+});
+
+describe('seen Slack requests kept in memory (PostgreSQL queue backend, or Redis unreachable)', () => {
+  it('claims a key once until its time to live has passed', () => {
+    let now = 1_000;
+    const claims = localClaims(() => now);
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(true);
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(false);
+    expect(claims.claim('slack-seen:1:b', 600_000)).toBe(true);
+    now += 600_001;
+    expect(claims.claim('slack-seen:1:a', 600_000)).toBe(true);
   });
 });

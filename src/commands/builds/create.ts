@@ -1,11 +1,12 @@
 /** Planning a build of a project and, unless asked not to, requesting its start in the same breath. */
 import { z } from 'zod';
-import { MAX_BUILD_QUANTITY, checkBuildOptions, requirementsFor } from '../../domain/builds.ts';
+import { assertBomComplete } from '../../domain/bom.ts';
+import { MAX_BUILD_QUANTITY, checkBuildOptions } from '../../domain/builds.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { defineCommand } from '../define.ts';
 import { findOrFail, normalizeCode } from '../lookup.ts';
 import { idCodeRef, optionalText, text } from '../validation.ts';
-import { namedLots, shortagesOf } from './consumption.ts';
+import { shortagesOf } from './consumption.ts';
 import { requestOperation } from './operations.ts';
 import { shortageError } from './shared.ts';
 
@@ -30,10 +31,16 @@ export const createBuild = defineCommand({
       .array(z.strictObject({ serial: z.int().positive(), units: z.array(idCodeRef).min(1).max(100) }))
       .max(MAX_BUILD_QUANTITY)
       .default([])
-      .describe('which consumed sub-assembly units go into which device; the rest are paired in order'),
+      .describe(
+        'which sub-assembly units go into which device: they are consumed first for their part (or the request is refused with 422 naming each unit that would not be); the rest are paired in order',
+      ),
     location: idCodeRef.nullish().describe('where the produced stock is stored'),
     note: optionalText(),
     start: z.boolean().default(true),
+    acceptIncompleteBom: z
+      .boolean()
+      .default(false)
+      .describe("build even though the project's BOM is incomplete (lines its last import could not take)"),
   }),
   async run({ repos, actor }, input) {
     const addStock = input.addStock ?? true;
@@ -48,6 +55,7 @@ export const createBuild = defineCommand({
     const project = await findOrFail('project', 'project', input.project, (c) =>
       repos.projects.findByCode(c),
     );
+    assertBomComplete(project, input.acceptIncompleteBom);
     const location = input.location
       ? await findOrFail('location', 'location', input.location, (c) => repos.locations.findByCode(c))
       : null;
@@ -59,11 +67,10 @@ export const createBuild = defineCommand({
     });
     // Everything that can refuse the request is checked before the build is created, so that a
     // refused request uses up no ID code (a rolled-back insert would still consume one).
-    const planned = { projectId: project.id, quantity: input.quantity, requestedLots };
-    if (input.start) {
-      const shortages = await shortagesOf(repos, planned);
-      if (shortages.length > 0) throw shortageError(null, shortages);
-    } else await namedLots(repos, requirementsFor(project.lines, input.quantity), requestedLots);
+    // Named lots and paired units are checked either way; a planned build hears of shortages at start.
+    const planned = { projectId: project.id, quantity: input.quantity, requestedLots, requestedPairing };
+    const shortages = await shortagesOf(repos, planned);
+    if (input.start && shortages.length > 0) throw shortageError(null, shortages);
     const [code] = await repos.idCodes.allocate(1);
     const created = await repos.builds.insert({
       code: code!,

@@ -109,7 +109,7 @@ async function generateChunk(
       events.push({
         type: 'build.completed',
         stream: buildStream(build),
-        data: { build: build.code, completed, scrapped: build.unitsScrapped },
+        data: { build: build.code, completed, scrapped: build.unitsScrapped, actor: op.requestedBy },
       });
   }
   await repos.events.append(events);

@@ -7,6 +7,7 @@ import { defineCommand } from '../define.ts';
 import { findOrFail } from '../lookup.ts';
 import { idCodeRef, pageQuery, serialList } from '../validation.ts';
 import { findBuild } from './shared.ts';
+import { slackDeliveryOf } from '../slack-delivery.ts';
 
 export const getBuild = defineCommand({
   name: 'getBuild',
@@ -21,6 +22,8 @@ export const getBuild = defineCommand({
       operations: await repos.builds.listOperations(build.id),
       unitCounts: build.trackUnits ? await repos.units.countByStatus(build.id) : {},
       reserved: await repos.stock.reservations(build.id),
+      /** Its message in Slack, when the build was started from Slack. */
+      slack: await slackDeliveryOf(repos, `build:${build.code}`),
     };
   },
 });

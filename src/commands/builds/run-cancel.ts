@@ -2,12 +2,15 @@
  * Cancelling a build (the `builds.cancel` job). Whatever state it is in short of completed:
  * - planned or starting: its reservation is released, nothing was consumed;
  * - in progress or blocked: the units it has not made give their components back to the lots they
- *   came from. A multi-stage build removes its in-production stock (those units were not finished);
+ *   came from. A multi-stage build removes its in-production stock (those units were not finished:
+ *   they become `cancelled`, each with a `status_changed` history event, counted in `unitsCancelled`);
  *   a single-stage build stopped during unit generation keeps the units it made (they are completed
  *   devices) and gives back the components of the rest. A unit generation still queued is ended.
  */
 import { isMultiStage, returnPlan } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
+import type { Actor } from '../../domain/roles.ts';
+import { recordWriteOff } from './scrap.ts';
 import { buildStream, type Runner } from './shared.ts';
 
 function mergeByLot(items: { lotId: number; quantity: number }[]): { lotId: number; quantity: number }[] {
@@ -20,6 +23,7 @@ export const runCancel: Runner = async (repos, build, op) => {
   if (build.status === 'cancelled' || build.status === 'completed')
     throw new RuleViolation(`build ${build.code} is ${build.status}`);
   const reason = String(op.params.reason ?? '');
+  const actor: Actor = { name: op.requestedBy, role: 'operator' };
   await repos.stock.release(build.id);
   const generation = await repos.builds.queuedGeneration(build.id);
   if (generation)
@@ -38,7 +42,12 @@ export const runCancel: Runner = async (repos, build, op) => {
     const perUnit = new Map(project.lines.map((l) => [l.partId, l.quantityPerUnit]));
     if (build.trackUnits) {
       if (isMultiStage(build)) {
-        const gone = await repos.units.writeOff(build.id, { from: ['in_production'], to: 'scrapped' });
+        // Unfinished units (in production, or quarantined while in production) are cancelled.
+        const gone = await repos.units.writeOff(build.id, {
+          from: ['in_production', 'quarantined'],
+          quarantinedFrom: ['in_production'],
+          to: 'cancelled',
+        });
         await repos.stock.move(
           gone.map((u) => ({
             lotId: u.lotId,
@@ -49,6 +58,9 @@ export const runCancel: Runner = async (repos, build, op) => {
             buildId: build.id,
           })),
         );
+        await recordWriteOff(repos, actor, build, gone, 'cancelled', `build cancelled: ${reason}`, {
+          build: build.code,
+        });
         removed = gone.length;
         writtenOff = gone.map((u) => u.lotId);
       } else {
@@ -79,7 +91,7 @@ export const runCancel: Runner = async (repos, build, op) => {
         })),
       );
       for (const lot of produced) {
-        await repos.lots.update(lot.id, { status: 'scrapped' });
+        await repos.lots.update(lot.id, { status: 'cancelled' });
         removed += lot.quantity;
       }
       giveBack.push(...returnPlan(consumptions, perUnit, build.quantity - completed - build.unitsScrapped));
@@ -99,6 +111,7 @@ export const runCancel: Runner = async (repos, build, op) => {
     status: 'cancelled',
     cancelledAt: 'now',
     blocked: null,
+    unitsCancelled: build.unitsCancelled + removed,
     ...(completed !== build.unitsCompleted ? { unitsCompleted: completed } : {}),
   });
   const returned = giveBack.reduce((n, g) => n + g.quantity, 0);

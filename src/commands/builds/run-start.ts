@@ -78,7 +78,7 @@ export const runStart: Runner = async (repos, build, op) => {
     events.push({
       type: 'build.completed',
       stream: buildStream(build),
-      data: { build: build.code, completed: build.quantity, scrapped: 0, lot },
+      data: { build: build.code, completed: build.quantity, scrapped: 0, lot, actor: op.requestedBy },
     });
   }
   let generation: number | null = null;

@@ -1,17 +1,128 @@
-/** Scrapping some of a build's units, with a reason. */
+/**
+ * Scrapping some of a build's units, with a reason: one way to scrap, one record. Units in
+ * production, available or quarantined (a failed test) are scrapped; each gets a `status_changed`
+ * history event with the reason (its timeline and page say so) and `lot.status_changed`, and the
+ * build's counters move. Scrapping a device by its own code (`scrapDevice`) comes here too when the
+ * device is its build's business (in production, or quarantined from production).
+ */
 import { z } from 'zod';
 import { isMultiStage, type Build } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
+import type { Actor } from '../../domain/roles.ts';
+import type { StockStatus } from '../../domain/types.ts';
 import { defineCommand } from '../define.ts';
-import type { Repositories } from '../ports.ts';
+import type { Repositories, WrittenOffUnit } from '../ports.ts';
+import { recordEvents, statusChanged } from '../timeline.ts';
 import { idCodeRef, text } from '../validation.ts';
 import { completeIfResolved } from './run-complete.ts';
-import { findBuild, resolveSerials, serialsInput } from './shared.ts';
+import { findBuild, resolveSerials, serialsInput, skippedUnits } from './shared.ts';
+
+const CHUNK = 1_000;
+
+/** Writes the history of units just written off (`status_changed` with the reason), in chunks. */
+export async function recordWriteOff(
+  repos: Repositories,
+  actor: Actor,
+  build: Pick<Build, 'id' | 'code'>,
+  gone: WrittenOffUnit[],
+  to: StockStatus,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<Map<number, number>> {
+  const eventIds = new Map<number, number>();
+  for (let i = 0; i < gone.length; i += CHUNK) {
+    const chunk = gone.slice(i, i + CHUNK);
+    const from = new Map(chunk.map((g) => [g.serial, g.from]));
+    const lots = await repos.units.findBySerials(
+      build.id,
+      chunk.map((g) => g.serial),
+    );
+    const stored = await recordEvents(
+      repos,
+      actor,
+      lots.map((lot) => ({
+        lot,
+        event: {
+          kind: 'status_changed' as const,
+          data: { from: from.get(lot.serial!)!, to, reason, ...extra },
+        },
+        also: (e) => [
+          statusChanged({ ...lot, status: from.get(lot.serial!)! }, to, reason, actor, {
+            event: e.id,
+            ...extra,
+          }),
+        ],
+      })),
+    );
+    lots.forEach((lot, j) => eventIds.set(lot.serial!, stored[j]!.id));
+  }
+  return eventIds;
+}
+
+/**
+ * Scraps these units of a (locked) build: takes them out of stock, records each one's history and
+ * moves the build's counters. Answers the serials scrapped, those skipped with the reason, and each
+ * scrapped unit's history event.
+ */
+export async function scrapBuildUnits(
+  repos: Repositories,
+  actor: Actor,
+  build: Build,
+  wanted: number[],
+  reason: string,
+) {
+  if (!build.trackUnits) throw new RuleViolation(`build ${build.code} does not track units`);
+  const gone = await repos.units.writeOff(build.id, {
+    from: ['in_production', 'available', 'quarantined'],
+    to: 'scrapped',
+    serials: wanted,
+  });
+  const scrapped = gone.map((g) => g.serial);
+  const taken = new Set(scrapped);
+  const skipped = await skippedUnits(
+    repos,
+    build.id,
+    wanted.filter((s) => !taken.has(s)),
+    (status) => `it is ${status}${status === 'scrapped' ? ' already' : ''}`,
+  );
+  if (gone.length === 0)
+    throw new RuleViolation(
+      `none of those units of build ${build.code} can be scrapped (only units in production, available or quarantined): ` +
+        skipped
+          .slice(0, 20)
+          .map((s) => `${s.serial}: ${s.reason}`)
+          .join('; '),
+      { skipped: skipped.slice(0, 1000) },
+    );
+  await repos.stock.move(
+    gone.map((u) => ({
+      lotId: u.lotId,
+      delta: -1,
+      reason: 'scrap' as const,
+      note: reason,
+      actor: actor.name,
+      buildId: build.id,
+    })),
+  );
+  const events = await recordWriteOff(repos, actor, build, gone, 'scrapped', reason);
+  const fromProduction = gone.filter(
+    (g) => g.from === 'in_production' || g.beforeQuarantine === 'in_production',
+  ).length;
+  await repos.events.append(
+    await countScrapped(repos, build, {
+      fromProduction,
+      fromStock: gone.length - fromProduction,
+      actor: actor.name,
+    }),
+  );
+  return { scrapped, skipped, events };
+}
 
 export const scrapUnits = defineCommand({
   name: 'scrapUnits',
-  summary: "Scrap some of a build's units (in production or available), with a reason",
+  summary:
+    "Scrap some of a build's units (in production, available or quarantined), with a reason; each gets a history event",
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
@@ -23,46 +134,8 @@ export const scrapUnits = defineCommand({
     const build = await findBuild(repos, code, true);
     if (!build.trackUnits) throw new RuleViolation(`build ${build.code} does not track units`);
     const wanted = resolveSerials(serials, build.quantity);
-    // Those still in production first, so that the others are known to have been available.
-    const scrap = async (from: 'in_production' | 'available', list: number[]) => {
-      const gone = await repos.units.writeOff(build.id, { from: [from], to: 'scrapped', serials: list });
-      await takeOut(repos, gone, reason, actor.name, build.id);
-      return gone.map((u) => u.serial);
-    };
-    const fromProduction = await scrap('in_production', wanted);
-    const left = new Set(wanted);
-    for (const serial of fromProduction) left.delete(serial);
-    const fromStock = left.size > 0 ? await scrap('available', [...left]) : [];
-    const scrapped = [...fromProduction, ...fromStock].sort((a, b) => a - b);
-    if (scrapped.length === 0)
-      throw new RuleViolation(
-        `none of those units of build ${build.code} can be scrapped (not in production or available)`,
-      );
-    const events: NewEvent[] = [];
-    for (const serial of scrapped) {
-      const unit = (await repos.units.findBySerial(build.id, serial))!;
-      events.push({
-        type: 'lot.status_changed',
-        stream: `lot:${unit.code}`,
-        data: {
-          lot: unit.code,
-          part: unit.partCode,
-          build: build.code,
-          serial,
-          to: 'scrapped',
-          reason,
-          actor: actor.name,
-        },
-      });
-    }
-    events.push(
-      ...(await countScrapped(repos, build, {
-        fromProduction: fromProduction.length,
-        fromStock: fromStock.length,
-      })),
-    );
-    await repos.events.append(events);
-    return { scrapped, skipped: wanted.filter((s) => !scrapped.includes(s)) };
+    const { scrapped, skipped } = await scrapBuildUnits(repos, actor, build, wanted, reason);
+    return { scrapped, skipped };
   },
 });
 
@@ -76,25 +149,13 @@ export const scrapUnits = defineCommand({
 export async function countScrapped(
   repos: Repositories,
   build: Build,
-  units: { fromProduction: number; fromStock: number },
+  units: { fromProduction: number; fromStock: number; actor: string },
 ): Promise<NewEvent[]> {
   const generating = (build.status === 'in_progress' || build.status === 'blocked') && !isMultiStage(build);
   const completed = build.unitsCompleted - (generating ? 0 : units.fromStock);
   const scrapped = build.unitsScrapped + units.fromProduction + units.fromStock;
-  if (build.status === 'in_progress') return completeIfResolved(repos, build, completed, scrapped);
+  if (build.status === 'in_progress')
+    return completeIfResolved(repos, build, completed, scrapped, units.actor);
   await repos.builds.update(build.id, { unitsCompleted: completed, unitsScrapped: scrapped });
   return [];
-}
-
-/** Takes written-off units out of stock through the stock door. */
-function takeOut(
-  repos: Repositories,
-  units: { lotId: number }[],
-  note: string,
-  actor: string,
-  buildId: number,
-) {
-  return repos.stock.move(
-    units.map((u) => ({ lotId: u.lotId, delta: -1, reason: 'scrap' as const, note, actor, buildId })),
-  );
 }

@@ -10,6 +10,7 @@ import {
 } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
+import type { StockStatus } from '../../domain/types.ts';
 import { jobRequest } from '../jobs.ts';
 import { findOrFail } from '../lookup.ts';
 import type { Repositories } from '../ports.ts';
@@ -58,3 +59,25 @@ export interface OperationOutcome {
 
 /** Runs one kind of requested operation on its (locked) build, in the operation's transaction. */
 export type Runner = (repos: Repositories, build: Build, op: BuildOperation) => Promise<OperationOutcome>;
+
+/** A serial a request named that was left as it was, and why. */
+export interface SkippedUnit {
+  serial: number;
+  status: StockStatus | null;
+  reason: string;
+}
+
+/** Why the units of these serials were not taken: they do not exist, or their status. */
+export async function skippedUnits(
+  repos: Repositories,
+  buildId: number,
+  serials: number[],
+  why: (status: StockStatus) => string,
+): Promise<SkippedUnit[]> {
+  if (serials.length === 0) return [];
+  const statuses = await repos.units.statuses(buildId, serials);
+  return serials.map((serial) => {
+    const status = statuses.get(serial) ?? null;
+    return { serial, status, reason: status ? why(status) : 'no such unit (not generated)' };
+  });
+}

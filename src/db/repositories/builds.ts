@@ -27,6 +27,7 @@ interface BuildRow {
   units_generated: number;
   units_completed: number;
   units_scrapped: number;
+  units_cancelled: number;
   requested_lots: { lot: string }[];
   requested_pairing: { serial: number; units: string[] }[];
   location_code: string | null;
@@ -83,6 +84,7 @@ const toBuild = (r: BuildRow, stages: BuildStage[]): BuildWithRequests => ({
   unitsGenerated: r.units_generated,
   unitsCompleted: r.units_completed,
   unitsScrapped: r.units_scrapped,
+  unitsCancelled: r.units_cancelled,
   note: r.note,
   createdBy: r.created_by,
   createdAt: r.created_at,
@@ -181,6 +183,7 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
       if (patch.unitsGenerated !== undefined) columns.units_generated = patch.unitsGenerated;
       if (patch.unitsCompleted !== undefined) columns.units_completed = patch.unitsCompleted;
       if (patch.unitsScrapped !== undefined) columns.units_scrapped = patch.unitsScrapped;
+      if (patch.unitsCancelled !== undefined) columns.units_cancelled = patch.unitsCancelled;
       if (patch.startedAt) columns.started_at = now;
       if (patch.completedAt) columns.completed_at = now;
       if (patch.cancelledAt) columns.cancelled_at = now;

@@ -6,6 +6,7 @@ interface RunRow {
   id: number;
   template: string;
   dpi: number | null;
+  public_url: string | null;
   source: LabelSource;
   total: number;
   done: number;
@@ -19,11 +20,36 @@ interface RunRow {
   finished_at: Date | null;
 }
 
+/**
+ * A stored source in today's shape. Runs stored before serial lists carry one `serials` range
+ * (answered as `ranges`) and no `includeScrapped`: they printed every unit, and still do.
+ */
+function toSource(source: LabelSource & { serials?: { first: number; last: number } }): LabelSource {
+  if (source.kind !== 'build' || source.includeScrapped !== undefined) return source;
+  const { serials, ...rest } = source;
+  return { ...rest, ...(serials ? { ranges: [serials] } : {}), includeScrapped: true };
+}
+
+/** Units left out of a build's labels unless asked for: they are not (or no longer) products. */
+const NOT_PRODUCTS = ['scrapped', 'cancelled', 'disposed'];
+
+/** Narrows a query on a build's units (alias `l`) to the source's ranges and statuses. */
+function unitsOf(q: Knex.QueryBuilder, source: Extract<LabelSource, { kind: 'build' }>, alias = 'l') {
+  if (source.ranges && source.ranges.length > 0)
+    q.whereRaw(
+      `EXISTS (SELECT 1 FROM unnest(?::int[], ?::int[]) AS r(a, b) WHERE ${alias}.serial BETWEEN r.a AND r.b)`,
+      [source.ranges.map((r) => r.first), source.ranges.map((r) => r.last)],
+    );
+  if (!source.includeScrapped) q.whereNotIn(`${alias}.status`, NOT_PRODUCTS);
+  return q;
+}
+
 const toRun = (r: RunRow): LabelRun => ({
   id: r.id,
   template: r.template,
   dpi: r.dpi,
-  source: r.source,
+  publicUrl: r.public_url,
+  source: toSource(r.source),
   total: r.total,
   done: r.done,
   status: r.status,
@@ -51,6 +77,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
         .insert({
           template: run.template,
           dpi: run.dpi,
+          public_url: run.publicUrl ?? null,
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,
@@ -76,14 +103,12 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
     async count(source) {
       const q =
         source.kind === 'build'
-          ? db('lots').where({ build_id: source.buildId }).whereNotNull('serial')
+          ? unitsOf(db('lots as l').where({ 'l.build_id': source.buildId }).whereNotNull('l.serial'), source)
           : source.kind === 'lots'
             ? db('lots').whereIn('id', source.lotIds)
             : source.kind === 'parts'
               ? db('parts').whereIn('id', source.partIds)
               : db('locations').whereIn('id', source.locationIds);
-      if (source.kind === 'build' && source.serials)
-        q.whereBetween('serial', [source.serials.first, source.serials.last]);
       const [row] = (await q.count('* as n')) as { n: number }[];
       return Number(row!.n);
     },
@@ -97,7 +122,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           .orderBy('l.serial')
           .limit(limit)
           .select('l.serial', 'l.code', 'p.name', 'l.serial_label', 'b.code as build_code', 'b.started_at');
-        if (source.serials) q.whereBetween('l.serial', [source.serials.first, source.serials.last]);
+        unitsOf(q, source);
         const rows = (await q) as {
           serial: number;
           code: string;
@@ -117,6 +142,9 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
         }));
       }
       if (source.kind === 'lots') {
+        // A lot's label says what the lot is: its quantity (a device has its serial instead), the
+        // supplier's date code and the supplier; a lot a build made carries that build and its date,
+        // as the build's own labels do. Never the day the lot was received or printed.
         const rows = (await db('lots as l')
           .join('parts as p', 'p.id', 'l.part_id')
           .leftJoin('builds as b', 'b.id', 'l.build_id')
@@ -130,25 +158,33 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
             'p.name',
             'l.serial',
             'l.serial_label',
+            'l.quantity',
+            'l.supplier',
+            'l.date_code',
             'b.code as build_code',
-            'l.created_at',
+            'b.started_at',
           )) as {
           id: number;
           code: string;
           name: string;
           serial: number | null;
           serial_label: string | null;
+          quantity: number;
+          supplier: string | null;
+          date_code: string | null;
           build_code: string | null;
-          created_at: Date;
+          started_at: Date | null;
         }[];
         return rows.map((r) => ({
           key: r.id,
           code: r.code,
           title: r.name,
-          ...(r.serial !== null ? { serial: r.serial } : {}),
+          ...(r.serial !== null ? { serial: r.serial } : { quantity: r.quantity }),
           ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          ...(r.supplier ? { supplier: r.supplier } : {}),
+          ...(r.date_code ? { dateCode: r.date_code } : {}),
           ...(r.build_code ? { buildCode: r.build_code } : {}),
-          date: day(r.created_at),
+          ...(r.build_code && r.started_at ? { date: day(r.started_at) } : {}),
         }));
       }
       const table = source.kind === 'parts' ? 'parts' : 'locations';

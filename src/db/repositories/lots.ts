@@ -110,6 +110,16 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       const row = (await q.first()) as LotRow | undefined;
       return row ? toLot(row) : null;
     },
+    async findBySerialLabel(label, options) {
+      if (label === '' || label.length > 100) return [];
+      const q = lotQuery(db)
+        .whereNotNull('l.serial_label')
+        .whereRaw('upper(l.serial_label) = upper(?)', [label])
+        .orderBy('l.id')
+        .limit(10);
+      if (options?.lock) q.forUpdate('l');
+      return ((await q) as LotRow[]).map(toLot);
+    },
     async statusBeforeQuarantine(id) {
       const row = (await db('lots').where({ id }).first('status_before_quarantine')) as
         { status_before_quarantine: StockStatus | null } | undefined;
@@ -133,6 +143,9 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       if (filter.partId !== undefined) q.where('l.part_id', filter.partId);
       if (filter.locationId !== undefined) q.where('l.location_id', filter.locationId);
       if (filter.status !== undefined) q.where('l.status', filter.status);
+      if (filter.serialLabel !== undefined)
+        q.whereNotNull('l.serial_label').whereRaw('upper(l.serial_label) = upper(?)', [filter.serialLabel]);
+      if (!filter.empty) q.where('l.quantity', '>', 0);
       return paginate(q, 'l.id', page, toLot);
     },
   };

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { ProjectRepository } from '../../commands/ports.ts';
-import type { BomLine, Project } from '../../domain/types.ts';
-import { defined, paginate } from './shared.ts';
+import type { BomIncomplete, BomLine, Project } from '../../domain/types.ts';
+import { defined, json, paginate } from './shared.ts';
 
 interface ProjectRow {
   id: number;
@@ -11,6 +11,7 @@ interface ProjectRow {
   produces_part_id: number;
   produces_part_code: string;
   serial_format: string | null;
+  bom_incomplete: { lines: BomIncomplete['lines']; since: string } | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -62,6 +63,9 @@ async function withLines(db: Knex | Knex.Transaction, rows: ProjectRow[]): Promi
     producesPartCode: r.produces_part_code,
     serialFormat: r.serial_format,
     lines: byProject.get(r.id) ?? [],
+    bomIncomplete: r.bom_incomplete
+      ? { lines: r.bom_incomplete.lines, since: new Date(r.bom_incomplete.since) }
+      : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }));
@@ -118,7 +122,7 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
       const result = await paginate(projectQuery(db), 'pr.id', page, (r: ProjectRow) => r);
       return { items: await withLines(db, result.items), nextCursor: result.nextCursor };
     },
-    async replaceLines(projectId, lines) {
+    async replaceLines(projectId, lines, bomIncomplete = null) {
       await db('bom_lines').where({ project_id: projectId }).delete();
       if (lines.length > 0) {
         await db.batchInsert(
@@ -134,7 +138,14 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
           500,
         );
       }
-      await db('projects').where({ id: projectId }).update({ updated_at: db.fn.now() });
+      await db('projects')
+        .where({ id: projectId })
+        .update({
+          bom_incomplete: bomIncomplete
+            ? json({ lines: bomIncomplete.lines, since: bomIncomplete.since.toISOString() })
+            : null,
+          updated_at: db.fn.now(),
+        });
       return byId(projectId);
     },
     async bomChildren() {

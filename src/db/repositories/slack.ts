@@ -86,6 +86,9 @@ interface SlackMessageRow {
   lease_active: boolean;
   uncertain_since: Date | null;
   created_at: Date;
+  response_url: string | null;
+  failed_at: Date | null;
+  error: string | null;
 }
 
 const toMessage = (r: SlackMessageRow): SlackMessage => ({
@@ -106,6 +109,9 @@ const toMessage = (r: SlackMessageRow): SlackMessage => ({
   leaseActive: r.lease_active,
   uncertainSince: r.uncertain_since,
   createdAt: r.created_at,
+  responseUrl: r.response_url,
+  failedAt: r.failed_at,
+  error: r.error,
 });
 
 const COLUMNS = (db: Knex | Knex.Transaction) => [
@@ -126,6 +132,9 @@ const COLUMNS = (db: Knex | Knex.Transaction) => [
   db.raw('coalesce(lease_until > now(), false) AS lease_active'),
   'uncertain_since',
   'created_at',
+  'response_url',
+  'failed_at',
+  'error',
 ];
 
 export function slackMessageRepository(db: Knex | Knex.Transaction): SlackMessageRepository {
@@ -144,6 +153,7 @@ export function slackMessageRepository(db: Knex | Knex.Transaction): SlackMessag
           label_run_id: m.labelRunId ?? null,
           parent_id: m.parentId ?? null,
           requested_by: m.requestedBy,
+          response_url: m.responseUrl ?? null,
         })
         .onConflict('subject')
         .ignore();
@@ -170,6 +180,8 @@ export function slackMessageRepository(db: Knex | Knex.Transaction): SlackMessag
           lease_until: db.raw(`now() + make_interval(secs => ?)`, [patch.lease.ms / 1000]),
           lease_owner: patch.lease.owner,
         });
+      if (patch.failure === null) Object.assign(values, { failed_at: null, error: null });
+      else if (patch.failure) Object.assign(values, { failed_at: db.fn.now(), error: patch.failure.error });
       if (patch.uncertainSince === null) values.uncertain_since = null;
       else if (patch.uncertainSince === 'now')
         values.uncertain_since = db.raw('coalesce(uncertain_since, now())');

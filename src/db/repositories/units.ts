@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { UnitRepository } from '../../commands/ports.ts';
+import type { StockStatus } from '../../domain/types.ts';
 import { lotQuery, toLot, type LotRow } from './lots.ts';
 import { paginate } from './shared.ts';
 
@@ -62,17 +63,56 @@ export function unitRepository(db: Knex | Knex.Transaction): UnitRepository {
       }[];
       return rows.map((r) => r.serial).sort((a, b) => a - b);
     },
-    async writeOff(buildId, { from, to, serials }) {
+    async writeOff(buildId, { from, to, serials, quarantinedFrom }) {
+      // A quarantined unit is taken only if it was quarantined from one of `quarantinedFrom` (any, if
+      // not given); each unit answers the status it left and, if quarantined, the one before.
       const rows = (
-        await db.raw<{ rows: { id: number; serial: number }[] }>(
-          `UPDATE lots SET status = ?, updated_at = now()
-         WHERE build_id = ? AND serial IS NOT NULL AND quantity = 1 AND status = ANY(?::text[])
-           ${serials ? 'AND serial = ANY(?::int[])' : ''}
-         RETURNING id, serial`,
-          [to, buildId, from, ...(serials ? [serials] : [])],
+        await db.raw<{
+          rows: { id: number; code: string; serial: number; from: StockStatus; before: StockStatus | null }[];
+        }>(
+          `WITH o AS (
+             SELECT id, status, status_before_quarantine FROM lots
+             WHERE build_id = ? AND serial IS NOT NULL AND quantity = 1 AND status = ANY(?::text[])
+               ${serials ? 'AND serial = ANY(?::int[])' : ''}
+               ${quarantinedFrom ? `AND (status <> 'quarantined' OR coalesce(status_before_quarantine, 'available') = ANY(?::text[]))` : ''}
+             FOR UPDATE
+           )
+           UPDATE lots l SET status = ?, status_before_quarantine = NULL, updated_at = now() FROM o
+           WHERE l.id = o.id
+           RETURNING l.id, l.code, l.serial, o.status AS from, o.status_before_quarantine AS before`,
+          [
+            buildId,
+            from,
+            ...(serials ? [serials] : []),
+            ...(quarantinedFrom ? [quarantinedFrom] : []),
+            to,
+          ] as unknown as readonly Knex.RawBinding[],
         )
       ).rows;
-      return rows.map((r) => ({ lotId: r.id, serial: r.serial })).sort((a, b) => a.serial - b.serial);
+      return rows
+        .map((r) => ({
+          lotId: r.id,
+          code: r.code,
+          serial: r.serial,
+          from: r.from,
+          beforeQuarantine: r.from === 'quarantined' ? (r.before ?? 'available') : null,
+        }))
+        .sort((a, b) => a.serial - b.serial);
+    },
+    async statuses(buildId, serials) {
+      const rows = (await db('lots')
+        .where({ build_id: buildId })
+        .whereRaw('serial = ANY(?::int[])', [serials])
+        .select('serial', 'status')) as { serial: number; status: StockStatus }[];
+      return new Map(rows.map((r) => [r.serial, r.status]));
+    },
+    async findBySerials(buildId, serials) {
+      if (serials.length === 0) return [];
+      const rows = (await lotQuery(db)
+        .where('l.build_id', buildId)
+        .whereRaw('l.serial = ANY(?::int[])', [serials])
+        .orderBy('l.serial')) as LotRow[];
+      return rows.map(toLot);
     },
     async takenSerialLabels(partId, labels, limit) {
       if (labels.length === 0) return [];

@@ -13,21 +13,25 @@ import {
 
 const tag = 'Builds';
 
-/** A build as the API shows it: counters folded into one progress object. */
+/**
+ * A build as the API shows it: counters folded into one progress object. Every count comes from the
+ * build's counters (the same ones its units' statuses are held to): generated, completed, scrapped
+ * and cancelled units, and two percentages — of units generated and of units completed.
+ */
 export function presentBuild<B extends Build>(build: B) {
-  const percent = build.trackUnits
-    ? Math.floor((build.unitsGenerated / build.quantity) * 100)
-    : build.status === 'completed'
-      ? 100
-      : 0;
+  const pct = (n: number) => Math.floor((n / build.quantity) * 100);
+  // An untracked build makes its stock in one go when it starts.
+  const generated = build.trackUnits ? build.unitsGenerated : build.startedAt ? build.quantity : 0;
   return {
     ...build,
     progress: {
-      generated: build.unitsGenerated,
+      generated,
       completed: build.unitsCompleted,
       scrapped: build.unitsScrapped,
+      cancelled: build.unitsCancelled,
       quantity: build.quantity,
-      percent,
+      generatedPercent: pct(generated),
+      completedPercent: pct(build.unitsCompleted),
     },
   };
 }

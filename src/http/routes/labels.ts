@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import * as labels from '../../commands/labels.ts';
 import { defineCommand } from '../../commands/define.ts';
+import { labelRunWarnings } from '../../domain/labels.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import { LABEL_TEMPLATES, defaultDpi, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
+import { rangesText } from '../../domain/builds.ts';
 import { route } from '../route.ts';
 import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';
 
@@ -16,7 +18,8 @@ const present = (run: LabelRun) => {
       ? {
           kind: 'build',
           build: source.buildCode,
-          ...(source.serials ? { serials: `${source.serials.first}-${source.serials.last}` } : {}),
+          ...(source.ranges ? { serials: rangesText(source.ranges) } : {}),
+          includeScrapped: source.includeScrapped ?? false,
         }
       : { kind: source.kind, count: run.total };
   return {
@@ -25,6 +28,7 @@ const present = (run: LabelRun) => {
     source: shown,
     percent: Math.floor((run.done / run.total) * 100),
     download: run.status === 'done' ? `/api/v1/labels/${run.id}/pdf` : null,
+    warnings: labelRunWarnings(run),
   };
 };
 

@@ -1,3 +1,4 @@
+import { MAX_BOM_CSV_CHARACTERS, importBom } from '../../commands/bom-import.ts';
 import * as projects from '../../commands/projects.ts';
 import { bodyBytesForText, route } from '../route.ts';
 import { BomImportOut, ProjectOut, pageOf } from '../schemas.ts';
@@ -39,23 +40,23 @@ export const projectRoutes = [
     method: 'post',
     path: '/projects/{code}/bom',
     tag,
-    command: projects.importBom,
+    command: importBom,
     params: { code: 'project' },
     bodyOmits: ['projectName'],
     textBody: { field: 'csv', mediaType: 'text/csv' },
-    bodyBytes: bodyBytesForText(projects.MAX_BOM_CSV_CHARACTERS),
+    bodyBytes: bodyBytesForText(MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,
     description:
-      'Send the KiCad CSV as a `text/csv` body (options `mode` and `dryRun` in the query), or JSON `{"csv": "...", "mode": "merge", "dryRun": true}`.',
+      'Send the KiCad CSV as a `text/csv` body (options `mode`, `dryRun`, `mpnColumns`, `supplierColumns` in the query, e.g. `?mpnColumns=MPN,LCSC`), or JSON `{"csv": "...", "mode": "merge", "mpnColumns": ["MPN", "LCSC"], "dryRun": true}`. Rejected rows are recorded on the project (`bomIncomplete`): its builds are refused unless they set `acceptIncompleteBom`. A mistyped project code is a 400 that names the projects it was probably meant to be.',
   }),
   route({
     method: 'post',
     path: '/bom-imports',
     tag,
-    command: projects.importBom,
-    bodyBytes: bodyBytesForText(projects.MAX_BOM_CSV_CHARACTERS),
+    command: importBom,
+    bodyBytes: bodyBytesForText(MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,
     description:
-      'Import into an existing project (`project`) or into one found or created by name (`projectName`).',
+      'Import into an existing project, named by its code (`project`) or its name (`projectName`). A project is created only with `createProject: true` (409 when the name is taken); an unknown name is a 404, and a name shaped like an ID code is a 400 with "did you mean".',
   }),
 ];

@@ -6,6 +6,7 @@ import {
   WebhookDeliveryOut,
   WebhookEndpointOut,
   WebhookEndpointWithSecretOut,
+  WebhookRedeliveryOut,
   pageOf,
 } from '../schemas.ts';
 
@@ -71,7 +72,8 @@ export const webhookRoutes = [
     command: webhooks.rotateWebhookSecret,
     response: WebhookEndpointWithSecretOut,
     present,
-    description: 'Messages are signed with the new and the old secret for 24 hours.',
+    description:
+      'Each rotated-out secret keeps signing for 24 hours from its rotation: two signatures after a rotation, three after a second one within 24 hours, and so on.',
   }),
   route({
     method: 'post',
@@ -101,6 +103,8 @@ export const webhookRoutes = [
     tag,
     command: webhooks.redeliverWebhook,
     status: 202,
-    response: WebhookDeliveryOut,
+    response: WebhookRedeliveryOut,
+    description:
+      'Queues one more attempt now, with the same `webhook-id` and body (the endpoint must be enabled: 409 otherwise). Answers the delivery with `nextAttemptAt` now and `redelivery.attempt`, the number the attempt gets in the log; `status` changes when it is recorded. An attempt already due — a redelivery asked for moments ago, or a retry whose time has come (within 5 minutes) — is not queued again: the answer names it. A delivery that failed or succeeded gets this one attempt, not a new retry schedule; one still pending or retrying (or cancelled) is attempted now and retried on the schedule if this attempt fails.',
   }),
 ];

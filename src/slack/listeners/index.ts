@@ -2,6 +2,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { SlackDeps } from '../deps.ts';
 import { ACTIONS, VIEWS } from '../ids.ts';
+import { buildAdvanceAction } from './actions/build-advance.ts';
 import { buildCancelAction } from './actions/build-cancel.ts';
 import { buildCompleteAction } from './actions/build-complete.ts';
 import { buildLabelsAction } from './actions/build-labels.ts';
@@ -17,6 +18,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.command('/lot', lotCommand(deps));
   app.command('/trace', traceCommand(deps));
 
+  app.action<BlockButtonAction>(ACTIONS.buildAdvance, buildAdvanceAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildComplete, buildCompleteAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildLabels, buildLabelsAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildCancel, buildCancelAction(deps));

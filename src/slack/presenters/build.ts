@@ -1,5 +1,7 @@
 /** Build messages: the one message a build requested from Slack keeps up to date, and answers about builds. */
-import type { Build, BuildOperation } from '../../domain/builds.ts';
+import { rangesText, type Build, type BuildOperation } from '../../domain/builds.ts';
+import { labelRunWarnings } from '../../domain/labels.ts';
+import { compileSerialFormat } from '../../domain/serial-format.ts';
 import { progressBar } from '../../domain/slack-format.ts';
 import type { LabelRun } from '../../commands/ports.ts';
 import type { Lot } from '../../domain/types.ts';
@@ -34,9 +36,28 @@ const n = (x: number) => x.toLocaleString('en');
 const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;
 const title = (b: Build) => `Build ${b.code} · ${b.projectName} × ${n(b.quantity)}`;
 
+/**
+ * The serials of a build's first `units` units as they are printed: formatted (`WN-0001–WN-0005`)
+ * when the project has a serial format, else plain numbers; one unit is `serial …`.
+ */
+export function serialRange(build: Build, units: number): string {
+  const format =
+    build.serialFormat && build.serialSeqStart !== null ? compileSerialFormat(build.serialFormat) : null;
+  const label = (serial: number) =>
+    format
+      ? escape(format.render(build.serialSeqStart! + serial - 1, build.serialDate ?? build.createdAt))
+      : n(serial);
+  return units === 1 ? `serial ${label(1)}` : `serials ${label(1)}–${label(units)}`;
+}
+
+/** Whether stages are still to be completed (the next step is Advance, not Complete). */
+const stagesOpen = (build: Build) => build.stages.some((s) => s.completedAt === null);
+
 function stageLine(build: Build): string | null {
   if (build.stages.length === 0) return null;
-  const next = build.stages.find((s) => s.completedAt === null);
+  // A build that ended has no next stage.
+  const ended = build.status === 'cancelled' || build.status === 'completed';
+  const next = ended ? undefined : build.stages.find((s) => s.completedAt === null);
   const parts = build.stages.map(
     (s) =>
       `${s.completedAt ? ':white_check_mark:' : s === next ? ':arrow_forward:' : ':white_small_square:'} ${escape(s.name)}`,
@@ -50,12 +71,18 @@ function detailLines(build: BuildView): string[] {
     if (build.status === 'in_progress' && build.unitsGenerated < build.quantity)
       lines.push(`*Generating units:* ${progressBar(build.unitsGenerated, build.quantity)}`);
     else if (build.unitsGenerated > 0)
-      lines.push(`*Units:* ${n(build.unitsGenerated)} with serials 1–${n(build.unitsGenerated)}`);
+      lines.push(
+        `*Units:* ${count(build.unitsGenerated, 'unit')} with ${serialRange(build, build.unitsGenerated)}`,
+      );
   }
   const stages = stageLine(build);
   if (stages) lines.push(stages);
   if (build.status === 'completed' || build.unitsCompleted > 0 || build.unitsScrapped > 0)
-    lines.push(`*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}`);
+    lines.push(
+      `*Completed:* ${n(build.unitsCompleted)} · *Scrapped:* ${n(build.unitsScrapped)}` +
+        (build.unitsCancelled > 0 ? ` · *Cancelled:* ${n(build.unitsCancelled)}` : ''),
+    );
+  else if (build.unitsCancelled > 0) lines.push(`*Cancelled:* ${n(build.unitsCancelled)} unfinished`);
   if (build.startError && build.status === 'planned')
     lines.push(`:warning: *Could not start:* ${escape(build.startError.message)}`);
   if (build.blocked && build.status === 'blocked')
@@ -67,7 +94,10 @@ function detailLines(build: BuildView): string[] {
 
 function buttons(build: BuildView): Block | null {
   const elements = [];
-  if (build.status === 'in_progress')
+  // With stages still open the next step is Advance (Complete would be refused until they are done).
+  if (build.status === 'in_progress' && stagesOpen(build))
+    elements.push(button('Advance', ACTIONS.buildAdvance, build.code, { style: 'primary' }));
+  else if (build.status === 'in_progress')
     elements.push(button('Complete', ACTIONS.buildComplete, build.code, { style: 'primary' }));
   if (build.status === 'blocked')
     elements.push(button('Retry', ACTIONS.buildRetry, build.code, { style: 'primary' }));
@@ -120,19 +150,30 @@ export function buildStatus(build: BuildView, publicUrl: string): SlackAnswer {
   });
 }
 
+/** The reason a cancel from Slack records when the person gave none (the API requires one). */
+export const SLACK_CANCEL_WITHOUT_REASON = 'cancelled in Slack (no reason given)';
+
 /** The thread reply under a build's message when it completes or is cancelled. */
 export function buildOutcomeReply(build: BuildView, outcome: 'completed' | 'cancelled'): SlackText {
   if (outcome === 'completed') {
-    const serials = build.trackUnits ? ` Devices have serials 1–${n(build.quantity)}.` : '';
+    const serials = !build.trackUnits
+      ? ''
+      : build.quantity === 1
+        ? ` The device has ${serialRange(build, 1)}.`
+        : ` Devices have ${serialRange(build, build.quantity)}.`;
     return {
       text: `:white_check_mark: Build ${build.code} completed: ${n(build.unitsCompleted)} of ${n(build.quantity)} units completed, ${n(build.unitsScrapped)} scrapped.${serials}`,
     };
   }
   const cancel = [...build.operations].reverse().find((o) => o.kind === 'cancel' && o.status === 'done');
   const result = (cancel?.result ?? {}) as { removed?: number; returned?: number };
-  const reason = typeof cancel?.params.reason === 'string' ? ` (${escape(cancel.params.reason)})` : '';
+  // A cancel from Slack without a reason carries a placeholder: not shown as if someone wrote it.
+  const given = cancel?.params.reason;
+  const reason =
+    typeof given === 'string' && given !== SLACK_CANCEL_WITHOUT_REASON ? ` (${escape(given)})` : '';
+  const returned = result.returned ?? 0;
   return {
-    text: `:no_entry_sign: Build ${build.code} cancelled${cancel ? ` by ${who(cancel.requestedBy)}` : ''}${reason}: ${n(result.removed ?? 0)} in-production units removed, ${n(result.returned ?? 0)} components returned to their lots.`,
+    text: `:no_entry_sign: Build ${build.code} cancelled${cancel ? ` by ${who(cancel.requestedBy)}` : ''}${reason}: ${count(result.removed ?? 0, 'in-production unit')} removed, ${count(returned, 'component')} returned to ${returned === 1 ? 'its lot' : 'their lots'}.`,
   };
 }
 
@@ -227,20 +268,30 @@ export function operationRequested(result: { build: Build; operation: BuildOpera
   return ephemeral({ text: `${VERB[operation.kind]} of build ${build.code} requested.` });
 }
 
-/** `/build labels` or the Print labels button was accepted. */
-export function labelsRequested(run: LabelRun): SlackAnswer {
+/** `/build labels` or the Print labels button was accepted (`build`: the build whose lots are labelled). */
+export function labelsRequested(run: LabelRun, build?: string): SlackAnswer {
+  if (run.source.kind === 'lots' && build)
+    return ephemeral({
+      text: `Rendering ${count(run.total, 'label')} for the ${run.total === 1 ? 'lot' : 'lots'} build ${build} made (it does not track units) on ${run.template}; the PDF will be posted in this channel.`,
+    });
   const what = run.source.kind === 'build' ? ` for build ${run.source.buildCode}` : '';
   const range =
-    run.source.kind === 'build' && run.source.serials
-      ? ` (serials ${run.source.serials.first}–${run.source.serials.last})`
+    run.source.kind === 'build' && run.source.ranges
+      ? ` (serials ${rangesText(run.source.ranges, '–').replaceAll(',', ', ')})`
       : '';
   return ephemeral({
-    text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.`,
+    text: `Rendering ${n(run.total)} labels${what}${range} on ${run.template}; the PDF will be posted in this channel.${labelWarnings(run)}`,
   });
 }
+
+/** Warnings of a label run as lines to append to a Slack text. */
+const labelWarnings = (run: LabelRun) =>
+  labelRunWarnings(run)
+    .map((w) => `\n:warning: ${escape(w.charAt(0).toUpperCase() + w.slice(1))}`)
+    .join('');
 
 /** The comment uploaded with a label PDF. */
 export function labelsReady(run: LabelRun): string {
   const what = run.source.kind === 'build' ? ` of build ${run.source.buildCode}` : '';
-  return `:label: ${count(run.total, 'label')}${what} on ${run.template} (${count(run.pages ?? 0, 'page')}), requested by ${who(run.requestedBy)}.`;
+  return `:label: ${count(run.total, 'label')}${what} on ${run.template} (${count(run.pages ?? 0, 'page')}), requested by ${who(run.requestedBy)}.${labelWarnings(run)}`;
 }

@@ -25,16 +25,33 @@ export interface HistoryLine {
 /** How many history items `/lot` shows. */
 export const RECENT_HISTORY = 5;
 
-export function lotAnswer(lot: Lot, history: HistoryLine[] | null, publicUrl: string): SlackAnswer {
+/** The names behind a lot's codes. */
+export interface LotNames {
+  partName: string;
+  locationName: string | null;
+}
+
+export function lotAnswer(
+  lot: Lot,
+  history: HistoryLine[] | null,
+  publicUrl: string,
+  names?: LotNames,
+): SlackAnswer {
+  const part = names ? `${escape(names.partName)} (\`${lot.partCode}\`)` : lot.partCode;
+  const location = lot.locationCode
+    ? names?.locationName
+      ? `${escape(names.locationName)} (\`${lot.locationCode}\`)`
+      : lot.locationCode
+    : '—';
   const device = lot.serial !== null && lot.buildCode !== null;
   const heading = device
     ? `*Device ${lot.code}* — serial ${lot.serialLabel ? `${escape(lot.serialLabel)} (${lot.serial})` : lot.serial} of build ${lot.buildCode}`
     : `*Lot ${lot.code}*`;
   const pairs: [string, string][] = [
-    ['Part', lot.partCode],
+    ['Part', part],
     ['Status', lot.status.replace('_', ' ')],
     ['Quantity', lot.quantity.toLocaleString('en')],
-    ['Location', lot.locationCode ?? '—'],
+    ['Location', location],
   ];
   if (lot.buildCode && !device) pairs.push(['Build', lot.buildCode]);
   if (lot.supplier)
@@ -56,7 +73,7 @@ export function lotAnswer(lot: Lot, history: HistoryLine[] | null, publicUrl: st
     );
   }
   return ephemeral({
-    text: `${device ? 'Device' : 'Lot'} ${lot.code}: ${lot.partCode}, ${lot.status.replace('_', ' ')}`,
+    text: `${device ? 'Device' : 'Lot'} ${lot.code}: ${names ? names.partName : lot.partCode}, ${lot.status.replace('_', ' ')}`,
     blocks: [
       ...blocks,
       {

@@ -33,18 +33,27 @@ function describe(node: TraceNode): string {
 export function backwardAnswer(root: TraceNode): SlackAnswer {
   const lines: string[] = [];
   let hidden = 0;
-  const walk = (node: TraceNode, depth: number, quantity?: number) => {
+  /**
+   * `quantity` of a component: for a lot, what its build used; for a device, the lots its build
+   * used are shared by every unit (how much went into this one is not recorded), so the build's
+   * whole consumption is said as such, not as this device's.
+   */
+  const walk = (node: TraceNode, depth: number, quantity?: number, shared = false) => {
     if (lines.length >= MAX_LINES) {
       hidden++;
       return;
     }
     const indent = '\u2003'.repeat(depth);
     const built = node.build ? ` ← build ${node.build.code}` : '';
+    const amount = quantity !== undefined && !shared ? `${quantity} × ` : '';
+    const used = quantity !== undefined && shared ? ` — build used ${quantity.toLocaleString('en')}` : '';
     lines.push(
-      `${indent}${depth > 0 ? '↳ ' : ''}${quantity !== undefined ? `${quantity} × ` : ''}${describe(node)}${built}${node.truncated ? ' …' : ''}`,
+      `${indent}${depth > 0 ? '↳ ' : ''}${amount}${describe(node)}${built}${used}${node.truncated ? ' …' : ''}`,
     );
+    const device = node.lot.serial !== null;
     for (const child of node.contains) walk(child, depth + 1);
-    for (const c of node.components) walk(c.node, depth + 1, c.quantity);
+    for (const c of node.components)
+      walk(c.node, depth + 1, c.quantity, device && c.installedBy === undefined);
   };
   walk(root, 0);
   if (hidden > 0)

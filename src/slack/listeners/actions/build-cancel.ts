@@ -2,9 +2,9 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { requestCancel } from '../../../commands/builds.ts';
 import { execute } from '../../../commands/define.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { operationRequested } from '../../presenters/build.ts';
+import { SLACK_CANCEL_WITHOUT_REASON, operationRequested } from '../../presenters/build.ts';
 
 export function buildCancelAction(deps: SlackDeps) {
   return async ({
@@ -13,12 +13,12 @@ export function buildCancelAction(deps: SlackDeps) {
     action,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const origin = { user: body.user.id, responseUrl: body.response_url, key: `${body.trigger_id}:cancel` };
+    const origin = { user: body.user.id, responseUrl: body.response_url, key: requestKey(body, 'cancel') };
     await answerAs(deps, origin, async (actor) =>
       operationRequested(
         await execute(deps, requestCancel, actor, {
           code: action.value ?? '',
-          reason: `cancelled in Slack by ${actor.name}`,
+          reason: SLACK_CANCEL_WITHOUT_REASON,
         }),
       ),
     );

@@ -2,7 +2,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { requestCompletion } from '../../../commands/builds.ts';
 import { execute } from '../../../commands/define.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { operationRequested } from '../../presenters/build.ts';
 
@@ -13,7 +13,7 @@ export function buildCompleteAction(deps: SlackDeps) {
     action,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const origin = { user: body.user.id, responseUrl: body.response_url, key: `${body.trigger_id}:complete` };
+    const origin = { user: body.user.id, responseUrl: body.response_url, key: requestKey(body, 'complete') };
     await answerAs(deps, origin, async (actor) =>
       operationRequested(await execute(deps, requestCompletion, actor, { code: action.value ?? '' })),
     );

@@ -6,7 +6,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { recordNote } from '../../../commands/history.ts';
 import { ForbiddenError } from '../../../domain/errors.ts';
 import { roleAllows } from '../../../domain/roles.ts';
-import { queueAnswer, slackActor } from '../../answer.ts';
+import { queueAnswer, requestKey, slackActor } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { errorAnswer, notAllowedAnswer } from '../../presenters/errors.ts';
 import { ephemeral } from '../../presenters/format.ts';
@@ -21,7 +21,7 @@ export function lotRecordAction(deps: SlackDeps) {
     client,
   }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const origin = { user: body.user.id, responseUrl: body.response_url, key: `${body.trigger_id}:record` };
+    const origin = { user: body.user.id, responseUrl: body.response_url, key: requestKey(body, 'record') };
     const lot = action.value ?? '';
     try {
       const actor = await slackActor(deps, body.user.id);

@@ -15,9 +15,15 @@ import {
 import { execute } from '../../../commands/define.ts';
 import { requestLabelsFromSlack, startBuildFromSlack } from '../../../commands/slack.ts';
 import { parseBuildCommand } from '../../../domain/slack-commands.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { buildRequested, buildStatus, labelsRequested, operationRequested } from '../../presenters/build.ts';
+import {
+  SLACK_CANCEL_WITHOUT_REASON,
+  buildRequested,
+  buildStatus,
+  labelsRequested,
+  operationRequested,
+} from '../../presenters/build.ts';
 import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
 
 export function buildCommand(deps: SlackDeps) {
@@ -27,7 +33,7 @@ export function buildCommand(deps: SlackDeps) {
     const request = parsed.request;
     if (request.kind === 'help') return ack(helpAnswer());
     await ack();
-    const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
+    const origin = { user: command.user_id, responseUrl: command.response_url, key: requestKey(command) };
     await answerAs(deps, origin, async (actor) => {
       switch (request.kind) {
         case 'start': {
@@ -37,6 +43,7 @@ export function buildCommand(deps: SlackDeps) {
             trackUnits: request.trackUnits,
             stages: request.stages,
             channel: command.channel_id,
+            responseUrl: command.response_url,
           });
           return buildRequested(build, request.quantity, request.trackUnits);
         }
@@ -45,12 +52,17 @@ export function buildCommand(deps: SlackDeps) {
             await execute(deps, requestAdvance, actor, { code: request.build, comment: request.comment }),
           );
         case 'complete':
-          return operationRequested(await execute(deps, requestCompletion, actor, { code: request.build }));
+          return operationRequested(
+            await execute(deps, requestCompletion, actor, {
+              code: request.build,
+              ...(request.serials ? { serials: request.serials } : {}),
+            }),
+          );
         case 'cancel':
           return operationRequested(
             await execute(deps, requestCancel, actor, {
               code: request.build,
-              reason: request.reason ?? `cancelled in Slack by ${actor.name}`,
+              reason: request.reason ?? SLACK_CANCEL_WITHOUT_REASON,
             }),
           );
         case 'retry':
@@ -68,7 +80,9 @@ export function buildCommand(deps: SlackDeps) {
               serials: request.serials,
               dpi: request.dpi,
               channel: command.channel_id,
+              responseUrl: command.response_url,
             }),
+            request.build,
           );
       }
     });

@@ -3,7 +3,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { execute } from '../../../commands/define.ts';
 import { traceBackward, traceForward } from '../../../commands/trace.ts';
 import { parseTraceCommand } from '../../../domain/slack-commands.ts';
-import { answerAs } from '../../answer.ts';
+import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { helpAnswer, usageAnswer } from '../../presenters/help.ts';
 import { backwardAnswer, forwardAnswer } from '../../presenters/trace.ts';
@@ -18,7 +18,7 @@ export function traceCommand(deps: SlackDeps) {
     const request = parsed.request;
     if (request.kind === 'help') return ack(helpAnswer());
     await ack();
-    const origin = { user: command.user_id, responseUrl: command.response_url, key: command.trigger_id };
+    const origin = { user: command.user_id, responseUrl: command.response_url, key: requestKey(command) };
     await answerAs(deps, origin, async (actor) =>
       request.direction === 'forward'
         ? forwardAnswer(

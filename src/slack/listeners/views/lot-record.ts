@@ -10,7 +10,7 @@ import { execute } from '../../../commands/define.ts';
 import { recordNote, recordTestResult } from '../../../commands/history.ts';
 import { DomainError, ValidationError } from '../../../domain/errors.ts';
 import { parseMeasurements } from '../../../domain/slack-commands.ts';
-import { queueAnswer, slackActor } from '../../answer.ts';
+import { queueAnswer, requestKey, slackActor } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
 import { RECORD_ELEMENT, RECORD_FIELDS } from '../../ids.ts';
 import { errorAnswer } from '../../presenters/errors.ts';
@@ -96,7 +96,7 @@ export function lotRecordView(deps: SlackDeps) {
       return;
     }
     await ack();
-    const origin = { user: body.user.id, responseUrl: meta.responseUrl, key: `${body.trigger_id}:recorded` };
+    const origin = { user: body.user.id, responseUrl: meta.responseUrl, key: requestKey(body, 'recorded') };
     await queueAnswer(
       deps,
       origin,
