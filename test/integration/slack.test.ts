@@ -281,7 +281,11 @@ describe('/build start and the build message', () => {
       template: 'a4-3x8',
       total: 5,
       pages: 1,
-      source: expect.objectContaining({ kind: 'build', serials: { first: 1, last: 5 } }),
+      source: expect.objectContaining({
+        kind: 'build',
+        ranges: [{ first: 1, last: 5 }],
+        includeScrapped: false,
+      }),
     });
   });
 
