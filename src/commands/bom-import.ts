@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { assertNoBomCycle } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { looksLikeIdCode, typoCandidates } from '../domain/id-code-typos.ts';
+import { hasIdCodeShape, looksLikeIdCode, typoCandidates } from '../domain/id-code-typos.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { parseKicadBom, type KicadBomLine, type RowProblem } from '../domain/kicad-bom.ts';
 import type { BomIncomplete, Part, Project } from '../domain/types.ts';
@@ -116,8 +116,9 @@ async function projectByName(
       'projectName',
       `'${projectName}' is an ID code, not a name: give it as project`,
     );
-  if (looksLikeIdCode(projectName)) {
-    const hint = await didYouMean(repos, projectName);
+  // A code without a digit looks like a word; it is a typo all the same when a code one slip away exists.
+  const hint = hasIdCodeShape(projectName) ? await didYouMean(repos, projectName) : null;
+  if (hint || looksLikeIdCode(projectName)) {
     throw ValidationError.field(
       'projectName',
       hint

@@ -68,6 +68,17 @@ export function looksLikeIdCode(input: string): boolean {
   if (parseIdCode(text).ok) return true;
   if (/\s/.test(text) || !/\d/.test(text)) return false;
   if (text !== text.toUpperCase() && text !== text.toLowerCase()) return false;
+  return hasIdCodeShape(text);
+}
+
+/**
+ * Whether `input` is one word of nine to eleven code characters (hyphens aside): the shape a
+ * mistyped ID code has, digits or not. Some codes have no digit ("ABCDEFGHJK"): such a text is a
+ * typo when a code one slip away exists, which only a lookup can tell.
+ */
+export function hasIdCodeShape(input: string): boolean {
+  const text = input.trim();
+  if (/\s/.test(text)) return false;
   const typed = normalize(text);
   return typed !== null && Math.abs(typed.length - ID_CODE_LENGTH) <= 1;
 }

@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ID_CODE_ALPHABET } from '../../src/domain/id-code.ts';
+import { randomBytes } from 'node:crypto';
+import { ID_CODE_ALPHABET, IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { factories } from '../factories.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
 import { ROOT } from '../helpers/processes.ts';
@@ -103,6 +104,30 @@ describe('the project an import goes into (#14 item 10)', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`a project named 'Dimmer board' already exists (${code})`);
   }, 120_000);
+
+  it('takes a typo of a code without digits for a typo, not a name (a code one slip away exists)', async () => {
+    // About one code in forty has no digit; such a project's code is given to this one.
+    const generator = new IdCodeGenerator(randomBytes(32));
+    let lettersOnly = '';
+    for (let n = 1; !lettersOnly; n++)
+      if (!/\d/.test(generator.codeFor(n))) lettersOnly = generator.codeFor(n);
+    const project = await f.project({ name: 'Letters only' });
+    await ctx.db('projects').where({ code: project.code }).update({ code: lettersOnly });
+    // One letter keyed for another: still no digit, so it reads like a word.
+    const letters = ID_CODE_ALPHABET.replace(/\d/g, '');
+    const other = letters[(letters.indexOf(lettersOnly[4]!) + 1) % letters.length]!;
+    const typo = lettersOnly.slice(0, 4) + other + lettersOnly.slice(5);
+    const res = await ctx.api('POST', '/api/v1/bom-imports', {
+      body: { projectName: typo, createProject: true, csv: fixture('kicad8-grouped.csv') },
+    });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        field: 'projectName',
+        message: expect.stringContaining(`did you mean ${lettersOnly}`),
+      }),
+    ]);
+  });
 
   it('refuses the same through the API: 400 with suggestions for a typo, 404 for an unknown name, 409 for a taken one', async () => {
     const project = await f.project({ name: 'Fan controller' });
