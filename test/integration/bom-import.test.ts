@@ -219,7 +219,7 @@ describe('a partial import (#14 item 11)', () => {
     const refused = await ctx.api('POST', '/api/v1/builds', { body: { project: project.code, quantity: 2 } });
     expect(refused.status).toBe(422);
     expect(refused.body.detail).toBe(
-      `project ${project.code} has an incomplete BOM: line 3 of its last import was not imported (no MPN: the part cannot be matched or created); set acceptIncompleteBom: true to build it anyway`,
+      `project ${project.code} has an incomplete BOM: line 3 of its last import was not imported (no MPN: the part cannot be matched or created); import the BOM again, or accept it to build anyway (API: acceptIncompleteBom: true; Slack: /build start … incomplete)`,
     );
     expect(refused.body.bomIncomplete).toEqual(incomplete);
     expect(await databaseFingerprint(ctx)).toBe(before);
