@@ -4,7 +4,7 @@
  * announces `labels.ready`.
  */
 import { z } from 'zod';
-import { labelUrl, type LabelContent } from '../domain/labels.ts';
+import { labelRunWarnings, labelUrl, type LabelContent } from '../domain/labels.ts';
 import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
 import { TEMPLATE_NAMES, defaultDpi, getTemplate, supportsDpi } from '../labels/templates.ts';
 import { defineCommand, execute, type CommandDeps } from './define.ts';
@@ -252,6 +252,9 @@ const finishRun = defineCommand({
           bytes,
           ...(run.source.kind === 'build' ? { build: run.source.buildCode } : {}),
           download: `/api/v1/labels/${run.id}/pdf`,
+          // Where the labels' codes point, and whether a scanner can open it (a loopback address cannot).
+          publicUrl: run.publicUrl,
+          warnings: labelRunWarnings(run),
         },
       },
     ]);

@@ -100,12 +100,22 @@ export const startBuildFromSlack = defineCommand({
     quantity: z.int(),
     trackUnits: z.boolean().default(false),
     stages: z.array(z.string()).default([]),
+    acceptIncompleteBom: z.boolean().default(false),
     channel: channelId,
     responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { project: named, quantity, trackUnits, stages, channel, responseUrl: url }) {
+  async run(
+    ctx,
+    { project: named, quantity, trackUnits, stages, acceptIncompleteBom, channel, responseUrl: url },
+  ) {
     const project = await findProject(ctx.repos, named);
-    const input = parseWith(createBuild.input, { project: project.code, quantity, trackUnits, stages });
+    const input = parseWith(createBuild.input, {
+      project: project.code,
+      quantity,
+      trackUnits,
+      stages,
+      acceptIncompleteBom,
+    });
     const { build, operation } = await createBuild.run(ctx, input);
     const message = await ctx.repos.slackMessages.insert({
       subject: slackSubjects.build(build.code),

@@ -59,7 +59,7 @@ export function assertBomComplete(
           .map((l) => `line ${l.line}: ${l.reason}`)
           .join('; ')}${more > 0 ? `; and ${more} more` : ''})`;
   throw new RuleViolation(
-    `project ${project.code} has an incomplete BOM: ${which}; set acceptIncompleteBom: true to build it anyway`,
+    `project ${project.code} has an incomplete BOM: ${which}; import the BOM again, or accept it to build anyway (API: acceptIncompleteBom: true; Slack: /build start … incomplete)`,
     { bomIncomplete: missing },
   );
 }

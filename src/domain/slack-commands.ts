@@ -3,7 +3,7 @@
  * typed and gets back either a request to run or a short usage answer naming what was wrong — bad or
  * incomplete text is answered with usage, never with an error.
  *
- *   /build start <project> <qty> [track] [stages A,B,C]
+ *   /build start <project> <qty> [track] [incomplete] [stages A,B,C]
  *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
  *   /build retry <build>
  *   /build labels <build> [template] [300dpi] [serials 1-50]
@@ -19,7 +19,15 @@ import { MAX_BUILD_QUANTITY } from './builds.ts';
 import { parseIdCode } from './id-code.ts';
 
 export type BuildRequest =
-  | { kind: 'start'; project: string; quantity: number; trackUnits: boolean; stages: string[] }
+  | {
+      kind: 'start';
+      project: string;
+      quantity: number;
+      trackUnits: boolean;
+      stages: string[];
+      /** `incomplete`: build a project whose BOM import left lines out, knowingly. */
+      acceptIncompleteBom?: boolean;
+    }
   | { kind: 'advance'; build: string; comment?: string }
   | { kind: 'complete'; build: string; serials?: string }
   | { kind: 'cancel'; build: string; reason?: string }
@@ -41,7 +49,7 @@ export type TraceRequest =
 export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string; usage: string };
 
 export const BUILD_USAGE = [
-  '`/build start <project> <qty> [track] [stages A,B,C]` — start a build of a project (ID code or name)',
+  '`/build start <project> <qty> [track] [incomplete] [stages A,B,C]` — start a build of a project (ID code or name); `incomplete` builds a BOM whose import left lines out',
   '`/build advance <build> [comment]` — complete the next stage',
   '`/build complete <build> [serials 1-3,7]` — complete a build, or some of its units',
   '`/build cancel <build> [reason]` — cancel a build (also one that is blocked or still generating)',
@@ -114,7 +122,7 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
   const fail = (problem: string): Parsed<BuildRequest> => ({
     ok: false,
     problem,
-    usage: '`/build start <project> <qty> [track] [stages A,B,C]`',
+    usage: '`/build start <project> <qty> [track] [incomplete] [stages A,B,C]`',
   });
   const at = words.findIndex((w, i) => i > 0 && NUMBERISH.test(w));
   if (words.length === 0) return fail('name a project and a quantity');
@@ -124,11 +132,13 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
   if (!quantity.ok) return fail(quantity.problem);
   const project = words.slice(0, at).join(' ');
   let trackUnits = false;
+  let acceptIncompleteBom = false;
   let stages: string[] = [];
   const rest = words.slice(at + 1);
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i]!.toLowerCase();
     if (word === 'track' || word === 'tracked') trackUnits = true;
+    else if (word === 'incomplete') acceptIncompleteBom = true;
     else if (word === 'stages' || word === 'stage') {
       stages = rest
         .slice(i + 1)
@@ -138,9 +148,22 @@ function parseStart(words: string[]): Parsed<BuildRequest> {
         .filter(Boolean);
       if (stages.length === 0) return fail('name the stages after `stages`, e.g. `stages SMT,Test,Pack`');
       break;
-    } else return fail(`'${excerpt(rest[i]!)}' is not an option here (use \`track\` or \`stages A,B,C\`)`);
+    } else
+      return fail(
+        `'${excerpt(rest[i]!)}' is not an option here (use \`track\`, \`incomplete\` or \`stages A,B,C\`)`,
+      );
   }
-  return { ok: true, request: { kind: 'start', project, quantity: quantity.quantity, trackUnits, stages } };
+  return {
+    ok: true,
+    request: {
+      kind: 'start',
+      project,
+      quantity: quantity.quantity,
+      trackUnits,
+      stages,
+      ...(acceptIncompleteBom ? { acceptIncompleteBom } : {}),
+    },
+  };
 }
 
 function parseLabels(words: string[]): Parsed<BuildRequest> {

@@ -30,6 +30,22 @@ export function projectPage(view: ProjectView): PageContent {
     <section id="bom" aria-labelledby="bom-h">
       <h2 id="bom-h">Bill of materials</h2>
       ${
+        project.bomIncomplete
+          ? html`<div class="problem">
+              <p>
+                Incomplete: ${quantity(project.bomIncomplete.lines.length)}
+                ${project.bomIncomplete.lines.length === 1 ? 'line of the last import was' : 'lines of the last import were'}
+                not imported; builds are refused unless they accept it.
+              </p>
+              <ul>
+                ${project.bomIncomplete.lines
+                  .slice(0, 20)
+                  .map((l) => html`<li>Line ${String(l.line)}: ${l.reason}</li>`)}
+              </ul>
+            </div>`
+          : null
+      }
+      ${
         project.lines.length > 0
           ? html`<ul class="list">
               ${project.lines.map(

@@ -239,12 +239,19 @@ describe('a partial import (#14 item 11)', () => {
     };
     expect(res.body.project).toMatchObject({ bomIncomplete: incomplete });
     expect((await ctx.api('GET', `/api/v1/projects/${project.code}`)).body.bomIncomplete).toEqual(incomplete);
+    // The project's page says so too.
+    const page = await fetch(`${ctx.url}/id/${project.code}`, {
+      headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+    });
+    const pageText = (await page.text()).replace(/\s+/g, ' ');
+    expect(pageText).toContain('Incomplete: 1 line of the last import was not imported');
+    expect(pageText).toContain('Line 3: no MPN: the part cannot be matched or created');
 
     const before = await databaseFingerprint(ctx);
     const refused = await ctx.api('POST', '/api/v1/builds', { body: { project: project.code, quantity: 2 } });
     expect(refused.status).toBe(422);
     expect(refused.body.detail).toBe(
-      `project ${project.code} has an incomplete BOM: line 3 of its last import was not imported (no MPN: the part cannot be matched or created); set acceptIncompleteBom: true to build it anyway`,
+      `project ${project.code} has an incomplete BOM: line 3 of its last import was not imported (no MPN: the part cannot be matched or created); import the BOM again, or accept it to build anyway (API: acceptIncompleteBom: true; Slack: /build start … incomplete)`,
     );
     expect(refused.body.bomIncomplete).toEqual(incomplete);
     expect(await databaseFingerprint(ctx)).toBe(before);

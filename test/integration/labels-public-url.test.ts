@@ -69,6 +69,16 @@ describe('label runs with a loopback PUBLIC_URL', () => {
       /\n:warning: These labels' codes point at http:\/\/localhost:3000/,
     );
     expect(labelsReady(stored)).toMatch(/\n:warning: These labels' codes point at http:\/\/localhost:3000/);
+
+    // Webhook consumers and other subscribers read it in the event too.
+    const ready = (await ctx
+      .db('events')
+      .where({ type: 'labels.ready' })
+      .whereRaw("(data->>'run')::int = ?", [id])
+      .first()) as {
+      data: { publicUrl: string; warnings: string[] };
+    };
+    expect(ready.data).toMatchObject({ publicUrl: 'http://localhost:3000', warnings });
   });
 
   it('keep quiet about a run whose address is not known (requested before it was kept)', async () => {

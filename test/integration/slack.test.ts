@@ -380,7 +380,7 @@ describe('refusals and usage', () => {
     ] as const) {
       const sent = await slack.command(command, text, { user: OPERATOR });
       expect(sent.status).toBe(200);
-      expect(String(sent.json?.text)).toContain('`/build start <project> <qty> [track] [stages A,B,C]`');
+      expect(String(sent.json?.text)).toContain('`/build start <project> <qty> [track] [incomplete] [stages A,B,C]`');
       expect(String(sent.json?.text)).toContain('`/trace <ID code> [forward|backward]`');
     }
     const sent = await slack.command('/build', 'frobnicate X', { user: OPERATOR });

@@ -23,7 +23,7 @@ describe('a build of an incomplete BOM (#14 item 11)', () => {
     expect((error as RuleViolation).message).toBe(
       'project PROJECT001 has an incomplete BOM: 12 lines of its last import were not imported (' +
         Array.from({ length: 10 }, (_, i) => `line ${i + 2}: no MPN`).join('; ') +
-        '; and 2 more); set acceptIncompleteBom: true to build it anyway',
+        '; and 2 more); import the BOM again, or accept it to build anyway (API: acceptIncompleteBom: true; Slack: /build start … incomplete)',
     );
     expect((error as RuleViolation).details).toEqual({ bomIncomplete: { lines: many, since } });
   });

@@ -47,6 +47,18 @@ describe('slash command text', () => {
       ok: true,
       request: { project: 'Board 2000', quantity: 5, trackUnits: true },
     });
+    // `incomplete`: build a project whose BOM import left lines out, knowingly (the API's acceptIncompleteBom).
+    expect(parseBuildCommand(`start ${B} 3 incomplete track`)).toEqual({
+      ok: true,
+      request: {
+        kind: 'start',
+        project: B,
+        quantity: 3,
+        trackUnits: true,
+        stages: [],
+        acceptIncompleteBom: true,
+      },
+    });
   });
 
   it.each([

@@ -42,6 +42,7 @@ export function buildCommand(deps: SlackDeps) {
             quantity: request.quantity,
             trackUnits: request.trackUnits,
             stages: request.stages,
+            acceptIncompleteBom: request.acceptIncompleteBom ?? false,
             channel: command.channel_id,
             responseUrl: command.response_url,
           });
