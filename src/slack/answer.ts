@@ -6,6 +6,7 @@
  * up anything.
  */
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { execute } from '../commands/define.ts';
 import { JOB_DATA, type JobRequestData } from '../commands/jobs.ts';
 import { queueSlackRequest, queueSlackResponse, slackAnswerJobId } from '../commands/slack.ts';
@@ -17,8 +18,6 @@ import { SYSTEM_ACTOR, type Actor } from '../domain/roles.ts';
 import type { SlackDeps } from './deps.ts';
 import { errorAnswer, notAllowedAnswer } from './presenters/errors.ts';
 import { ephemeral, type SlackAnswer } from './presenters/format.ts';
-
-type SlackRequestData = JobRequestData<'slack.answer'>;
 
 /** Where a request came from: who sent it, where to answer, and a key naming the answer. */
 export interface RequestOrigin {
@@ -114,39 +113,46 @@ export function notTakenAnswer(): SlackAnswer {
   });
 }
 
-/** How long a hand-over waits for the queue before it uses the outbox (Slack waits 3 s for the ack). */
+/** How long a hand-over waits for the queue before it uses the outbox. */
 const HAND_OFF_TIMEOUT_MS = 1_000;
 /** After the queue failed, requests go through the outbox for this long before the queue is tried again. */
 const QUEUE_RETRY_AFTER_MS = 10_000;
 const queueDownUntil = new WeakMap<object, number>();
 
+export type SlackRequest = z.output<(typeof JOB_DATA)['slack.answer']>;
+
 /**
- * Hands a request to the workers (a `slack.answer` job named by its key, so the same request is
- * run once): straight to the queue, or — while the queue is unreachable — through the outbox, which
- * the relay hands over later. When neither takes it, or Slack sent fields no job can carry, the
- * answer to give in its place.
+ * Checks what Slack sent against what a `slack.answer` job carries (synchronous, microseconds: it
+ * runs before the ack). When it does not fit, the answer to give in the ack instead.
  */
-export async function handOff(
+export function checkRequest(
   deps: SlackDeps,
-  request: SlackRequestData,
-): Promise<{ ok: true } | { ok: false; answer: SlackAnswer }> {
-  let data;
+  request: JobRequestData<'slack.answer'>,
+): { ok: true; request: SlackRequest } | { ok: false; answer: SlackAnswer } {
   try {
-    data = parseWith(JOB_DATA['slack.answer'], request, 'request');
+    return { ok: true, request: parseWith(JOB_DATA['slack.answer'], request, 'request') };
   } catch (error) {
     deps.log.warn({ err: error, user: request.user }, 'Slack request refused: fields no job can carry');
     return { ok: false, answer: errorAnswer(error, request.user) };
   }
-  const jobId = slackAnswerJobId(data.key);
+}
+
+/**
+ * Hands a checked request to the workers (a `slack.answer` job named by its key, so the same request
+ * is run once): straight to the queue, or — while the queue is unreachable — through the outbox,
+ * which the relay hands over later. False when neither took it. Runs after the ack.
+ */
+export async function handOff(deps: SlackDeps, request: SlackRequest): Promise<boolean> {
+  const jobId = slackAnswerJobId(request.key);
   const queues = deps.queues;
   if (queues && (queueDownUntil.get(queues) ?? 0) <= Date.now()) {
     try {
       await withTimeout(
-        queues.addBulk([{ name: 'slack.answer', data, jobId }]),
+        queues.addBulk([{ name: 'slack.answer', data: request, jobId }]),
         HAND_OFF_TIMEOUT_MS,
         `the queue did not take the job within ${HAND_OFF_TIMEOUT_MS} ms`,
       );
-      return { ok: true };
+      return true;
     } catch (err) {
       // A late add and the outbox's hand-over carry the same job id: the request still runs once.
       queueDownUntil.set(queues, Date.now() + QUEUE_RETRY_AFTER_MS);
@@ -154,10 +160,10 @@ export async function handOff(
     }
   }
   try {
-    await execute(deps, queueSlackRequest, SYSTEM_ACTOR, data);
-    return { ok: true };
+    await execute(deps, queueSlackRequest, SYSTEM_ACTOR, request);
+    return true;
   } catch (err) {
-    deps.log.error({ err, user: data.user }, 'could not hand a Slack request over');
-    return { ok: false, answer: notTakenAnswer() };
+    deps.log.error({ err, user: request.user }, 'could not hand a Slack request over');
+    return false;
   }
 }

@@ -6,7 +6,6 @@
  * The text is parsed again here (parsing is pure; the web process answered text that does not parse
  * in the ack itself, so here it always parses unless the job is older than a change to the parser).
  */
-import type { z } from 'zod';
 import {
   getBuild,
   getUnit,
@@ -17,7 +16,6 @@ import {
 } from '../commands/builds.ts';
 import { execute } from '../commands/define.ts';
 import { listLotHistory } from '../commands/history.ts';
-import type { JOB_DATA } from '../commands/jobs.ts';
 import { getLocation } from '../commands/locations.ts';
 import { getLot } from '../commands/lots.ts';
 import { getPart } from '../commands/parts.ts';
@@ -32,7 +30,7 @@ import {
   type LotRequest,
   type TraceRequest,
 } from '../domain/slack-commands.ts';
-import { answerOnce, type AnswerOutcome } from './answer.ts';
+import { answerOnce, type AnswerOutcome, type SlackRequest } from './answer.ts';
 import type { SlackDeps } from './deps.ts';
 import {
   SLACK_CANCEL_WITHOUT_REASON,
@@ -46,8 +44,7 @@ import type { SlackAnswer } from './presenters/format.ts';
 import { RECENT_HISTORY, lotAnswer } from './presenters/lot.ts';
 import { backwardAnswer, forwardAnswer } from './presenters/trace.ts';
 
-/** A request the web process handed over: who sent it, where to answer, and what it asks. */
-export type SlackRequest = z.output<(typeof JOB_DATA)['slack.answer']>;
+export type { SlackRequest };
 export type SlackButton = Extract<SlackRequest['request'], { kind: 'button' }>['action'];
 
 /** Devices listed in a forward answer (the total and per-build counts cover all of them). */
