@@ -9,6 +9,10 @@ import { JOB_DATA } from '../../src/commands/jobs.ts';
 import { slackAnswerJobId } from '../../src/commands/slack.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { JOBS } from '../../src/queue/catalogue.ts';
+import { NOTIFY_SCHEDULES } from '../../src/queue/backoff.ts';
+import { createDb } from '../../src/db/knex.ts';
+import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
+import { localFileStore } from '../../src/storage/local-files.ts';
 import { Queues } from '../../src/queue/queues.ts';
 import { checkRequest, handOff } from '../../src/slack/answer.ts';
 import { runSlackRequest, type SlackRequest } from '../../src/slack/requests.ts';
@@ -186,6 +190,29 @@ describe('slack.answer', () => {
     } finally {
       await bg.stop();
       bg = undefined;
+    }
+  });
+
+  it('retries for 10 min on a capped schedule when something other than a refusal fails', async () => {
+    expect(JOBS['slack.answer'].options).toEqual({ attempts: 11, backoff: { type: 'slack-answer' } });
+    expect(NOTIFY_SCHEDULES['slack-answer']).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 89_000,
+    ]);
+    // A database that is away is thrown (the job retries), not answered as a refusal.
+    const away = createDb({ url: 'postgres://postgres@127.0.0.1:1/nothing', poolMax: 1 });
+    try {
+      const r = request(`status nothing`, `away-${Date.now()}`);
+      const uow = knexUnitOfWork(away, localFileStore(ctx.config.storageDir));
+      await expect(runSlackRequest({ ...deps(), uow }, r)).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(answersAt(r.responseUrl)).toHaveLength(0);
+      expect(await ctx.db('job_outbox').whereRaw(`data->>'url' = ?`, [r.responseUrl])).toHaveLength(0);
+      // Given up while the database is still away: the person is told straight through the response_url.
+      await slackAnswer.settle!(r, 'gave up after 11 attempts', { app: { ...ctx, uow }, log: ctx.log });
+      const told = await fake.waitFor(() => answersAt(r.responseUrl)[0], 'the give-up answer');
+      expect(String(told.body.text)).toContain('nothing was changed');
+    } finally {
+      await away.destroy();
     }
   });
 });
