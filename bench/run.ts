@@ -118,6 +118,24 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
         goal: 'p99 < 50 ms',
         pass: Boolean(s.pass),
       },
+      (() => {
+        const a = s.answer as {
+          p50Ms: number;
+          p99Ms: number;
+          answered: number;
+          expected: number;
+          answersPerSecond: number;
+          pass: boolean;
+        };
+        return {
+          figure: 'Slack work after the ack (worker): ack → answer at response_url, p50/p99',
+          value: `${a.p50Ms} / ${a.p99Ms} ms, ${n(a.answered)}/${n(a.expected)} answered, ${a.answersPerSecond}/s`,
+          floor: '—',
+          ratio: '—',
+          goal: 'every request answered within 25 min',
+          pass: Boolean(a.pass),
+        };
+      })(),
     ],
   },
 ];

@@ -33,6 +33,7 @@ import notifyMessage from './notify.message.ts';
 import notifyNotice from './notify.notice.ts';
 import notifyRespond from './notify.respond.ts';
 import notifyUpload from './notify.upload.ts';
+import slackAnswer from './slack.answer.ts';
 
 export const PROCESSORS = [
   eventsFanout,
@@ -48,6 +49,7 @@ export const PROCESSORS = [
   notifyNotice,
   notifyUpload,
   notifyRespond,
+  slackAnswer,
 ] as Processor[];
 
 export type Registry = ReadonlyMap<JobName, Processor>;

@@ -37,6 +37,26 @@ export const JOB_DATA = {
       replace_original: z.boolean().optional(),
     }),
   }),
+  // A Slack command or button the web process acknowledged and handed over (src/slack/requests.ts).
+  'slack.answer': z.object({
+    user: z.string().regex(/^[A-Za-z0-9]{1,40}$/, 'must be a Slack user ID'),
+    channel: z.string().regex(/^[A-Za-z0-9]{0,40}$/, 'must be a Slack channel ID'),
+    responseUrl: z.url({ protocol: /^https?$/ }).max(2000),
+    /** Names the request (src/slack/answer.ts requestKey): its answer is queued once. */
+    key: z.string().min(1).max(500),
+    request: z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('command'),
+        command: z.enum(['/build', '/lot', '/trace']),
+        text: z.string().max(4_000),
+      }),
+      z.object({
+        kind: z.literal('button'),
+        action: z.enum(['advance', 'complete', 'cancel', 'retry', 'labels']),
+        value: z.string().max(200),
+      }),
+    ]),
+  }),
 } as const;
 
 export type JobRequestName = keyof typeof JOB_DATA;

@@ -531,6 +531,11 @@ export interface JobOutbox {
     jobId: string;
     delayMs?: number;
   }): Promise<void>;
+  /**
+   * Like {@link enqueue}, and says whether this call requested it: false when a job with the same id
+   * was requested before (by an earlier, committed unit of work — the outbox keeps its rows).
+   */
+  enqueueOnce(job: { name: string; data: Record<string, unknown>; jobId: string }): Promise<boolean>;
   /** Several requests in one statement. */
   enqueueMany(
     jobs: { name: string; data: Record<string, unknown>; jobId: string; delayMs?: number }[],

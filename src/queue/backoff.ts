@@ -27,6 +27,12 @@ export const NOTIFY_NOTICE_RETRY_WINDOW_MS = 60 * 60_000;
 export const NOTIFY_RESPOND_RETRY_WINDOW_MS = 25 * 60_000;
 
 /**
+ * Slack commands and buttons handed to the workers (`slack.answer`): someone is waiting for the
+ * answer, so a run that keeps failing (the database is away) gives up after 10 min and tells them.
+ */
+export const SLACK_ANSWER_RETRY_WINDOW_MS = 10 * 60_000;
+
+/**
  * The delays before retries 1, 2, … of a capped exponential schedule whose delays add up to exactly
  * `windowMs` (the last one is shortened to fit).
  */
@@ -50,6 +56,7 @@ export const NOTIFY_SCHEDULES = {
   'notify-24h': Object.freeze(cappedRetryDelays(NOTIFY_RETRY_WINDOW_MS)),
   'notify-response-url': Object.freeze(cappedRetryDelays(NOTIFY_RESPOND_RETRY_WINDOW_MS)),
   'notify-notice': Object.freeze(cappedRetryDelays(NOTIFY_NOTICE_RETRY_WINDOW_MS)),
+  'slack-answer': Object.freeze(cappedRetryDelays(SLACK_ANSWER_RETRY_WINDOW_MS)),
 } as const satisfies Record<string, readonly number[]>;
 
 export type NotifyBackoffType = keyof typeof NOTIFY_SCHEDULES;

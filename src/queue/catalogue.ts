@@ -5,7 +5,8 @@
  * has exactly one processor.
  *
  * Queues: builds (start, advance, complete, cancel) · lots (generate a build's units) · labels
- * (render PDFs) · webhooks (fan an event out, deliver it to one endpoint) · notify (Slack messages) ·
+ * (render PDFs) · webhooks (fan an event out, deliver it to one endpoint) · notify (Slack messages,
+ * and the Slack commands and buttons the web process hands over) ·
  * trace (recall reports).
  */
 import type { z } from 'zod';
@@ -108,6 +109,14 @@ export const JOBS = {
     data: JOB_DATA['notify.respond'],
     // A response_url expires 30 min after the request: retrying for a day could not help.
     options: notifyRetryOptions('notify-response-url'),
+  }),
+  'slack.answer': define({
+    queue: 'notify',
+    description:
+      'Run a Slack command or button the web process acknowledged, as its user, and queue the answer (once)',
+    data: JOB_DATA['slack.answer'],
+    // Someone is waiting: a run that keeps failing gives up after 10 min and tells them.
+    options: notifyRetryOptions('slack-answer'),
   }),
   'trace.recall': define({
     queue: 'trace',

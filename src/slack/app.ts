@@ -12,6 +12,9 @@
  * Listeners need only the bot token: authorization never calls `auth.test` (no request waits for it,
  * and a Slack outage at start-up cannot break every later request). Web API calls made while
  * handling a request (views.open) never retry; everything else Slack-bound is a notify job.
+ *
+ * Commands and buttons are handed to the workers as `slack.answer` jobs before the ack: this process
+ * runs none of their work, so an ack never waits behind another request's.
  */
 import { App, ExpressReceiver, HTTPModuleFunctions } from '@slack/bolt';
 import { Router } from 'express';
@@ -45,7 +48,14 @@ export function createSlack(
     ignoreSelf: false,
     clientOptions: { ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}), retryConfig: { retries: 0 } },
   };
-  const deps: SlackDeps = { uow: ctx.uow, services: ctx.services, config: ctx.config, log };
+  // Listeners only verify, parse, hand the request to the workers and ack (src/slack/requests.ts).
+  const deps: SlackDeps = {
+    uow: ctx.uow,
+    services: ctx.services,
+    config: ctx.config,
+    log,
+    queues: ctx.queues,
+  };
 
   if (slack.socketMode) {
     const app = new App({ ...common, socketMode: true, appToken: slack.appToken });

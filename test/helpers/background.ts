@@ -2,6 +2,7 @@
 import { buildRegistry, startWorkers } from '../../workers/index.ts';
 import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import type { AppContext } from '../../src/context.ts';
+import type { QueueName } from '../../src/queue/catalogue.ts';
 import type { ApiResponse, TestContext } from './context.ts';
 
 export interface Background {
@@ -10,7 +11,7 @@ export interface Background {
 
 export async function startBackground(
   ctx: AppContext,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; queues?: readonly QueueName[] } = {},
 ): Promise<Background> {
   const relay = new OutboxRelay({
     db: ctx.db,
@@ -20,7 +21,11 @@ export async function startBackground(
     pollMs: 100,
   });
   await relay.start();
-  const workers = startWorkers(ctx, { registry: buildRegistry(), concurrency: options.concurrency ?? 4 });
+  const workers = startWorkers(ctx, {
+    registry: buildRegistry(),
+    concurrency: options.concurrency ?? 4,
+    ...(options.queues ? { queues: options.queues } : {}),
+  });
   return {
     async stop() {
       await relay.stop();

@@ -262,7 +262,9 @@ describe('a start refused by the worker', () => {
     const part = await f.part({ name: 'Scarce chip' });
     const lot = await f.lot({ part: part.code, quantity: 5 });
     const scarce = await f.project({ name: 'Scarce board', lines: [{ part: part.code, quantity: 1 }] });
+    // Only the notify queue runs: the command is run (slack.answer), the build is not started.
     await bg.stop();
+    bg = await startBackground(ctx, { queues: ['notify'] });
     const sent = await slack.command('/build', `start ${scarce.code} 5`, {
       user: 'U0OPERATOR',
       channel: 'C0SCARCE',
@@ -284,6 +286,7 @@ describe('a start refused by the worker', () => {
       body: { reason: 'suspect batch' },
     });
     expect(quarantined.status).toBe(200);
+    await bg.stop();
     bg = await startBackground(ctx);
     const answer = await fake.waitFor(
       () => fake.responses.find((r) => sent.responseUrl.endsWith(r.id)),

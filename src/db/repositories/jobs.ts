@@ -19,5 +19,19 @@ export function jobOutbox(db: Knex | Knex.Transaction): JobOutbox {
       .onConflict('job_id')
       .ignore();
   };
-  return { enqueue: (job) => enqueueMany([job]), enqueueMany };
+  const enqueueOnce: JobOutbox['enqueueOnce'] = async (job) => {
+    const inserted = await db('job_outbox')
+      .insert({
+        name: job.name,
+        job_id: job.jobId,
+        data: JSON.stringify(job.data),
+        delay_ms: 0,
+        request_id: currentRequestId() ?? null,
+      })
+      .onConflict('job_id')
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  };
+  return { enqueue: (job) => enqueueMany([job]), enqueueMany, enqueueOnce };
 }

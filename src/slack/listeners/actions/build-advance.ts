@@ -1,21 +1,16 @@
-/** The Advance button on a multi-stage build's message: completes the next stage. */
+/**
+ * The Advance button on a multi-stage build's message: completes the next stage.
+ * Handed to the workers and acknowledged at once (src/slack/requests.ts runs it and answers).
+ */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { requestAdvance } from '../../../commands/builds.ts';
-import { execute } from '../../../commands/define.ts';
-import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { operationRequested } from '../../presenters/build.ts';
+import { handOverButton } from '../hand-off.ts';
 
 export function buildAdvanceAction(deps: SlackDeps) {
   return async ({
     ack,
     body,
     action,
-  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    const origin = { user: body.user.id, responseUrl: body.response_url, key: requestKey(body, 'advance') };
-    await answerAs(deps, origin, async (actor) =>
-      operationRequested(await execute(deps, requestAdvance, actor, { code: action.value ?? '' })),
-    );
-  };
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> =>
+    handOverButton(deps, ack, 'advance', body, action);
 }

@@ -1,21 +1,16 @@
-/** The Complete button on a build's message. */
+/**
+ * The Complete button on a build's message.
+ * Handed to the workers and acknowledged at once (src/slack/requests.ts runs it and answers).
+ */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { requestCompletion } from '../../../commands/builds.ts';
-import { execute } from '../../../commands/define.ts';
-import { answerAs, requestKey } from '../../answer.ts';
 import type { SlackDeps } from '../../deps.ts';
-import { operationRequested } from '../../presenters/build.ts';
+import { handOverButton } from '../hand-off.ts';
 
 export function buildCompleteAction(deps: SlackDeps) {
   return async ({
     ack,
     body,
     action,
-  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
-    await ack();
-    const origin = { user: body.user.id, responseUrl: body.response_url, key: requestKey(body, 'complete') };
-    await answerAs(deps, origin, async (actor) =>
-      operationRequested(await execute(deps, requestCompletion, actor, { code: action.value ?? '' })),
-    );
-  };
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> =>
+    handOverButton(deps, ack, 'complete', body, action);
 }

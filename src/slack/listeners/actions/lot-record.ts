@@ -25,10 +25,13 @@ export function lotRecordAction(deps: SlackDeps) {
     const lot = action.value ?? '';
     try {
       const actor = await slackActor(deps, body.user.id);
-      if (!actor) return await queueAnswer(deps, origin, notAllowedAnswer(body.user.id));
+      if (!actor) {
+        await queueAnswer(deps, origin, notAllowedAnswer(body.user.id));
+        return;
+      }
       // Say so now rather than after the form is filled in.
-      if (!roleAllows(actor.role, recordNote.role))
-        return await queueAnswer(
+      if (!roleAllows(actor.role, recordNote.role)) {
+        await queueAnswer(
           deps,
           origin,
           errorAnswer(
@@ -36,6 +39,8 @@ export function lotRecordAction(deps: SlackDeps) {
             body.user.id,
           ),
         );
+        return;
+      }
       await client.views.open({
         trigger_id: body.trigger_id,
         view: recordModal(lot, recordMetadata.encode({ lot, responseUrl: body.response_url })),
