@@ -365,7 +365,7 @@ describe('refusals and usage', () => {
     expect(sent.json).toEqual({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `${first}\nUsage:\n\`/build start <project> <qty> [track] [stages A,B,C]\``,
+      text: `${first}\nUsage:\n\`/build start <project> <qty> [track] [incomplete] [stages A,B,C]\``,
     });
     expect(fake.responses.find((r) => sent.responseUrl.endsWith(r.id))).toBeUndefined();
     expect(await ctx.db('builds').count({ n: '*' })).toEqual(builds);
@@ -380,7 +380,9 @@ describe('refusals and usage', () => {
     ] as const) {
       const sent = await slack.command(command, text, { user: OPERATOR });
       expect(sent.status).toBe(200);
-      expect(String(sent.json?.text)).toContain('`/build start <project> <qty> [track] [incomplete] [stages A,B,C]`');
+      expect(String(sent.json?.text)).toContain(
+        '`/build start <project> <qty> [track] [incomplete] [stages A,B,C]`',
+      );
       expect(String(sent.json?.text)).toContain('`/trace <ID code> [forward|backward]`');
     }
     const sent = await slack.command('/build', 'frobnicate X', { user: OPERATOR });
