@@ -167,8 +167,7 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
       const parsed = parseIdCode(unit ? unit[1]! : typed);
       if (!parsed.ok) {
         // The formatted serial printed on a device's label opens the device.
-        const device =
-          typed.length <= 100 ? await run(resolveCode, { code: typed }).catch(() => null) : null;
+        const device = typed.length <= 100 ? await run(resolveCode, { code: typed }).catch(() => null) : null;
         if (device) return { status: 302, redirect: idPath(device.code) };
         return codeProblem(run, unit ? unit[1]! : typed, parsed);
       }
