@@ -11,7 +11,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail, findLot } from './lookup.ts';
 import type { AttachmentTarget, Repositories, StagedBlob } from './ports.ts';
-import { idCodeRef, optionalText, pageQuery } from './validation.ts';
+import { idCodeRef, lotRef, optionalText, pageQuery } from './validation.ts';
 
 const eventId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -105,7 +105,7 @@ export const listLotAttachments = defineCommand({
   role: 'viewer',
   mode: 'read',
   input: pageQuery.extend({
-    code: idCodeRef,
+    code: lotRef,
     events: z
       .enum(['true', 'false'])
       .default('true')

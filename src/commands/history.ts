@@ -24,7 +24,7 @@ import { defineCommand } from './define.ts';
 import { findOrFail, normalizeCode, findLot as findLotBy } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange, recordEvents } from './timeline.ts';
-import { idCodeRef, optionalText, pageQuery, text } from './validation.ts';
+import { idCodeRef, lotRef, optionalText, pageQuery, text } from './validation.ts';
 
 /** Most test results one request may carry. */
 export const MAX_BULK_RESULTS = 1_000;
@@ -94,7 +94,7 @@ export const listLotHistory = defineCommand({
   role: 'viewer',
   mode: 'read',
   input: pageQuery.extend({
-    code: idCodeRef,
+    code: lotRef,
     order: z.enum(['asc', 'desc']).default('asc').describe('asc: oldest first; desc: newest first'),
     kind: kindList.optional().describe('comma-separated kinds, e.g. test_result,repair'),
   }),
@@ -111,7 +111,7 @@ export const getHistoryEvent = defineCommand({
   role: 'viewer',
   mode: 'read',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   }),
   async run({ repos }, { code, id }) {
@@ -139,7 +139,7 @@ export const recordNote = defineCommand({
   summary: 'Add a note to the history of a lot or device',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, text: text(5_000) }),
+  input: z.strictObject({ code: lotRef, text: text(5_000) }),
   async run({ repos, actor }, { code, text: body }) {
     const lot = await findLot(repos, 'code', code, true);
     assertRecordable(deviceView(lot), 'note');
@@ -155,7 +155,7 @@ export const recordService = defineCommand({
   summary: 'Record service done on a device (calibration, firmware update, inspection …), also in the field',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, description: text(1_000), notes: optionalText(2_000) }),
+  input: z.strictObject({ code: lotRef, description: text(1_000), notes: optionalText(2_000) }),
   async run({ repos, actor }, { code, description, notes }) {
     const lot = await findLot(repos, 'code', code, true);
     assertRecordable(deviceView(lot), 'service');
@@ -178,7 +178,7 @@ export const correctHistoryEvent = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     reason: text(1_000),
     details: correctionDetails.default({}).describe('corrected values, e.g. {"customer": "Acme GmbH"}'),
@@ -442,8 +442,8 @@ const designator = z
   .max(30);
 
 const replacementInput = z.strictObject({
-  removed: idCodeRef.optional().describe('lot or sub-assembly unit taken out'),
-  installed: idCodeRef.optional().describe('lot or sub-assembly unit put in (taken from its stock)'),
+  removed: lotRef.optional().describe('lot or sub-assembly unit taken out'),
+  installed: lotRef.optional().describe('lot or sub-assembly unit put in (taken from its stock)'),
   quantity: z.int().positive().max(100_000).default(1).describe('parts put in (1 for a unit)'),
   designators: z.array(designator).max(1_000).default([]),
   removedTo: z
@@ -475,7 +475,7 @@ export const recordRepair = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     symptom: text(1_000),
     cause: optionalText(1_000),
     action: text(1_000),

@@ -21,7 +21,7 @@ import { defineCommand } from './define.ts';
 import { findLot } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
-import { idCodeRef, optionalText, text } from './validation.ts';
+import { lotRef, optionalText, text } from './validation.ts';
 
 const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
 const today = () => new Date().toISOString().slice(0, 10);
@@ -63,7 +63,7 @@ export const shipDevice = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     customer: text(200),
     order: text(100).optional().describe('order or delivery reference'),
     shippedOn: day.optional(),
@@ -91,7 +91,7 @@ export const returnDevice = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     rma: text(100).describe('return merchandise authorization number'),
     reason: text(1_000),
     receivedOn: day.optional(),
@@ -108,7 +108,7 @@ export const restockDevice = defineCommand({
   summary: 'Put a returned device back in stock (available) once a repair or service is recorded',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, note: optionalText(1_000) }),
+  input: z.strictObject({ code: lotRef, note: optionalText(1_000) }),
   run: ({ repos, actor }, { code, note }) =>
     move(repos, actor, code, 'restock', (device) => ({
       event: {
@@ -124,7 +124,7 @@ export const scrapDevice = defineCommand({
   summary: 'Scrap a device, with a reason (a unit still in production is scrapped through its build)',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, reason: text(1_000) }),
+  input: z.strictObject({ code: lotRef, reason: text(1_000) }),
   async run(ctx, { code, reason }) {
     const { repos, actor } = ctx;
     const { device, facts } = await loadDevice(repos, code);
@@ -164,7 +164,7 @@ export const disposeDevice = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     method: z.enum(DISPOSAL_METHODS),
     certificate: text(200)
       .optional()
@@ -186,7 +186,7 @@ export const getDeviceLifecycle = defineCommand({
   summary: "A device's status and the lifecycle actions it allows now",
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ code: idCodeRef }),
+  input: z.strictObject({ code: lotRef }),
   async run({ repos }, { code }) {
     const lot = await findLot(repos, 'code', code);
     const isDevice = lot.serial !== null;

@@ -12,7 +12,7 @@ import { defineCommand } from './define.ts';
 import { findOrFail, findLot as findLotBy } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
-import { fields, flag, idCodeRef, optionalText, pageQuery, quantity, text } from './validation.ts';
+import { fields, flag, idCodeRef, lotRef, optionalText, pageQuery, quantity, text } from './validation.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
 
@@ -81,7 +81,7 @@ export const moveLot = defineCommand({
   summary: 'Move a whole lot to another location (split first to move part of it)',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, location: idCodeRef }),
+  input: z.strictObject({ code: lotRef, location: idCodeRef }),
   async run({ repos }, { code, location }) {
     const lot = await findLot(repos, 'code', code, true);
     assertHandleable(lot, 'move');
@@ -95,7 +95,7 @@ export const splitLot = defineCommand({
   summary: 'Split part of a lot into a new lot (same part, data and status), optionally at another location',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, quantity, location: idCodeRef.nullish(), note: optionalText() }),
+  input: z.strictObject({ code: lotRef, quantity, location: idCodeRef.nullish(), note: optionalText() }),
   async run({ repos, actor }, { code, quantity: take, location, note }) {
     const parent = await findLot(repos, 'code', code, true);
     assertSplittable(parent, take);
@@ -142,7 +142,7 @@ export const adjustLot = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    code: idCodeRef,
+    code: lotRef,
     delta: z
       .int()
       .min(-1_000_000_000)
@@ -165,7 +165,7 @@ export const quarantineLot = defineCommand({
   summary: 'Quarantine a lot: keep it from being used until released',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, reason: text(500) }),
+  input: z.strictObject({ code: lotRef, reason: text(500) }),
   async run({ repos, actor }, { code, reason }) {
     const lot = await findLot(repos, 'code', code, true);
     return changeStatus(repos, actor, lot, quarantineTransition(lot), reason);
@@ -177,7 +177,7 @@ export const releaseLot = defineCommand({
   summary: 'Release a quarantined lot back to the status it had before',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, reason: optionalText(500) }),
+  input: z.strictObject({ code: lotRef, reason: optionalText(500) }),
   async run({ repos, actor }, { code, reason }) {
     const lot = await findLot(repos, 'code', code, true);
     const to = releaseTransition(lot, await repos.lots.statusBeforeQuarantine(lot.id));
@@ -190,7 +190,7 @@ export const updateLot = defineCommand({
   summary: "Change a lot's supplier data, date code, expiry or free fields",
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ code: idCodeRef, ...lotData }),
+  input: z.strictObject({ code: lotRef, ...lotData }),
   async run({ repos }, { code, ...patch }) {
     const lot = await findLot(repos, 'code', code, true);
     return repos.lots.update(lot.id, patch);
@@ -202,7 +202,7 @@ export const getLot = defineCommand({
   summary: 'Show a lot',
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ code: idCodeRef }),
+  input: z.strictObject({ code: lotRef }),
   run: ({ repos }, { code }) => findLot(repos, 'code', code),
 });
 
@@ -249,7 +249,7 @@ export const getLotLedger = defineCommand({
   summary: "A lot's stock ledger: every quantity change, oldest first",
   role: 'viewer',
   mode: 'read',
-  input: pageQuery.extend({ code: idCodeRef }),
+  input: pageQuery.extend({ code: lotRef }),
   async run({ repos }, { code, limit, cursor }) {
     const lot = await findLot(repos, 'code', code);
     return repos.ledger.listForLot(lot.id, { limit, cursor });

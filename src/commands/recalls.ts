@@ -11,7 +11,7 @@ import { retryRedrive } from './work.ts';
 import { jobRequest } from './jobs.ts';
 import { findLot } from './lookup.ts';
 import { traceFilter } from './trace.ts';
-import { idCodeRef, pageQuery, text } from './validation.ts';
+import { lotRef, pageQuery, text } from './validation.ts';
 
 const COLUMNS = [
   'lot',
@@ -32,7 +32,7 @@ export const requestRecall = defineCommand({
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
-    lot: idCodeRef,
+    lot: lotRef,
     reason: text(1000),
     status: traceFilter.status,
     from: traceFilter.from,

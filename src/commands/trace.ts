@@ -8,7 +8,7 @@ import { STOCK_STATUSES } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 import { findLot } from './lookup.ts';
 import type { LotSummary, Repositories } from './ports.ts';
-import { flag, idCodeRef, pageQuery } from './validation.ts';
+import { flag, lotRef, pageQuery } from './validation.ts';
 
 const MAX_DEPTH = 10;
 const MAX_NODES = 2_000;
@@ -86,7 +86,7 @@ export const traceBackward = defineCommand({
   summary: 'Trace a device or lot back to the component lots it was built from, through every level',
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ code: idCodeRef }),
+  input: z.strictObject({ code: lotRef }),
   async run({ repos }, { code }) {
     const found = await findLot(repos, 'code', code);
     const lot = (await repos.trace.lot(found.id))!;
@@ -129,7 +129,7 @@ export const traceForward = defineCommand({
   summary: 'Trace a component lot forward to every build and device containing it, through every level',
   role: 'viewer',
   mode: 'read',
-  input: pageQuery.extend({ code: idCodeRef, ...traceFilter }),
+  input: pageQuery.extend({ code: lotRef, ...traceFilter }),
   async run({ repos }, { code, status, from, to, unitsOnly, limit, cursor }) {
     const lot = await findLot(repos, 'code', code);
     const result = await repos.trace.forward(

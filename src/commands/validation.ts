@@ -86,6 +86,17 @@ export const idCodeRef = z
     'An ID code (any case; O/0 and I/L/1 confusions and hyphens are accepted; the last character is a check character)',
   );
 /**
+ * A lot or device: its ID code, or — for a device — the formatted serial printed largest on its
+ * label (`findLot` resolves both; a reference that is neither is a 400 naming the field).
+ */
+export const lotRef = z
+  .string()
+  .min(1)
+  .max(100)
+  .describe(
+    "An ID code (any case; O/0 and I/L/1 confusions and hyphens are accepted; the last character is a check character), or a device's formatted serial as printed on its label (any case)",
+  );
+/**
  * Text that must say something: trimmed, with at least one character that is not whitespace. The
  * document carries the rule as `pattern: \S` (JavaScript's `trim` and `\s` agree on whitespace).
  */

@@ -365,6 +365,24 @@ describe('6: a formatted serial resolves to its device wherever a code is accept
     expect((await ctx.api('GET', `/api/v1/trace/backward/${label}`)).status).toBe(200);
     await post(`/lots/${label}/notes`, { text: 'looked up by its printed serial' }, 201);
 
+    // The document says so: a client generated from it may send the serial (no ID-code pattern).
+    const doc = (await ctx.api('GET', '/api/v1/openapi.json', { role: null })).body as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; schema: Record<string, unknown> }[] }>
+      >;
+    };
+    for (const [path, method] of [
+      ['/lots/{code}', 'get'],
+      ['/lots/{code}/scrap', 'post'],
+      ['/trace/backward/{code}', 'get'],
+      ['/codes/{code}', 'get'],
+    ] as const) {
+      const schema = doc.paths[path]![method]!.parameters!.find((p) => p.name === 'code')!.schema;
+      expect(schema.pattern, path).toBeUndefined();
+      expect(String(schema.description), path).toContain('formatted serial');
+    }
+
     // Neither an ID code nor a formatted serial: 400 naming the field, saying both.
     const neither = await ctx.api('GET', '/api/v1/codes/NOPE-0000-99999');
     expect(neither.status).toBe(400);
