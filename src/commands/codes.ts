@@ -4,7 +4,7 @@ import { typoCandidates } from '../domain/id-code-typos.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import type { CodeTarget } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
-import { findLot } from './lookup.ts';
+import { sharedSerial } from './lookup.ts';
 import { idCodeRef } from './validation.ts';
 
 export const resolveCode = defineCommand({
@@ -27,11 +27,10 @@ export const resolveCode = defineCommand({
       const target = await repos.codes.resolve(parsed.code);
       if (target) return target;
     }
-    if ((await repos.lots.findBySerialLabel(input.code)).length > 0) {
-      // The device; a formatted serial two parts share is refused naming the devices.
-      const device = await findLot(repos, 'code', input.code);
-      return (await repos.codes.resolve(device.code))!;
-    }
+    // The device; a formatted serial two parts share is refused naming the devices.
+    const devices = await repos.lots.findBySerialLabel(input.code);
+    if (devices.length > 1) throw sharedSerial('code', input.code, devices);
+    if (devices.length === 1) return (await repos.codes.resolve(devices[0]!.code))!;
     if (!parsed.ok)
       throw ValidationError.field(
         'code',

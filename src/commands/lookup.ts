@@ -45,22 +45,26 @@ export async function findLot(
   }
   const devices = await repos.lots.findBySerialLabel(input.trim(), options);
   if (devices.length === 1) return devices[0]!;
-  if (devices.length > 1)
-    throw new ValidationError(
-      [
-        {
-          field,
-          message: `'${input}' is the formatted serial of ${devices.length} devices (${devices
-            .map((d) => `${d.code}, a ${d.partCode}`)
-            .join('; ')}): give the device's ID code`,
-        },
-      ],
-      { devices: devices.map((d) => ({ code: d.code, part: d.partCode, build: d.buildCode })) },
-    );
+  if (devices.length > 1) throw sharedSerial(field, input, devices);
   if (!parsed.ok)
     throw ValidationError.field(
       field,
       `'${input}' is neither a valid ID code (${parsed.message}) nor the formatted serial of a device`,
     );
   throw new NotFoundError('lot', parsed.code, `${field}: lot ${parsed.code} does not exist`, field);
+}
+
+/** The refusal of a formatted serial that devices of several parts share: it names them. */
+export function sharedSerial(field: string, input: string, devices: Lot[]): ValidationError {
+  return new ValidationError(
+    [
+      {
+        field,
+        message: `'${input}' is the formatted serial of ${devices.length} devices (${devices
+          .map((d) => `${d.code}, a ${d.partCode}`)
+          .join('; ')}): give the device's ID code`,
+      },
+    ],
+    { devices: devices.map((d) => ({ code: d.code, part: d.partCode, build: d.buildCode })) },
+  );
 }
