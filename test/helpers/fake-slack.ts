@@ -76,6 +76,11 @@ export interface FakeSlack {
   responses: ResponsePost[];
   /** Behaviours for the next calls of `method`, in order; then the normal answer. */
   script(method: string, ...behaviours: Behaviour[]): void;
+  /**
+   * Every later call naming `channel` is answered `ok: false` with `error`, as Slack does for a
+   * channel the bot cannot post to (until `null` lifts it).
+   */
+  refuseChannel(channel: string, error: string | null): void;
   /** Behaviours for the next posts to response URLs. */
   scriptResponses(...statuses: { status: number; retryAfter?: number }[]): void;
   responseUrl(id?: string): string;
@@ -191,6 +196,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const uploads: Upload[] = [];
   const responses: ResponsePost[] = [];
   const scripts = new Map<string, Behaviour[]>();
+  const refusedChannels = new Map<string, string>();
   const responseScript: { status: number; retryAfter?: number }[] = [];
   const sockets = new Set<Socket>();
   const socketClients: { send(text: string): void }[] = [];
@@ -289,7 +295,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         at: Date.now(),
       };
       calls.push(call);
-      const behaviour = scripts.get(method)?.shift();
+      const refusal = typeof args.channel === 'string' ? refusedChannels.get(args.channel) : undefined;
+      const behaviour: Behaviour | undefined = refusal ? { error: refusal } : scripts.get(method)?.shift();
       if (behaviour && 'status' in behaviour) {
         call.answered = behaviour.status;
         res.writeHead(behaviour.status, {
@@ -373,6 +380,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     responses,
     script(method, ...behaviours) {
       scripts.set(method, [...(scripts.get(method) ?? []), ...behaviours]);
+    },
+    refuseChannel(channel, error) {
+      if (error === null) refusedChannels.delete(channel);
+      else refusedChannels.set(channel, error);
     },
     scriptResponses(...statuses) {
       responseScript.push(...statuses);
