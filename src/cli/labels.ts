@@ -1,0 +1,87 @@
+/** Label runs from the command line: run (render), status, list, download. */
+import { downloadLabels, getLabelRun, listLabelRuns, requestLabels } from '../commands/labels.ts';
+import type { Readable } from 'node:stream';
+import { pageText, runLine } from './output.ts';
+import { call, deadlineOf, list, num, show, waitFor, WAIT, writeFile, type Obj } from './run.ts';
+import { EXIT, type CliCommand } from './program.ts';
+
+export const labelCommands: CliCommand[] = [
+  {
+    words: ['label', 'run'],
+    synopsis:
+      '(--build CODE [--serials R] | --lots C,… | --parts C,… | --locations C,…) [--template T] [--dpi N] [--wait]',
+    summary: 'render a label PDF (a worker renders it)',
+    options: {
+      build: { type: 'string' },
+      serials: { type: 'string' },
+      'include-scrapped': { type: 'boolean' },
+      lots: { type: 'string', multiple: true },
+      parts: { type: 'string', multiple: true },
+      locations: { type: 'string', multiple: true },
+      template: { type: 'string' },
+      dpi: { type: 'string' },
+      ...WAIT,
+    },
+    async run(ctx, v) {
+      const run = await call<Obj>(ctx, requestLabels, {
+        build: v.build,
+        serials: v.serials,
+        includeScrapped: v['include-scrapped'],
+        lots: list(v.lots),
+        parts: list(v.parts),
+        locations: list(v.locations),
+        template: v.template,
+        dpi: num(v.dpi),
+      });
+      const settled = v.wait
+        ? await waitFor(
+            ctx,
+            () => call<Obj>(ctx, getLabelRun, { id: run.id }),
+            (r) => r.status === 'done' || r.status === 'failed',
+            `label run ${String(run.id)}`,
+            deadlineOf(v),
+          )
+        : run;
+      show(ctx, getLabelRun, settled, runLine);
+      return settled.status === 'failed' ? EXIT.failed : EXIT.ok;
+    },
+  },
+  {
+    words: ['label', 'status'],
+    args: ['ID'],
+    summary: 'a label run: status and progress',
+    async run(ctx, _v, [id]) {
+      show(ctx, getLabelRun, await call<Obj>(ctx, getLabelRun, { id }), runLine);
+      return EXIT.ok;
+    },
+  },
+  {
+    words: ['label', 'list'],
+    synopsis: '[--limit N] [--cursor C]',
+    summary: 'label runs, newest first',
+    options: { limit: { type: 'string' }, cursor: { type: 'string' } },
+    async run(ctx, v) {
+      const page = await call<Obj>(ctx, listLabelRuns, {
+        limit: num(v.limit),
+        cursor: v.cursor,
+      });
+      show(ctx, listLabelRuns, page, (p) => pageText(p, runLine));
+      return EXIT.ok;
+    },
+  },
+  {
+    words: ['label', 'download'],
+    args: ['ID'],
+    synopsis: '[--out FILE]',
+    summary: "a label run's PDF, to FILE or to standard output",
+    options: { out: { type: 'string' } },
+    async run(ctx, v, [id]) {
+      await writeFile(
+        ctx,
+        await call<{ stream: Readable }>(ctx, downloadLabels, { id }),
+        v.out as string | undefined,
+      );
+      return EXIT.ok;
+    },
+  },
+];
