@@ -307,3 +307,22 @@ export function acceptUpload(input: {
   if (sniffed.family === 'zip' && ext === 'zip') mediaType = 'application/zip';
   return { filename, mediaType, sniffed };
 }
+
+/** What an attachment is stored against: a lot, a build, or one of a lot's history events. */
+export type AttachmentTarget =
+  | { kind: 'lot'; lotId: number; code: string }
+  | { kind: 'build'; buildId: number; code: string }
+  | { kind: 'event'; historyEventId: number; lotCode: string };
+
+export interface Attachment {
+  id: number;
+  sha256: string;
+  filename: string;
+  mediaType: string;
+  bytes: number;
+  /** What it is attached to: `{ lot }`, `{ build }` or `{ event, lot }` (ID codes, event id). */
+  target: { lot: string | null; build: string | null; event: number | null };
+  note: string | null;
+  uploadedBy: string;
+  createdAt: Date;
+}

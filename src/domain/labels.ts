@@ -182,3 +182,59 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
     }
   }
 }
+
+// Label runs: a PDF of labels, rendered by a worker.
+
+export const LABEL_RUN_STATUSES = ['queued', 'rendering', 'done', 'failed'] as const;
+export type LabelRunStatus = (typeof LABEL_RUN_STATUSES)[number];
+
+/**
+ * What a label run prints: a build's units (optionally some serial ranges; scrapped, cancelled and
+ * disposed units only when `includeScrapped`), or lists of objects. Runs stored before ranges were
+ * lists carry `serials: {first, last}`; the repository answers them as `ranges`.
+ */
+export type LabelSource =
+  | {
+      kind: 'build';
+      buildId: number;
+      buildCode: string;
+      ranges?: { first: number; last: number }[];
+      includeScrapped?: boolean;
+    }
+  | { kind: 'lots'; lotIds: number[] }
+  | { kind: 'parts'; partIds: number[] }
+  | { kind: 'locations'; locationIds: number[] };
+
+export interface LabelRun {
+  id: number;
+  template: string;
+  source: LabelSource;
+  total: number;
+  done: number;
+  status: LabelRunStatus;
+  fileKey: string | null;
+  bytes: number | null;
+  pages: number | null;
+  error: string | null;
+  requestedBy: string;
+  /** Printer resolution the run renders at; null on runs requested before it could be chosen. */
+  dpi: number | null;
+  /** Where its 2D codes point (`<publicUrl>/id/<code>`); null on runs requested before it was kept. */
+  publicUrl: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** One label's data before the public URL is added. */
+export interface LabelItem {
+  key: number;
+  code: string;
+  title: string;
+  serial?: number;
+  formattedSerial?: string;
+  buildCode?: string;
+  date?: string;
+  quantity?: number;
+  supplier?: string;
+  dateCode?: string;
+}

@@ -152,7 +152,8 @@ export interface BomIncomplete {
   since: Date;
 }
 
-export type ObjectKind = 'part' | 'location' | 'lot' | 'project' | 'build';
+export const OBJECT_KINDS = ['part', 'location', 'lot', 'project', 'build'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** What an ID code points to. */
 export interface CodeTarget {

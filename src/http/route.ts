@@ -14,12 +14,12 @@ import { uploadHandler, type UploadOptions } from './upload.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RouteDef {
+/** What every route says, whatever its command answers. */
+interface RouteFields {
   method: Method;
   /** OpenAPI-style path below /api/v1, e.g. `/lots/{code}/split`. */
   path: string;
   tag: string;
-  command: Command;
   /** Success status (default 200). */
   status?: 200 | 201 | 202 | 204;
   /** Public shape of the response; unknown keys (internal ids) are dropped. */
@@ -45,13 +45,28 @@ export interface RouteDef {
    * before the body is read, the `file` part is staged, then `command` runs with it and `fields`.
    */
   upload?: { precheck: Command; fields?: Record<string, number> };
-  /** Turns the command's result into what the response schema describes. */
-  present?: (result: never, req: Request) => unknown;
   summary?: string;
   description?: string;
 }
 
-export const route = (def: RouteDef): RouteDef => def;
+/** A route as written: `present` must accept what its command answers (`R`). */
+export interface TypedRouteDef<R> extends RouteFields {
+  command: Command<z.ZodType, R>;
+  /** Turns the command's result into what the response schema describes. */
+  present?: (result: NoInfer<R>, req: Request) => unknown;
+}
+
+/**
+ * A route as the router and the document see it, its command's result type forgotten: `present` is
+ * only ever called with the result of the route's own command, which {@link route} checked.
+ */
+export interface RouteDef extends RouteFields {
+  command: Command;
+  present?: (result: never, req: Request) => unknown;
+}
+
+/** Defines a route; `present` is checked against what `command` answers. */
+export const route = <R>(def: TypedRouteDef<R>): RouteDef => def;
 
 /** Largest JSON or text body a route reads unless it says otherwise (413 beyond). */
 export const DEFAULT_BODY_BYTES = 1024 * 1024;

@@ -1,0 +1,73 @@
+import type { StoredEvent } from '../../domain/events.ts';
+import type { AttachmentRepository } from './attachments.ts';
+import type { BuildRepository } from './builds.ts';
+import type { CodeDirectory, IdCodeAllocator } from './codes.ts';
+import type { DeviceRepository } from './devices.ts';
+import type { EventStore } from './events.ts';
+import type { BlobStore, FileStore } from './files.ts';
+import type { HistoryRepository, TestRepository } from './history.ts';
+import type { JobOutbox } from './jobs.ts';
+import type { LabelRunRepository } from './labels.ts';
+import type { LocationRepository } from './locations.ts';
+import type { LedgerRepository, LotRepository } from './lots.ts';
+import type { PartRepository } from './parts.ts';
+import type { ProjectRepository } from './projects.ts';
+import type { RecallRepository } from './recalls.ts';
+import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
+import type { StockMovements } from './stock.ts';
+import type { TokenRepository } from './tokens.ts';
+import type { TraceRepository } from './trace.ts';
+import type { UnitRepository } from './units.ts';
+import type { WebhookRepository } from './webhooks.ts';
+import type { WorkRepository } from './work.ts';
+
+/** Everything a command may touch, bound to one unit of work (one database transaction). */
+export interface Repositories {
+  idCodes: IdCodeAllocator;
+  parts: PartRepository;
+  locations: LocationRepository;
+  lots: LotRepository;
+  ledger: LedgerRepository;
+  projects: ProjectRepository;
+  tokens: TokenRepository;
+  events: EventStore;
+  codes: CodeDirectory;
+  builds: BuildRepository;
+  stock: StockMovements;
+  units: UnitRepository;
+  jobs: JobOutbox;
+  trace: TraceRepository;
+  files: FileStore;
+  recalls: RecallRepository;
+  labels: LabelRunRepository;
+  webhooks: WebhookRepository;
+  slackUsers: SlackUserRepository;
+  slackMessages: SlackMessageRepository;
+  history: HistoryRepository;
+  tests: TestRepository;
+  devices: DeviceRepository;
+  attachments: AttachmentRepository;
+  work: WorkRepository;
+  /** Attachment bytes, content-addressed (local disk or S3). */
+  blobs: BlobStore;
+}
+
+export interface UnitOfWork {
+  /** Runs `work` in one transaction (retried on serialization failures); commits when it resolves. */
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** Runs `work` without a transaction, for reads. */
+  read<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+/** Receives every relayed event and writes its own follow-up work, idempotently. */
+export interface EventSubscriber {
+  name: string;
+  /** A relayed batch of events, in one unit of work; idempotent per event. */
+  handle(events: StoredEvent[], repos: Repositories, context: FanoutContext): Promise<unknown>;
+}
+
+/** What subscribers know of the deployment when they fan events out. */
+export interface FanoutContext {
+  /** PUBLIC_URL, against which links in event data are made absolute for receivers elsewhere. */
+  publicUrl?: string;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { LABEL_RUN_STATUSES, type LabelRun } from '../../domain/labels.ts';
+import { timestamp, type Assert, type SameKeys } from './common.ts';
+import { SlackDeliveryOut } from './slack.ts';
+
+export const LabelRunOut = z
+  .object({
+    id: z.int(),
+    template: z.string(),
+    source: z.record(z.string(), z.unknown()).describe('what is printed'),
+    total: z.int(),
+    done: z.int(),
+    percent: z.int(),
+    status: z.enum(LABEL_RUN_STATUSES),
+    pages: z.int().nullable(),
+    bytes: z.int().nullable(),
+    error: z.string().nullable(),
+    download: z.string().nullable().describe('path of the PDF once done'),
+    requestedBy: z.string(),
+    dpi: z.int().describe('printer resolution the PDF is laid out for'),
+    publicUrl: z
+      .string()
+      .nullable()
+      .describe("where the labels' 2D codes point (`<publicUrl>/id/<code>`): PUBLIC_URL when requested"),
+    warnings: z
+      .array(z.string())
+      .describe(
+        'what may make the labels useless though they print, e.g. codes pointing at a loopback PUBLIC_URL (localhost) that no scanner can open',
+      ),
+    createdAt: timestamp,
+    finishedAt: timestamp.nullable(),
+    slack: SlackDeliveryOut.nullable()
+      .optional()
+      .describe('the PDF upload to Slack, when the run was asked for from Slack (`GET /labels/{id}` only)'),
+  })
+  .meta({ id: 'LabelRun' });
+
+type _LabelRunKeys = Assert<
+  SameKeys<z.output<typeof LabelRunOut>, LabelRun, 'fileKey', 'percent' | 'download' | 'warnings' | 'slack'>
+>;
+
+export const LabelTemplateOut = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    symbology: z.enum(['qr', 'datamatrix']),
+    labelsPerPage: z.int(),
+    dpi: z.int().describe('default printer resolution (the first of `dpis`)'),
+    dpis: z
+      .array(z.int())
+      .describe('printer resolutions the template is laid out for; a run may ask for any'),
+  })
+  .meta({ id: 'LabelTemplate' });

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { LEDGER_REASONS, STOCK_STATUSES, type LedgerEntry, type Lot } from '../../domain/types.ts';
+import { code, fieldsOut, timestamp, type Assert, type SameKeys } from './common.ts';
+
+export const LotOut = z
+  .object({
+    code,
+    partCode: code,
+    locationCode: code.nullable(),
+    quantity: z.int(),
+    reserved: z.int().describe('of the quantity, how much builds accepted for starting hold'),
+    status: z.enum(STOCK_STATUSES),
+    source: z.string(),
+    supplier: z.string().nullable(),
+    supplierOrder: z.string().nullable(),
+    dateCode: z.string().nullable(),
+    expiresOn: z.iso.date().nullable(),
+    fields: fieldsOut,
+    parentLotCode: code.nullable(),
+    buildCode: code.nullable().describe('the build that made this lot'),
+    serial: z.int().nullable().describe('serial number within the build, for a device'),
+    serialLabel: z.string().nullable().describe('formatted serial, when the project defines a format'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Lot' });
+
+type _LotKeys = Assert<
+  SameKeys<z.output<typeof LotOut>, Lot, 'id' | 'partId' | 'locationId' | 'parentLotId' | 'buildId'>
+>;
+
+export const SplitOut = z.object({ parent: LotOut, lot: LotOut }).meta({ id: 'SplitResult' });
+
+export const LedgerEntryOut = z
+  .object({
+    lotCode: code,
+    delta: z.int(),
+    quantityAfter: z.int(),
+    reason: z.enum(LEDGER_REASONS),
+    note: z.string().nullable(),
+    actor: z.string(),
+    buildCode: code.nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'LedgerEntry' });
+
+type _LedgerEntryKeys = Assert<SameKeys<z.output<typeof LedgerEntryOut>, LedgerEntry, 'id'>>;
