@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
-import { TEMPLATE_NAMES } from '../labels/templates.ts';
+import { TEMPLATE_NAMES } from '../domain/label-templates.ts';
 import type { StoredEvent } from '../domain/events.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { excerpt } from '../domain/slack-commands.ts';
