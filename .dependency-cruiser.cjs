@@ -33,6 +33,13 @@ module.exports = {
       },
     },
     {
+      name: 'labels-below-commands',
+      severity: 'error',
+      comment: 'the label renderer is a lower layer: what it shares with the use cases lives in src/domain',
+      from: { path: '^src/labels' },
+      to: { path: '^src/commands' },
+    },
+    {
       name: 'only-main-wires-processes',
       severity: 'error',
       from: { path: '^src/(?!main)' },

@@ -24,7 +24,7 @@ import QRCode from 'qrcode';
 import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { labelFieldText, labelUrl, type LabelContent } from '../src/domain/labels.ts';
 import { renderLabels } from '../src/labels/render.ts';
-import { LABEL_TEMPLATES, PT_PER_MM } from '../src/labels/templates.ts';
+import { LABEL_TEMPLATES, PT_PER_MM } from '../src/domain/label-templates.ts';
 
 const TEMPLATE = 'brother-62x29';
 const GOAL = { ratio: 0.5, peakRssMb: 400 };

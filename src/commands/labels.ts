@@ -4,9 +4,11 @@
  * announces `labels.ready`.
  */
 import { z } from 'zod';
-import { labelRunWarnings, labelUrl, type LabelContent } from '../domain/labels.ts';
+import { labelRunWarnings, labelUrl, type LabelContent, type LabelRenderer } from '../domain/labels.ts';
+
+export type { LabelRenderer } from '../domain/labels.ts';
 import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
-import { TEMPLATE_NAMES, defaultDpi, getTemplate, supportsDpi } from '../labels/templates.ts';
+import { TEMPLATE_NAMES, defaultDpi, getTemplate, supportsDpi } from '../domain/label-templates.ts';
 import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
@@ -20,21 +22,6 @@ import { slackDeliveryOf } from './slack-delivery.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
-
-/** Renders label contents into a stored PDF; implemented with pdf-lib in src/labels. */
-export interface LabelRenderer {
-  render(
-    items: AsyncIterable<LabelContent>,
-    options: {
-      template: string;
-      /** One of the template's resolutions. */
-      dpi: number;
-      total: number;
-      fileKey: string;
-      onProgress: (done: number) => Promise<void>;
-    },
-  ): Promise<{ pages: number; bytes: number }>;
-}
 
 /** The resolution a run renders at: the one asked for, or its template's default for older runs. */
 export function labelRunDpi(run: Pick<LabelRun, 'template' | 'dpi'>): number {

@@ -9,7 +9,7 @@ import {
 import { STOCK_STATUSES, type Lot, type StockStatus } from '../domain/types.ts';
 import type { Actor } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
-import { findOrFail, findLot as findLotBy } from './lookup.ts';
+import { findLot, findOrFail } from './lookup.ts';
 import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
 import { fields, flag, idCodeRef, lotRef, optionalText, pageQuery, quantity, text } from './validation.ts';
@@ -23,10 +23,6 @@ const lotData = {
   expiresOn: isoDate.nullish(),
   fields: fields.optional(),
 };
-
-/** A lot by its ID code, or a device by its formatted serial. */
-const findLot = (repos: Repositories, field: string, code: string, lock = false) =>
-  findLotBy(repos, field, code, { lock });
 
 async function findLocationId(repos: Repositories, field: string, code: string | null | undefined) {
   if (code === null || code === undefined) return null;
@@ -83,7 +79,7 @@ export const moveLot = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: lotRef, location: idCodeRef }),
   async run({ repos }, { code, location }) {
-    const lot = await findLot(repos, 'code', code, true);
+    const lot = await findLot(repos, 'code', code, { lock: true });
     assertHandleable(lot, 'move');
     const locationId = await findLocationId(repos, 'location', location);
     return repos.lots.update(lot.id, { locationId });
@@ -97,7 +93,7 @@ export const splitLot = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: lotRef, quantity, location: idCodeRef.nullish(), note: optionalText() }),
   async run({ repos, actor }, { code, quantity: take, location, note }) {
-    const parent = await findLot(repos, 'code', code, true);
+    const parent = await findLot(repos, 'code', code, { lock: true });
     assertSplittable(parent, take);
     const locationId =
       location === undefined || location === null
@@ -152,7 +148,7 @@ export const adjustLot = defineCommand({
     reason: text(500),
   }),
   async run({ repos, actor }, { code, delta, reason }) {
-    const lot = await findLot(repos, 'code', code, true);
+    const lot = await findLot(repos, 'code', code, { lock: true });
     assertHandleable(lot, 'adjust');
     applyDelta(lot, delta);
     await repos.stock.move([{ lotId: lot.id, delta, reason: 'adjust', note: reason, actor: actor.name }]);
@@ -167,7 +163,7 @@ export const quarantineLot = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: lotRef, reason: text(500) }),
   async run({ repos, actor }, { code, reason }) {
-    const lot = await findLot(repos, 'code', code, true);
+    const lot = await findLot(repos, 'code', code, { lock: true });
     return changeStatus(repos, actor, lot, quarantineTransition(lot), reason);
   },
 });
@@ -179,7 +175,7 @@ export const releaseLot = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: lotRef, reason: optionalText(500) }),
   async run({ repos, actor }, { code, reason }) {
-    const lot = await findLot(repos, 'code', code, true);
+    const lot = await findLot(repos, 'code', code, { lock: true });
     const to = releaseTransition(lot, await repos.lots.statusBeforeQuarantine(lot.id));
     return changeStatus(repos, actor, lot, to, reason ?? null);
   },
@@ -192,7 +188,7 @@ export const updateLot = defineCommand({
   mode: 'write',
   input: z.strictObject({ code: lotRef, ...lotData }),
   async run({ repos }, { code, ...patch }) {
-    const lot = await findLot(repos, 'code', code, true);
+    const lot = await findLot(repos, 'code', code, { lock: true });
     return repos.lots.update(lot.id, patch);
   },
 });

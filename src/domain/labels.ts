@@ -3,13 +3,31 @@
  *
  * Glossary
  * - **label**: a printable rendering of a lot or unit — a 2D code plus a few lines of text, laid out
- *   by a named template (see `src/labels/templates.ts`).
+ *   by a named template (see `src/domain/label-templates.ts`).
  * - **label content**: the facts one label shows ({@link LabelContent}); a renderer turns a stream of
  *   them into one PDF.
  * - **label field**: one text line a template may show ({@link LabelField}); the template decides which
  *   fields appear, this module decides what each field says.
  */
 import { ValidationError, type FieldProblem } from './errors.ts';
+
+/**
+ * Renders label contents into a stored PDF; implemented with pdf-lib in `src/labels/stored.ts`. The
+ * label use cases call it; it lives here so that the renderer, a lower layer, need not import them.
+ */
+export interface LabelRenderer {
+  render(
+    items: AsyncIterable<LabelContent>,
+    options: {
+      template: string;
+      /** One of the template's resolutions. */
+      dpi: number;
+      total: number;
+      fileKey: string;
+      onProgress: (done: number) => Promise<void>;
+    },
+  ): Promise<{ pages: number; bytes: number }>;
+}
 
 /** What one label shows. The 2D code encodes `url`; the text lines are derived from the rest. */
 export interface LabelContent {

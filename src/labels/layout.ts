@@ -6,7 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import { ValidationError } from '../domain/errors.ts';
 import { encodeSymbol, matrixPath, type ModuleMatrix } from './symbols.ts';
-import { PT_PER_MM, labelsPerPage, type LabelTemplate } from './templates.ts';
+import { PT_PER_MM, labelsPerPage, type LabelTemplate } from '../domain/label-templates.ts';
 
 /**
  * Formats a number for a content stream: at most `decimals` decimals (3 = 1/1000 pt, plenty for

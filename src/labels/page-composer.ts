@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { LabelLayout, composePage, type PageJob } from './layout.ts';
-import type { LabelTemplate } from './templates.ts';
+import type { LabelTemplate } from '../domain/label-templates.ts';
 
 export interface PageComposer {
   /** Compressed content streams for `pages`, in order. */

@@ -26,7 +26,7 @@ import {
   type LabelTemplate,
   type TemplateName,
   type TextLineSpec,
-} from './templates.ts';
+} from '../domain/label-templates.ts';
 import { FontEncoder, InkMeter, fontBytes } from './text.ts';
 
 export interface RenderOptions {

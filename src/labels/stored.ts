@@ -3,11 +3,18 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LabelRenderer } from '../commands/labels.ts';
-import type { FileStore } from '../commands/ports.ts';
+import type { LabelRenderer } from '../domain/labels.ts';
 import { renderLabels } from './render.ts';
 
-export function storedLabelRenderer(files: FileStore, options: { threads?: number } = {}): LabelRenderer {
+/** Where the rendered PDF is kept: the file store, as far as the renderer needs it. */
+export interface LabelFileStore {
+  put(key: string, data: AsyncIterable<Uint8Array | string>): Promise<{ bytes: number }>;
+}
+
+export function storedLabelRenderer(
+  files: LabelFileStore,
+  options: { threads?: number } = {},
+): LabelRenderer {
   return {
     async render(items, { template, dpi, total, fileKey, onProgress }) {
       const dir = await mkdtemp(join(tmpdir(), 'buildtrace-labels-'));

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type BwipJs from 'bwip-js';
 import QRCode from 'qrcode';
-import type { Symbology } from './templates.ts';
+import type { Symbology } from '../domain/label-templates.ts';
 
 const require = createRequire(import.meta.url);
 let bwip: typeof BwipJs | undefined;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Font as FontkitFont } from '@pdf-lib/fontkit';
 import type { PDFFont } from 'pdf-lib';
-import type { LabelFont } from './templates.ts';
+import type { LabelFont } from '../domain/label-templates.ts';
 
 /** What fitting needs from a font: pdf-lib's `PDFFont` satisfies it. */
 export interface TextMeasure {

@@ -22,7 +22,7 @@ import {
   normalizeHost,
   parseAllowList,
   parseIpAddress,
-} from '../domain/webhooks.ts';
+} from '../domain/webhook-addresses.ts';
 
 const compiledAllowLists = new Map<string, AllowList>();
 

@@ -16,7 +16,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
-import { type AllowList, type AttemptOutcome, outcomeOfStatus, parseIpAddress } from '../domain/webhooks.ts';
+import { type AllowList, parseIpAddress } from '../domain/webhook-addresses.ts';
+import { type AttemptOutcome, outcomeOfStatus } from '../domain/webhooks.ts';
 import {
   AddressRefusedError,
   allowListOf,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import { LABEL_TEMPLATES } from '../../src/labels/templates.ts';
+import { LABEL_TEMPLATES } from '../../src/domain/label-templates.ts';
 import { crop, decodeQr, poppler, rasterize, type GrayImage } from '../helpers/decode.ts';
 
 let ctx: TestContext;

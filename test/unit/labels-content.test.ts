@@ -19,7 +19,7 @@ import {
   getTemplate,
   labelsPerPage,
   type Box,
-} from '../../src/labels/templates.ts';
+} from '../../src/domain/label-templates.ts';
 
 describe('label content', () => {
   it('prints serials padded to four digits, growing beyond', () => {

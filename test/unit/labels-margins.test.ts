@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelUrl, type LabelContent } from '../../src/domain/labels.ts';
 import { renderLabels } from '../../src/labels/render.ts';
-import { LABEL_TEMPLATES, type Box, type TemplateName } from '../../src/labels/templates.ts';
+import { LABEL_TEMPLATES, type Box, type TemplateName } from '../../src/domain/label-templates.ts';
 import { darkPixelsOutside, rasterize, type GrayImage, type PixelBox } from '../helpers/decode.ts';
 
 const DPI = 600;

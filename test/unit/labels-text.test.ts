@@ -2,7 +2,12 @@ import fontkit from '@pdf-lib/fontkit';
 import fc from 'fast-check';
 import { PDFDocument, type PDFFont } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LABEL_TEMPLATES, PT_PER_MM, TEMPLATE_NAMES, type LabelFont } from '../../src/labels/templates.ts';
+import {
+  LABEL_TEMPLATES,
+  PT_PER_MM,
+  TEMPLATE_NAMES,
+  type LabelFont,
+} from '../../src/domain/label-templates.ts';
 import { ELLIPSIS, FontEncoder, fitText, fontBytes, replaceMissingGlyphs } from '../../src/labels/text.ts';
 
 const fonts = {} as Record<LabelFont, PDFFont>;

@@ -12,7 +12,7 @@ import { ValidationError } from '../../src/domain/errors.ts';
 import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { labelUrl, type LabelContent } from '../../src/domain/labels.ts';
 import { renderLabels } from '../../src/labels/render.ts';
-import { LABEL_TEMPLATES, PT_PER_MM, type Box, type TemplateName } from '../../src/labels/templates.ts';
+import { LABEL_TEMPLATES, PT_PER_MM, type Box, type TemplateName } from '../../src/domain/label-templates.ts';
 import {
   crop,
   darkPixelsOutside,

@@ -10,8 +10,8 @@
 import { isMultiStage, returnPlan } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/roles.ts';
-import { recordWriteOff } from './scrap.ts';
 import { buildStream, type Runner } from './shared.ts';
+import { removeWrittenOff } from './write-off.ts';
 
 function mergeByLot(items: { lotId: number; quantity: number }[]): { lotId: number; quantity: number }[] {
   const map = new Map<number, number>();
@@ -48,18 +48,12 @@ export const runCancel: Runner = async (repos, build, op) => {
           quarantinedFrom: ['in_production'],
           to: 'cancelled',
         });
-        await repos.stock.move(
-          gone.map((u) => ({
-            lotId: u.lotId,
-            delta: -1,
-            reason: 'build_cancel' as const,
-            note: reason,
-            actor: op.requestedBy,
-            buildId: build.id,
-          })),
-        );
-        await recordWriteOff(repos, actor, build, gone, 'cancelled', `build cancelled: ${reason}`, {
-          build: build.code,
+        await removeWrittenOff(repos, actor, build, gone, {
+          to: 'cancelled',
+          ledger: 'build_cancel',
+          note: reason,
+          reason: `build cancelled: ${reason}`,
+          extra: { build: build.code },
         });
         removed = gone.length;
         writtenOff = gone.map((u) => u.lotId);

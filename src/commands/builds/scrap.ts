@@ -10,55 +10,12 @@ import { isMultiStage, type Build } from '../../domain/builds.ts';
 import { RuleViolation } from '../../domain/errors.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import type { Actor } from '../../domain/roles.ts';
-import type { StockStatus } from '../../domain/types.ts';
 import { defineCommand } from '../define.ts';
-import type { Repositories, WrittenOffUnit } from '../ports.ts';
-import { recordEvents, statusChanged } from '../timeline.ts';
+import type { Repositories } from '../ports.ts';
 import { idCodeRef, text } from '../validation.ts';
 import { completeIfResolved } from './run-complete.ts';
 import { findBuild, resolveSerials, serialsInput, skippedUnits } from './shared.ts';
-
-const CHUNK = 1_000;
-
-/** Writes the history of units just written off (`status_changed` with the reason), in chunks. */
-export async function recordWriteOff(
-  repos: Repositories,
-  actor: Actor,
-  build: Pick<Build, 'id' | 'code'>,
-  gone: WrittenOffUnit[],
-  to: StockStatus,
-  reason: string,
-  extra: Record<string, unknown> = {},
-): Promise<Map<number, number>> {
-  const eventIds = new Map<number, number>();
-  for (let i = 0; i < gone.length; i += CHUNK) {
-    const chunk = gone.slice(i, i + CHUNK);
-    const from = new Map(chunk.map((g) => [g.serial, g.from]));
-    const lots = await repos.units.findBySerials(
-      build.id,
-      chunk.map((g) => g.serial),
-    );
-    const stored = await recordEvents(
-      repos,
-      actor,
-      lots.map((lot) => ({
-        lot,
-        event: {
-          kind: 'status_changed' as const,
-          data: { from: from.get(lot.serial!)!, to, reason, ...extra },
-        },
-        also: (e) => [
-          statusChanged({ ...lot, status: from.get(lot.serial!)! }, to, reason, actor, {
-            event: e.id,
-            ...extra,
-          }),
-        ],
-      })),
-    );
-    lots.forEach((lot, j) => eventIds.set(lot.serial!, stored[j]!.id));
-  }
-  return eventIds;
-}
+import { removeWrittenOff } from './write-off.ts';
 
 /**
  * Scraps these units of a (locked) build: takes them out of stock, records each one's history and
@@ -95,17 +52,12 @@ export async function scrapBuildUnits(
           .join('; '),
       { skipped: skipped.slice(0, 1000) },
     );
-  await repos.stock.move(
-    gone.map((u) => ({
-      lotId: u.lotId,
-      delta: -1,
-      reason: 'scrap' as const,
-      note: reason,
-      actor: actor.name,
-      buildId: build.id,
-    })),
-  );
-  const events = await recordWriteOff(repos, actor, build, gone, 'scrapped', reason);
+  const events = await removeWrittenOff(repos, actor, build, gone, {
+    to: 'scrapped',
+    ledger: 'scrap',
+    note: reason,
+    reason,
+  });
   const fromProduction = gone.filter(
     (g) => g.from === 'in_production' || g.beforeQuarantine === 'in_production',
   ).length;

@@ -3,7 +3,12 @@ import * as labels from '../../commands/labels.ts';
 import { defineCommand } from '../../commands/define.ts';
 import { labelRunWarnings } from '../../domain/labels.ts';
 import type { LabelRun } from '../../commands/ports.ts';
-import { LABEL_TEMPLATES, defaultDpi, labelsPerPage, type TemplateName } from '../../labels/templates.ts';
+import {
+  LABEL_TEMPLATES,
+  defaultDpi,
+  labelsPerPage,
+  type TemplateName,
+} from '../../domain/label-templates.ts';
 import { rangesText } from '../../domain/builds.ts';
 import { route } from '../route.ts';
 import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';

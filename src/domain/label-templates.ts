@@ -1,6 +1,6 @@
 /**
  * Label templates as data. A template says where things go on a label, never how to draw them; the
- * renderer (`render.ts`) reads these fields and nothing else, so a new label stock is a new entry here.
+ * renderer (`src/labels/render.ts`) reads these fields and nothing else, so a new label stock is a new entry here.
  *
  * Conventions
  * - Lengths are millimetres, measured from the top-left corner of the page (grid) or of the label
@@ -13,7 +13,7 @@
  * - The code box includes the code's quiet zone (`quietZone` modules of blank on each side). The
  *   symbol is as large as the box allows at whole dots and is centred in it.
  */
-import type { LabelField } from '../domain/labels.ts';
+import type { LabelField } from './labels.ts';
 
 export type Symbology = 'qr' | 'datamatrix';
 

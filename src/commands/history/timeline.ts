@@ -1,0 +1,59 @@
+/** A lot's timeline: its history events, and one of them, with their attachments. */
+import { z } from 'zod';
+import { HISTORY_KINDS, type HistoryEvent } from '../../domain/history.ts';
+import { defineCommand } from '../define.ts';
+import { findLot } from '../lookup.ts';
+import { lotRef, pageQuery } from '../validation.ts';
+import { findEventOf, withAttachments } from './items.ts';
+
+const kindList = z
+  .string()
+  .max(200)
+  .transform((s, ctx) => {
+    const kinds = s
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    for (const k of kinds)
+      if (!(HISTORY_KINDS as readonly string[]).includes(k)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `'${k}' is not a history event kind (${HISTORY_KINDS.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+    return kinds as HistoryEvent['kind'][];
+  });
+
+export const listLotHistory = defineCommand({
+  name: 'listLotHistory',
+  summary: "A lot's timeline: every history event with its summary and attachments, oldest first by default",
+  role: 'viewer',
+  mode: 'read',
+  input: pageQuery.extend({
+    code: lotRef,
+    order: z.enum(['asc', 'desc']).default('asc').describe('asc: oldest first; desc: newest first'),
+    kind: kindList.optional().describe('comma-separated kinds, e.g. test_result,repair'),
+  }),
+  async run({ repos }, { code, limit, cursor, order, kind }) {
+    const lot = await findLot(repos, 'code', code);
+    const page = await repos.history.list(lot.id, { kinds: kind }, { limit, cursor, order });
+    return { items: await withAttachments(repos, page.items), nextCursor: page.nextCursor };
+  },
+});
+
+export const getHistoryEvent = defineCommand({
+  name: 'getHistoryEvent',
+  summary: 'One history event of a lot, with its attachments',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({
+    code: lotRef,
+    id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  }),
+  async run({ repos }, { code, id }) {
+    const lot = await findLot(repos, 'code', code);
+    const event = await findEventOf(repos, lot, id);
+    return (await withAttachments(repos, [event]))[0]!;
+  },
+});
