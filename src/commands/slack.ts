@@ -18,7 +18,7 @@ import { excerpt } from '../domain/slack-commands.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { createBuild } from './builds.ts';
 import { defineCommand } from './define.ts';
-import { JOB_DATA, jobRequest } from './jobs.ts';
+import { jobRequest } from './jobs.ts';
 import { requestLabels } from './labels.ts';
 import type { EventSubscriber, Repositories, SlackMessage } from './ports.ts';
 import { idCodeRef, parseWith, text } from './validation.ts';
@@ -192,6 +192,31 @@ const slackMessageOut = z.object({
   replace_original: z.boolean().optional(),
 });
 
+/**
+ * A Slack command or button the web process acknowledged and hands over (src/slack/requests.ts): the
+ * input of {@link queueSlackRequest}, and the data of the `slack.answer` job that runs it
+ * (workers/jobs/slack.answer.ts). The web process checks what Slack sent against it before the ack.
+ */
+export const slackRequest = z.object({
+  user: z.string().regex(/^[A-Za-z0-9]{1,40}$/, 'must be a Slack user ID'),
+  channel: z.string().regex(/^[A-Za-z0-9]{0,40}$/, 'must be a Slack channel ID'),
+  responseUrl: z.url({ protocol: /^https?$/ }).max(2000),
+  /** Names the request (src/slack/answer.ts requestKey): its answer is queued once. */
+  key: z.string().min(1).max(500),
+  request: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('command'),
+      command: z.enum(['/build', '/lot', '/trace']),
+      text: z.string().max(4_000),
+    }),
+    z.object({
+      kind: z.literal('button'),
+      action: z.enum(['advance', 'complete', 'cancel', 'retry', 'labels']),
+      value: z.string().max(200),
+    }),
+  ]),
+});
+
 /** The id of the job answering a Slack request: the same request is run once. */
 export const slackAnswerJobId = (key: string) =>
   `slack-answer-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
@@ -205,7 +230,7 @@ export const queueSlackRequest = defineCommand({
   summary: 'Hand a Slack command or button to the workers (Slack transport only)',
   role: 'admin',
   mode: 'write',
-  input: JOB_DATA['slack.answer'],
+  input: slackRequest,
   async run({ repos }, request) {
     await repos.jobs.enqueue(jobRequest('slack.answer', request, slackAnswerJobId(request.key)));
   },
