@@ -97,6 +97,21 @@ export default tseslint.config(
           ],
         },
       ],
+      // Commands never load the workers. They may take the job names and data types of the job
+      // catalogue (src/commands/jobs.ts): a type-only import, erased at run time.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)workers/',
+              allowTypeImports: true,
+              message:
+                'commands do not load the workers (a type-only import of workers/catalogue.ts is fine)',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -34,6 +34,7 @@ import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { createQueueBackend } from '../src/queue/backend.ts';
 import { Queues } from '../src/queue/queues.ts';
+import { JOBS } from '../workers/catalogue.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
 
@@ -80,7 +81,7 @@ async function main() {
   const db = createDb({ url, poolMax: 10 });
   await migrateLatest(db);
   const files = localFileStore(config.storageDir);
-  const queues = new Queues(createQueueBackend({ kind: 'redis', url: REDIS_URL, prefix }));
+  const queues = new Queues(createQueueBackend({ kind: 'redis', url: REDIS_URL, prefix }), JOBS);
   const ctx: AppContext = {
     config,
     log: pino({ level: 'warn' }),

@@ -1,7 +1,18 @@
-/** The shape of a processor file: one job, one function. */
+/**
+ * The shape of a job definition: everything about one job, in one file under `workers/jobs/` — its
+ * name, the queue it runs on, what it does, the schema of its data, its retry options, the
+ * processor, and how its subject is settled when the work is given up. `workers/catalogue.ts` lists
+ * the definitions; the worker runtime, the producers (outbox relay, Slack hand-over), the reconciler
+ * and the commands' `jobRequest` all read them there.
+ */
+import type { DefaultJobOptions } from 'bullmq';
+import { z } from 'zod';
 import type { AppContext } from '../src/context.ts';
 import type { Logger } from '../src/logger.ts';
-import type { JobData, JobName } from '../src/queue/catalogue.ts';
+import type { JobRoute, QueueName } from '../src/queue/routing.ts';
+
+/** A row id in job data. */
+export const rowId = z.int().positive();
 
 export interface JobHandle {
   id: string;
@@ -21,23 +32,32 @@ export interface ProcessorContext {
   log: Logger;
 }
 
-export interface Processor<N extends JobName = JobName> {
-  job: N;
+export interface JobDefinition<N extends string = string, S extends z.ZodType = z.ZodType> extends JobRoute {
+  /** The job's name: what the outbox, BullMQ and the logs call it. */
+  name: N;
+  queue: QueueName;
+  description: string;
+  /**
+   * The job's data. Job data is untrusted (an old job may carry an old shape): the worker parses it
+   * with this schema before the processor sees it; commands request the job with its input type.
+   */
+  data: S;
+  /** Retry options beyond the defaults (src/queue/routing.ts DEFAULT_JOB_OPTIONS). */
+  options?: DefaultJobOptions;
   /** Must be idempotent: running it twice changes nothing the second time. */
-  process(data: JobData<N>, ctx: ProcessorContext): Promise<unknown>;
+  process(data: z.output<S>, ctx: ProcessorContext): Promise<unknown>;
   /**
    * Settles the job's subject when the work is given up: a broken rule, the last attempt failed, or
    * the reconciler found it stranded too often without progress. Marks it failed with `reason` where
    * a person can act on it (retry, cancel), with its event, in one transaction; a subject that is no
    * longer in flight is left as it is. Jobs without a subject of their own (Slack notices) have none.
    */
-  settle?(data: JobData<N>, reason: string, ctx: Omit<ProcessorContext, 'job'>): Promise<void>;
+  settle?(data: z.output<S>, reason: string, ctx: Omit<ProcessorContext, 'job'>): Promise<void>;
 }
 
-export function defineProcessor<N extends JobName>(
-  job: N,
-  process: Processor<N>['process'],
-  settle?: Processor<N>['settle'],
-): Processor<N> {
-  return settle ? { job, process, settle } : { job, process };
+/** Declares a job (the one place it is declared); list it in `workers/catalogue.ts`. */
+export function defineJob<const N extends string, S extends z.ZodType>(
+  definition: JobDefinition<N, S>,
+): JobDefinition<N, S> {
+  return definition;
 }

@@ -1,66 +1,31 @@
 /**
- * The processor registry and the worker runtime. Refuses to start when a job in the catalogue has no
- * processor, or two. Job data is parsed with the catalogue's schema before a processor sees it; a
- * broken rule or bad data fails the job for good (UnrecoverableError), anything else is retried
- * with backoff.
+ * The worker runtime. Every job is declared once (workers/jobs/, listed in workers/catalogue.ts)
+ * with its processor, so each job has exactly one by construction; the registry still checks a list
+ * of definitions against the catalogue (every job once) before workers start. Job data is parsed
+ * with the job's schema before its processor sees it; a broken rule or bad data fails the job for
+ * good (UnrecoverableError), anything else is retried with backoff.
  */
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { parseWith } from '../src/commands/validation.ts';
 import type { AppContext } from '../src/context.ts';
 import { withRequestId } from '../src/request-context.ts';
 import { DomainError } from '../src/domain/errors.ts';
-import {
-  JOBS,
-  JOB_NAMES,
-  QUEUE_NAMES,
-  isJobName,
-  type JobName,
-  type QueueName,
-} from '../src/queue/catalogue.ts';
+import { QUEUE_NAMES, type QueueName } from '../src/queue/routing.ts';
 import { notifyBackoffStrategy } from '../src/queue/backoff.ts';
 import type { SettleWork } from '../src/queue/reconciler.ts';
-import type { Processor } from './define.ts';
-import buildsAdvance from './builds.advance.ts';
-import buildsCancel from './builds.cancel.ts';
-import buildsComplete from './builds.complete.ts';
-import buildsStart from './builds.start.ts';
-import eventsFanout from './events.fanout.ts';
-import lotsGenerate from './lots.generate.ts';
-import traceRecall from './trace.recall.ts';
-import labelsRender from './labels.render.ts';
-import webhooksDeliver from './webhooks.deliver.ts';
-import notifyMessage from './notify.message.ts';
-import notifyNotice from './notify.notice.ts';
-import notifyRespond from './notify.respond.ts';
-import notifyUpload from './notify.upload.ts';
-import slackAnswer from './slack.answer.ts';
+import { JOB_DEFINITIONS, JOB_NAMES, isJobName, type JobName } from './catalogue.ts';
+import type { JobDefinition } from './define.ts';
 
-export const PROCESSORS = [
-  eventsFanout,
-  buildsStart,
-  buildsAdvance,
-  buildsComplete,
-  buildsCancel,
-  lotsGenerate,
-  traceRecall,
-  labelsRender,
-  webhooksDeliver,
-  notifyMessage,
-  notifyNotice,
-  notifyUpload,
-  notifyRespond,
-  slackAnswer,
-] as Processor[];
+export type Registry = ReadonlyMap<JobName, JobDefinition>;
 
-export type Registry = ReadonlyMap<JobName, Processor>;
-
-export function buildRegistry(processors: readonly Processor[] = PROCESSORS): Registry {
-  const registry = new Map<JobName, Processor>();
+/** The definitions by name, refusing a list that misses a job of the catalogue or holds one twice. */
+export function buildRegistry(definitions: readonly JobDefinition[] = JOB_DEFINITIONS): Registry {
+  const registry = new Map<JobName, JobDefinition>();
   const problems: string[] = [];
-  for (const p of processors) {
-    if (!isJobName(p.job)) problems.push(`processor for unknown job ${p.job}`);
-    else if (registry.has(p.job)) problems.push(`two processors for ${p.job}`);
-    else registry.set(p.job, p);
+  for (const d of definitions) {
+    if (!isJobName(d.name)) problems.push(`processor for unknown job ${d.name}`);
+    else if (registry.has(d.name)) problems.push(`two processors for ${d.name}`);
+    else registry.set(d.name, d);
   }
   for (const name of JOB_NAMES) if (!registry.has(name)) problems.push(`no processor for ${name}`);
   if (problems.length > 0) throw new Error(`worker registry: ${problems.join('; ')}`);
@@ -75,7 +40,7 @@ function errorText(error: unknown): string {
 
 async function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
-  const processor = registry.get(job.name)!;
+  const definition = registry.get(job.name)!;
   // The id of the request behind the job (stored with it by the outbox), for logs and follow-up jobs.
   const requestId = typeof job.data?.requestId === 'string' ? job.data.requestId : undefined;
   const log = app.log.child({
@@ -86,9 +51,9 @@ async function runJob(app: AppContext, registry: Registry, job: Job, token?: str
   });
   let data: unknown;
   try {
-    data = parseWith(JOBS[job.name].data, job.data, 'data');
+    data = parseWith(definition.data, job.data, 'data');
     return await withRequestId(requestId, () =>
-      processor.process(data as never, {
+      definition.process(data as never, {
         app,
         log,
         job: {
@@ -106,13 +71,13 @@ async function runJob(app: AppContext, registry: Registry, job: Job, token?: str
     if (error instanceof DelayedError) throw error;
     const refused = error instanceof DomainError;
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if ((refused || lastAttempt) && data !== undefined && processor.settle) {
+    if ((refused || lastAttempt) && data !== undefined && definition.settle) {
       // Its subject is settled now where a person can act; when even that fails (the database is
       // down), the reconciler finds the subject stranded later and redrives or settles it.
       const reason = refused
         ? (error as Error).message
         : `gave up after ${job.attemptsMade + 1} attempts: ${errorText(error)}`;
-      await processor
+      await definition
         .settle(data as never, reason, { app, log })
         .catch((err: unknown) => log.warn({ err }, 'could not settle the job; the reconciler will'));
     }
@@ -138,10 +103,10 @@ const RESUMABLE_QUEUES: ReadonlySet<QueueName> = new Set(['lots', 'labels']);
 export function settleWith(app: AppContext, registry: Registry): SettleWork {
   return async (job, data, reason) => {
     if (!isJobName(job)) return;
-    const processor = registry.get(job);
-    if (!processor?.settle) return;
-    const parsed = parseWith(JOBS[job].data, data, 'data');
-    await processor.settle(parsed as never, reason, { app, log: app.log.child({ job, settling: true }) });
+    const definition = registry.get(job);
+    if (!definition?.settle) return;
+    const parsed = parseWith(definition.data, data, 'data');
+    await definition.settle(parsed as never, reason, { app, log: app.log.child({ job, settling: true }) });
   };
 }
 

@@ -11,7 +11,7 @@
 export { slackSubjects, alertEndpoint, subjectParts } from './slack/shared.ts';
 export { startBuildFromSlack } from './slack/start-build.ts';
 export { requestLabelsFromSlack } from './slack/request-labels.ts';
-export { slackAnswerJobId, queueSlackRequest, queueSlackResponse } from './slack/answers.ts';
+export { slackAnswerJobId, slackRequest, queueSlackRequest, queueSlackResponse } from './slack/answers.ts';
 export {
   recordSlackDeliveryFailure,
   leaseSlackMessage,

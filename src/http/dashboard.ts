@@ -9,7 +9,7 @@ import { Router, type RequestHandler } from 'express';
 import { hashToken } from '../commands/tokens.ts';
 import type { UnitOfWork } from '../commands/ports.ts';
 import { roleAllows } from '../domain/roles.ts';
-import { QUEUE_NAMES } from '../queue/catalogue.ts';
+import { QUEUE_NAMES } from '../queue/routing.ts';
 import type { Queues } from '../queue/queues.ts';
 import { sendProblem } from './problem.ts';
 

@@ -1,6 +1,8 @@
 /**
  * Composition root: turns a Config into an AppContext (database — external or embedded —, migrations,
- * queue backend) and knows how to take it down again.
+ * queue backend) and knows how to take it down again. Here the job catalogue (workers/catalogue.ts)
+ * is handed to the producers (`Queues`: the outbox relay, the Slack hand-over and the reconciler
+ * route jobs through it) and its settle hooks to the reconciler.
  */
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
@@ -17,6 +19,7 @@ import { blobStoreFor } from '../storage/blob-store.ts';
 import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
 import { Reconciler, workInspector } from '../queue/reconciler.ts';
+import { JOBS } from '../../workers/catalogue.ts';
 import { buildRegistry, settleWith } from '../../workers/index.ts';
 import type { Services } from '../commands/ports.ts';
 
@@ -74,7 +77,7 @@ export async function bootstrap(
       : { kind: 'postgres', url: databaseUrl },
   );
   log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
-  const queues = new Queues(backend, config.jobs);
+  const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
   const services: Services = {

@@ -6,6 +6,10 @@
  * ignores; events go out as one `events.fanout` job per request's events in a batch, and every
  * processor is idempotent, so a second hand-over changes nothing.
  *
+ * Each job goes to the queue, with the options, that its definition in the job catalogue names
+ * (looked up through `Queues`, which bootstrap gives the catalogue); a row naming a job the catalogue
+ * does not hold is logged and marked relayed.
+ *
  * Wakes on `NOTIFY buildtrace_outbox` (sent by a trigger on insert) and polls as a fallback. Several
  * relays (one per worker process) share the work through `FOR UPDATE SKIP LOCKED`.
  */
@@ -13,7 +17,6 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { JobRequest, Queues } from './queues.ts';
-import { isJobName } from './catalogue.ts';
 import { withTimeout } from '../timeout.ts';
 
 const BATCH = 500;
@@ -82,7 +85,7 @@ export class OutboxRelay {
 
         const requests: JobRequest[] = [];
         for (const j of jobs) {
-          if (!isJobName(j.name)) {
+          if (!queues.knows(j.name)) {
             this.options.log.error(
               { job: j.name, id: j.id },
               'outbox row names an unknown job; marking it relayed',

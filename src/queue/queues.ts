@@ -1,10 +1,21 @@
-/** Producers: one BullMQ Queue per queue name, created on first use, with the catalogue's options. */
+/**
+ * Producers: one BullMQ Queue per queue name, created on first use. Each job goes to the queue its
+ * definition names, with its options: the job catalogue (workers/catalogue.ts) is handed in at
+ * bootstrap, and the outbox relay and the reconciler look jobs up through it here.
+ */
 import type { Job, Queue } from 'bullmq';
 import type { QueueBackend } from './backend.ts';
-import { DEFAULT_JOB_OPTIONS, JOBS, QUEUE_NAMES, type JobName, type QueueName } from './catalogue.ts';
+import {
+  DEFAULT_JOB_OPTIONS,
+  QUEUE_NAMES,
+  type JobRoute,
+  type JobRoutes,
+  type QueueName,
+} from './routing.ts';
 
 export interface JobRequest {
-  name: JobName;
+  /** A job of the catalogue; another name is refused. */
+  name: string;
   data: unknown;
   /** Stable id: BullMQ ignores a second job with the same id, which makes hand-over idempotent. */
   jobId: string;
@@ -16,6 +27,8 @@ export class Queues {
   readonly #defaults: typeof DEFAULT_JOB_OPTIONS;
   constructor(
     readonly backend: QueueBackend,
+    /** The job catalogue: each job's queue and options. */
+    readonly jobs: JobRoutes,
     /** Attempts and first backoff delay of every job without options of its own (JOB_ATTEMPTS, JOB_BACKOFF_MS). */
     retry?: { attempts: number; backoffMs: number },
   ) {
@@ -26,6 +39,17 @@ export class Queues {
           backoff: { type: 'exponential', delay: retry.backoffMs },
         }
       : DEFAULT_JOB_OPTIONS;
+  }
+
+  /** Whether `name` is a job of the catalogue. */
+  knows(name: string): boolean {
+    return Object.hasOwn(this.jobs, name);
+  }
+
+  /** The queue and options of a job of the catalogue; throws for any other name. */
+  route(name: string): JobRoute {
+    if (!this.knows(name)) throw new Error(`unknown job ${name}`);
+    return this.jobs[name]!;
   }
 
   get(name: QueueName): Queue {
@@ -44,7 +68,7 @@ export class Queues {
   async addBulk(requests: JobRequest[]): Promise<void> {
     const byQueue = new Map<QueueName, JobRequest[]>();
     for (const r of requests) {
-      const queue = JOBS[r.name].queue;
+      const queue = this.route(r.name).queue;
       byQueue.set(queue, [...(byQueue.get(queue) ?? []), r]);
     }
     for (const [queue, list] of byQueue) {
@@ -54,7 +78,7 @@ export class Queues {
           data: r.data,
           opts: {
             ...this.#defaults,
-            ...('options' in JOBS[r.name] ? (JOBS[r.name] as { options?: object }).options : {}),
+            ...this.route(r.name).options,
             jobId: r.jobId,
             ...(r.delayMs ? { delay: r.delayMs } : {}),
           },

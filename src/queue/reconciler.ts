@@ -23,7 +23,6 @@ import { decide, type CarrierState, type Decision } from '../domain/work.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import { withTimeout } from '../timeout.ts';
-import { JOBS, isJobName } from './catalogue.ts';
 import type { Queues } from './queues.ts';
 
 /** The advisory lock that makes one reconciler run at a time across every process ('btrec'). */
@@ -223,7 +222,7 @@ export class Reconciler {
       );
       let stranded = 0;
       for (const work of items) {
-        if (work.awaitingHandover || !isJobName(work.job)) continue;
+        if (work.awaitingHandover || !this.options.queues.knows(work.job)) continue;
         const carrier = await this.#carrier(work);
         const decision = decide(work, carrier, maxRedrives);
         if (decision.action === 'leave') continue;
@@ -254,8 +253,9 @@ export class Reconciler {
 
   /** The state of the subject's carrier, and of any other job carrying it (a manual redelivery). */
   async #carrier(work: InFlightWork): Promise<CarrierState> {
-    if (!isJobName(work.job)) return { live: false, state: 'missing' };
-    const queue = JOBS[work.job].queue;
+    if (!this.options.queues.knows(work.job)) return { live: false, state: 'missing' };
+    // The queue the job catalogue (handed to Queues at bootstrap) puts the job on.
+    const queue = this.options.queues.route(work.job).queue;
     const check = (id: string) =>
       withTimeout(this.options.queues.carrierState(queue, id), 10_000, 'the queue did not answer');
     const state = await check(work.carrierJobId);

@@ -8,8 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { execute } from '../commands/define.ts';
-import { JOB_DATA, type JobRequestData } from '../commands/jobs.ts';
-import { queueSlackRequest, queueSlackResponse, slackAnswerJobId } from '../commands/slack.ts';
+import { queueSlackRequest, queueSlackResponse, slackAnswerJobId, slackRequest } from '../commands/slack.ts';
 import { parseWith } from '../commands/validation.ts';
 import { withTimeout } from '../timeout.ts';
 import { slackUserRole } from '../commands/slack-users.ts';
@@ -119,7 +118,7 @@ const HAND_OFF_TIMEOUT_MS = 1_000;
 const QUEUE_RETRY_AFTER_MS = 10_000;
 const queueDownUntil = new WeakMap<object, number>();
 
-export type SlackRequest = z.output<(typeof JOB_DATA)['slack.answer']>;
+export type SlackRequest = z.output<typeof slackRequest>;
 
 /**
  * Checks what Slack sent against what a `slack.answer` job carries (synchronous, microseconds: it
@@ -127,10 +126,10 @@ export type SlackRequest = z.output<(typeof JOB_DATA)['slack.answer']>;
  */
 export function checkRequest(
   deps: SlackDeps,
-  request: JobRequestData<'slack.answer'>,
+  request: z.input<typeof slackRequest>,
 ): { ok: true; request: SlackRequest } | { ok: false; answer: SlackAnswer } {
   try {
-    return { ok: true, request: parseWith(JOB_DATA['slack.answer'], request, 'request') };
+    return { ok: true, request: parseWith(slackRequest, request, 'request') };
   } catch (error) {
     deps.log.warn({ err: error, user: request.user }, 'Slack request refused: fields no job can carry');
     return { ok: false, answer: errorAnswer(error, request.user) };

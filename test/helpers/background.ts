@@ -2,7 +2,7 @@
 import { buildRegistry, startWorkers } from '../../workers/index.ts';
 import { OutboxRelay } from '../../src/queue/outbox-relay.ts';
 import type { AppContext } from '../../src/context.ts';
-import type { QueueName } from '../../src/queue/catalogue.ts';
+import type { QueueName } from '../../src/queue/routing.ts';
 import type { ApiResponse, TestContext } from './context.ts';
 
 export interface Background {

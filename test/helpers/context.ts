@@ -21,6 +21,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createSlack } from '../../src/slack/app.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
 import { Queues } from '../../src/queue/queues.ts';
+import { JOBS } from '../../workers/catalogue.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { localFileStore } from '../../src/storage/local-files.ts';
 import { blobStoreFor } from '../../src/storage/blob-store.ts';
@@ -131,7 +132,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix }
       : { kind: 'postgres', url: database.url },
   );
-  const queues = new Queues(backend, config.jobs);
+  const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
   const uow = knexUnitOfWork(db, files, blobs);

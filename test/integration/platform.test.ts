@@ -6,6 +6,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOBS } from '../../workers/catalogue.ts';
 import { buildRegistry, startWorkers } from '../../workers/index.ts';
 import type { AddressInfo } from 'node:net';
 import { createDb } from '../../src/db/knex.ts';
@@ -88,7 +89,7 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
     const broken = new OutboxRelay({
       db: ctx.db,
       databaseUrl: ctx.databaseUrl,
-      queues: new Queues(unreachable),
+      queues: new Queues(unreachable, JOBS),
       log: silent,
       handoverTimeoutMs: 1_000,
     });
@@ -131,7 +132,7 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
         : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' },
     );
     const deadDb = createDb({ url: 'postgres://postgres@127.0.0.1:1/none', poolMax: 1 });
-    const app = createApp({ ...ctx, db: deadDb, queues: new Queues(deadQueue), log: silent });
+    const app = createApp({ ...ctx, db: deadDb, queues: new Queues(deadQueue, JOBS), log: silent });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -5,10 +5,9 @@
  * however often it is delivered, and tells the person when it finally gives up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_DATA } from '../../src/commands/jobs.ts';
 import { slackAnswerJobId } from '../../src/commands/slack.ts';
 import { createQueueBackend } from '../../src/queue/backend.ts';
-import { JOBS } from '../../src/queue/catalogue.ts';
+import { JOBS } from '../../workers/catalogue.ts';
 import { NOTIFY_SCHEDULES } from '../../src/queue/backoff.ts';
 import { createDb } from '../../src/db/knex.ts';
 import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
@@ -16,7 +15,7 @@ import { localFileStore } from '../../src/storage/local-files.ts';
 import { Queues } from '../../src/queue/queues.ts';
 import { checkRequest, handOff } from '../../src/slack/answer.ts';
 import { runSlackRequest, type SlackRequest } from '../../src/slack/requests.ts';
-import slackAnswer from '../../workers/slack.answer.ts';
+import slackAnswer from '../../workers/jobs/slack.answer.ts';
 import { factories } from '../factories.ts';
 import { startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -94,6 +93,7 @@ describe('the web process hands the work after the ack to the workers', () => {
   it('hands a command over through the outbox while the queue is unreachable', async () => {
     const unreachable = new Queues(
       createQueueBackend({ kind: 'redis', url: 'redis://127.0.0.1:1', prefix: 'answers-test' }),
+      JOBS,
     );
     try {
       const r = request(`status nothing`, `outbox-${Date.now()}`);
@@ -132,7 +132,7 @@ describe('slack.answer', () => {
     };
     expect(JOBS['slack.answer'].data.safeParse(good).success).toBe(true);
     const problems = (d: unknown) =>
-      JOB_DATA['slack.answer'].safeParse(d).error?.issues.map((i) => i.path.join('.')) ?? [];
+      JOBS['slack.answer'].data.safeParse(d).error?.issues.map((i) => i.path.join('.')) ?? [];
     expect(problems({ ...good, user: 'U1 2' })).toEqual(['user']);
     expect(problems({ ...good, responseUrl: 'file:///etc/passwd' })).toEqual(['responseUrl']);
     expect(problems({ ...good, request: { kind: 'command', command: '/rm', text: '' } })).toEqual([

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/roles.ts';
-import type { QueueName } from '../../src/queue/catalogue.ts';
+import type { QueueName } from '../../src/queue/routing.ts';
 import { factories } from '../factories.ts';
 import {
   quiesce,

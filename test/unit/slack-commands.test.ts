@@ -14,7 +14,7 @@ import {
   requestTimestampProblem,
 } from '../../src/domain/slack-format.ts';
 import { localClaims } from '../../src/queue/backend.ts';
-import { JOBS } from '../../src/queue/catalogue.ts';
+import { JOBS } from '../../workers/catalogue.ts';
 import { NOTIFY_SCHEDULES, cappedRetryDelays, notifyBackoffStrategy } from '../../src/queue/backoff.ts';
 
 const B = encodeIdCode(123_456);

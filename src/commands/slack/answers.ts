@@ -2,8 +2,33 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { defineCommand } from '../define.ts';
-import { JOB_DATA, jobRequest } from '../jobs.ts';
+import { jobRequest } from '../jobs.ts';
 import { responseUrl, slackMessageOut } from './shared.ts';
+
+/**
+ * A Slack command or button the web process acknowledged and hands over (src/slack/requests.ts): the
+ * input of {@link queueSlackRequest}, and the data of the `slack.answer` job that runs it
+ * (workers/jobs/slack.answer.ts). The web process checks what Slack sent against it before the ack.
+ */
+export const slackRequest = z.object({
+  user: z.string().regex(/^[A-Za-z0-9]{1,40}$/, 'must be a Slack user ID'),
+  channel: z.string().regex(/^[A-Za-z0-9]{0,40}$/, 'must be a Slack channel ID'),
+  responseUrl: z.url({ protocol: /^https?$/ }).max(2000),
+  /** Names the request (src/slack/answer.ts requestKey): its answer is queued once. */
+  key: z.string().min(1).max(500),
+  request: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('command'),
+      command: z.enum(['/build', '/lot', '/trace']),
+      text: z.string().max(4_000),
+    }),
+    z.object({
+      kind: z.literal('button'),
+      action: z.enum(['advance', 'complete', 'cancel', 'retry', 'labels']),
+      value: z.string().max(200),
+    }),
+  ]),
+});
 
 /** The id of the job answering a Slack request: the same request is run once. */
 export const slackAnswerJobId = (key: string) =>
@@ -18,7 +43,7 @@ export const queueSlackRequest = defineCommand({
   summary: 'Hand a Slack command or button to the workers (Slack transport only)',
   role: 'admin',
   mode: 'write',
-  input: JOB_DATA['slack.answer'],
+  input: slackRequest,
   async run({ repos }, request) {
     await repos.jobs.enqueue(jobRequest('slack.answer', request, slackAnswerJobId(request.key)));
   },

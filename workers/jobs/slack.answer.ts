@@ -5,13 +5,15 @@
  * acknowledgement was lost) finds the answer queued and changes nothing. When it finally gives up,
  * the person is told through the response_url that nothing was changed.
  */
-import type { AppContext } from '../src/context.ts';
-import type { Logger } from '../src/logger.ts';
-import { queueAnswer, gaveUpAnswer } from '../src/slack/answer.ts';
-import { deliverResponse } from '../src/slack/deliver.ts';
-import type { SlackDeps } from '../src/slack/deps.ts';
-import { runSlackRequest } from '../src/slack/requests.ts';
-import { defineProcessor } from './define.ts';
+import { slackRequest } from '../../src/commands/slack.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { Logger } from '../../src/logger.ts';
+import { notifyRetryOptions } from '../../src/queue/backoff.ts';
+import { queueAnswer, gaveUpAnswer } from '../../src/slack/answer.ts';
+import { deliverResponse } from '../../src/slack/deliver.ts';
+import type { SlackDeps } from '../../src/slack/deps.ts';
+import { runSlackRequest } from '../../src/slack/requests.ts';
+import { defineJob } from '../define.ts';
 
 const slackDeps = (app: AppContext, log: Logger): SlackDeps => ({
   uow: app.uow,
@@ -20,10 +22,18 @@ const slackDeps = (app: AppContext, log: Logger): SlackDeps => ({
   log,
 });
 
-export default defineProcessor(
-  'slack.answer',
-  async (data, { app, log }) => runSlackRequest(slackDeps(app, log), data),
-  async (data, reason, { app, log }) => {
+export default defineJob({
+  name: 'slack.answer',
+  queue: 'notify',
+  description:
+    'Run a Slack command or button the web process acknowledged, as its user, and queue the answer (once)',
+  // What the web process hands over; the same schema is the input of the command that hands it over
+  // through the outbox (queueSlackRequest), and checks requests before the ack, so it lives there.
+  data: slackRequest,
+  // Someone is waiting: a run that keeps failing gives up after 10 min and tells them.
+  options: notifyRetryOptions('slack-answer'),
+  process: async (data, { app, log }) => runSlackRequest(slackDeps(app, log), data),
+  async settle(data, reason, { app, log }) {
     log.error({ reason, user: data.user }, 'gave up on a Slack request');
     const origin = { user: data.user, responseUrl: data.responseUrl, key: data.key };
     try {
@@ -36,4 +46,4 @@ export default defineProcessor(
       if (outcome.status !== 'done') log.warn({ outcome }, 'could not tell the person either');
     }
   },
-);
+});

@@ -1,11 +1,15 @@
 /** webhooks.deliver — one signed delivery attempt; the next one is scheduled as a delayed job. */
-import { deliverWebhook, settleWebhookDelivery } from '../src/commands/webhooks.ts';
-import { deliver } from '../src/webhooks/deliver.ts';
-import { defineProcessor } from './define.ts';
+import { z } from 'zod';
+import { deliverWebhook, settleWebhookDelivery } from '../../src/commands/webhooks.ts';
+import { deliver } from '../../src/webhooks/deliver.ts';
+import { defineJob, rowId } from '../define.ts';
 
-export default defineProcessor(
-  'webhooks.deliver',
-  async (data, { app }) =>
+export default defineJob({
+  name: 'webhooks.deliver',
+  queue: 'webhooks',
+  description: 'One signed delivery attempt of an event to a webhook endpoint; schedules the next on failure',
+  data: z.object({ deliveryId: rowId, attempt: rowId, manual: z.boolean().default(false) }),
+  process: async (data, { app }) =>
     deliverWebhook(
       { uow: app.uow, batches: app.deliveryBatches },
       data,
@@ -19,7 +23,7 @@ export default defineProcessor(
       },
       app.config.webhooks.retryDelaysMs ? { retryDelaysMs: app.config.webhooks.retryDelaysMs } : {},
     ),
-  async ({ deliveryId }, _reason, { app }) => {
+  async settle({ deliveryId }, _reason, { app }) {
     await settleWebhookDelivery({ uow: app.uow }, deliveryId);
   },
-);
+});

@@ -1,12 +1,16 @@
 /** labels.render — renders a label run into one PDF, reporting progress; a rerun renders it again. */
-import { renderLabelRun, settleLabelRun } from '../src/commands/labels.ts';
-import { publicUrlWarning } from '../src/domain/labels.ts';
-import { storedLabelRenderer } from '../src/labels/stored.ts';
-import { defineProcessor } from './define.ts';
+import { z } from 'zod';
+import { renderLabelRun, settleLabelRun } from '../../src/commands/labels.ts';
+import { publicUrlWarning } from '../../src/domain/labels.ts';
+import { storedLabelRenderer } from '../../src/labels/stored.ts';
+import { defineJob, rowId } from '../define.ts';
 
-export default defineProcessor(
-  'labels.render',
-  async ({ runId }, { app, job }) => {
+export default defineJob({
+  name: 'labels.render',
+  queue: 'labels',
+  description: 'Render a label run into one PDF with progress, store it, announce labels.ready',
+  data: z.object({ runId: rowId }),
+  async process({ runId }, { app, job }) {
     const run = await renderLabelRun({ uow: app.uow }, runId, {
       renderer: storedLabelRenderer(app.files),
       publicUrl: app.config.publicUrl,
@@ -19,7 +23,7 @@ export default defineProcessor(
     if (warning) app.log.warn({ runId, publicUrl }, `label run ${runId}: ${warning}`);
     return { status: run.status, labels: run.total, pages: run.pages };
   },
-  async ({ runId }, reason, { app }) => {
+  async settle({ runId }, reason, { app }) {
     await settleLabelRun({ uow: app.uow }, runId, reason);
   },
-);
+});

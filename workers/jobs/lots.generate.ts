@@ -4,16 +4,21 @@
  * continues after the last chunk that committed; given up on, the build is blocked with the reason. A build requested from Slack shows the progress in its message: one update per
  * 10% (the bucket names the update job, so a rerun asks for nothing new).
  */
-import { generateUnits, settleGeneration } from '../src/commands/builds.ts';
-import { execute } from '../src/commands/define.ts';
-import { queueBuildMessageUpdate } from '../src/commands/slack.ts';
-import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
-import { progressBucket } from '../src/domain/slack-format.ts';
-import { defineProcessor } from './define.ts';
+import { z } from 'zod';
+import { generateUnits, settleGeneration } from '../../src/commands/builds.ts';
+import { execute } from '../../src/commands/define.ts';
+import { queueBuildMessageUpdate } from '../../src/commands/slack.ts';
+import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
+import { progressBucket } from '../../src/domain/slack-format.ts';
+import { defineJob, rowId } from '../define.ts';
 
-export default defineProcessor(
-  'lots.generate',
-  async ({ buildId, operationId }, { app, job, log }) => {
+export default defineJob({
+  name: 'lots.generate',
+  queue: 'lots',
+  description: "Generate a tracked build's units in chunks; resumes where it stopped",
+  // Jobs queued before unit generation was an operation of its own carry only the build.
+  data: z.object({ buildId: rowId, operationId: rowId.optional() }),
+  async process({ buildId, operationId }, { app, job, log }) {
     let lastBucket = -1;
     return generateUnits(
       { uow: app.uow },
@@ -39,7 +44,7 @@ export default defineProcessor(
       },
     );
   },
-  async ({ buildId, operationId }, reason, { app }) => {
+  async settle({ buildId, operationId }, reason, { app }) {
     await settleGeneration({ uow: app.uow }, { buildId, operationId }, reason);
   },
-);
+});
