@@ -6,6 +6,7 @@
  * and the trace and recall filters that keep only some devices.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateUnits } from '../../src/commands/builds.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
@@ -301,15 +302,34 @@ describe('scrapping completed units', () => {
     const component = await f.part();
     await f.lot({ part: component.code, quantity: QUANTITY });
     const project = await f.project({ lines: [{ part: component.code, quantity: 1 }] });
-    const code = await build({ project: project.code, quantity: QUANTITY, trackUnits: true });
-    const during = await waitFor(async () => {
-      const b = (await ctx.api('GET', `/api/v1/builds/${code}`)).body;
-      return (b.progress as { generated: number }).generated > 0 ? b : undefined;
-    }, 'the first chunk');
-    const res = await ctx.api('POST', `/api/v1/builds/${code}/units/scrap`, {
-      body: { serials: [1], reason: 'tombstoned resistor' },
-    });
-    expect(res.status, res.text).toBe(200);
+    // The interleaving is fixed, not raced: the generation queue is paused, so the start runs but
+    // no worker takes the generation; the test writes the first chunk with the worker's own command
+    // and holds it at that chunk boundary, scraps, then lets the worker write the rest.
+    const generation = ctx.queues.get('lots');
+    await generation.pause();
+    let code: string;
+    try {
+      code = await build({ project: project.code, quantity: QUANTITY, trackUnits: true });
+      const started = await waitFor(async () => {
+        const b = (await ctx.api('GET', `/api/v1/builds/${code}`)).body;
+        return b.status === 'in_progress' ? b : undefined;
+      }, 'the start');
+      expect(started.progress).toMatchObject({ generated: 0 });
+      const { id: buildId } = (await ctx.db('builds').where({ code }).first('id')) as { id: number };
+      const hold = new Error('held at the first chunk boundary');
+      await expect(
+        generateUnits(ctx, { buildId }, { chunkSize: CHUNK, onProgress: () => Promise.reject(hold) }),
+      ).rejects.toBe(hold);
+      const during = (await ctx.api('GET', `/api/v1/builds/${code}`)).body;
+      expect(during).toMatchObject({ status: 'in_progress', progress: { generated: CHUNK } });
+      const res = await ctx.api('POST', `/api/v1/builds/${code}/units/scrap`, {
+        body: { serials: [1], reason: 'tombstoned resistor' },
+      });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({ scrapped: [1], skipped: [] });
+    } finally {
+      await generation.resume();
+    }
     const b = await settledBuild(ctx, code, (x) => x.status === 'completed');
     expect(b.progress).toMatchObject({ generated: QUANTITY, completed: QUANTITY - 1, scrapped: 1 });
     expect(b.unitCounts).toEqual({ available: QUANTITY - 1, scrapped: 1 });
@@ -318,8 +338,7 @@ describe('scrapping completed units', () => {
       .where({ stream: `build:${code}`, type: 'build.completed' })
       .first('data')) as { data: Record<string, unknown> };
     expect(completed.data).toMatchObject({ completed: QUANTITY - 1, scrapped: 1 });
-    // Most runs scrap while generating; when generation won the race this was a completed build.
-    expect(['in_progress', 'completed']).toContain(during.status);
+    // (Scrapping once generation has finished is the completed-build case above.)
   }, 120_000);
 });
 
