@@ -10,7 +10,7 @@ import { generateUnits } from '../../src/commands/builds.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import { expectLedgerBalanced } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 const CHUNK = 1_000;
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 let ctx: TestContext;
 let bg: Background;
@@ -71,13 +72,6 @@ async function settledRecall(id: number) {
   throw new Error('recall did not finish');
 }
 
-async function ledgerBalanced() {
-  const bad = await ctx.db.raw<{ rows: unknown[] }>(
-    `SELECT l.code FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`,
-  );
-  expect(bad.rows).toEqual([]);
-}
-
 beforeAll(async () => {
   ctx = await createTestContext({ env: { JOB_LOCK_MS: '5000', GENERATION_CHUNK_SIZE: '10' } });
   f = factories({ uow: ctx.uow });
@@ -121,7 +115,7 @@ describe('starting a build', () => {
       expect.objectContaining({ quantity: 10, status: 'available', buildCode: code, source: 'build' }),
     ]);
     expect(await streamEvents(code)).toEqual(['1:build.started', '2:build.completed']);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('takes from the next lot when the oldest runs out, and uses named lots instead of FIFO', async () => {
@@ -180,7 +174,7 @@ describe('tracked builds', () => {
       [1, 'SM-0026'],
       [2, 'SM-0027'],
     ]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('runs a multi-stage build: stages, partial completion, scrap, completion', async () => {
@@ -244,7 +238,7 @@ describe('tracked builds', () => {
       '5:build.units_completed',
       '6:build.completed',
     ]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('cancels a multi-stage build: components of unfinished units go back, in-production units are removed', async () => {
@@ -288,7 +282,7 @@ describe('tracked builds', () => {
     expect((await streamEvents(code)).at(-1)).toMatch(/build.cancelled$/);
     const again = await ctx.api('POST', `/api/v1/builds/${code}/complete`, { body: {} });
     expect(again.status).toBe(422);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 });
 
@@ -417,7 +411,7 @@ describe('three-level BOM with serialized sub-assemblies', () => {
       .db('unit_links')
       .where({ parent_build_id: ctx.db('builds').select('id').where({ code: stationBuild }) });
     expect(stationLinks).toHaveLength(3);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
 
     // Backward: station 2 → board 2 (its build's screws) → modules 6 and 5 → their R, C, U lots.
     const stations = (await ctx.api('GET', `/api/v1/builds/${stationBuild}/units`)).body.items as {
