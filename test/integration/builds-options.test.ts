@@ -11,6 +11,7 @@ import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
+import { makeKit, requestBuild } from '../helpers/builds.ts';
 
 const CHUNK = 1_000;
 
@@ -18,39 +19,15 @@ let ctx: TestContext;
 let bg: Background;
 let f: ReturnType<typeof factories>;
 
-interface Kit {
-  project: string;
-  producedPart: string;
-  parts: { r: string; u: string };
-  lots: { r: string; u: string };
-}
-
 /** A fresh project (R×2 and U×1 per unit) with one lot of each. */
-async function kit(options: { serialFormat?: string; rStock?: number; uStock?: number } = {}): Promise<Kit> {
-  const r = await f.part({ name: 'R 10k' });
-  const u = await f.part({ name: 'MCU' });
-  const rl = await f.lot({ part: r.code, quantity: options.rStock ?? 1_000 });
-  const ul = await f.lot({ part: u.code, quantity: options.uStock ?? 100 });
-  const project = await f.project({
+const kit = (options: { serialFormat?: string; rStock?: number; uStock?: number } = {}) =>
+  makeKit(f, {
     serialFormat: options.serialFormat,
-    lines: [
-      { part: r.code, quantity: 2 },
-      { part: u.code, quantity: 1 },
-    ],
+    rLots: [{ quantity: options.rStock ?? 1_000 }],
+    uStock: options.uStock ?? 100,
   });
-  return {
-    project: project.code,
-    producedPart: project.producesPartCode,
-    parts: { r: r.code, u: u.code },
-    lots: { r: rl.code, u: ul.code },
-  };
-}
 
-async function build(body: Record<string, unknown>) {
-  const res = await ctx.api('POST', '/api/v1/builds', { body });
-  expect(res.status, res.text).toBe(201);
-  return (res.body.build as { code: string }).code;
-}
+const build = (body: Record<string, unknown>) => requestBuild(ctx, body);
 
 const lotQuantity = async (code: string) =>
   (await ctx.api('GET', `/api/v1/lots/${code}`)).body.quantity as number;
@@ -155,13 +132,13 @@ describe('sub-assembly stock', () => {
     const code = await build({ project: k.project, quantity: 4, addStock: false });
     const b = await settledBuild(ctx, code, (x) => x.status === 'completed');
     expect(b).toMatchObject({ addStock: false, progress: { completed: 4, quantity: 4 } });
-    expect([await lotQuantity(k.lots.r), await lotQuantity(k.lots.u)]).toEqual([992, 96]);
+    expect([await lotQuantity(k.lots.r1), await lotQuantity(k.lots.u)]).toEqual([992, 96]);
     const consumption = (await ctx.api('GET', `/api/v1/builds/${code}/consumption`)).body.items as {
       lotCode: string;
       quantity: number;
     }[];
     expect(consumption.map((c) => [c.lotCode, c.quantity])).toEqual([
-      [k.lots.r, 8],
+      [k.lots.r1, 8],
       [k.lots.u, 4],
     ]);
     expect(await producedLots(k.producedPart)).toEqual([]);
@@ -196,7 +173,7 @@ describe('sub-assembly stock', () => {
     const k = await kit();
     const code = await build({ project: k.project, quantity: 6, stages: ['Assembly'] });
     await settledBuild(ctx, code, (b) => b.status === 'in_progress');
-    expect([await lotQuantity(k.lots.r), await lotQuantity(k.lots.u)]).toEqual([988, 94]);
+    expect([await lotQuantity(k.lots.r1), await lotQuantity(k.lots.u)]).toEqual([988, 94]);
     const [produced] = await producedLots(k.producedPart);
     expect(produced).toMatchObject({ quantity: 6, status: 'in_production' });
 
@@ -205,7 +182,7 @@ describe('sub-assembly stock', () => {
     });
     expect(res.status, res.text).toBe(202);
     await settledBuild(ctx, code, (b) => b.status === 'cancelled');
-    expect([await lotQuantity(k.lots.r), await lotQuantity(k.lots.u)]).toEqual([1_000, 100]);
+    expect([await lotQuantity(k.lots.r1), await lotQuantity(k.lots.u)]).toEqual([1_000, 100]);
     expect(await producedLots(k.producedPart)).toEqual([
       expect.objectContaining({ code: produced!.code, quantity: 0, status: 'cancelled' }),
     ]);
@@ -223,7 +200,7 @@ describe('sub-assembly stock', () => {
       returned: number;
     }[];
     expect(consumption.map((c) => [c.lotCode, c.quantity, c.returned])).toEqual([
-      [k.lots.r, 12, 12],
+      [k.lots.r1, 12, 12],
       [k.lots.u, 6, 6],
     ]);
     await expectLedgerBalanced(ctx);
@@ -441,7 +418,7 @@ describe('trace and recall filters', () => {
     expect(scrap.status, scrap.text).toBe(200);
     const recentUnits = (await units(recent)).map((u) => u.code);
     s = {
-      reel: k.lots.r,
+      reel: k.lots.r1,
       old,
       recent,
       oldUnits: (await units(old)).map((u) => u.code),

@@ -8,51 +8,31 @@ import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
+import { makeKit, requestBuild } from '../helpers/builds.ts';
 
 let ctx: TestContext;
 let bg: Background;
 let f: ReturnType<typeof factories>;
 
-interface Kit {
-  project: string;
-  producedPart: string;
-  parts: { r: string; c: string; u: string };
-  lots: { r1: string; r2: string; c: string; u: string };
-}
-
 /** A fresh project (R×2, C×1, U×1 per unit) with stock: two R lots (older first), C and U. */
-async function kit(options: { serialFormat?: string; uStock?: number } = {}): Promise<Kit> {
-  const r = await f.part({ name: 'R 10k' });
-  const c = await f.part({ name: 'C 100n' });
-  const u = await f.part({ name: 'MCU' });
-  const r1 = await f.lot({ part: r.code, quantity: 100, supplier: 'Mouser', dateCode: '2601' });
-  const r2 = await f.lot({ part: r.code, quantity: 500, supplier: 'DigiKey', dateCode: '2630' });
-  const cl = await f.lot({ part: c.code, quantity: 1000 });
-  const ul = await f.lot({ part: u.code, quantity: options.uStock ?? 50 });
-  const project = await f.project({
-    serialFormat: options.serialFormat,
-    lines: [
-      { part: r.code, quantity: 2, designators: ['R1', 'R2'] },
-      { part: c.code, quantity: 1 },
-      { part: u.code, quantity: 1, designators: ['U1'] },
+async function kit(options: { serialFormat?: string; uStock?: number } = {}) {
+  const k = await makeKit(f, {
+    rLots: [
+      { quantity: 100, supplier: 'Mouser', dateCode: '2601' },
+      { quantity: 500, supplier: 'DigiKey', dateCode: '2630' },
     ],
+    cStock: 1000,
+    uStock: 50,
+    designators: true,
+    ...options,
   });
-  return {
-    project: project.code,
-    producedPart: project.producesPartCode,
-    parts: { r: r.code, c: c.code, u: u.code },
-    lots: { r1: r1.code, r2: r2.code, c: cl.code, u: ul.code },
-  };
+  return { ...k, lots: { ...k.lots, r2: k.lots.r2!, c: k.lots.c! } };
 }
 
 const lotQuantity = async (code: string) =>
   (await ctx.api('GET', `/api/v1/lots/${code}`)).body.quantity as number;
 
-async function build(body: Record<string, unknown>) {
-  const res = await ctx.api('POST', '/api/v1/builds', { body });
-  expect(res.status, res.text).toBe(201);
-  return (res.body.build as { code: string }).code;
-}
+const build = (body: Record<string, unknown>) => requestBuild(ctx, body);
 
 async function streamEvents(code: string) {
   return (
