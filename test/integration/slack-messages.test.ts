@@ -163,7 +163,8 @@ describe('commands that match the API and the message (item 6)', () => {
     const build = await startFromSlack(`start ${plain} 2 track stages SMT,Test`);
     await settledBuild(ctx, build, (b) => (b.progress as { generated: number }).generated === 2);
     await waitFor(
-      async () => actionsOf(build).length > 0 && latestMessage(build).includes('*Units:*'),
+      // The message first (actionsOf expects it posted), then its buttons.
+      async () => latestMessage(build).includes('*Units:*') && actionsOf(build).length > 0,
       'buttons',
     );
     expect(actionsOf(build).map((a) => a.action_id)).toContain('build_advance');
