@@ -23,20 +23,12 @@ import { pino } from 'pino';
 import { execute } from '../src/commands/define.ts';
 import { createToken } from '../src/commands/tokens.ts';
 import { loadConfig } from '../src/config/index.ts';
-import type { AppContext } from '../src/context.ts';
 import { createDb } from '../src/db/knex.ts';
 import { migrateLatest } from '../src/db/migrate.ts';
-import { deliveryBatches } from '../src/db/delivery-batches.ts';
-import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
-import { blobStoreFor } from '../src/storage/blob-store.ts';
 import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
-import { createQueueBackend } from '../src/queue/backend.ts';
-import { Queues } from '../src/queue/queues.ts';
-import { JOBS } from '../workers/catalogue.ts';
-import { createMetrics } from '../src/metrics.ts';
-import { localFileStore } from '../src/storage/local-files.ts';
+import { assembleRuntime } from '../src/main/bootstrap.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -80,21 +72,8 @@ async function main() {
   });
   const db = createDb({ url, poolMax: 10 });
   await migrateLatest(db);
-  const files = localFileStore(config.storageDir);
-  const queues = new Queues(createQueueBackend({ kind: 'redis', url: REDIS_URL, prefix }), JOBS);
-  const ctx: AppContext = {
-    config,
-    log: pino({ level: 'warn' }),
-    db,
-    databaseUrl: url,
-    uow: knexUnitOfWork(db, files),
-    deliveryBatches: deliveryBatches(db),
-    queues,
-    files,
-    blobs: blobStoreFor(config),
-    services: { checkWebhookUrl: async () => ({ ok: true }) },
-    metrics: createMetrics(queues),
-  };
+  // The app's own assembly (src/main/bootstrap.ts) over the bench database; the reconciler is not started.
+  const ctx = assembleRuntime(config, pino({ level: 'warn' }), db, url);
   const server = createServer(createApp(ctx));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`;
@@ -275,9 +254,7 @@ async function main() {
     await new Promise((r) => worker.once('exit', r));
     server.closeAllConnections();
     server.close();
-    await queues.close();
-    await queues.backend.close();
-    await db.destroy();
+    await ctx.close();
     if (process.env.BENCH_KEEP_DATABASE) console.log(`kept database ${dbName}`);
     else await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   }

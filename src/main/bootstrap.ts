@@ -4,6 +4,7 @@
  * is handed to the producers (`Queues`: the outbox relay, the Slack hand-over and the reconciler
  * route jobs through it) and its settle hooks to the reconciler.
  */
+import type { Knex } from 'knex';
 import type { Config } from '../config/index.ts';
 import type { AppContext } from '../context.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
@@ -71,12 +72,37 @@ export async function bootstrap(
     await embedded?.stop();
     throw error;
   }
+  const runtime = assembleRuntime(config, log, db, databaseUrl);
+  log.info(
+    { queueBackend: runtime.queues.backend.kind, database: embedded ? 'embedded' : 'external' },
+    'runtime ready',
+  );
+  return {
+    ...runtime,
+    async close() {
+      await runtime.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/**
+ * The app context over an open (migrated) database: queue backend (Redis when the config names
+ * one, else BullMQ's PostgreSQL backend in the same database), stores, services, metrics and the
+ * reconciler (not started). What {@link bootstrap}, the test harness and the benches share; its
+ * `close` stops the reconciler and closes the queues, the backend and the database.
+ */
+export function assembleRuntime(
+  config: Readonly<Config>,
+  log: Logger,
+  db: Knex,
+  databaseUrl: string,
+): Runtime {
   const backend = createQueueBackend(
     config.redisUrl
       ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
       : { kind: 'postgres', url: databaseUrl },
   );
-  log.info({ queueBackend: backend.kind, database: embedded ? 'embedded' : 'external' }, 'runtime ready');
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
@@ -107,7 +133,6 @@ export async function bootstrap(
       await queues.close();
       await backend.close();
       await db.destroy();
-      await embedded?.stop();
     },
   };
 }

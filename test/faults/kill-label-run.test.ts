@@ -18,9 +18,9 @@ import {
   deliveriesSettled,
   expectBuildUnits,
   expectEachEventDeliveredOnce,
-  expectLedgerBalanced,
   subscribedReceiver,
 } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 

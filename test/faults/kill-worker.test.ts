@@ -11,9 +11,9 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import {
   deliveriesSettled,
   expectEachEventDeliveredOnce,
-  expectLedgerBalanced,
   subscribedReceiver,
 } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 

@@ -7,8 +7,8 @@
  * neither process grew by more than 150 MB.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.ts';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -28,16 +28,6 @@ const secrets: string[] = [];
 let web: Proc;
 let worker: Proc;
 let base: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function rssMb(proc: Proc): Promise<number> {
   const status = await readFile(`/proc/${proc.child.pid}/status`, 'utf8');

@@ -15,9 +15,9 @@ import {
   deliveriesSettled,
   expectBuildUnits,
   expectEachEventDeliveredOnce,
-  expectLedgerBalanced,
   subscribedReceiver,
 } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 let ctx: TestContext;
 let bg: Background;

@@ -10,12 +10,8 @@ import { settledBuild, startBackground, type Background } from '../helpers/backg
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts';
 import { type WebhookReceiver } from '../helpers/webhook-receiver.ts';
-import {
-  expectBuildUnits,
-  expectEachEventDeliveredOnce,
-  expectLedgerBalanced,
-  subscribedReceiver,
-} from '../helpers/deliveries.ts';
+import { expectBuildUnits, expectEachEventDeliveredOnce, subscribedReceiver } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 let redis: PrivateRedis;
 let ctx: TestContext;

@@ -8,8 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.ts';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -17,9 +17,9 @@ import {
   deliveriesSettled,
   expectBuildUnits,
   expectEachEventDeliveredOnce,
-  expectLedgerBalanced,
   subscribedReceiver,
 } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import {
   kill,
   processEnv,
@@ -152,16 +152,6 @@ describe('SIGTERM to a worker', () => {
     await expectCompletedOnce(build.code);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('SIGTERM to a web process', () => {
   it('answers the request in flight, refuses new connections, and exits 0', async () => {

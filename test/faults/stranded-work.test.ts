@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { relayOnce, waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { expectBuildUnits, expectLedgerBalanced } from '../helpers/deliveries.ts';
+import { expectBuildUnits } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { doctor, expectDoctorClean } from '../helpers/doctor.ts';
 import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
 

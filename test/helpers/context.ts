@@ -14,21 +14,11 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createDb } from '../../src/db/knex.ts';
 import { migrateLatest } from '../../src/db/migrate.ts';
-import { deliveryBatches } from '../../src/db/delivery-batches.ts';
-import { knexUnitOfWork } from '../../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createSlack } from '../../src/slack/app.ts';
-import { createQueueBackend } from '../../src/queue/backend.ts';
-import { Queues } from '../../src/queue/queues.ts';
-import { JOBS } from '../../workers/catalogue.ts';
-import { createMetrics } from '../../src/metrics.ts';
-import { localFileStore } from '../../src/storage/local-files.ts';
-import { blobStoreFor } from '../../src/storage/blob-store.ts';
-import { checkEndpointUrl } from '../../src/webhooks/address-guard.ts';
-import { createReconciler } from '../../src/main/bootstrap.ts';
-import { workInspector, type Reconciler } from '../../src/queue/reconciler.ts';
-import type { Services } from '../../src/commands/ports.ts';
+import { assembleRuntime } from '../../src/main/bootstrap.ts';
+import type { Reconciler } from '../../src/queue/reconciler.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -126,46 +116,20 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     ...options.env,
   });
   const log = pino({ level: config.log.level });
-  const db = createDb({ url: database.url, poolMax: 8 });
-  const backend = createQueueBackend(
-    config.redisUrl
-      ? { kind: 'redis', url: config.redisUrl, prefix: queuePrefix }
-      : { kind: 'postgres', url: database.url },
-  );
-  const queues = new Queues(backend, JOBS, config.jobs);
-  const files = localFileStore(config.storageDir);
-  const blobs = blobStoreFor(config);
-  const uow = knexUnitOfWork(db, files, blobs);
-  const services: Services = {
-    checkWebhookUrl: (url: string) => checkEndpointUrl(url, config.webhooks.allowList),
-    publicUrl: config.publicUrl,
-  };
-  const app: AppContext = {
-    config,
-    log,
-    db,
-    databaseUrl: database.url,
-    uow,
-    deliveryBatches: deliveryBatches(db),
-    queues,
-    files,
-    blobs,
-    services,
-    metrics: createMetrics(queues),
-  };
-  // The same reconciler a worker process runs (not started: tests run passes when they want one).
-  const reconciler = createReconciler(app);
-  services.work = workInspector(reconciler);
+  // The app's own assembly (as src/main/bootstrap.ts builds it), over this file's database. Its
+  // reconciler is the one a worker process runs, not started: tests run passes when they want one.
+  const runtime = assembleRuntime(config, log, createDb({ url: database.url, poolMax: 8 }), database.url);
+  const { close: closeRuntime, ...app } = runtime;
 
   const tokens = {} as Record<Role, string>;
   for (const role of ['viewer', 'operator', 'admin'] as const) {
-    tokens[role] = (await execute({ uow }, createToken, SYSTEM_ACTOR, { name: `test-${role}`, role })).token;
+    tokens[role] = (await execute(app, createToken, SYSTEM_ACTOR, { name: `test-${role}`, role })).token;
   }
 
   // Slack is mounted (as in src/main/services.ts) when the options' env configures it.
-  const slack = createSlack(app);
+  const slack = createSlack(runtime);
   const server = createServer(
-    createApp(app, { rawRouters: slack?.router ? [{ path: '/slack', router: slack.router }] : [] }),
+    createApp(runtime, { rawRouters: slack?.router ? [{ path: '/slack', router: slack.router }] : [] }),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -174,7 +138,6 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
 
   return {
     ...app,
-    reconciler,
     databaseName: database.name,
     queuePrefix,
     tokens,
@@ -201,14 +164,11 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       return { status: res.status, headers: res.headers, body: parsed, text };
     },
     async close() {
-      await reconciler.stop();
       await slack?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queues.close();
-      if (backend.kind === 'redis') await deleteRedisKeys(queuePrefix);
-      await backend.close();
-      await db.destroy();
+      await closeRuntime();
+      if (config.redisUrl) await deleteRedisKeys(queuePrefix);
       await database.drop();
       await rm(config.storageDir, { recursive: true, force: true });
     },

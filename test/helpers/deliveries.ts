@@ -62,14 +62,6 @@ export async function deliveriesSettled(ctx: TestContext, streams = 'build:%'): 
   );
 }
 
-/** Every lot's quantity equals the sum of its ledger entries. */
-export async function expectLedgerBalanced(ctx: TestContext): Promise<void> {
-  const unbalanced = await ctx.db.raw<{ rows: unknown[] }>(
-    'SELECT l.id FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)',
-  );
-  expect(unbalanced.rows).toEqual([]);
-}
-
 /**
  * The build made exactly its quantity: a tracked build one single-unit lot per serial 1..N (and N
  * distinct formatted serials when the project has a format), an untracked one lots summing to N.

@@ -7,51 +7,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
+import { makeKit, requestBuild } from '../helpers/builds.ts';
 
 let ctx: TestContext;
 let bg: Background;
 let f: ReturnType<typeof factories>;
 
-interface Kit {
-  project: string;
-  producedPart: string;
-  parts: { r: string; c: string; u: string };
-  lots: { r1: string; r2: string; c: string; u: string };
-}
-
 /** A fresh project (R×2, C×1, U×1 per unit) with stock: two R lots (older first), C and U. */
-async function kit(options: { serialFormat?: string; uStock?: number } = {}): Promise<Kit> {
-  const r = await f.part({ name: 'R 10k' });
-  const c = await f.part({ name: 'C 100n' });
-  const u = await f.part({ name: 'MCU' });
-  const r1 = await f.lot({ part: r.code, quantity: 100, supplier: 'Mouser', dateCode: '2601' });
-  const r2 = await f.lot({ part: r.code, quantity: 500, supplier: 'DigiKey', dateCode: '2630' });
-  const cl = await f.lot({ part: c.code, quantity: 1000 });
-  const ul = await f.lot({ part: u.code, quantity: options.uStock ?? 50 });
-  const project = await f.project({
-    serialFormat: options.serialFormat,
-    lines: [
-      { part: r.code, quantity: 2, designators: ['R1', 'R2'] },
-      { part: c.code, quantity: 1 },
-      { part: u.code, quantity: 1, designators: ['U1'] },
+async function kit(options: { serialFormat?: string; uStock?: number } = {}) {
+  const k = await makeKit(f, {
+    rLots: [
+      { quantity: 100, supplier: 'Mouser', dateCode: '2601' },
+      { quantity: 500, supplier: 'DigiKey', dateCode: '2630' },
     ],
+    cStock: 1000,
+    uStock: 50,
+    designators: true,
+    ...options,
   });
-  return {
-    project: project.code,
-    producedPart: project.producesPartCode,
-    parts: { r: r.code, c: c.code, u: u.code },
-    lots: { r1: r1.code, r2: r2.code, c: cl.code, u: ul.code },
-  };
+  return { ...k, lots: { ...k.lots, r2: k.lots.r2!, c: k.lots.c! } };
 }
 
 const lotQuantity = async (code: string) =>
   (await ctx.api('GET', `/api/v1/lots/${code}`)).body.quantity as number;
 
-async function build(body: Record<string, unknown>) {
-  const res = await ctx.api('POST', '/api/v1/builds', { body });
-  expect(res.status, res.text).toBe(201);
-  return (res.body.build as { code: string }).code;
-}
+const build = (body: Record<string, unknown>) => requestBuild(ctx, body);
 
 async function streamEvents(code: string) {
   return (
@@ -69,13 +50,6 @@ async function settledRecall(id: number) {
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error('recall did not finish');
-}
-
-async function ledgerBalanced() {
-  const bad = await ctx.db.raw<{ rows: unknown[] }>(
-    `SELECT l.code FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`,
-  );
-  expect(bad.rows).toEqual([]);
 }
 
 beforeAll(async () => {
@@ -121,7 +95,7 @@ describe('starting a build', () => {
       expect.objectContaining({ quantity: 10, status: 'available', buildCode: code, source: 'build' }),
     ]);
     expect(await streamEvents(code)).toEqual(['1:build.started', '2:build.completed']);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('takes from the next lot when the oldest runs out, and uses named lots instead of FIFO', async () => {
@@ -180,7 +154,7 @@ describe('tracked builds', () => {
       [1, 'SM-0026'],
       [2, 'SM-0027'],
     ]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('runs a multi-stage build: stages, partial completion, scrap, completion', async () => {
@@ -244,7 +218,7 @@ describe('tracked builds', () => {
       '5:build.units_completed',
       '6:build.completed',
     ]);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 
   it('cancels a multi-stage build: components of unfinished units go back, in-production units are removed', async () => {
@@ -288,7 +262,7 @@ describe('tracked builds', () => {
     expect((await streamEvents(code)).at(-1)).toMatch(/build.cancelled$/);
     const again = await ctx.api('POST', `/api/v1/builds/${code}/complete`, { body: {} });
     expect(again.status).toBe(422);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
   });
 });
 
@@ -417,7 +391,7 @@ describe('three-level BOM with serialized sub-assemblies', () => {
       .db('unit_links')
       .where({ parent_build_id: ctx.db('builds').select('id').where({ code: stationBuild }) });
     expect(stationLinks).toHaveLength(3);
-    await ledgerBalanced();
+    await expectLedgerBalanced(ctx);
 
     // Backward: station 2 → board 2 (its build's screws) → modules 6 and 5 → their R, C, U lots.
     const stations = (await ctx.api('GET', `/api/v1/builds/${stationBuild}/units`)).body.items as {

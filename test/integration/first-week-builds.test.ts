@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import { expectLedgerBalanced } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 let ctx: TestContext;
 let bg: Background;

@@ -10,6 +10,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
 import { factories } from '../factories.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 
 let ctx: TestContext;
 let partCodes: string[];
@@ -51,11 +52,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 async function invariantsHold(): Promise<void> {
   const negative = await ctx.db('lots').where('quantity', '<', 0).count<{ count: number }[]>('* as count');
   expect(Number(negative[0]!.count)).toBe(0);
-  const mismatched = await ctx.db.raw<{ rows: unknown[] }>(`
-    SELECT l.code, l.quantity, coalesce(sum(s.delta), 0) AS ledger
-    FROM lots l LEFT JOIN stock_ledger s ON s.lot_id = l.id
-    GROUP BY l.id HAVING l.quantity <> coalesce(sum(s.delta), 0)`);
-  expect(mismatched.rows).toEqual([]);
+  await expectLedgerBalanced(ctx);
   const badAfter = await ctx.db.raw<{ rows: unknown[] }>(`
     SELECT id FROM (
       SELECT s.id, s.quantity_after, sum(s.delta) OVER (PARTITION BY s.lot_id ORDER BY s.id) AS running FROM stock_ledger s

@@ -18,8 +18,9 @@ import { runSlackRequest, type SlackRequest } from '../../src/slack/requests.ts'
 import slackAnswer from '../../workers/jobs/slack.answer.ts';
 import { factories } from '../factories.ts';
 import { startBackground, type Background } from '../helpers/background.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { slackSender, startFakeSlack, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
+import { type TestContext } from '../helpers/context.ts';
+import type { FakeSlack, SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'answers-test-signing-secret';
 const OPERATOR = 'U0ANSWERS';
@@ -44,11 +45,7 @@ const request = (text: string, key: string): SlackRequest => ({
 });
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl },
-  });
-  slack = slackSender(ctx.url, SECRET, fake);
+  ({ fake, ctx, slack } = await startSlackApp(SECRET));
   const f = factories({ uow: ctx.uow });
   const part = await f.part();
   await f.lot({ part: part.code, quantity: 1000 });

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { slackSender, startFakeSlack, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
+import { type TestContext } from '../helpers/context.ts';
+import type { FakeSlack, SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'delivery-failures-test-secret';
 const OPERATOR = 'U0FAILOPS';
@@ -22,16 +23,12 @@ const answersAt = (url: string) =>
   fake.responses.filter((r) => url.endsWith(`/respond/${r.id}`)).map((r) => r.body);
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET));
   const f = factories({ uow: ctx.uow });
   const part = await f.part();
   await f.lot({ part: part.code, quantity: 100 });
   project = (await f.project({ lines: [{ part: part.code, quantity: 1 }] })).code;
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   await ctx.api('PUT', `/api/v1/slack-users/${OPERATOR}`, { body: { role: 'operator' } });
 });
 afterAll(async () => {

@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { slackSender, startFakeSlack, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
+import { type TestContext } from '../helpers/context.ts';
+import type { FakeSlack, SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'messages-test-signing-secret';
 const OPERATOR = 'U0MSGOPS';
@@ -59,10 +60,7 @@ async function startFromSlack(text: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET));
   f = factories({ uow: ctx.uow });
   const sensor = await f.part({ name: 'BME280 sensor' });
   const shelf = await f.location({ name: 'Shelf A3' });
@@ -76,7 +74,6 @@ beforeAll(async () => {
   ).code;
   plain = (await f.project({ name: 'Plain board', lines: [{ part: sensor.code, quantity: 1 }] })).code;
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   await ctx.api('PUT', `/api/v1/slack-users/${OPERATOR}`, { body: { role: 'operator' } });
 });
 afterAll(async () => {
@@ -166,7 +163,8 @@ describe('commands that match the API and the message (item 6)', () => {
     const build = await startFromSlack(`start ${plain} 2 track stages SMT,Test`);
     await settledBuild(ctx, build, (b) => (b.progress as { generated: number }).generated === 2);
     await waitFor(
-      async () => actionsOf(build).length > 0 && latestMessage(build).includes('*Units:*'),
+      // The message first (actionsOf expects it posted), then its buttons.
+      async () => latestMessage(build).includes('*Units:*') && actionsOf(build).length > 0,
       'buttons',
     );
     expect(actionsOf(build).map((a) => a.action_id)).toContain('build_advance');

@@ -8,14 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanOutEvents } from '../../src/commands/subscribers.ts';
 import { factories } from '../factories.ts';
 import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
-import { createTestContext, type TestContext } from '../helpers/context.ts';
-import {
-  slackSender,
-  startFakeSlack,
-  type FakeSlack,
-  type PostedMessage,
-  type SlackSender,
-} from '../helpers/fake-slack.ts';
+import { type TestContext } from '../helpers/context.ts';
+import type { FakeSlack, PostedMessage, SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'quality-test-signing-secret';
 const OPERATOR = 'U0OPERATOR';
@@ -51,10 +46,7 @@ async function postResult(build: string, serial: number, body: Record<string, un
 }
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET));
   f = factories({ uow: ctx.uow });
   const part = await f.part({ name: 'Sensor IC' });
   await f.lot({ part: part.code, quantity: 1_000 });
@@ -64,7 +56,6 @@ beforeAll(async () => {
   });
   expect(required.status).toBe(200);
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   await ctx.api('PUT', `/api/v1/slack-users/${OPERATOR}`, { body: { role: 'operator' } });
 });
 afterAll(async () => {

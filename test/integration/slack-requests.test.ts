@@ -8,14 +8,9 @@ import { createApp } from '../../src/http/app.ts';
 import { createSlack } from '../../src/slack/app.ts';
 import { factories } from '../factories.ts';
 import { startBackground, type Background } from '../helpers/background.ts';
-import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import {
-  slackSender,
-  slackSignature,
-  startFakeSlack,
-  type FakeSlack,
-  type SlackSender,
-} from '../helpers/fake-slack.ts';
+import { databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { slackSignature, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'requests-test-signing-secret';
 const OPERATOR = 'U0REQOPS';
@@ -75,12 +70,8 @@ const stockOf = async () =>
   );
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: fake.apiUrl },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET));
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   const f = factories({ uow: ctx.uow });
   part = (await f.part()).code;
   await f.lot({ part, quantity: 100 });

@@ -8,14 +8,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { startBackground, type Background } from '../helpers/background.ts';
-import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import {
-  slackSender,
-  slackSignature,
-  startFakeSlack,
-  type FakeSlack,
-  type SlackSender,
-} from '../helpers/fake-slack.ts';
+import { databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import { slackSignature, type FakeSlack, type SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 import { ROOT } from '../helpers/processes.ts';
 
 const SECRET = 'security-test-signing-secret';
@@ -35,17 +30,8 @@ const answerAt = (url: string) =>
   );
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: fake.apiUrl,
-      SLACK_UNKNOWN_USER_ROLE: 'none',
-    },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET, { SLACK_UNKNOWN_USER_ROLE: 'none' }));
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   const f = factories({ uow: ctx.uow });
   const part = await f.part();
   await f.lot({ part: part.code, quantity: 100 });

@@ -11,14 +11,9 @@ import { listLotHistory } from '../../src/commands/history.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
-import { createTestContext, databaseFingerprint, type TestContext } from '../helpers/context.ts';
-import {
-  slackSender,
-  startFakeSlack,
-  type FakeSlack,
-  type PostedMessage,
-  type SlackSender,
-} from '../helpers/fake-slack.ts';
+import { databaseFingerprint, type TestContext } from '../helpers/context.ts';
+import type { FakeSlack, PostedMessage, SlackSender } from '../helpers/fake-slack.ts';
+import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'slack-test-signing-secret';
 const OPERATOR = 'U0OPERATOR';
@@ -111,19 +106,9 @@ async function startFromSlack(text: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  fake = await startFakeSlack();
-  ctx = await createTestContext({
-    env: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: fake.apiUrl,
-      GENERATION_CHUNK_SIZE: '25',
-      JOB_LOCK_MS: '5000',
-    },
-  });
+  ({ fake, ctx, slack } = await startSlackApp(SECRET, { GENERATION_CHUNK_SIZE: '25', JOB_LOCK_MS: '5000' }));
   f = factories({ uow: ctx.uow });
   bg = await startBackground(ctx);
-  slack = slackSender(ctx.url, SECRET, fake);
   await ctx.api('PUT', `/api/v1/slack-users/${OPERATOR}`, { body: { role: 'operator', name: 'Line 1' } });
   await ctx.api('PUT', `/api/v1/slack-users/${VIEWER}`, { body: { role: 'viewer' } });
 });

@@ -6,7 +6,8 @@
  * lot and a sub-assembly unit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardReach, referenceForwardReach } from '../../src/db/repositories/forward-trace.ts';
+import { forwardReach } from '../../src/db/repositories/forward-trace.ts';
+import { referenceForwardReach } from '../helpers/reference-trace.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';

@@ -20,7 +20,8 @@ import {
   type Background,
 } from '../helpers/background.ts';
 import { createTestContext, type ApiResponse, type TestContext } from '../helpers/context.ts';
-import { expectLedgerBalanced, subscribedReceiver } from '../helpers/deliveries.ts';
+import { subscribedReceiver } from '../helpers/deliveries.ts';
+import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { doctor, expectDoctorClean } from '../helpers/doctor.ts';
 import { ROOT, processEnv } from '../helpers/processes.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';

@@ -1,6 +1,7 @@
 /**
- * The layering rules are enforced by lint; these tests prove the rules bite: the domain may not
- * import an I/O library, commands may not import adapters.
+ * The layering rules are enforced by lint; these tests prove the ESLint rules bite: the domain may
+ * not import an I/O library, commands may not import adapters. The dependency-cruiser rules (layers,
+ * workers, src/main, cycles) are proved in architecture-depcruise.test.ts.
  */
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';

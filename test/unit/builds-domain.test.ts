@@ -275,6 +275,85 @@ describe('returnPlan', () => {
   });
 });
 
+describe('allocate then returnPlan', () => {
+  /** A BOM (distinct parts, quantity per unit), each part's lots, a build quantity and the units it made. */
+  const scenario = fc
+    .record({
+      lines: fc.uniqueArray(
+        fc.record({
+          partId: fc.integer({ min: 1, max: 6 }),
+          quantityPerUnit: fc.integer({ min: 1, max: 4 }),
+          lots: fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 5 }),
+        }),
+        { selector: (l) => l.partId, minLength: 1, maxLength: 4 },
+      ),
+      quantity: fc.integer({ min: 1, max: 12 }),
+      completedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    })
+    .map(({ lines, quantity, completedShare }) => {
+      let id = 0;
+      const candidates = new Map(
+        lines.map((l) => [l.partId, l.lots.map((q) => lot(++id, l.partId, q, false))] as const),
+      );
+      const bom = lines.map((l) => ({
+        partId: l.partId,
+        partCode: `PRT${l.partId}`,
+        partName: `part ${l.partId}`,
+        quantityPerUnit: l.quantityPerUnit,
+      }));
+      const completed = Math.floor(completedShare * quantity);
+      return { bom, candidates, quantity, completed };
+    });
+
+  /** Net quantity taken per lot. */
+  const byLot = (
+    entries: { lotId: number; quantity: number }[],
+    sign = 1,
+    into = new Map<number, number>(),
+  ) => {
+    for (const e of entries) into.set(e.lotId, (into.get(e.lotId) ?? 0) + sign * e.quantity);
+    for (const [lotId, q] of into) if (q === 0) into.delete(lotId);
+    return into;
+  };
+
+  it('a cancel of N units, k of them completed, leaves consumed what a build of k units takes, FIFO', () => {
+    fc.assert(
+      fc.property(scenario, ({ bom, candidates, quantity, completed }) => {
+        const started = allocate(requirementsFor(bom, quantity), candidates);
+        fc.pre(started.shortages.length === 0);
+        const consumptions = started.allocations.map((a, i) => ({
+          id: i + 1,
+          lotId: a.lotId,
+          partId: a.partId,
+          quantity: a.quantity,
+          returned: 0,
+        }));
+        const perUnit = new Map(bom.map((l) => [l.partId, l.quantityPerUnit]));
+        const plan = returnPlan(consumptions, perUnit, quantity - completed);
+        const net = byLot(plan, -1, byLot(started.allocations));
+        // Returning the newest consumptions first undoes the allocation from its end: what stays
+        // consumed is exactly what allocating for the completed units alone takes.
+        expect(net).toEqual(byLot(allocate(requirementsFor(bom, completed), candidates).allocations));
+      }),
+    );
+  });
+
+  it('a cancel before any unit was completed gives every lot back all it gave', () => {
+    fc.assert(
+      fc.property(scenario, ({ bom, candidates, quantity }) => {
+        const started = allocate(requirementsFor(bom, quantity), candidates);
+        const consumptions = started.allocations.map((a, i) => ({ ...a, id: i + 1, returned: 0 }));
+        const plan = returnPlan(
+          consumptions,
+          new Map(bom.map((l) => [l.partId, l.quantityPerUnit])),
+          quantity,
+        );
+        expect(byLot(plan)).toEqual(byLot(started.allocations));
+      }),
+    );
+  });
+});
+
 describe('pairUnits', () => {
   const units = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, code: `UNT${i + 1}` }));
 

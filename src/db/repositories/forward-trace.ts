@@ -12,7 +12,8 @@
  * grouped index scan; when they are all the lots of their build, that build is reached whole and
  * the next step is again one scan. Single lots are used where a build is reached only in part
  * (some devices hold units of an affected build, others don't), or where a repair made exceptions.
- * `test/integration/trace-equivalence.test.ts` checks the result against the view, lot for lot.
+ * `test/integration/trace-equivalence.test.ts` checks the result against the view, lot for lot (the
+ * reference walk is `test/helpers/reference-trace.ts`).
  */
 import type { Knex } from 'knex';
 
@@ -235,23 +236,4 @@ export async function forwardReach(
     if (b !== null && b !== undefined && builds.has(b) && builds.get(b)! <= depth) lots.delete(id);
   }
   return { builds, lots };
-}
-
-/** The reference: the recursive walk over the `trace_edges` view (slow; for tests). */
-export async function referenceForwardReach(
-  db: Db,
-  startLotId: number,
-  maxDepth = MAX_TRACE_DEPTH,
-): Promise<Map<number, number>> {
-  const result = await rows<{ lot_id: number; depth: number }>(
-    db,
-    `WITH RECURSIVE reach(lot_id, depth) AS (
-       SELECT ?::bigint, 0
-       UNION
-       SELECT e.dst, r.depth + 1 FROM reach r JOIN trace_edges e ON e.src = r.lot_id WHERE r.depth < ?
-     )
-     SELECT lot_id, min(depth)::int AS depth FROM reach WHERE depth > 0 GROUP BY lot_id`,
-    [startLotId, maxDepth],
-  );
-  return new Map(result.map((r) => [r.lot_id, r.depth]));
 }
