@@ -34,7 +34,7 @@ async function findRecall(repos: Repositories, id: number, lock = false) {
   return found;
 }
 
-export const requestRecall = defineCommand({
+export const createRecall = defineCommand({
   name: 'createRecall',
   summary: 'Write a recall report: every lot and device containing a component lot, as CSV (by a worker)',
   role: 'operator',
@@ -135,7 +135,7 @@ export const listRecalls = defineCommand({
   run: ({ repos }, page) => repos.recalls.list(page),
 });
 
-export const downloadRecall = defineCommand({
+export const downloadRecallReport = defineCommand({
   name: 'downloadRecallReport',
   summary: "Download a recall's CSV report",
   role: 'viewer',
