@@ -57,7 +57,8 @@ const TAGS: Record<string, string> = {
   Labels: 'Label runs: PDF sheets of ID-code labels for lots and units, rendered in the background.',
   Webhooks:
     'Endpoints that receive signed event deliveries (builds, recalls …), their deliveries and redeliveries.',
-  'ID codes': 'What any ID code names (a part, lot, unit, location, project or build).',
+  'ID codes':
+    'What an ID code names — a part, location, lot or unit, project or build — or a device by the serial printed on its label.',
   'API tokens': 'The bearer tokens that authenticate API callers, each with a role.',
   'Slack users': 'The roles of Slack users who work with buildtrace from Slack.',
   Operations: 'Work in flight in the background and the reconciler that resumes what was interrupted.',
