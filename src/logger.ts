@@ -1,6 +1,11 @@
-/** Logging: pino — readable lines in a terminal, JSON otherwise. */
+/**
+ * Logging: pino — readable lines in a terminal, JSON otherwise (one JSON object a line, nothing
+ * else: see {@link logProcessEvents}). Every line written during a request's or a job's work carries
+ * its `requestId` (and `job`, `jobId`), from src/request-context.ts, whichever module writes it.
+ */
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config/index.ts';
+import { currentWorkContext } from './request-context.ts';
 
 export type { Logger };
 
@@ -14,6 +19,8 @@ export function createLogger(
   const settings: LoggerOptions = {
     name,
     level: config.log.level,
+    // Fields given to the call itself win over these (pino's default merge).
+    mixin: () => ({ ...currentWorkContext() }),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.secret'],
       censor: '[redacted]',
@@ -29,4 +36,20 @@ export function createLogger(
     });
   }
   return pino(settings, pino.destination(fd));
+}
+
+/**
+ * What the process itself reports goes through `log` too: Node's warnings (a deprecation, a
+ * listener leak …), which its own printer would write to stderr as text with a stack. In JSON mode
+ * an uncaught exception (or unhandled rejection) is logged as one `fatal` line before the process
+ * exits 1, rather than printed raw by Node. Called once by each long-running entry point.
+ */
+export function logProcessEvents(log: Logger, config: Pick<Config, 'log'>): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log.warn({ err: warning }, `${warning.name}: ${warning.message}`));
+  if (config.log.format !== 'json') return;
+  process.on('uncaughtException', (error, origin) => {
+    log.fatal({ err: error, origin }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
 }

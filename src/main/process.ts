@@ -1,6 +1,6 @@
 /** Process plumbing shared by the entry points: config errors, signals and graceful shutdown. */
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, logProcessEvents, type Logger } from '../logger.ts';
 
 export function configOrExit(): Readonly<Config> {
   try {
@@ -54,8 +54,11 @@ export function onShutdown(log: Logger, graceMs: number, stop: () => Promise<voi
   process.on('SIGINT', handler);
 }
 
+/** The process's logger, which also reports the process's own warnings (see logProcessEvents). */
 export function startupLogger(config: Readonly<Config>, name: string): Logger {
-  return createLogger(config, name);
+  const log = createLogger(config, name);
+  logProcessEvents(log, config);
+  return log;
 }
 
 export function fatal(log: Logger, error: unknown): void {
