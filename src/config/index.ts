@@ -236,7 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0]);
-    const shown = env[variable] === undefined ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
+    // A secret's value is not repeated into the logs.
+    const secret = /TOKEN|SECRET|KEY/.test(variable);
+    const shown =
+      env[variable] === undefined || secret ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
     throw new ConfigError(
       `configuration: ${variable} ${issue.message.replace(/^Invalid input: /, '')}${shown}`,
     );
