@@ -9,6 +9,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repositories, UnitOfWork } from '../../src/commands/ports.ts';
+import { createDb } from '../../src/db/knex.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
 import { factories } from '../factories.ts';
@@ -214,5 +215,25 @@ describe('the request id in lines the process logger writes during a request', (
       destination: { write: (line: string) => void written.push(line) },
     }).info('between requests');
     expect(JSON.parse(written[0]!)).not.toHaveProperty('requestId');
+  });
+});
+
+describe("knex's own warnings", () => {
+  it('are log lines, not coloured text on stdout', async () => {
+    const written: string[] = [];
+    const log = createLogger({ log: { level: 'debug', format: 'json' } }, 'web', {
+      destination: { write: (line: string) => void written.push(line) },
+    });
+    const away = createDb({ url: 'postgres://postgres@127.0.0.1:1/nothing', poolMax: 1, log });
+    try {
+      await expect(away.raw('select 1')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await away.destroy();
+    }
+    const lines = written.map((l) => JSON.parse(l) as Line);
+    expect(lines.find((l) => /^knex: Acquire connection error/.test(l.msg ?? ''))).toMatchObject({
+      level: 40,
+      detail: expect.stringMatching(/ECONNREFUSED|at /),
+    });
   });
 });
