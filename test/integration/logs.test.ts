@@ -154,6 +154,20 @@ describe('JSON logs of a running process', () => {
   });
 });
 
+describe('a configuration error in JSON mode', () => {
+  it('is one JSON line naming the variable (not its secret value), exit 78', async () => {
+    const proc = startProcess('web', { ...processEnv(ctx), LOG_FORMAT: 'json', METRICS_TOKEN: 'hunter2' });
+    expect(await proc.exited).toBe(78);
+    const lines = jsonLines(proc.output());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 60,
+      msg: expect.stringMatching(/^configuration: METRICS_TOKEN /),
+    });
+    expect(proc.output()).not.toContain('hunter2');
+  });
+});
+
 describe('the request id in lines the process logger writes during a request', () => {
   let server: Server;
   let base: string;
