@@ -1,9 +1,12 @@
 /**
  * Prometheus metrics (prom-client), one registry per process: HTTP latency by route, queue depth
  * and job duration/failures per queue, units generated, labels rendered, webhook deliveries by
- * outcome, plus Node's own process metrics. The web process serves them at /metrics; a separate
- * worker process serves its own on METRICS_PORT.
+ * outcome, all named `buildtrace_…`, plus Node's own process metrics under prom-client's standard
+ * names (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes` …), as stock dashboards expect
+ * them. The web process serves them at /metrics; a separate worker process serves its own on
+ * METRICS_PORT. With METRICS_TOKEN set, both ask for `Authorization: Bearer <token>`.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queues } from './queue/queues.ts';
 
@@ -24,7 +27,7 @@ export interface Metrics {
 
 export function createMetrics(queues?: Queues): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'buildtrace_' });
+  collectDefaultMetrics({ register: registry });
   const metrics: Metrics = {
     registry,
     httpDuration: new Histogram({
@@ -102,3 +105,18 @@ export function createMetrics(queues?: Queues): Metrics {
   }
   return metrics;
 }
+
+/**
+ * Whether a scrape may read /metrics: always without a token configured, else only with
+ * `Authorization: Bearer <token>` (compared in constant time).
+ */
+export function metricsScrapeAllowed(authorization: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1]?.trim();
+  if (given === undefined) return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(token)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The challenge a refused scrape is answered with. */
+export const METRICS_CHALLENGE = 'Bearer realm="buildtrace-metrics"';

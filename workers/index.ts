@@ -8,7 +8,7 @@
 import { DelayedError, UnrecoverableError, type Job, type Worker } from 'bullmq';
 import { parseWith } from '../src/commands/validation.ts';
 import type { AppContext } from '../src/context.ts';
-import { withRequestId } from '../src/request-context.ts';
+import { withJob } from '../src/request-context.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../src/queue/routing.ts';
 import { notifyBackoffStrategy } from '../src/queue/backoff.ts';
@@ -38,35 +38,37 @@ function errorText(error: unknown): string {
   return (error as Error & { serverMessage?: string }).serverMessage ?? error.message;
 }
 
-async function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
+/**
+ * Runs a job with its name, id and the id of the request behind it (stored with it by the outbox)
+ * in the work context: every line logged meanwhile carries them, and follow-up jobs keep the
+ * request id.
+ */
+function runJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
+  const requestId = typeof job.data?.requestId === 'string' ? job.data.requestId : undefined;
+  return withJob({ name: job.name, id: job.id, requestId }, () => processJob(app, registry, job, token));
+}
+
+async function processJob(app: AppContext, registry: Registry, job: Job, token?: string): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
   const definition = registry.get(job.name)!;
-  // The id of the request behind the job (stored with it by the outbox), for logs and follow-up jobs.
-  const requestId = typeof job.data?.requestId === 'string' ? job.data.requestId : undefined;
-  const log = app.log.child({
-    job: job.name,
-    jobId: job.id,
-    attempt: job.attemptsMade + 1,
-    ...(requestId ? { requestId } : {}),
-  });
+  // job, jobId and requestId come from the work context (src/logger.ts's mixin).
+  const log = app.log.child({ attempt: job.attemptsMade + 1 });
   let data: unknown;
   try {
     data = parseWith(definition.data, job.data, 'data');
-    return await withRequestId(requestId, () =>
-      definition.process(data as never, {
-        app,
-        log,
-        job: {
-          id: job.id ?? '',
-          attemptsMade: job.attemptsMade,
-          updateProgress: (progress) => job.updateProgress(progress),
-          async delay(ms) {
-            await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
-            throw new DelayedError();
-          },
+    return await definition.process(data as never, {
+      app,
+      log,
+      job: {
+        id: job.id ?? '',
+        attemptsMade: job.attemptsMade,
+        updateProgress: (progress) => job.updateProgress(progress),
+        async delay(ms) {
+          await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
+          throw new DelayedError();
         },
-      }),
-    );
+      },
+    });
   } catch (error) {
     if (error instanceof DelayedError) throw error;
     const refused = error instanceof DomainError;

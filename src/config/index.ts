@@ -63,6 +63,10 @@ const schema = z.object({
   EMBEDDED_PG_PORT: int(54329, 1, 65535),
   WORKER_CONCURRENCY: int(4, 1, 100),
   METRICS_PORT: int(9464, 0, 65535),
+  METRICS_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+  ),
   SHUTDOWN_GRACE_MS: int(30_000, 0, 600_000),
   RATE_LIMIT_PER_MINUTE: int(1200, 0, 1_000_000),
   SLACK_RATE_LIMIT_PER_MINUTE: int(600, 0, 1_000_000),
@@ -160,6 +164,8 @@ export interface Config {
   reconciler: { intervalMs: number; graceMs: number; maxRedrives: number };
   /** Port of a worker process's /metrics, /healthz and /readyz (0: none). The web process serves them on PORT. */
   metricsPort: number;
+  /** When set, /metrics (web and worker) answers only `Authorization: Bearer <metricsToken>`, 401 otherwise. */
+  metricsToken: string | undefined;
   /** How long running jobs may take to finish on SIGTERM before they are left to be retried. */
   shutdownGraceMs: number;
   /** Requests per minute per API token (or address without one); 0: no limit. */
@@ -230,7 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0]);
-    const shown = env[variable] === undefined ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
+    // A secret's value is not repeated into the logs.
+    const secret = /TOKEN|SECRET|KEY/.test(variable);
+    const shown =
+      env[variable] === undefined || secret ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
     throw new ConfigError(
       `configuration: ${variable} ${issue.message.replace(/^Invalid input: /, '')}${shown}`,
     );
@@ -272,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxRedrives: e.RECONCILE_MAX_REDRIVES,
     }),
     metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     slackRateLimitPerMinute: e.SLACK_RATE_LIMIT_PER_MINUTE,

@@ -12,6 +12,7 @@ import { layout } from '../pages/layout.ts';
 import { withTimeout } from '../timeout.ts';
 import { badLinkPage } from '../pages/not-found.ts';
 import { pagesRouter } from '../pages/router.ts';
+import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { withRequestId } from '../request-context.ts';
 import { queueDashboard } from './dashboard.ts';
 import {
@@ -82,7 +83,11 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
 
   for (const { path, router } of options.rawRouters ?? []) app.use(path, router);
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!metricsScrapeAllowed(req.headers.authorization, ctx.config.metricsToken)) {
+      res.setHeader('WWW-Authenticate', METRICS_CHALLENGE);
+      return sendProblem(res, 401, 'metrics need Authorization: Bearer <METRICS_TOKEN>');
+    }
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
   app.use('/admin/queues', queueDashboard(ctx.queues, ctx.uow));

@@ -80,8 +80,20 @@ interface BodyParserError {
   limit?: number;
 }
 
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
-  if (res.headersSent) return next(error);
+/** How a response stream fails when the client hangs up before it is complete. */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  if (res.headersSent) {
+    // Too late for a problem document: the response is cut short. (Not handed on to Express, whose
+    // default handler prints the raw stack to stderr.) A client that hangs up mid-download is
+    // routine, not a fault of ours.
+    if (CLIENT_GONE.has(String((error as { code?: unknown }).code)))
+      req.log?.debug({ err: error }, 'the client closed the connection before the response was complete');
+    else req.log?.error({ err: error }, 'failed after the response began; connection closed');
+    res.destroy();
+    return;
+  }
   if (error instanceof DomainError) {
     const { status, extra } = problemFromDomainError(error);
     return sendProblem(res, status, error.message, extra);

@@ -61,6 +61,7 @@ export async function bootstrap(
     url: databaseUrl,
     poolMax: config.databasePoolMax,
     applicationName: options.applicationName,
+    log,
   });
   try {
     if (options.migrate) {

@@ -1,17 +1,36 @@
 /** Process plumbing shared by the entry points: config errors, signals and graceful shutdown. */
+import { hostname } from 'node:os';
 import { ConfigError, loadConfig, type Config } from '../config/index.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, logProcessEvents, type Logger } from '../logger.ts';
 
 export function configOrExit(): Readonly<Config> {
   try {
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${configErrorLine(error.message)}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
   }
+}
+
+/**
+ * The one line a configuration error is reported in, before there is a logger: a pino-shaped JSON
+ * line (`fatal`) when the logs would be JSON — LOG_FORMAT=json, or no valid LOG_FORMAT and no
+ * terminal, as the configuration decides —, else the plain text.
+ */
+export function configErrorLine(message: string, env: NodeJS.ProcessEnv = process.env): string {
+  const format = env.LOG_FORMAT;
+  const json = format === 'json' || (format !== 'pretty' && !process.stdout.isTTY);
+  if (!json) return message;
+  return JSON.stringify({
+    level: 60,
+    time: Date.now(),
+    pid: process.pid,
+    hostname: hostname(),
+    msg: message,
+  });
 }
 
 /**
@@ -54,8 +73,11 @@ export function onShutdown(log: Logger, graceMs: number, stop: () => Promise<voi
   process.on('SIGINT', handler);
 }
 
+/** The process's logger, which also reports the process's own warnings (see logProcessEvents). */
 export function startupLogger(config: Readonly<Config>, name: string): Logger {
-  return createLogger(config, name);
+  const log = createLogger(config, name);
+  logProcessEvents(log, config);
+  return log;
 }
 
 export function fatal(log: Logger, error: unknown): void {

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index.ts';
 import { publicUrlWarning } from '../domain/labels.ts';
 import { createApp } from '../http/app.ts';
+import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
 import type { Reconciler } from '../queue/reconciler.ts';
 import { createSlack } from '../slack/app.ts';
@@ -131,7 +132,14 @@ export async function startMetricsServer(
   if (port === 0) return null;
   const server = createServer(async (req, res) => {
     try {
-      if (req.url === '/metrics') {
+      if (
+        req.url === '/metrics' &&
+        !metricsScrapeAllowed(req.headers.authorization, runtime.config.metricsToken)
+      ) {
+        res
+          .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': METRICS_CHALLENGE })
+          .end('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
+      } else if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': runtime.metrics.registry.contentType });
         res.end(await runtime.metrics.registry.metrics());
       } else if (req.url === '/healthz') {

@@ -5,6 +5,7 @@
  */
 import type { Job, Queue } from 'bullmq';
 import type { QueueBackend } from './backend.ts';
+import { currentRequestId } from '../request-context.ts';
 import {
   DEFAULT_JOB_OPTIONS,
   QUEUE_NAMES,
@@ -64,8 +65,17 @@ export class Queues {
     return queue;
   }
 
-  /** Adds jobs, grouped by queue, each with its catalogue options. */
+  /**
+   * Adds jobs, grouped by queue, each with its catalogue options. Added during a request's work (a
+   * Slack request handed straight to the queue), a job carries the request's id, as one relayed
+   * from the outbox does.
+   */
   async addBulk(requests: JobRequest[]): Promise<void> {
+    const requestId = currentRequestId();
+    const withRequestId = (data: unknown) =>
+      requestId && typeof data === 'object' && data !== null && !Array.isArray(data) && !('requestId' in data)
+        ? { ...data, requestId }
+        : data;
     const byQueue = new Map<QueueName, JobRequest[]>();
     for (const r of requests) {
       const queue = this.route(r.name).queue;
@@ -75,7 +85,7 @@ export class Queues {
       await this.get(queue).addBulk(
         list.map((r) => ({
           name: r.name,
-          data: r.data,
+          data: withRequestId(r.data),
           opts: {
             ...this.#defaults,
             ...this.route(r.name).options,

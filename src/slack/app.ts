@@ -16,9 +16,11 @@
  * Commands and buttons are handed to the workers as `slack.answer` jobs before the ack: this process
  * runs none of their work, so an ack never waits behind another request's.
  */
+import { randomUUID } from 'node:crypto';
 import { App, ExpressReceiver, HTTPModuleFunctions } from '@slack/bolt';
 import { Router } from 'express';
 import type { AppContext } from '../context.ts';
+import { withRequestId } from '../request-context.ts';
 import type { SlackDeps } from './deps.ts';
 import { registerListeners } from './listeners/index.ts';
 import { slackLogger } from './logger.ts';
@@ -59,6 +61,9 @@ export function createSlack(
 
   if (slack.socketMode) {
     const app = new App({ ...common, socketMode: true, appToken: slack.appToken });
+    // Over HTTP a request has its id from the web app; over the socket each event gets one here, so
+    // its log lines and the jobs it hands over carry one id as an HTTP request's do.
+    app.use(async ({ next }) => withRequestId(randomUUID(), next));
     registerListeners(app, deps);
     app.error(async (error) => log.error({ err: error }, 'Slack listener failed'));
     return {

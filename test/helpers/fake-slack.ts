@@ -5,9 +5,9 @@
  * `blocks`, `metadata`, `files` arrive as strings and are parsed into `args`) and answers like Slack:
  * `chat.postMessage` with a fresh `ts`, `chat.update`, `views.open`, the three upload steps (the
  * upload URL is on the fake too), `conversations.history`/`replies` over what was posted, and
- * `apps.connections.open` with a `ws://127.0.0.1` URL for Socket Mode, served by a minimal RFC 6455
- * server here (the `ws` package is in devDependencies but not used by this helper; Slack's client
- * connects with undici's WebSocket). Failures are scriptable per
+ * `apps.connections.open` with a `ws://127.0.0.1` URL for Socket Mode, served on the same port by
+ * a `ws` WebSocketServer (it answers pings and closes as RFC 6455 says; Slack's client connects with
+ * undici's WebSocket). Failures are scriptable per
  * method: a 429 with Retry-After, a 5xx, `ok: false`, or "do it but lose the answer".
  *
  * `response_url`s point at the fake too (`responseUrl(id)`), and their posts are recorded.
@@ -15,9 +15,10 @@
  * `send*` sign requests to our app exactly as Slack does: `x-slack-signature: v0=` + hex
  * HMAC-SHA256(signing secret, `v0:<timestamp>:<raw body>`), `x-slack-request-timestamp`.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export type Behaviour =
   /** An HTTP error status (429 with a Retry-After in seconds). */
@@ -123,71 +124,6 @@ function parseArgs(raw: string, contentType: string | undefined): Record<string,
   return args;
 }
 
-// --- A minimal WebSocket server (RFC 6455): text frames, ping → pong, close. -----------------------
-
-function frame(opcode: number, payload: Buffer): Buffer {
-  const length = payload.length;
-  const head =
-    length < 126
-      ? Buffer.from([0x80 | opcode, length])
-      : length < 65_536
-        ? Buffer.from([0x80 | opcode, 126, length >> 8, length & 0xff])
-        : Buffer.concat([
-            Buffer.from([0x80 | opcode, 127]),
-            (() => {
-              const b = Buffer.alloc(8);
-              b.writeBigUInt64BE(BigInt(length));
-              return b;
-            })(),
-          ]);
-  return Buffer.concat([head, payload]);
-}
-
-function acceptWebSocket(
-  socket: Socket,
-  key: string,
-  onText: (text: string) => void,
-): { send(text: string): void } {
-  const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-  socket.write(
-    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-  );
-  let buffered = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    for (;;) {
-      if (buffered.length < 2) return;
-      const opcode = buffered[0]! & 0x0f;
-      const masked = (buffered[1]! & 0x80) !== 0;
-      let length = buffered[1]! & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (buffered.length < 4) return;
-        length = buffered.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (buffered.length < 10) return;
-        length = Number(buffered.readBigUInt64BE(2));
-        offset = 10;
-      }
-      const maskOffset = offset;
-      if (masked) offset += 4;
-      if (buffered.length < offset + length) return;
-      const payload = Buffer.from(buffered.subarray(offset, offset + length));
-      if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= buffered[maskOffset + (i % 4)]!;
-      buffered = buffered.subarray(offset + length);
-      if (opcode === 0x1) onText(payload.toString('utf8'));
-      else if (opcode === 0x9) socket.write(frame(0xa, payload));
-      else if (opcode === 0x8) {
-        socket.end(frame(0x8, payload));
-        return;
-      }
-    }
-  });
-  socket.on('error', () => {});
-  return { send: (text) => socket.write(frame(0x1, Buffer.from(text, 'utf8'))) };
-}
-
 // --- The fake ---------------------------------------------------------------------------------------
 
 export async function startFakeSlack(): Promise<FakeSlack> {
@@ -199,7 +135,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const refusedChannels = new Map<string, string>();
   const responseScript: { status: number; retryAfter?: number }[] = [];
   const sockets = new Set<Socket>();
-  const socketClients: { send(text: string): void }[] = [];
+  const socketClients: WebSocket[] = [];
+  // Socket Mode's connections: upgrades of this server's `/socket` requests.
+  const wss = new WebSocketServer({ noServer: true });
   const received: Record<string, unknown>[] = [];
   let tsCounter = 0;
   let fileCounter = 0;
@@ -355,17 +293,22 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('upgrade', (req, socket: Socket) => {
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     sockets.add(socket);
-    const client = acceptWebSocket(socket, String(req.headers['sec-websocket-key']), (text) => {
-      try {
-        received.push(JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        received.push({ raw: text });
-      }
+    socket.on('close', () => sockets.delete(socket));
+    wss.handleUpgrade(req, socket, head, (client) => {
+      client.on('message', (data, isBinary) => {
+        const text = isBinary ? '' : data.toString();
+        try {
+          received.push(JSON.parse(text) as Record<string, unknown>);
+        } catch {
+          received.push({ raw: text });
+        }
+      });
+      client.on('error', () => {});
+      socketClients.push(client);
+      client.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' } }));
     });
-    socketClients.push(client);
-    client.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' } }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -408,6 +351,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       },
     },
     async close() {
+      for (const client of socketClients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

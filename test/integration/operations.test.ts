@@ -53,7 +53,9 @@ describe('operations', () => {
       /buildtrace_job_duration_seconds_count\{queue="lots",job="lots.generate",outcome="completed"\} 1/,
     );
     expect(text).toMatch(/buildtrace_units_generated_total 7/);
-    expect(text).toMatch(/buildtrace_process_resident_memory_bytes/);
+    // Node's own metrics under prom-client's standard names, as stock dashboards expect them.
+    expect(text).toMatch(/^process_resident_memory_bytes /m);
+    expect(text).not.toMatch(/buildtrace_process_/);
   });
 
   it('carries the request id from the HTTP request into the jobs and events it causes', async () => {

@@ -93,5 +93,10 @@ describe('Socket Mode', () => {
       'the answer',
     );
     expect(answer.body.text).toContain(`Build ${build}`);
+    // The event got a request id of its own, which its job carries (and logs with), as over HTTP.
+    const queue = ctx.queues.get(ctx.queues.route('slack.answer').queue);
+    const jobs = await queue.getJobs(['completed', 'active', 'waiting', 'delayed']);
+    const job = jobs.find((j) => j?.name === 'slack.answer' && j.data.responseUrl === responseUrl);
+    expect(job?.data.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardReach } from '../../src/db/repositories/forward-trace.ts';
+import { traceRepository } from '../../src/db/repositories/trace.ts';
 import { referenceForwardReach } from '../helpers/reference-trace.ts';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
@@ -155,6 +156,29 @@ describe('forward trace equivalence', () => {
       if (reference.size > 0) nonEmpty++;
     }
     expect(nonEmpty).toBeGreaterThan(15);
+
+    // Inside a transaction (a recall runs in one) the walk and the trace's counts take their steps
+    // one after another on its single connection: the same answer, and pg is never handed a query
+    // while another runs (its DeprecationWarning, 'client is already executing a query').
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await ctx.db.transaction(async (trx) => {
+        for (const id of lotIds) {
+          const [pooled, inTransaction] = [await forwardReach(ctx.db, id), await forwardReach(trx, id)];
+          expect(inTransaction, `from lot ${id} in a transaction`).toEqual(pooled);
+          const page = { limit: 100 };
+          expect(await traceRepository(trx).forward(id, {}, page)).toEqual(
+            await traceRepository(ctx.db).forward(id, {}, page),
+          );
+        }
+      });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.message).filter((m) => /already executing a query/.test(m))).toEqual([]);
     void reelA;
   });
 });

@@ -38,6 +38,7 @@ describe('configuration', () => {
     // The Web API client appends method names to it: https://slack.com/api/chat.postMessage
     [{ SLACK_API_URL: 'https://slack.com' }, 'SLACK_API_URL'],
     [{ SLACK_API_URL: 'http://127.0.0.1:9999/' }, 'SLACK_API_URL'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
   ])('stops with one line naming the variable for %o', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -46,6 +47,13 @@ describe('configuration', () => {
       expect((error as Error).message).toMatch(new RegExp(`^configuration: ${variable}`));
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+
+  it('takes METRICS_TOKEN (unset: /metrics is open) and never repeats a refused one', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: '' }).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'a-scrape-token-0123' }).metricsToken).toBe('a-scrape-token-0123');
+    expect(() => loadConfig({ METRICS_TOKEN: 'hunter2' })).toThrow(/^configuration: METRICS_TOKEN [^']*$/);
   });
 
   it('treats empty variables as unset and trims the public URL', () => {

@@ -32,6 +32,24 @@ async function rows<T>(db: Db, sql: string, bindings: unknown[]): Promise<T[]> {
   return (await db.raw<{ rows: T[] }>(sql, bindings as readonly Knex.RawBinding[])).rows;
 }
 
+/** Whether `db` is one transaction's single connection rather than the pool. */
+export function isTransaction(db: Db): db is Knex.Transaction {
+  return (db as { isTransaction?: boolean }).isTransaction === true;
+}
+
+/**
+ * Runs independent steps: side by side on the pool (each query takes its own connection), one
+ * after another inside a transaction — a pg client runs one query at a time, and handing it a
+ * second while the first runs is deprecated (pg 8 warns; pg 9 will refuse).
+ */
+export async function eachStep(db: Db, steps: readonly (() => Promise<void>)[]): Promise<void> {
+  if (!isTransaction(db)) {
+    await Promise.all(steps.map((step) => step()));
+    return;
+  }
+  for (const step of steps) await step();
+}
+
 /** Lots per build, for deciding whether a set of a build's lots is all of them. */
 async function lotCounts(
   db: Db,
@@ -100,13 +118,13 @@ export async function forwardReach(
       }
     };
 
-    // The steps of one depth are independent of each other: on the pool they run side by side
-    // (inside a transaction they queue on its connection, with the same result).
-    const steps: Promise<void>[] = [];
+    // The steps of one depth are independent of each other: on the pool they run side by side,
+    // inside a transaction one after another on its connection (same result, see eachStep).
+    const steps: (() => Promise<void>)[] = [];
     if (frontierBuilds.length > 0) {
       const fromBuilds = frontierBuilds;
       steps.push(
-        (async () => {
+        async () => {
           // Devices holding units of the reached builds, counted per device build.
           // (DISTINCT over the sorted index, then count: far cheaper than count(DISTINCT …).)
           const held = await rows<{ parent_build_id: number | null; n: number }>(
@@ -135,8 +153,8 @@ export async function forwardReach(
               for (const p of parents) nextLots.set(p.parent_lot_id, h.parent_build_id);
             }
           }
-        })(),
-        (async () => {
+        },
+        async () => {
           // Builds that consumed lots of the reached builds without linking each of them to a device.
           const unlinked = await rows<{ build_id: number; lot_id: number }>(
             db,
@@ -146,9 +164,16 @@ export async function forwardReach(
           );
           const sources = new Map<number, number[]>();
           for (const u of unlinked) sources.set(u.build_id, [...(sources.get(u.build_id) ?? []), u.lot_id]);
-          await Promise.all([...sources].map(([buildId, sourceLots]) => fanOut(buildId, sourceLots)));
-        })(),
-        (async () => {
+          await eachStep(
+            db,
+            [...sources].map(
+              ([buildId, sourceLots]) =>
+                () =>
+                  fanOut(buildId, sourceLots),
+            ),
+          );
+        },
+        async () => {
           // Lots of the reached builds that repairs put into devices.
           for (const r of await rows<{ device_lot_id: number }>(
             db,
@@ -158,14 +183,14 @@ export async function forwardReach(
           )) {
             if (!nextLots.has(r.device_lot_id)) nextLots.set(r.device_lot_id, null);
           }
-        })(),
+        },
       );
     }
 
     if (frontierLots.length > 0) {
       const fromLots = frontierLots;
       steps.push(
-        (async () => {
+        async () => {
           for (const r of await rows<{ parent_lot_id: number; parent_build_id: number | null }>(
             db,
             `SELECT DISTINCT parent_lot_id, parent_build_id FROM unit_links WHERE child_lot_id = ANY(?::bigint[]) AND removed_at IS NULL`,
@@ -173,8 +198,8 @@ export async function forwardReach(
           )) {
             nextLots.set(r.parent_lot_id, r.parent_build_id);
           }
-        })(),
-        (async () => {
+        },
+        async () => {
           const consumed = await rows<{ build_id: number; lot_id: number }>(
             db,
             `SELECT DISTINCT c.build_id, c.lot_id FROM build_consumptions c
@@ -183,9 +208,16 @@ export async function forwardReach(
           );
           const byBuild = new Map<number, number[]>();
           for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
-          await Promise.all([...byBuild].map(([buildId, sourceLots]) => fanOut(buildId, sourceLots)));
-        })(),
-        (async () => {
+          await eachStep(
+            db,
+            [...byBuild].map(
+              ([buildId, sourceLots]) =>
+                () =>
+                  fanOut(buildId, sourceLots),
+            ),
+          );
+        },
+        async () => {
           for (const r of await rows<{ device_lot_id: number }>(
             db,
             'SELECT DISTINCT device_lot_id FROM device_component_state WHERE lot_id = ANY(?::bigint[]) AND present',
@@ -193,10 +225,10 @@ export async function forwardReach(
           )) {
             if (!nextLots.has(r.device_lot_id)) nextLots.set(r.device_lot_id, null);
           }
-        })(),
+        },
       );
     }
-    await Promise.all(steps);
+    await eachStep(db, steps);
 
     // Single lots that turn out to be all of their build become a whole build.
     const unknown = [...nextLots].filter(([, b]) => b === null).map(([id]) => id);

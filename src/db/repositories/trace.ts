@@ -8,7 +8,7 @@ import type { LotSummary, TraceFilter, TraceRepository, TracedLot } from '../../
 import { decodeCursor, encodeCursor } from '../../domain/page.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { StockStatus } from '../../domain/types.ts';
-import { forwardReach } from './forward-trace.ts';
+import { forwardReach, isTransaction } from './forward-trace.ts';
 
 interface TracedRow {
   id: number;
@@ -184,28 +184,35 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
     async forward(lotId, filter, page) {
       const after = decodeCursor(page.cursor);
       if (after === null) throw ValidationError.field('cursor', 'is not a cursor this API issued');
-      // Each whole build's counts start as soon as the walk reaches it and run beside the rest of
-      // the walk, on another pooled connection (a transaction runs them one after another).
+      // On the pool, each whole build's counts start as soon as the walk reaches it and run beside
+      // the rest of the walk, on another pooled connection. A transaction has one connection, which
+      // runs one query at a time: there they are counted after the walk, one after another.
       type CountRow = { build_id: number | null; status: StockStatus; n: number };
       const where = statusWhere(filter);
-      const buildCounts = new Map<number, Promise<CountRow[]>>();
-      const countBuild = (buildId: number) => {
-        const counting = db
+      const countOf = (buildId: number) =>
+        db
           .raw<{ rows: CountRow[] }>(
             `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
              WHERE l.build_id = ? AND ${where.sql} GROUP BY l.build_id, l.status`,
             [buildId, ...where.bindings] as readonly Knex.RawBinding[],
           )
           .then((r) => r.rows);
-        // A build the date filter drops is never awaited; its failure must not go unhandled.
-        counting.catch(() => undefined);
-        buildCounts.set(buildId, counting);
-      };
+      const buildCounts = new Map<number, Promise<CountRow[]>>();
+      const countBuild = isTransaction(db)
+        ? undefined
+        : (buildId: number) => {
+            const counting = countOf(buildId);
+            // A build the date filter drops is never awaited; its failure must not go unhandled.
+            counting.catch(() => undefined);
+            buildCounts.set(buildId, counting);
+          };
       const reached = await affected(db, lotId, filter, countBuild);
       const buildIds = [...reached.builds.keys()];
       const lotIds = [...reached.lots.keys()];
+      const perBuildCounts: CountRow[][] = [];
+      for (const b of buildIds) perBuildCounts.push(await (buildCounts.get(b) ?? countOf(b)));
       const counts = [
-        ...(await Promise.all(buildIds.map((b) => buildCounts.get(b)!))).flat(),
+        ...perBuildCounts.flat(),
         ...(lotIds.length > 0
           ? (
               await db.raw<{ rows: CountRow[] }>(
