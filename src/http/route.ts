@@ -10,6 +10,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import { ValidationError } from '../domain/errors.ts';
+import { checkQueryParameters, queryParameters } from './conditional.ts';
 import { uploadHandler, type UploadOptions } from './upload.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -128,8 +129,18 @@ function checkQueryEncoding(url: string): void {
   }
 }
 
+const QUERY_PARAMETERS = new WeakMap<RouteDef, ReadonlySet<string>>();
+
+/** Refuses query parameters the route does not take (400 naming them) rather than ignore them. */
+export function checkQuery(def: RouteDef, req: Request): void {
+  let allowed = QUERY_PARAMETERS.get(def);
+  if (!allowed) QUERY_PARAMETERS.set(def, (allowed = queryParameters(def)));
+  checkQueryParameters(def, allowed, req.query);
+}
+
 export function assembleInput(def: RouteDef, req: Request): Record<string, unknown> {
   checkQueryEncoding(req.originalUrl);
+  checkQuery(def, req);
   const input: Record<string, unknown> = {};
   if (def.method === 'get' || def.method === 'delete') {
     // The document gives these no body: one that says something is refused, not ignored.
@@ -187,6 +198,7 @@ export function mountRoutes(
                 status: def.status ?? 201,
                 response: def.response,
                 present: def.present as ((result: unknown) => unknown) | undefined,
+                checkQuery: (req) => checkQuery(def, req),
               },
               deps,
               store,
