@@ -1,10 +1,12 @@
 /**
- * REST conventions every route shares (see route.ts, which applies them): query parameters a route
- * does not take refused with 400 naming them.
+ * REST conventions every route shares (see route.ts, which applies them): 405 with `Allow` for a
+ * method a path does not take, and query parameters a route does not take refused with 400 naming
+ * them.
  */
-import type { Request } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
+import { sendProblem } from './problem.ts';
 
 /** What these conventions need to know of a route (a RouteDef, without importing route.ts). */
 interface RouteShape {
@@ -47,4 +49,38 @@ export function checkQueryParameters(
       message: `is not a query parameter of ${def.method.toUpperCase()} ${def.path} (it ${takes})`,
     })),
   );
+}
+
+const ALLOW = Symbol('allow');
+
+/**
+ * After every route is mounted: a path that exists with other methods answers 405 with `Allow`
+ * (problem+json) instead of falling through to 404, and OPTIONS answers 204 with `Allow`. The
+ * methods of every path pattern a request matches are gathered (`/units/scrap` and `/units/{serial}`).
+ */
+export function mountMethodNotAllowed(router: Router, routes: readonly RouteShape[]): void {
+  const methods = new Map<string, Set<string>>();
+  for (const def of routes) {
+    const set = methods.get(def.path) ?? new Set<string>();
+    set.add(def.method.toUpperCase());
+    if (def.method === 'get') set.add('HEAD');
+    methods.set(def.path, set);
+  }
+  for (const [path, set] of methods) {
+    const gather: RequestHandler = (_req, res, next) => {
+      const locals = res.locals as { [ALLOW]?: Set<string> };
+      locals[ALLOW] = new Set([...(locals[ALLOW] ?? []), ...set]);
+      next();
+    };
+    router.all(path.replace(/\{(\w+)\}/g, ':$1'), gather);
+  }
+  router.use((req, res, next) => {
+    const allowed = (res.locals as { [ALLOW]?: Set<string> })[ALLOW];
+    if (!allowed) return next();
+    const order = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+    const list = [...order.filter((m) => allowed.has(m)), 'OPTIONS'].join(', ');
+    res.setHeader('Allow', list);
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    sendProblem(res, 405, `${req.method} is not allowed on ${req.path}; it allows ${list}`);
+  });
 }

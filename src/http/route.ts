@@ -10,7 +10,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { checkQueryParameters, queryParameters } from './conditional.ts';
+import { checkQueryParameters, mountMethodNotAllowed, queryParameters } from './conditional.ts';
 import { uploadHandler, type UploadOptions } from './upload.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -237,6 +237,7 @@ export function mountRoutes(
       res.status(status).json(body);
     });
   }
+  mountMethodNotAllowed(router, routes);
   return router;
 }
 

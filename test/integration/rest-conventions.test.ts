@@ -1,6 +1,7 @@
 /**
- * REST conventions (#18): unknown query parameters refused with 400 naming them. Every answer here is
- * also checked against the OpenAPI document.
+ * REST conventions (#18): 405 with Allow for a method a path does not take, and unknown query
+ * parameters refused with 400 naming them. Every answer here is also checked against the OpenAPI
+ * document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
@@ -42,6 +43,47 @@ function expectProblem(res: ApiResponse, status: number): void {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(typeof res.body.detail).toBe('string');
 }
+
+describe('405 Method Not Allowed', () => {
+  it('answers a path that exists with other methods 405 with Allow, as a problem', async () => {
+    const lot = (await f.lot()).code;
+    const res = await ctx.api('DELETE', `/api/v1/lots/${lot}`);
+    expectProblem(res, 405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, PATCH, OPTIONS');
+    expect(res.body.detail).toMatch(/DELETE is not allowed.*GET, HEAD, PATCH/);
+
+    const put = await ctx.api('PUT', '/api/v1/parts', { body: { name: 'x' } });
+    expectProblem(put, 405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+
+    const get = await ctx.api('GET', '/api/v1/work/reconcile');
+    expectProblem(get, 405);
+    expect(get.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it('gathers the methods of every path pattern a request matches', async () => {
+    const build = await ctx.api('POST', '/api/v1/builds', {
+      body: { project: (await f.project()).code, quantity: 1, start: false },
+    });
+    const code = (build.body.build as { code: string }).code;
+    const res = await ctx.api('DELETE', `/api/v1/builds/${code}/units/scrap`);
+    expectProblem(res, 405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+  });
+
+  it('answers OPTIONS with 204 and Allow', async () => {
+    const part = (await f.part()).code;
+    const res = await ctx.api('OPTIONS', `/api/v1/parts/${part}`);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, PATCH, DELETE, OPTIONS');
+  });
+
+  it('still answers 404 for a path that does not exist, and 401 before either', async () => {
+    expectProblem(await ctx.api('DELETE', '/api/v1/nothing-here'), 404);
+    expectProblem(await ctx.api('GET', '/api/v1/parts/X/nothing'), 404);
+    expectProblem(await ctx.api('DELETE', '/api/v1/lots/X', { role: null }), 401);
+  });
+});
 
 describe('unknown query parameters', () => {
   it('refuses one on a list with 400 naming it, where it used to return everything', async () => {
