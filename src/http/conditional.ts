@@ -1,12 +1,14 @@
 /**
- * REST conventions every route shares (see route.ts, which applies them): 405 with `Allow` for a
- * method a path does not take, and query parameters a route does not take refused with 400 naming
- * them.
+ * REST conventions every route shares (see route.ts, which applies them): strong ETags on what a
+ * client may change, `If-Match` preconditions (412), 405 with `Allow` for a method a path does not
+ * take, and query parameters a route does not take refused with 400 naming them.
  */
+import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
 import { sendProblem } from './problem.ts';
+import { PreconditionProblemOut } from './schemas.ts';
 
 /** What these conventions need to know of a route (a RouteDef, without importing route.ts). */
 interface RouteShape {
@@ -16,6 +18,46 @@ interface RouteShape {
   params?: Record<string, string>;
   bodyOmits?: string[];
   textBody?: { field: string };
+  versioned?: string;
+  status?: number;
+}
+
+/**
+ * A strong entity tag for a JSON representation: a digest of exactly the body the API sends, so two
+ * answers share a tag only when they are the same bytes.
+ */
+export function entityTag(body: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+  return `"${digest.slice(0, 27)}"`;
+}
+
+/**
+ * The `If-Match` header: undefined when absent, `*`, or the entity tags it lists. Weak tags are
+ * kept as sent and never match (If-Match compares strongly). A value that is neither is a 400.
+ */
+export function ifMatch(req: Request): '*' | string[] | undefined {
+  const header = req.headers['if-match'];
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (value === '') return undefined;
+  if (value === '*') return '*';
+  const tags = value.match(/(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"/g) ?? [];
+  const rest = value.replace(/(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"/g, '').replace(/[\s,]/g, '');
+  if (tags.length === 0 || rest !== '')
+    throw ValidationError.field(
+      'If-Match',
+      'must be * or entity tags in double quotes, as the ETag header gives them',
+    );
+  return tags;
+}
+
+/** Whether `If-None-Match` names the tag (weak comparison, as RFC 9110 says for it) or is `*`. */
+export function noneMatch(req: Request, tag: string): boolean {
+  const header = req.headers['if-none-match']?.trim();
+  if (!header) return false;
+  if (header === '*') return true;
+  const opaque = (t: string) => t.replace(/^W\//, '');
+  return (header.match(/(?:W\/)?"[^"]*"/g) ?? []).some((t) => opaque(t) === opaque(tag));
 }
 
 /** The query parameters a route takes: the input fields its document lists in the query. */
@@ -83,4 +125,52 @@ export function mountMethodNotAllowed(router: Router, routes: readonly RouteShap
     if (req.method === 'OPTIONS') return void res.status(204).end();
     sendProblem(res, 405, `${req.method} is not allowed on ${req.path}; it allows ${list}`);
   });
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Adds to an operation of the document what these conventions add to it: ETag (and If-None-Match,
+ * 304) on a versioned GET; If-Match, 412 and the new ETag on a change to the same path.
+ */
+export function documentConventions(def: RouteShape, routes: readonly RouteShape[], operation: Json): void {
+  void PreconditionProblemOut; // its component, referenced below
+  const versioned = routes.some((r) => r.method === 'get' && r.path === def.path && r.versioned);
+  if (!versioned) return;
+  const responses = operation.responses as Record<string, Json>;
+  const parameters = operation.parameters as Json[];
+  const etag = {
+    ETag: {
+      description:
+        'Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since',
+      schema: { type: 'string' },
+    },
+  };
+  if (def.method === 'get') {
+    parameters.push({
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      schema: { type: 'string' },
+      description: 'An ETag this resource had: answered 304 without a body while it is still the current one',
+    });
+    responses['200'] = { ...responses['200'], headers: etag };
+    responses['304'] = { description: 'Not modified: `If-None-Match` names the current ETag', headers: etag };
+    return;
+  }
+  parameters.push({
+    name: 'If-Match',
+    in: 'header',
+    required: false,
+    schema: { type: 'string' },
+    description: `The ETag of \`GET ${def.path}\` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. \`*\` or no header: no check.`,
+  });
+  const status = String(def.status ?? 200);
+  if (status !== '204' && responses[status]?.content)
+    responses[status] = { ...responses[status], headers: etag };
+  responses['412'] = {
+    description:
+      'If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry.',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/PreconditionProblem' } } },
+  };
 }

@@ -1,8 +1,10 @@
 /**
- * REST conventions (#18): 405 with Allow for a method a path does not take, and unknown query
- * parameters refused with 400 naming them. Every answer here is also checked against the OpenAPI
- * document.
+ * REST conventions (#18): strong ETags on every resource a client may change, If-Match checked
+ * atomically with the write (412, nothing changed; two clients with one tag: one wins), 405 with
+ * Allow for a method a path does not take, and unknown query parameters refused with 400 naming them.
+ * Every answer here is also checked against the OpenAPI document.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import {
@@ -43,6 +45,225 @@ function expectProblem(res: ApiResponse, status: number): void {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(typeof res.body.detail).toBe('string');
 }
+
+const slackUserId = () => `U${randomBytes(5).toString('hex').toUpperCase()}`;
+
+/** Each resource a client may change: where it is, and a change that makes a difference. */
+interface Resource {
+  kind: string;
+  template: string;
+  create: () => Promise<string>;
+  patch: (n: number) => { method: 'PATCH' | 'PUT'; body: Record<string, unknown> };
+  deletes: boolean;
+}
+const RESOURCES: Resource[] = [
+  {
+    kind: 'part',
+    template: '/parts/{code}',
+    create: async () => `/parts/${(await f.part()).code}`,
+    patch: (n) => ({ method: 'PATCH', body: { description: `rev ${n}` } }),
+    deletes: true,
+  },
+  {
+    kind: 'location',
+    template: '/locations/{code}',
+    create: async () => `/locations/${(await f.location()).code}`,
+    patch: (n) => ({ method: 'PATCH', body: { description: `rev ${n}` } }),
+    deletes: true,
+  },
+  {
+    kind: 'lot',
+    template: '/lots/{code}',
+    create: async () => `/lots/${(await f.lot()).code}`,
+    patch: (n) => ({ method: 'PATCH', body: { supplierOrder: `PO-${n}` } }),
+    deletes: false,
+  },
+  {
+    kind: 'project',
+    template: '/projects/{code}',
+    create: async () => `/projects/${(await f.project()).code}`,
+    patch: (n) => ({ method: 'PATCH', body: { description: `rev ${n}` } }),
+    deletes: true,
+  },
+  {
+    kind: 'webhook endpoint',
+    template: '/webhook-endpoints/{id}',
+    create: async () => {
+      const res = await ctx.api('POST', '/api/v1/webhook-endpoints', {
+        body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['recall.ready'] },
+      });
+      return `/webhook-endpoints/${res.body.id as number}`;
+    },
+    patch: (n) => ({ method: 'PATCH', body: { description: `rev ${n}` } }),
+    deletes: true,
+  },
+  {
+    kind: 'Slack user',
+    template: '/slack-users/{user}',
+    create: async () => {
+      const user = slackUserId();
+      await ctx.api('PUT', `/api/v1/slack-users/${user}`, { body: { role: 'viewer', name: 'rev 0' } });
+      return `/slack-users/${user}`;
+    },
+    patch: (n) => ({ method: 'PUT', body: { role: 'viewer', name: `rev ${n}` } }),
+    deletes: true,
+  },
+];
+
+const isStrongTag = (tag: string | null) => tag !== null && /^"[^"]+"$/.test(tag);
+
+describe.each(RESOURCES)('ETag and If-Match: $kind', (r) => {
+  it('answers a strong ETag on GET and on the change, a new one after it, and 304 to If-None-Match', async () => {
+    const path = await r.create();
+    const first = await call('GET', r.template, path);
+    const tag = first.headers.get('etag');
+    expect(isStrongTag(tag), String(tag)).toBe(true);
+    expect((await call('GET', r.template, path)).headers.get('etag')).toBe(tag);
+
+    const unchanged = await call('GET', r.template, path, { headers: { 'if-none-match': tag! } });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.text).toBe('');
+    expect(unchanged.headers.get('etag')).toBe(tag);
+
+    const { method, body } = r.patch(1);
+    const changed = await call(method, r.template, path, { body, headers: { 'if-match': tag! } });
+    expect(changed.status, changed.text).toBe(200);
+    const next = changed.headers.get('etag');
+    expect(isStrongTag(next)).toBe(true);
+    expect(next).not.toBe(tag);
+    // The change's ETag is the tag GET now answers, for the same body.
+    const after = await call('GET', r.template, path);
+    expect(after.headers.get('etag')).toBe(next);
+    expect(after.body).toEqual(changed.body);
+    expect((await call('GET', r.template, path, { headers: { 'if-none-match': tag! } })).status).toBe(200);
+  });
+
+  it('refuses a stale If-Match with 412 naming the current ETag, and changes nothing', async () => {
+    const path = await r.create();
+    const stale = (await call('GET', r.template, path)).headers.get('etag')!;
+    const first = r.patch(1);
+    const current = (await call(first.method, r.template, path, { body: first.body })).headers.get('etag')!;
+    const before = await databaseFingerprint(ctx);
+    const { method, body } = r.patch(2);
+    const refused = await call(method, r.template, path, { body, headers: { 'if-match': stale } });
+    expectProblem(refused, 412);
+    expect(refused.body.etag).toBe(current);
+    expect(refused.headers.get('etag')).toBe(current);
+    expect(refused.body.detail).toContain(current);
+    expect(refused.body.detail).toMatch(/GET it again/);
+    expect(await databaseFingerprint(ctx)).toBe(before);
+    expect((await call('GET', r.template, path)).headers.get('etag')).toBe(current);
+
+    // A list naming the current tag matches; a weak tag never does (If-Match compares strongly).
+    expectProblem(
+      await call(method, r.template, path, { body, headers: { 'if-match': `W/${current}` } }),
+      412,
+    );
+    const listed = await call(method, r.template, path, {
+      body,
+      headers: { 'if-match': `${stale}, ${current}` },
+    });
+    expect(listed.status, listed.text).toBe(200);
+  });
+
+  it('behaves as before with If-Match: * or without the header', async () => {
+    const path = await r.create();
+    const a = r.patch(3);
+    expect(
+      (await call(a.method, r.template, path, { body: a.body, headers: { 'if-match': '*' } })).status,
+    ).toBe(200);
+    const b = r.patch(4);
+    expect((await call(b.method, r.template, path, { body: b.body })).status).toBe(200);
+  });
+
+  it('lets exactly one of two changes sent with the same tag through', async () => {
+    for (let round = 0; round < 4; round++) {
+      const path = await r.create();
+      const tag = (await call('GET', r.template, path)).headers.get('etag')!;
+      const answers = await Promise.all(
+        [10, 11].map((n) => {
+          const { method, body } = r.patch(n);
+          return call(method, r.template, path, { body, headers: { 'if-match': tag } });
+        }),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
+      const winner = answers.find((a) => a.status === 200)!;
+      const loser = answers.find((a) => a.status === 412)!;
+      expect(loser.body.etag).toBe(winner.headers.get('etag'));
+      expect((await call('GET', r.template, path)).body).toEqual(winner.body);
+    }
+  });
+
+  it.runIf(r.deletes)('honours If-Match on DELETE', async () => {
+    const path = await r.create();
+    const stale = (await call('GET', r.template, path)).headers.get('etag')!;
+    const { method, body } = r.patch(5);
+    const current = (await call(method, r.template, path, { body })).headers.get('etag')!;
+    const before = await databaseFingerprint(ctx);
+    expectProblem(await call('DELETE', r.template, path, { headers: { 'if-match': stale } }), 412);
+    expect(await databaseFingerprint(ctx)).toBe(before);
+    expect((await call('GET', r.template, path)).status).toBe(200);
+    const deleted = await call('DELETE', r.template, path, { headers: { 'if-match': current } });
+    expect(deleted.status, deleted.text).toBeLessThan(300);
+    if (r.kind !== 'Slack user') expect((await call('GET', r.template, path)).status).toBe(404);
+  });
+});
+
+describe('If-Match, edge cases', () => {
+  it('answers 404, not 412, for a resource that does not exist', async () => {
+    const part = (await f.part()).code;
+    await call('DELETE', '/parts/{code}', `/parts/${part}`);
+    expectProblem(
+      await call('PATCH', '/parts/{code}', `/parts/${part}`, {
+        body: { description: 'x' },
+        headers: { 'if-match': '"abc"' },
+      }),
+      404,
+    );
+  });
+
+  it('answers 412 to a PUT that would create a Slack user the If-Match says exists', async () => {
+    const user = slackUserId();
+    const res = await call('PUT', '/slack-users/{user}', `/slack-users/${user}`, {
+      body: { role: 'viewer' },
+      headers: { 'if-match': '"abc"' },
+    });
+    expectProblem(res, 412);
+    expect((await call('GET', '/slack-users/{user}', `/slack-users/${user}`)).status).toBe(404);
+  });
+
+  it('refuses an If-Match that is not entity tags with 400 naming it', async () => {
+    const part = (await f.part()).code;
+    const res = await call('PATCH', '/parts/{code}', `/parts/${part}`, {
+      body: { description: 'x' },
+      headers: { 'if-match': 'abc' },
+    });
+    expectProblem(res, 400);
+    expect(res.body.errors).toEqual([{ field: 'If-Match', message: expect.any(String) as string }]);
+  });
+
+  it('checks the tag after the body: a bad body is a 400 whatever the tag', async () => {
+    const part = (await f.part()).code;
+    const res = await call('PATCH', '/parts/{code}', `/parts/${part}`, {
+      body: { colour: 'red' },
+      headers: { 'if-match': '"stale"' },
+    });
+    expectProblem(res, 400);
+  });
+
+  it('documents ETag, If-Match and 412 on the operations that take them', () => {
+    for (const r of RESOURCES) {
+      const get = doc.operation('GET', r.template);
+      expect(get.parameters?.map((p) => p.name)).toContain('If-None-Match');
+      const change = doc.operation(r.patch(0).method, r.template);
+      expect(change.parameters?.map((p) => p.name)).toContain('If-Match');
+      expect(change.responses['412']).toBeDefined();
+      expect((change.responses['200'] as { headers?: object }).headers).toHaveProperty('ETag');
+      expect((get.responses['200'] as { headers?: object }).headers).toHaveProperty('ETag');
+    }
+    expect(doc.operation('GET', '/parts').parameters?.map((p) => p.name)).not.toContain('If-None-Match');
+  });
+});
 
 describe('405 Method Not Allowed', () => {
   it('answers a path that exists with other methods 405 with Allow, as a problem', async () => {
