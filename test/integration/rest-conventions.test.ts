@@ -193,8 +193,10 @@ describe.each(RESOURCES)('ETag and If-Match: $kind', (r) => {
       expect((await call('GET', r.template, path)).body).toEqual(winner.body);
     }
   });
+});
 
-  it.runIf(r.deletes)('honours If-Match on DELETE', async () => {
+describe.each(RESOURCES.filter((r) => r.deletes))('If-Match on DELETE: $kind', (r) => {
+  it('honours If-Match on DELETE', async () => {
     const path = await r.create();
     const stale = (await call('GET', r.template, path)).headers.get('etag')!;
     const { method, body } = r.patch(5);
@@ -206,6 +208,40 @@ describe.each(RESOURCES)('ETag and If-Match: $kind', (r) => {
     const deleted = await call('DELETE', r.template, path, { headers: { 'if-match': current } });
     expect(deleted.status, deleted.text).toBeLessThan(300);
     if (r.kind !== 'Slack user') expect((await call('GET', r.template, path)).status).toBe(404);
+  });
+});
+
+describe('If-Match under a race', () => {
+  it('holds both changes at the row lock, then lets exactly one through', async () => {
+    const part = await f.part();
+    const path = `/parts/${part.code}`;
+    const tag = (await call('GET', '/parts/{code}', path)).headers.get('etag')!;
+    // Another writer holds the row: both requests read the same tag, then wait at the lock.
+    const holder = await ctx.db.transaction();
+    try {
+      await holder('parts').where({ code: part.code }).forUpdate().first('id');
+      const answers = Promise.all(
+        [1, 2].map((n) =>
+          call('PATCH', '/parts/{code}', path, {
+            body: { description: `race ${n}` },
+            headers: { 'if-match': tag },
+          }),
+        ),
+      );
+      for (let i = 0; ; i++) {
+        const waiting = await ctx.db.raw<{ rows: { n: string }[] }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (Number(waiting.rows[0]!.n) >= 2) break;
+        if (i > 400) throw new Error('the two changes never waited at the lock');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await holder.commit();
+      const statuses = (await answers).map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 412]);
+    } finally {
+      if (!holder.isCompleted()) await holder.rollback();
+    }
   });
 });
 
