@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole check a change must pass. Installs what it needs (npm packages, and the
-# system packages the label and page tests use), then runs typecheck, lint, format check and every
-# test (unit, integration on real PostgreSQL + Redis, e2e), and ends with one line:
+# system packages the label and page tests use), then runs typecheck, lint (the code, and the API's
+# OpenAPI document with Redocly), format check and every test (unit, integration on real PostgreSQL +
+# Redis, e2e), and ends with one line:
 #   tests: N passed, N failed
 # Exits non-zero on any type, lint, format or test failure.
 #
@@ -23,6 +24,7 @@ bash scripts/ensure-system-deps.sh || echo "warning: system packages missing; la
 status=0
 echo "== typecheck"; npx tsc --noEmit || status=1
 echo "== lint"; npx eslint . && npx depcruise --config .dependency-cruiser.cjs src workers || status=1
+echo "== API document lint"; bash scripts/lint-api.sh || status=1
 echo "== format"; npx prettier --check . --log-level warn || status=1
 
 echo "== tests"

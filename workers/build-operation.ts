@@ -2,11 +2,11 @@
  * What the four build operation jobs (`builds.start`, `builds.advance`, `builds.complete`,
  * `builds.cancel`) share: their data (the queued operation) and their processor — run the queued
  * operation (a second run finds it done and does nothing) and, when the job gives up, settle it
- * (`settleBuildOperation`: the operation failed with the reason, a start's build planned again,
+ * (`failBuildOperation`: the operation failed with the reason, a start's build planned again,
  * `build.operation_failed`).
  */
 import { z } from 'zod';
-import { performBuildOperation, settleBuildOperation } from '../src/commands/builds.ts';
+import { performBuildOperation, failBuildOperation } from '../src/commands/builds.ts';
 import { rowId, type JobDefinition } from './define.ts';
 
 export const buildOperationData = z.object({ operationId: rowId });
@@ -19,6 +19,6 @@ export const buildOperation: Pick<BuildOperationJob, 'process' | 'settle'> = {
     return { status: operation?.status ?? 'missing', error: operation?.error ?? null };
   },
   async settle({ operationId }, reason, { app }) {
-    await settleBuildOperation({ uow: app.uow }, operationId, reason);
+    await failBuildOperation({ uow: app.uow }, operationId, reason);
   },
 };

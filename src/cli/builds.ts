@@ -96,7 +96,7 @@ export const buildCommands: CliCommand[] = [
     summary: 'complete the next stage of a multi-stage build',
     options: { stage: { type: 'string' }, comment: { type: 'string' }, ...WAIT },
     async run(ctx, v, [code]) {
-      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.requestAdvance, {
+      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.advanceBuild, {
         code,
         stage: v.stage,
         comment: v.comment,
@@ -111,7 +111,7 @@ export const buildCommands: CliCommand[] = [
     summary: 'complete a build, or some of its units by serial',
     options: { serials: { type: 'string' }, force: { type: 'boolean' }, reason: { type: 'string' }, ...WAIT },
     async run(ctx, v, [code]) {
-      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.requestCompletion, {
+      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.completeBuild, {
         code,
         serials: v.serials,
         force: v.force,
@@ -127,7 +127,7 @@ export const buildCommands: CliCommand[] = [
     summary: 'cancel a build: components of units not made go back to their lots',
     options: { reason: { type: 'string' }, ...WAIT },
     async run(ctx, v, [code]) {
-      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.requestCancel, {
+      const result = await call<{ build: Obj; operation: unknown }>(ctx, builds.cancelBuild, {
         code,
         reason: v.reason,
       });

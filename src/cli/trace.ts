@@ -1,6 +1,6 @@
 /** Traces and recalls from the command line. */
 import type { Readable } from 'node:stream';
-import { downloadRecall, getRecall, requestRecall } from '../commands/recalls.ts';
+import { downloadRecallReport, getRecall, createRecall } from '../commands/recalls.ts';
 import { traceBackward, traceForward } from '../commands/trace.ts';
 import { backwardText, forwardText, recallLine } from './output.ts';
 import { call, deadlineOf, num, show, waitFor, WAIT, writeFile, type Obj } from './run.ts';
@@ -50,7 +50,7 @@ export const traceCommands: CliCommand[] = [
     summary: 'a recall report: every device containing the lot (a worker writes the CSV)',
     options: { reason: { type: 'string' }, ...FILTER, ...WAIT },
     async run(ctx, v, [lot]) {
-      const recall = await call<Obj>(ctx, requestRecall, {
+      const recall = await call<Obj>(ctx, createRecall, {
         lot,
         reason: v.reason,
         status: v.status,
@@ -89,7 +89,7 @@ export const traceCommands: CliCommand[] = [
     async run(ctx, v, [id]) {
       await writeFile(
         ctx,
-        await call<{ stream: Readable }>(ctx, downloadRecall, { id }),
+        await call<{ stream: Readable }>(ctx, downloadRecallReport, { id }),
         v.out as string | undefined,
       );
       return EXIT.ok;

@@ -11,9 +11,9 @@ import { NotFoundError } from '../domain/errors.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail, findLot } from './lookup.ts';
 import type { AttachmentTarget, Repositories, StagedBlob } from './ports.ts';
-import { idCodeRef, lotRef, optionalText, pageQuery } from './validation.ts';
+import { idCodeRef, lotRef, optionalText, pageQuery, numericId } from './validation.ts';
 
-const eventId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const eventId = numericId;
 
 /** Where an attachment goes: a lot, a build, or one history event of a lot. */
 const targetInput = {

@@ -13,7 +13,7 @@ import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
 import type { LabelRun, LabelSource, Repositories } from './ports.ts';
-import { idCodeRef, pageQuery } from './validation.ts';
+import { idCodeRef, pageQuery, numericId } from './validation.ts';
 import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { retryRedrive } from './work.ts';
 import { toRanges } from '../domain/builds.ts';
@@ -44,6 +44,13 @@ async function resolveIds(
     ids.push(found.id);
   }
   return [...new Set(ids)];
+}
+
+/** The label run with this id, or a 404 naming `id`. */
+async function findRun(repos: Repositories, id: number, lock = false) {
+  const found = await repos.labels.findById(id, { lock });
+  if (!found) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+  return found;
 }
 
 export const requestLabels = defineCommand({
@@ -157,10 +164,9 @@ export const getLabelRun = defineCommand({
   summary: 'Show a label run: its progress and, when done, where to download the PDF',
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos }, { id }) {
-    const run = await repos.labels.findById(id);
-    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    const run = await findRun(repos, id);
     // Where its PDF went in Slack, when it was asked for from Slack.
     return { ...run, slack: await slackDeliveryOf(repos, `labels:${run.id}`) };
   },
@@ -180,10 +186,9 @@ export const downloadLabels = defineCommand({
   summary: "Download a label run's PDF",
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos }, { id }) {
-    const run = await repos.labels.findById(id);
-    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    const run = await findRun(repos, id);
     const file = run.fileKey ? await repos.files.open(run.fileKey) : null;
     if (!file || run.status !== 'done')
       throw new NotFoundError(
@@ -336,10 +341,9 @@ export const retryLabelRun = defineCommand({
   summary: 'Render a failed label run again',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos, actor }, { id }) {
-    const run = await repos.labels.findById(id, { lock: true });
-    if (!run) throw new NotFoundError('label run', String(id), `label run ${id} does not exist`, 'id');
+    const run = await findRun(repos, id, true);
     if (run.status !== 'failed')
       throw new RuleViolation(`label run ${id} is ${run.status}: only a failed run is rendered again`);
     await repos.labels.update(id, { status: 'queued', done: 0, error: null, finished: false });

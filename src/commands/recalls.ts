@@ -10,8 +10,9 @@ import { defineCommand, execute, type CommandDeps } from './define.ts';
 import { retryRedrive } from './work.ts';
 import { jobRequest } from './jobs.ts';
 import { findLot } from './lookup.ts';
+import type { Repositories } from './ports.ts';
 import { traceFilter } from './trace.ts';
-import { lotRef, pageQuery, text } from './validation.ts';
+import { lotRef, pageQuery, text, numericId } from './validation.ts';
 
 const COLUMNS = [
   'lot',
@@ -26,7 +27,14 @@ const COLUMNS = [
   'depth',
 ];
 
-export const requestRecall = defineCommand({
+/** The recall with this id, or a 404 naming `id`. */
+async function findRecall(repos: Repositories, id: number, lock = false) {
+  const found = await repos.recalls.findById(id, { lock });
+  if (!found) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+  return found;
+}
+
+export const createRecall = defineCommand({
   name: 'createRecall',
   summary: 'Write a recall report: every lot and device containing a component lot, as CSV (by a worker)',
   role: 'operator',
@@ -111,10 +119,9 @@ export const getRecall = defineCommand({
   summary: 'Show a recall and whether its report is ready',
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos }, { id }) {
-    const recall = await repos.recalls.findById(id);
-    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    const recall = await findRecall(repos, id);
     return recall;
   },
 });
@@ -128,15 +135,14 @@ export const listRecalls = defineCommand({
   run: ({ repos }, page) => repos.recalls.list(page),
 });
 
-export const downloadRecall = defineCommand({
+export const downloadRecallReport = defineCommand({
   name: 'downloadRecallReport',
   summary: "Download a recall's CSV report",
   role: 'viewer',
   mode: 'read',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos }, { id }) {
-    const recall = await repos.recalls.findById(id);
-    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    const recall = await findRecall(repos, id);
     const file = recall.fileKey ? await repos.files.open(recall.fileKey) : null;
     if (!file)
       throw new NotFoundError(
@@ -183,10 +189,9 @@ export const retryRecall = defineCommand({
   summary: 'Write a failed recall report again',
   role: 'operator',
   mode: 'write',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos, actor }, { id }) {
-    const recall = await repos.recalls.findById(id, { lock: true });
-    if (!recall) throw new NotFoundError('recall', String(id), `recall ${id} does not exist`, 'id');
+    const recall = await findRecall(repos, id, true);
     if (recall.status !== 'failed')
       throw new RuleViolation(`recall ${id} is ${recall.status}: only a failed recall is written again`);
     await repos.recalls.requeue(id);

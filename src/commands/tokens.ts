@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../domain/errors.ts';
 import { ROLES } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
-import { name, pageQuery } from './validation.ts';
+import { name, pageQuery, numericId } from './validation.ts';
 
 const TOKEN_PREFIX = 'bt_';
 
@@ -44,7 +44,7 @@ export const revokeToken = defineCommand({
   summary: 'Revoke an API token',
   role: 'admin',
   mode: 'write',
-  input: z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  input: z.strictObject({ id: numericId }),
   async run({ repos }, { id }) {
     const token = await repos.tokens.revoke(id);
     if (!token) throw new NotFoundError('token', String(id), undefined, 'id');

@@ -105,6 +105,8 @@ export const text = (max: number) =>
 export const name = text(200);
 export const optionalText = (max = 2000) => z.string().trim().max(max).nullish();
 export const quantity = z.int().positive().max(1_000_000_000);
+/** A numeric id in a path (`/labels/{id}`): digits from the URL, a number from JSON. */
+export const numericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A key of `fields`: what a JSON object (and PostgreSQL's jsonb) can keep. */
 const fieldKey = z
   .string()

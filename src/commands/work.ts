@@ -61,7 +61,7 @@ export const redriveWork = defineCommand({
     ),
 });
 
-export const recordSettlement = defineCommand({
+export const recordWorkSettlement = defineCommand({
   name: 'recordWorkSettlement',
   summary: 'Log that the reconciler settled stranded work (the reconciler)',
   role: 'admin',

@@ -363,3 +363,33 @@ export function returnPlan(
   }
   return plan;
 }
+
+/**
+ * How far a build has come, from its counters (the same ones its units' statuses are held to):
+ * generated, completed, scrapped and cancelled units, and two percentages — of units generated and
+ * of units completed. An untracked build makes its stock in one go when it starts.
+ */
+export function buildProgress(
+  build: Pick<
+    Build,
+    | 'quantity'
+    | 'trackUnits'
+    | 'unitsGenerated'
+    | 'startedAt'
+    | 'unitsCompleted'
+    | 'unitsScrapped'
+    | 'unitsCancelled'
+  >,
+) {
+  const pct = (n: number) => Math.floor((n / build.quantity) * 100);
+  const generated = build.trackUnits ? build.unitsGenerated : build.startedAt ? build.quantity : 0;
+  return {
+    generated,
+    completed: build.unitsCompleted,
+    scrapped: build.unitsScrapped,
+    cancelled: build.unitsCancelled,
+    quantity: build.quantity,
+    generatedPercent: pct(generated),
+    completedPercent: pct(build.unitsCompleted),
+  };
+}

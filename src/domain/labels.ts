@@ -40,7 +40,7 @@ export interface LabelContent {
   /** Integer serial number within the build, printed as `SN 0042`. */
   serial?: number;
   /** The project's formatted serial (e.g. `PX-2648-00042`); printed instead of `SN 0042` when given. */
-  formattedSerial?: string;
+  serialLabel?: string;
   /** ID code of the build the unit came from. */
   buildCode?: string;
   /** Date the label is about (the build's date), `YYYY-MM-DD`. */
@@ -94,7 +94,7 @@ export function validateLabelContent(content: LabelContent, field: string): void
   text('url', content.url, false);
   if (typeof content.title !== 'string')
     problems.push({ field: `${field}.title`, message: 'must be a string' });
-  text('formattedSerial', content.formattedSerial, true);
+  text('serialLabel', content.serialLabel, true);
   text('buildCode', content.buildCode, true);
   text('date', content.date, true);
   text('supplier', content.supplier, true);
@@ -179,7 +179,7 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
     case 'title':
       return cleanLabelText(content.title);
     case 'serial':
-      if (content.formattedSerial) return cleanLabelText(content.formattedSerial);
+      if (content.serialLabel) return cleanLabelText(content.serialLabel);
       return content.serial === undefined ? '' : serialText(content.serial);
     case 'lot': {
       const parts: string[] = [];
@@ -249,7 +249,7 @@ export interface LabelItem {
   code: string;
   title: string;
   serial?: number;
-  formattedSerial?: string;
+  serialLabel?: string;
   buildCode?: string;
   date?: string;
   quantity?: number;

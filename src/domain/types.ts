@@ -15,6 +15,22 @@
  *   it produces.
  * - **event**: something that happened (`lot.status_changed`, `build.completed` …), written to the
  *   outbox in the same transaction as the change, then relayed to the queues.
+ * - **build**: making N units of a project (`domain/builds.ts`). It consumes component lots and
+ *   records which and how much; its work (start, advance, complete, cancel, and a tracked build's
+ *   unit generation) is done by workers as **operations**.
+ * - **unit** / **device**: one built sub-assembly in its own single-unit lot — the same row, two
+ *   words for two moments: a **unit** while it belongs to its build (units of a build: generated,
+ *   completed, scrapped by serial, labelled), a **device** in its life afterwards (device history,
+ *   lifecycle: ship, return, restock, scrap, dispose; recall). A unit is named by its lot's ID code,
+ *   or by its build's code and serial.
+ * - **serial** (`serial`): the integer 1..N a unit has within its build.
+ * - **serial label** (`serialLabel`): the formatted serial printed on a unit (`PX-2650-00042`), from
+ *   the project's serial format and a per-part counter that never repeats (`domain/serial-format.ts`).
+ *   Code, API and labels all call it `serialLabel`.
+ * - **reservation**: stock (and serials) a build holds from its acceptance until its start consumes
+ *   it or a failure releases it.
+ * - **label run**: one rendering of labels (a PDF) for a build's units, lots, parts or locations.
+ * - **recall**: a report of every device that contains a given lot.
  *
  * Objects carry an internal numeric `id` for the database; it never leaves the process (responses
  * are shaped by the API schemas, which name the `code` instead).

@@ -109,7 +109,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   });
 
   const routes = [...apiRoutes, ...(options.routes ?? [])];
-  const document = openApiDocument(routes, ctx.config.publicUrl, { bodyBytes: options.jsonLimit });
+  const document = openApiDocument(routes, { bodyBytes: options.jsonLimit });
   const api = Router();
   // The reference is public: limited per address, with the API's budget.
   const reference = rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API requests', addressKey);

@@ -37,16 +37,120 @@ const ERRORS: Record<string, [string, string]> = {
   '503': ['The database is unreachable for the moment; retry after `Retry-After`', 'Problem'],
 };
 
+/**
+ * The tags operations are grouped by (a route's `tag`), in the reference's order, each with what it
+ * is about. A route whose tag is not here fails the document's generation.
+ */
+const TAGS: Record<string, string> = {
+  Parts:
+    'The parts catalogue: what is stocked and built, by manufacturer part number (MPN), with free-form fields.',
+  Locations: 'Where stock is kept (shelves, bins, lines).',
+  Lots: 'Stock: a quantity of one part at one location, received, moved, split, adjusted, quarantined and released, with its ledger. A tracked unit is a lot of one with a serial.',
+  Projects:
+    'What is built: a project and its bill of materials (BOM), set line by line or imported from a KiCad CSV.',
+  Builds:
+    'Building a project: stock reserved and consumed from the BOM, units (serials) generated, stages advanced, completed or cancelled.',
+  'Device history':
+    'What happened to a unit after it was built: notes, test results, service and repairs, shipping, returns, scrapping, and the tests a project requires.',
+  Attachments: 'Files kept with a lot, a build or a history event (test logs, photos, certificates).',
+  Traceability:
+    'Where a lot went and what a unit is made of, forward and backward, and recalls: the affected units of a lot, with a CSV report.',
+  Labels: 'Label runs: PDF sheets of ID-code labels for lots and units, rendered in the background.',
+  Webhooks:
+    'Endpoints that receive signed event deliveries (builds, recalls …), their deliveries and redeliveries.',
+  'ID codes':
+    'What an ID code names — a part, location, lot or unit, project or build — or a device by the serial printed on its label.',
+  'API tokens': 'The bearer tokens that authenticate API callers, each with a role.',
+  'Slack users': 'The roles of Slack users who work with buildtrace from Slack.',
+  Operations: 'Work in flight in the background and the reconciler that resumes what was interrupted.',
+};
+
+/** Headers a rate-limited answer carries (express-rate-limit, `standardHeaders: 'draft-8'`). */
+const RATE_LIMIT_HEADERS: Record<string, Json> = {
+  RateLimit: {
+    description:
+      'The budget left in the current window (IETF draft-ietf-httpapi-ratelimit-headers-08), e.g. `"60-in-1min"; r=0; t=42`: `r` requests remain, the window resets in `t` seconds',
+    schema: { type: 'string' },
+  },
+  'RateLimit-Policy': {
+    description:
+      'The limit that applies, e.g. `"60-in-1min"; q=60; w=60`: `q` requests per `w` seconds (per API token; a stricter one per address for requests without a valid token)',
+    schema: { type: 'string' },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
+/** Response headers by status, as references into components/headers. */
+const ERROR_HEADERS: Record<string, string[]> = {
+  '429': ['RateLimit', 'RateLimit-Policy', 'Retry-After'],
+  '503': ['Retry-After'],
+};
+
+/**
+ * Operation ids: the command's name; where several routes run one command, each adds what its path
+ * acts on — the resource named by its last path parameter (`/lots/{code}/attachments` →
+ * `addAttachmentForLot`) — and a route with no path parameter keeps the bare name.
+ */
+const RESOURCE_NAMES: Record<string, string> = { history: 'HistoryEvent' };
+
+function resourceOf(path: string): string | undefined {
+  const segments = path.split('/').filter(Boolean);
+  const last = segments.findLastIndex((s) => s.startsWith('{'));
+  const segment = last > 0 ? segments[last - 1] : undefined;
+  if (!segment || segment.startsWith('{')) return undefined;
+  const pascal = segment.replace(/(^|-)(\w)/g, (_m, _dash: string, c: string) => c.toUpperCase());
+  return RESOURCE_NAMES[segment] ?? pascal.replace(/s$/, '');
+}
+
+function operationIds(routes: readonly RouteDef[]): string[] {
+  const uses = new Map<string, number>();
+  for (const def of routes) uses.set(def.command.name, (uses.get(def.command.name) ?? 0) + 1);
+  const ids = routes.map((def) => {
+    if (uses.get(def.command.name) === 1) return def.command.name;
+    const resource = resourceOf(def.path);
+    return resource ? `${def.command.name}For${resource}` : def.command.name;
+  });
+  const seen = new Set<string>();
+  for (const [i, id] of ids.entries()) {
+    if (seen.has(id))
+      throw new Error(`operationId ${id} (${routes[i]!.method} ${routes[i]!.path}) is not unique`);
+    seen.add(id);
+  }
+  return ids;
+}
+
+/**
+ * Drops the bounds zod gives every integer (±(2^53−1), the safe-integer range) where no other bound
+ * was set: they say nothing a JSON number does not, and the document states the range once.
+ */
+function dropSafeIntegerBounds(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) dropSafeIntegerBounds(item);
+  } else if (typeof node === 'object' && node !== null) {
+    const schema = node as Json;
+    if (schema.type === 'integer') {
+      if (schema.minimum === Number.MIN_SAFE_INTEGER) delete schema.minimum;
+      if (schema.maximum === Number.MAX_SAFE_INTEGER) delete schema.maximum;
+    }
+    for (const value of Object.values(schema)) dropSafeIntegerBounds(value);
+  }
+}
+
 /** Keys of a JSON Schema object that the operation rebuilds; any other (`if`/`then` …) is kept. */
 const REBUILT = new Set(['type', 'properties', 'required', 'additionalProperties', '$schema', '$defs']);
 
-export function openApiDocument(
-  routes: readonly RouteDef[],
-  serverUrl: string,
-  options: { bodyBytes?: number } = {},
-): Json {
+/**
+ * The document for `routes`. Its server is relative (`/api/v1`, resolved against where the document
+ * was fetched), so the reference's "Try it out" works on whatever host serves it.
+ */
+export function openApiDocument(routes: readonly RouteDef[], options: { bodyBytes?: number } = {}): Json {
   const paths: Record<string, Json> = {};
-  for (const def of routes) {
+  const ids = operationIds(routes);
+  for (const [index, def] of routes.entries()) {
+    if (!(def.tag in TAGS)) throw new Error(`${def.method} ${def.path}: tag '${def.tag}' is not described`);
     const params = pathParams(def.path);
     const inputKeysFromPath = new Set(params.map((p) => def.params?.[p] ?? p));
     const input = jsonSchema(def.command.input, 'input');
@@ -66,7 +170,7 @@ export function openApiDocument(
       description: name === 'code' ? 'ID code (any case)' : undefined,
     }));
     const operation: Json = {
-      operationId: `${def.command.name}${def.path.includes('/bom-imports') ? 'ByName' : ''}`,
+      operationId: ids[index],
       summary: def.summary ?? def.command.summary,
       description: [def.description, `Needs the **${def.command.role}** role.`].filter(Boolean).join('\n\n'),
       tags: [def.tag],
@@ -161,8 +265,12 @@ export function openApiDocument(
       a.localeCompare(b),
     )) {
       if (code === '403' && roleAllows('viewer', def.command.role)) continue;
+      const headers = ERROR_HEADERS[code];
       responses[code] = {
         description,
+        ...(headers
+          ? { headers: Object.fromEntries(headers.map((h) => [h, { $ref: `#/components/headers/${h}` }])) }
+          : {}),
         content: { 'application/problem+json': { schema: { $ref: `#/components/schemas/${schema}` } } },
       };
     }
@@ -183,20 +291,24 @@ export function openApiDocument(
     delete schema.$id;
   }
 
-  return {
+  const document: Json = {
     openapi: '3.1.0',
     info: {
       title: 'buildtrace API',
       version: '1',
       description:
-        'Serial numbers on top of lot control. Authenticate with `Authorization: Bearer <token>` (create one with `buildtrace token create`). Errors are `application/problem+json`. Lists use cursor pagination: pass `nextCursor` back as `cursor`. Text is UTF-8: bodies and percent-encoded query values that are not, and text holding NUL (U+0000) or an unpaired surrogate (a JSON `\\ud800` alone), are refused with 400 naming the field, as are object keys that cannot be stored (`__proto__`).',
+        'Serial numbers on top of lot control. Authenticate with `Authorization: Bearer <token>` (create one with `buildtrace token create`). Errors are `application/problem+json`. Lists use cursor pagination: pass `nextCursor` back as `cursor`. Text is UTF-8: bodies and percent-encoded query values that are not, and text holding NUL (U+0000) or an unpaired surrogate (a JSON `\\ud800` alone), are refused with 400 naming the field, as are object keys that cannot be stored (`__proto__`). Integers are whole JSON numbers within ±(2^53−1), the range a JSON number carries exactly; larger ones are refused with 400. Requests are rate limited per token (RATE_LIMIT_PER_MINUTE): over the limit, 429 with `Retry-After`; answers carry `RateLimit` and `RateLimit-Policy`.',
     },
-    servers: [{ url: `${serverUrl}/api/v1` }],
+    servers: [{ url: '/api/v1' }],
     security: [{ bearer: [] }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas: components.schemas,
+      headers: RATE_LIMIT_HEADERS,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     },
   };
+  dropSafeIntegerBounds(document);
+  return document;
 }

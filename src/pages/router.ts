@@ -13,7 +13,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { getDeviceLifecycle } from '../commands/lifecycle.ts';
 import { listBuildAttachments, listLotAttachments } from '../commands/attachments.ts';
-import { getBuild, getConsumption, getUnit, listBuilds, listUnits } from '../commands/builds.ts';
+import { getBuild, getBuildConsumption, getUnit, listBuilds, listUnits } from '../commands/builds.ts';
 import { resolveCode, suggestCodes } from '../commands/codes.ts';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
 import { listLotHistory } from '../commands/history.ts';
@@ -261,7 +261,7 @@ async function objectPage(run: Runner, target: CodeTarget, cursor: string | unde
       const [build, units, consumption, attachments] = await Promise.all([
         run(getBuild, { code }),
         run(listUnits, { code, limit: UNITS_PER_PAGE, cursor }),
-        run(getConsumption, { code }),
+        run(getBuildConsumption, { code }),
         run(listBuildAttachments, { code, limit: ATTACHMENTS_SHOWN }),
       ]);
       return ok(

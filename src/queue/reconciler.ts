@@ -17,7 +17,7 @@ import {
   type WorkInspector,
   type WorkSource,
 } from '../commands/ports.ts';
-import { recordSettlement, redriveWork } from '../commands/work.ts';
+import { recordWorkSettlement, redriveWork } from '../commands/work.ts';
 import type { Actor } from '../domain/roles.ts';
 import { decide, type CarrierState, type Decision } from '../domain/work.ts';
 import type { Logger } from '../logger.ts';
@@ -286,7 +286,7 @@ export class Reconciler {
           );
       } else {
         await this.options.settle(work.job, work.data, decision.reason);
-        await execute(deps, recordSettlement, RECONCILER, {
+        await execute(deps, recordWorkSettlement, RECONCILER, {
           subject: work.subject,
           job: work.job,
           cause: decision.cause,

@@ -9,9 +9,9 @@
 import {
   getBuild,
   getUnit,
-  requestAdvance,
-  requestCancel,
-  requestCompletion,
+  advanceBuild,
+  cancelBuild,
+  completeBuild,
   retryBuild,
 } from '../commands/builds.ts';
 import { execute } from '../commands/define.ts';
@@ -71,18 +71,18 @@ function buildWork(request: BuildRequest, r: SlackRequest): Work {
       }
       case 'advance':
         return operationRequested(
-          await execute(deps, requestAdvance, actor, { code: request.build, comment: request.comment }),
+          await execute(deps, advanceBuild, actor, { code: request.build, comment: request.comment }),
         );
       case 'complete':
         return operationRequested(
-          await execute(deps, requestCompletion, actor, {
+          await execute(deps, completeBuild, actor, {
             code: request.build,
             ...(request.serials ? { serials: request.serials } : {}),
           }),
         );
       case 'cancel':
         return operationRequested(
-          await execute(deps, requestCancel, actor, {
+          await execute(deps, cancelBuild, actor, {
             code: request.build,
             reason: request.reason ?? SLACK_CANCEL_WITHOUT_REASON,
           }),
@@ -149,12 +149,12 @@ function buttonWork(action: SlackButton, value: string, r: SlackRequest): Work {
   return async (actor, deps) => {
     switch (action) {
       case 'advance':
-        return operationRequested(await execute(deps, requestAdvance, actor, { code: value }));
+        return operationRequested(await execute(deps, advanceBuild, actor, { code: value }));
       case 'complete':
-        return operationRequested(await execute(deps, requestCompletion, actor, { code: value }));
+        return operationRequested(await execute(deps, completeBuild, actor, { code: value }));
       case 'cancel':
         return operationRequested(
-          await execute(deps, requestCancel, actor, { code: value, reason: SLACK_CANCEL_WITHOUT_REASON }),
+          await execute(deps, cancelBuild, actor, { code: value, reason: SLACK_CANCEL_WITHOUT_REASON }),
         );
       case 'retry':
         return operationRequested(await execute(deps, retryBuild, actor, { code: value }));

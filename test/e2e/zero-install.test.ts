@@ -24,6 +24,7 @@ let env: NodeJS.ProcessEnv;
 let base: string;
 let output = '';
 let stdout = '';
+let stderr = '';
 
 /** Every process started under `pid` (its children, theirs, …), with its command line. */
 async function descendants(pid: number): Promise<{ pid: number; args: string }[]> {
@@ -64,7 +65,10 @@ beforeAll(async () => {
     output += d.toString();
     stdout += d.toString();
   });
-  app.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  app.stderr!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stderr += d.toString();
+  });
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (app.exitCode !== null) throw new Error(`app exited early:\n${output}`);
@@ -260,8 +264,10 @@ describe('zero-install start (embedded PostgreSQL, BullMQ on PostgreSQL)', () =>
     expect(output).toContain('"msg":"shut down"');
   });
 
-  it("logs JSON, line by line, in JSON mode (npm's own banner aside)", () => {
-    const lines = stdout.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('> '));
+  it("logs JSON, line by line on stdout and stderr, in JSON mode (npm's own banner aside)", () => {
+    const lines = `${stdout}\n${stderr}`
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('> '));
     expect(lines.length).toBeGreaterThan(5);
     const notJson = lines.filter((line) => {
       try {

@@ -22,12 +22,14 @@ let ctx: TestContext;
 let f: ReturnType<typeof factories>;
 let bg: Background;
 let doc: DocumentChecker;
+let document: Record<string, unknown>;
 
 beforeAll(async () => {
   ctx = await createTestContext({ env: { WEBHOOK_ALLOW_LIST: '127.0.0.1' } });
   f = factories({ uow: ctx.uow });
   bg = await startBackground(ctx);
-  doc = documentChecker((await ctx.api('GET', '/api/v1/openapi.json', { role: null })).body);
+  document = (await ctx.api('GET', '/api/v1/openapi.json', { role: null })).body;
+  doc = documentChecker(document);
 });
 afterAll(async () => {
   await bg?.stop();
@@ -379,5 +381,65 @@ describe('rules the server enforces are in the document (item 25)', () => {
       invalidByDocument('POST', '/builds/{code}/complete', { force: true, reason: 'line stop' }),
     ).toEqual([]);
     expect(invalidByDocument('POST', '/builds/{code}/complete', { force: false })).toEqual([]);
+  });
+});
+
+describe('a lintable document (#18)', () => {
+  type Op = {
+    operationId: string;
+    tags: string[];
+    responses: Record<string, { headers?: Record<string, { $ref: string }> }>;
+  };
+  const operations = () =>
+    Object.entries(document.paths as Record<string, Record<string, Op>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ at: `${method} ${path}`, op })),
+    );
+
+  it('gives every operation a unique operationId, from its command', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.operation('POST', '/lots/{code}/attachments')).toMatchObject({
+      operationId: 'addAttachmentForLot',
+    });
+    expect(doc.operation('POST', '/builds/{code}/units/{serial}/test-results')).toMatchObject({
+      operationId: 'recordTestResultForUnit',
+    });
+    expect(doc.operation('GET', '/parts')).toMatchObject({ operationId: 'listParts' });
+  });
+
+  it('declares every tag at the top level, with a description', () => {
+    const tags = document.tags as { name: string; description: string }[];
+    for (const tag of tags) expect(tag.description, tag.name).toBeTruthy();
+    const declared = new Set(tags.map((t) => t.name));
+    for (const { at, op } of operations()) for (const tag of op.tags) expect(declared, at).toContain(tag);
+  });
+
+  it('documents 429 on every operation, with the rate limit headers', () => {
+    for (const { at, op } of operations())
+      expect(Object.keys(op.responses['429']?.headers ?? {}), at).toEqual([
+        'RateLimit',
+        'RateLimit-Policy',
+        'Retry-After',
+      ]);
+  });
+
+  it('bounds integers only where a real bound exists', () => {
+    const text = JSON.stringify(document);
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    expect(doc.validateParameter('GET', '/parts', 'limit', 501)).not.toEqual([]);
+    expect(doc.validateParameter('DELETE', '/tokens/{id}', 'id', 0)).not.toEqual([]);
+  });
+
+  it('names a relative server, so the reference works from any host', () => {
+    expect(document.servers).toEqual([{ url: '/api/v1' }]);
+  });
+
+  it('documents no project name on an import into a project named by its code', () => {
+    const op = doc.operation('POST', '/projects/{code}/bom');
+    expect(Object.keys(doc.requestBodySchema('POST', '/projects/{code}/bom').properties)).not.toContain(
+      'createProject',
+    );
+    expect((op.parameters ?? []).map((p) => p.name)).not.toContain('createProject');
+    expect(JSON.stringify(op)).not.toContain('projectName');
   });
 });

@@ -168,6 +168,9 @@ describe('operations', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.body.detail).toMatch(/at most 5 a minute/);
     expect(refused.headers.get('retry-after')).toBeTruthy();
+    // The headers the document gives a 429 (express-rate-limit's draft-8 standard headers).
+    expect(refused.headers.get('ratelimit-policy')).toMatch(/q=5; w=60/);
+    expect(refused.headers.get('ratelimit')).toMatch(/r=0; t=\d+/);
     // Another token has its own budget.
     expect((await limited.api('GET', '/api/v1/parts', { role: 'admin' })).status).toBe(200);
   });

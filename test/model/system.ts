@@ -8,9 +8,9 @@ import {
   createBuild,
   getBuild,
   listUnits,
-  requestAdvance,
-  requestCancel,
-  requestCompletion,
+  advanceBuild,
+  cancelBuild,
+  completeBuild,
   scrapUnits,
 } from '../../src/commands/builds.ts';
 import { returnDevice, scrapDevice, shipDevice } from '../../src/commands/lifecycle.ts';
@@ -127,14 +127,14 @@ export class System {
   async advance(code: string): Promise<Answer> {
     return this.#after(
       code,
-      await this.#write('POST', `/api/v1/builds/${code}/advance`, requestAdvance, { code }),
+      await this.#write('POST', `/api/v1/builds/${code}/advance`, advanceBuild, { code }),
     );
   }
 
   async complete(code: string, serials?: number[]): Promise<Answer> {
     return this.#after(
       code,
-      await this.#write('POST', `/api/v1/builds/${code}/complete`, requestCompletion, {
+      await this.#write('POST', `/api/v1/builds/${code}/complete`, completeBuild, {
         code,
         ...(serials ? { serials } : {}),
       }),
@@ -144,7 +144,7 @@ export class System {
   async cancel(code: string): Promise<Answer> {
     return this.#after(
       code,
-      await this.#write('POST', `/api/v1/builds/${code}/cancel`, requestCancel, { code, reason: 'model' }),
+      await this.#write('POST', `/api/v1/builds/${code}/cancel`, cancelBuild, { code, reason: 'model' }),
     );
   }
 

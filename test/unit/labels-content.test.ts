@@ -44,7 +44,7 @@ describe('label content', () => {
     };
     expect(labelFieldText(content, 'title')).toBe('Power Supply Board');
     expect(labelFieldText(content, 'serial')).toBe('SN 0042');
-    expect(labelFieldText({ ...content, formattedSerial: 'PX-2648-00042' }, 'serial')).toBe('PX-2648-00042');
+    expect(labelFieldText({ ...content, serialLabel: 'PX-2648-00042' }, 'serial')).toBe('PX-2648-00042');
     expect(labelFieldText(content, 'code')).toBe('7K3M9Q2R4T');
     expect(labelFieldText(content, 'build')).toBe('B B00000000X · 2026-11-29');
     expect(labelFieldText({ code: 'X', url: 'u', title: 't' }, 'serial')).toBe('');

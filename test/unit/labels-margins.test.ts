@@ -22,12 +22,12 @@ const INKED = 128;
 /** Texts that reach further above or below a line than plain capitals do. */
 const TALL: Partial<LabelContent>[] = [
   { title: 'ÅÉÖ Überspannungsschutz' },
-  { title: '|[Ǻ]{} (Rev Ç)', formattedSerial: 'ÅB-Ŷ-0042' },
-  { title: 'Ǻ̈̈ Zalgo ģ̨̆', formattedSerial: 'Ǻ̈̈̈-ÿ̧̨̧' },
-  { title: 'Gyp jq', formattedSerial: 'ʮ pqgy ǯ' },
+  { title: '|[Ǻ]{} (Rev Ç)', serialLabel: 'ÅB-Ŷ-0042' },
+  { title: 'Ǻ̈̈ Zalgo ģ̨̆', serialLabel: 'Ǻ̈̈̈-ÿ̧̨̧' },
+  { title: 'Gyp jq', serialLabel: 'ʮ pqgy ǯ' },
   // A lot: quantity and date code, supplier; then every line a label can have at once.
   { serial: undefined, quantity: 2500, dateCode: 'Ǻ19', supplier: 'Ǻ Würth Elektronik ģ' },
-  { title: 'ÅÉÖ', formattedSerial: 'Ǻ-0042', quantity: 1, dateCode: 'ÅÉ', supplier: 'Ǻ Würth ģ' },
+  { title: 'ÅÉÖ', serialLabel: 'Ǻ-0042', quantity: 1, dateCode: 'ÅÉ', supplier: 'Ǻ Würth ģ' },
 ];
 
 function label(i: number, overrides: Partial<LabelContent>): LabelContent {

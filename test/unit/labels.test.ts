@@ -203,7 +203,7 @@ describe('rendered PDF', () => {
   it('carries the text lines, extractable (embedded subsets with Unicode maps)', async () => {
     const pdf = join(dir, 'text.pdf');
     await renderLabels(
-      [unit(42, { title: 'Überspannung Ω µF' }), unit(43, { formattedSerial: 'PX-2648-00043' })],
+      [unit(42, { title: 'Überspannung Ω µF' }), unit(43, { serialLabel: 'PX-2648-00043' })],
       {
         template: 'brother-62x29',
         out: pdf,
@@ -225,7 +225,7 @@ describe('rendered PDF', () => {
       const title = 'Isolated DC-DC converter module with overcurrent protection '.repeat(5);
       const pdf = join(dir, `long-${name}.pdf`);
       await renderLabels(
-        [unit(1, { title, formattedSerial: `PX-${'9'.repeat(60)}`, buildCode: 'X'.repeat(80) })],
+        [unit(1, { title, serialLabel: `PX-${'9'.repeat(60)}`, buildCode: 'X'.repeat(80) })],
         {
           template: name,
           out: pdf,

@@ -6,7 +6,7 @@ import { defineCommand } from '../define.ts';
 import { idCodeRef, optionalText, text } from '../validation.ts';
 import { requestOperation } from './operations.ts';
 
-export const requestAdvance = defineCommand({
+export const advanceBuild = defineCommand({
   name: 'advanceBuild',
   summary: 'Complete the next stage of a multi-stage build (optionally naming it), with a comment',
   role: 'operator',

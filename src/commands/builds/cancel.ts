@@ -4,7 +4,7 @@ import { defineCommand } from '../define.ts';
 import { idCodeRef, text } from '../validation.ts';
 import { requestOperation } from './operations.ts';
 
-export const requestCancel = defineCommand({
+export const cancelBuild = defineCommand({
   name: 'cancelBuild',
   summary:
     'Cancel a build not completed (also one blocked or stopped while generating its units): components of units not made go back to their lots, in-production stock is removed',

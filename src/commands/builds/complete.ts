@@ -8,7 +8,7 @@ import { requestOperation } from './operations.ts';
 import { assertRequiredTests } from './run-complete.ts';
 import { findBuild, resolveSerials, serialsInput } from './shared.ts';
 
-export const requestCompletion = defineCommand({
+export const completeBuild = defineCommand({
   name: 'completeBuild',
   summary: 'Complete a multi-stage build — all units, or some of them by serial (partial completion)',
   role: 'operator',

@@ -10,7 +10,7 @@ import type { NewEvent } from '../../domain/events.ts';
 import { compileSerialFormat } from '../../domain/serial-format.ts';
 import type { CommandDeps } from '../define.ts';
 import type { Repositories } from '../ports.ts';
-import { settleBuildOperation } from './operations.ts';
+import { failBuildOperation } from './operations.ts';
 import { buildStream, DEFAULT_CHUNK_SIZE } from './shared.ts';
 
 interface UnitPlan {
@@ -185,5 +185,5 @@ export async function settleGeneration(
 ): Promise<void> {
   const operationId =
     target.operationId ?? (await deps.uow.read((repos) => repos.builds.queuedGeneration(target.buildId)))?.id;
-  if (operationId !== undefined) await settleBuildOperation(deps, operationId, reason);
+  if (operationId !== undefined) await failBuildOperation(deps, operationId, reason);
 }

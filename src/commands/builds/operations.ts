@@ -1,7 +1,7 @@
 /**
  * Build operations: a request records one (start, advance, complete, cancel) and asks for its job in
  * the same transaction; a worker runs it (`performBuildOperation`); when it cannot run, it is settled
- * (`settleBuildOperation`): marked failed with the reason, the build put where a person can act (a
+ * (`failBuildOperation`): marked failed with the reason, the build put where a person can act (a
  * start back to `planned` with its reservation released, a unit generation `blocked`), and
  * `build.operation_failed` announced — all in one transaction. Every step is idempotent: a repeated
  * request joins the operation already queued or answers with the one already done; a job run twice,
@@ -113,7 +113,7 @@ const runOperation = defineCommand({
   },
 });
 
-export const settleOperation = defineCommand({
+export const settleBuildOperation = defineCommand({
   name: 'settleBuildOperation',
   summary:
     'Record why a build operation could not run, and put its build where a person can act (workers only)',
@@ -163,14 +163,14 @@ export const settleOperation = defineCommand({
   },
 });
 
-/** Settles an operation a worker gave up on (see `settleOperation`). */
-export function settleBuildOperation(
+/** Settles an operation a worker gave up on (see `settleBuildOperation`). */
+export function failBuildOperation(
   deps: CommandDeps,
   operationId: number,
   error: string,
   details?: Record<string, unknown>,
 ): Promise<BuildOperation> {
-  return execute(deps, settleOperation, SYSTEM_ACTOR, {
+  return execute(deps, settleBuildOperation, SYSTEM_ACTOR, {
     operationId,
     error: error.slice(0, 4000),
     ...(details ? { details } : {}),
@@ -190,6 +190,6 @@ export async function performBuildOperation(
     return await execute(deps, runOperation, SYSTEM_ACTOR, { operationId });
   } catch (error) {
     if (!(error instanceof DomainError) || error instanceof NotFoundError) throw error;
-    return settleBuildOperation(deps, operationId, error.message, error.details);
+    return failBuildOperation(deps, operationId, error.message, error.details);
   }
 }

@@ -47,7 +47,7 @@ export const listBuilds = defineCommand({
   },
 });
 
-export const getConsumption = defineCommand({
+export const getBuildConsumption = defineCommand({
   name: 'getBuildConsumption',
   summary: 'The component lots a build consumed, and how much (what a cancel returned)',
   role: 'viewer',

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { retryPlan } from '../../domain/builds.ts';
 import { defineCommand } from '../define.ts';
 import { idCodeRef } from '../validation.ts';
-import { requestAdvance } from './advance.ts';
-import { requestCancel } from './cancel.ts';
-import { requestCompletion } from './complete.ts';
+import { advanceBuild } from './advance.ts';
+import { cancelBuild } from './cancel.ts';
+import { completeBuild } from './complete.ts';
 import { requestOperation } from './operations.ts';
 import { findBuild, operationJob } from './shared.ts';
 
@@ -40,20 +40,20 @@ export const retryBuild = defineCommand({
       case 'start':
         return requestOperation(repos, actor, build.code, 'start', {});
       case 'advance':
-        return requestAdvance.run(ctx, {
+        return advanceBuild.run(ctx, {
           code: build.code,
           stage: (plan.params.stage as string | null) ?? undefined,
           comment: (plan.params.comment as string | null) ?? null,
         });
       case 'complete':
-        return requestCompletion.run(ctx, {
+        return completeBuild.run(ctx, {
           code: build.code,
           serials: plan.params.serials as number[] | undefined,
           force: plan.params.force as boolean | undefined,
           reason: (plan.params.reason as string | undefined) ?? null,
         });
       case 'cancel':
-        return requestCancel.run(ctx, { code: build.code, reason: String(plan.params.reason ?? 'retry') });
+        return cancelBuild.run(ctx, { code: build.code, reason: String(plan.params.reason ?? 'retry') });
     }
   },
 });

@@ -4,7 +4,7 @@ import { defineCommand } from '../define.ts';
 import { idCodeRef } from '../validation.ts';
 import { requestOperation } from './operations.ts';
 
-export const requestStart = defineCommand({
+export const startBuild = defineCommand({
   name: 'startBuild',
   summary:
     'Start a planned build: reserves its components at once, or answers the shortage list without changing anything',

@@ -4,7 +4,7 @@ import { assertCorrectable } from '../../domain/history.ts';
 import { defineCommand } from '../define.ts';
 import { findLot } from '../lookup.ts';
 import { recordEvents } from '../timeline.ts';
-import { lotRef, text } from '../validation.ts';
+import { lotRef, text, numericId } from '../validation.ts';
 import { findEventOf, recorded } from './items.ts';
 
 const correctionDetails = z
@@ -20,7 +20,7 @@ export const correctHistoryEvent = defineCommand({
   mode: 'write',
   input: z.strictObject({
     code: lotRef,
-    id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    id: numericId,
     reason: text(1_000),
     details: correctionDetails.default({}).describe('corrected values, e.g. {"customer": "Acme GmbH"}'),
   }),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HISTORY_KINDS, type HistoryEvent } from '../../domain/history.ts';
 import { defineCommand } from '../define.ts';
 import { findLot } from '../lookup.ts';
-import { lotRef, pageQuery } from '../validation.ts';
+import { lotRef, pageQuery, numericId } from '../validation.ts';
 import { findEventOf, withAttachments } from './items.ts';
 
 const kindList = z
@@ -49,7 +49,7 @@ export const getHistoryEvent = defineCommand({
   mode: 'read',
   input: z.strictObject({
     code: lotRef,
-    id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    id: numericId,
   }),
   async run({ repos }, { code, id }) {
     const lot = await findLot(repos, 'code', code);

@@ -1,16 +1,16 @@
 /** What the webhook use cases share: ids, finders, the message body and the delivery job. */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.ts';
 import { withAbsoluteLinks, type StoredEvent } from '../../domain/events.ts';
 import { jobRequest } from '../jobs.ts';
 import type { Repositories, WebhookDelivery, WebhookEndpoint } from '../ports.ts';
+import { numericId } from '../validation.ts';
 
 /** A rotated-out secret keeps signing this long, so receivers can switch without losing messages. */
 export const SECRET_OVERLAP_MS = 24 * 3_600_000;
 
 /** A webhook endpoint's or delivery's id. */
-export const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const id = numericId;
 
 /** A new Standard Webhooks message id. */
 export const messageId = () => `msg_${randomBytes(16).toString('base64url')}`;

@@ -136,7 +136,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           code: r.code,
           title: r.name,
           serial: r.serial,
-          ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          ...(r.serial_label ? { serialLabel: r.serial_label } : {}),
           buildCode: r.build_code,
           ...(r.started_at ? { date: day(r.started_at) } : {}),
         }));
@@ -180,7 +180,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           code: r.code,
           title: r.name,
           ...(r.serial !== null ? { serial: r.serial } : { quantity: r.quantity }),
-          ...(r.serial_label ? { formattedSerial: r.serial_label } : {}),
+          ...(r.serial_label ? { serialLabel: r.serial_label } : {}),
           ...(r.supplier ? { supplier: r.supplier } : {}),
           ...(r.date_code ? { dateCode: r.date_code } : {}),
           ...(r.build_code ? { buildCode: r.build_code } : {}),

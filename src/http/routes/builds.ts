@@ -1,5 +1,5 @@
 import * as builds from '../../commands/builds.ts';
-import type { Build } from '../../domain/builds.ts';
+import { buildProgress, type Build } from '../../domain/builds.ts';
 import { route } from '../route.ts';
 import {
   BuildDetailOut,
@@ -13,27 +13,9 @@ import {
 
 const tag = 'Builds';
 
-/**
- * A build as the API shows it: counters folded into one progress object. Every count comes from the
- * build's counters (the same ones its units' statuses are held to): generated, completed, scrapped
- * and cancelled units, and two percentages — of units generated and of units completed.
- */
+/** A build as the API shows it: its counters folded into one progress object (`buildProgress`). */
 export function presentBuild<B extends Build>(build: B) {
-  const pct = (n: number) => Math.floor((n / build.quantity) * 100);
-  // An untracked build makes its stock in one go when it starts.
-  const generated = build.trackUnits ? build.unitsGenerated : build.startedAt ? build.quantity : 0;
-  return {
-    ...build,
-    progress: {
-      generated,
-      completed: build.unitsCompleted,
-      scrapped: build.unitsScrapped,
-      cancelled: build.unitsCancelled,
-      quantity: build.quantity,
-      generatedPercent: pct(generated),
-      completedPercent: pct(build.unitsCompleted),
-    },
-  };
+  return { ...build, progress: buildProgress(build) };
 }
 
 const presentRequest = (r: { build: Build; operation: unknown }) => ({
@@ -79,7 +61,7 @@ export const buildRoutes = [
     method: 'post',
     path: '/builds/{code}/start',
     tag,
-    command: builds.requestStart,
+    command: builds.startBuild,
     status: 202,
     response: BuildRequestOut,
     present: presentRequest,
@@ -89,7 +71,7 @@ export const buildRoutes = [
     method: 'post',
     path: '/builds/{code}/advance',
     tag,
-    command: builds.requestAdvance,
+    command: builds.advanceBuild,
     status: 202,
     response: BuildRequestOut,
     present: presentRequest,
@@ -99,7 +81,7 @@ export const buildRoutes = [
     method: 'post',
     path: '/builds/{code}/complete',
     tag,
-    command: builds.requestCompletion,
+    command: builds.completeBuild,
     status: 202,
     response: BuildRequestOut,
     present: presentRequest,
@@ -109,7 +91,7 @@ export const buildRoutes = [
     method: 'post',
     path: '/builds/{code}/cancel',
     tag,
-    command: builds.requestCancel,
+    command: builds.cancelBuild,
     status: 202,
     response: BuildRequestOut,
     present: presentRequest,
@@ -131,7 +113,7 @@ export const buildRoutes = [
     method: 'get',
     path: '/builds/{code}/consumption',
     tag,
-    command: builds.getConsumption,
+    command: builds.getBuildConsumption,
     response: pageOf(ConsumptionOut).omit({ nextCursor: true }),
   }),
   route({

@@ -49,7 +49,7 @@ export const projectRoutes = [
     tag,
     command: importBom,
     params: { code: 'project' },
-    bodyOmits: ['projectName'],
+    bodyOmits: ['projectName', 'createProject'],
     textBody: { field: 'csv', mediaType: 'text/csv' },
     bodyBytes: bodyBytesForText(MAX_BOM_CSV_CHARACTERS),
     response: BomImportOut,

@@ -11,7 +11,7 @@ export const recallRoutes = [
     method: 'post',
     path: '/recalls',
     tag,
-    command: recalls.requestRecall,
+    command: recalls.createRecall,
     status: 202,
     response: RecallOut,
     present,
@@ -47,7 +47,7 @@ export const recallRoutes = [
     method: 'get',
     path: '/recalls/{id}/report.csv',
     tag,
-    command: recalls.downloadRecall,
+    command: recalls.downloadRecallReport,
     file: { mediaType: 'text/csv' },
   }),
 ];

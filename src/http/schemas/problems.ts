@@ -7,7 +7,7 @@ export const ProblemOut = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.int(),
+    status: z.int().min(400).max(599),
     detail: z.string(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
