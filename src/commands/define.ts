@@ -42,6 +42,14 @@ const UNAVAILABLE: Services = {
   checkWebhookUrl: () => Promise.reject(new Error('no webhook URL checker was given to this process')),
 };
 
+function authorize(command: Command, actor: Actor): void {
+  if (!roleAllows(actor.role, command.role)) {
+    throw new ForbiddenError(
+      `${command.name} needs the ${command.role} role; ${actor.name} is ${actor.role}`,
+    );
+  }
+}
+
 /** Runs a command for an actor on untrusted input. */
 export async function execute<S extends z.ZodType, R>(
   deps: CommandDeps,
@@ -49,13 +57,35 @@ export async function execute<S extends z.ZodType, R>(
   actor: Actor,
   input: unknown,
 ): Promise<R> {
-  if (!roleAllows(actor.role, command.role)) {
-    throw new ForbiddenError(
-      `${command.name} needs the ${command.role} role; ${actor.name} is ${actor.role}`,
-    );
-  }
+  authorize(command, actor);
   const parsed = parseWith(command.input, input);
   const services = deps.services ?? UNAVAILABLE;
   const work = (repos: Repositories) => command.run({ repos, actor, services }, parsed);
   return command.mode === 'read' ? deps.uow.read(work) : deps.uow.transaction(work);
+}
+
+/**
+ * Runs a write command as {@link execute} does, with steps of the caller's own in the same
+ * transaction: `before` (e.g. a precondition checked on a locked row) and `after` (e.g. reading
+ * what the command left, so that it describes exactly the state the command committed).
+ */
+export async function executeAround<S extends z.ZodType, R, A>(
+  deps: CommandDeps,
+  command: Command<S, R>,
+  actor: Actor,
+  input: unknown,
+  around: {
+    before?: (ctx: CommandContext) => Promise<void>;
+    after: (ctx: CommandContext, result: R) => Promise<A>;
+  },
+): Promise<{ result: R; after: A }> {
+  authorize(command, actor);
+  const parsed = parseWith(command.input, input);
+  const services = deps.services ?? UNAVAILABLE;
+  return deps.uow.transaction(async (repos) => {
+    const ctx = { repos, actor, services };
+    await around.before?.(ctx);
+    const result = await command.run(ctx, parsed);
+    return { result, after: await around.after(ctx, result) };
+  });
 }

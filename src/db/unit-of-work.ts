@@ -17,6 +17,7 @@ import { lotRepository } from './repositories/lots.ts';
 import { partRepository } from './repositories/parts.ts';
 import { projectRepository } from './repositories/projects.ts';
 import { recallRepository } from './repositories/recalls.ts';
+import { rowLocks } from './repositories/rows.ts';
 import { stockMovements } from './repositories/stock.ts';
 import { tokenRepository } from './repositories/tokens.ts';
 import { traceRepository } from './repositories/trace.ts';
@@ -68,6 +69,7 @@ export function repositories(
     devices: deviceRepository(db),
     attachments: attachmentRepository(db),
     work: workRepository(db),
+    rows: rowLocks(db),
     blobs,
     files,
   };

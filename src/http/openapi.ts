@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { roleAllows } from '../domain/roles.ts';
 import { ProblemOut, RuleProblemOut, ServerProblemOut, TooLargeProblemOut } from './schemas.ts';
 import { DEFAULT_BODY_BYTES, pathParams, type RouteDef } from './route.ts';
+import { documentConventions } from './conditional.ts';
 
 type Json = Record<string, unknown>;
 
@@ -273,6 +274,7 @@ export function openApiDocument(routes: readonly RouteDef[], options: { bodyByte
         content: { 'application/problem+json': { schema: { $ref: `#/components/schemas/${schema}` } } },
       };
     }
+    documentConventions(def, routes, operation);
     const path = (paths[def.path] ??= {});
     path[def.method] = operation;
   }

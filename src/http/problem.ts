@@ -34,6 +34,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -74,6 +75,24 @@ export function problemFromDomainError(error: DomainError): { status: number; ex
   return { status, extra };
 }
 
+/**
+ * An `If-Match` that names none of the resource's current entity tags: it changed since the client
+ * read it (or it does not exist), and nothing was done. Answered 412 with the current ETag.
+ */
+export class PreconditionFailed extends Error {
+  constructor(
+    /** The resource's current ETag; null when it does not exist. */
+    readonly current: string | null,
+    readonly resource: string,
+  ) {
+    super(
+      current
+        ? `If-Match names none of the current entity tags: ${resource} changed since it was read (its ETag is now ${current}); nothing was changed. GET it again, reapply the change and send it with If-Match: ${current}`
+        : `If-Match names an entity tag but ${resource} does not exist; nothing was changed`,
+    );
+  }
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -97,6 +116,13 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
   if (error instanceof DomainError) {
     const { status, extra } = problemFromDomainError(error);
     return sendProblem(res, status, error.message, extra);
+  }
+  if (error instanceof PreconditionFailed) {
+    if (error.current) res.setHeader('ETag', error.current);
+    return sendProblem(res, 412, error.message, {
+      type: 'https://buildtrace.dev/problems/precondition-failed',
+      ...(error.current ? { etag: error.current } : {}),
+    });
   }
   if (error instanceof DatabaseUnavailable || isConnectionLost(error)) {
     // Not the caller's fault and not a bug: the database is restarting or unreachable.

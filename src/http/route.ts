@@ -8,8 +8,25 @@ import { unescape } from 'node:querystring';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { z } from 'zod';
-import { execute, type Command, type CommandDeps } from '../commands/define.ts';
-import { ValidationError } from '../domain/errors.ts';
+import {
+  execute,
+  executeAround,
+  type Command,
+  type CommandContext,
+  type CommandDeps,
+} from '../commands/define.ts';
+import type { LockableTable } from '../commands/ports.ts';
+import { parseWith } from '../commands/validation.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import {
+  checkQueryParameters,
+  entityTag,
+  ifMatch,
+  mountMethodNotAllowed,
+  noneMatch,
+  queryParameters,
+} from './conditional.ts';
+import { PreconditionFailed } from './problem.ts';
 import { uploadHandler, type UploadOptions } from './upload.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -45,6 +62,13 @@ interface RouteFields {
    * before the body is read, the `file` part is staged, then `command` runs with it and `fields`.
    */
   upload?: { precheck: Command; fields?: Record<string, number> };
+  /**
+   * A single resource a client may change or delete by this path (on its GET): the GET answers with
+   * a strong ETag (and 304 to a matching If-None-Match); PATCH, PUT and DELETE on the same path
+   * answer with the new ETag and honour If-Match, checked against this table's row, locked, in the
+   * write's own transaction (412 when it changed, and nothing is done).
+   */
+  versioned?: LockableTable;
   summary?: string;
   description?: string;
 }
@@ -128,8 +152,18 @@ function checkQueryEncoding(url: string): void {
   }
 }
 
+const QUERY_PARAMETERS = new WeakMap<RouteDef, ReadonlySet<string>>();
+
+/** Refuses query parameters the route does not take (400 naming them) rather than ignore them. */
+export function checkQuery(def: RouteDef, req: Request): void {
+  let allowed = QUERY_PARAMETERS.get(def);
+  if (!allowed) QUERY_PARAMETERS.set(def, (allowed = queryParameters(def)));
+  checkQueryParameters(def, allowed, req.query);
+}
+
 export function assembleInput(def: RouteDef, req: Request): Record<string, unknown> {
   checkQueryEncoding(req.originalUrl);
+  checkQuery(def, req);
   const input: Record<string, unknown> = {};
   if (def.method === 'get' || def.method === 'delete') {
     // The document gives these no body: one that says something is refused, not ignored.
@@ -169,6 +203,8 @@ export function mountRoutes(
     before?: (def: RouteDef) => RequestHandler[];
   } = {},
 ): Router {
+  // A versioned resource's GET, by path: a change to the same path checks and answers its ETag.
+  const readers = new Map(routes.filter((r) => r.method === 'get' && r.versioned).map((r) => [r.path, r]));
   for (const def of routes) {
     const before = options.before?.(def) ?? [];
     if (def.upload) {
@@ -187,6 +223,7 @@ export function mountRoutes(
                 status: def.status ?? 201,
                 response: def.response,
                 present: def.present as ((result: unknown) => unknown) | undefined,
+                checkQuery: (req) => checkQuery(def, req),
               },
               deps,
               store,
@@ -197,8 +234,13 @@ export function mountRoutes(
       );
       continue;
     }
+    const reader = def.method === 'get' ? undefined : readers.get(def.path);
     router[def.method](toExpressPath(def.path), ...before, async (req, res) => {
-      const result = await execute(deps, def.command, req.actor!, assembleInput(def, req));
+      const input = assembleInput(def, req);
+      let result: unknown;
+      let etag: string | undefined;
+      if (reader) ({ result, etag } = await versionedWrite(deps, def, reader, req, input));
+      else result = await execute(deps, def.command, req.actor!, input);
       if (def.file) {
         const file = result as {
           stream: NodeJS.ReadableStream;
@@ -219,13 +261,71 @@ export function mountRoutes(
         res.status(204).end();
         return;
       }
-      const presented = def.present ? def.present(result as never, req) : result;
-      // JSON round-trip first: Dates become ISO strings, as the response schema describes them.
-      const body = def.response ? def.response.parse(JSON.parse(JSON.stringify(presented))) : presented;
+      const body = represent(def, result, req);
+      if (def.versioned) etag = entityTag(body);
+      if (etag) res.setHeader('ETag', etag);
+      // Checked here rather than by Express, whose check gives up on `Cache-Control: no-cache`, which
+      // fetch() adds to every conditional request: a 304 is what the client asked to revalidate.
+      if (def.versioned && etag && noneMatch(req, etag)) {
+        res.status(304).end();
+        return;
+      }
       res.status(status).json(body);
     });
   }
+  mountMethodNotAllowed(router, routes);
   return router;
+}
+
+/** What a route answers for its command's result: presented, then shaped by its response schema. */
+function represent(def: RouteDef, result: unknown, req: Request): unknown {
+  const presented = def.present ? def.present(result as never, req) : result;
+  // JSON round-trip first: Dates become ISO strings, as the response schema describes them.
+  return def.response ? def.response.parse(JSON.parse(JSON.stringify(presented))) : presented;
+}
+
+/**
+ * A change to a versioned resource (see {@link RouteFields.versioned}), in one transaction: with an
+ * If-Match naming tags, the resource's row is locked and its ETag compared before the command runs
+ * (412, nothing done, when it is not one of them); after it, the new ETag is read in the same
+ * transaction, so that it is the tag of exactly what was committed. Two clients sending the same
+ * tag: the second waits for the first's lock, then finds another tag.
+ */
+async function versionedWrite(
+  deps: CommandDeps,
+  def: RouteDef,
+  reader: RouteDef,
+  req: Request,
+  input: Record<string, unknown>,
+): Promise<{ result: unknown; etag: string | undefined }> {
+  const condition = ifMatch(req);
+  const readerInput: Record<string, unknown> = {};
+  for (const name of pathParams(reader.path)) readerInput[reader.params?.[name] ?? name] = req.params[name];
+  const read = (ctx: CommandContext) => reader.command.run(ctx, parseWith(reader.command.input, readerInput));
+  const tagOf = (current: unknown) => entityTag(represent(reader, current, req));
+  const what = `${req.baseUrl}${req.path}`;
+  const check = async (ctx: CommandContext, tags: string[]) => {
+    let current: unknown;
+    try {
+      current = await read(ctx);
+    } catch (error) {
+      // Without a resource, a PATCH or DELETE is the command's 404; a PUT would create it.
+      if (error instanceof NotFoundError && def.method === 'put') throw new PreconditionFailed(null, what);
+      throw error;
+    }
+    // Locked, then read again: every other writer of the row now waits for this transaction.
+    if (!(await ctx.repos.rows.forUpdate(reader.versioned!, (current as { id: number }).id))) return;
+    const tag = tagOf(await read(ctx));
+    if (!tags.includes(tag)) throw new PreconditionFailed(tag, what);
+  };
+  const { result, after } = await executeAround(deps, def.command, req.actor!, input, {
+    before: Array.isArray(condition) ? (ctx) => check(ctx, condition) : undefined,
+    after: async (ctx) => {
+      if (def.method === 'delete' || (def.status ?? 200) === 204) return undefined;
+      return tagOf(await read(ctx));
+    },
+  });
+  return { result, etag: after };
 }
 
 export function createRouter(routes: readonly RouteDef[], deps: CommandDeps): Router {

@@ -31,6 +31,8 @@ export interface UploadSpec {
   status: number;
   response?: z.ZodType | undefined;
   present?: ((result: unknown) => unknown) | undefined;
+  /** Refuses query parameters the route does not take (it takes none), before the upload. */
+  checkQuery?: (req: Request) => void;
 }
 
 /** Multipart framing and form fields around the file. */
@@ -205,6 +207,7 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
     const input: Record<string, unknown> = {};
     for (const [param, field] of Object.entries(spec.params)) input[field] = req.params[param];
     try {
+      spec.checkQuery?.(req);
       await execute(deps, spec.precheck, req.actor!, input);
     } catch (error) {
       await drain(req, cap);

@@ -1914,6 +1914,20 @@ export interface components {
             /** @description the damaged stored file */
             sha256?: string;
         };
+        PreconditionProblem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+            /** @description the current ETag (absent when the resource does not exist) */
+            etag?: string;
+        };
         SlackDelivery: {
             /** @description Slack channel ID it goes to */
             channel: string;
@@ -2881,7 +2895,10 @@ export interface operations {
     getPart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -2893,11 +2910,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Part"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed input; `errors` names each field and the reason */
             400: {
@@ -2980,7 +3008,10 @@ export interface operations {
     deletePart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /parts/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -3041,6 +3072,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
+                };
+            };
             /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
             422: {
                 headers: {
@@ -3086,7 +3126,10 @@ export interface operations {
     updatePart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /parts/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -3114,6 +3157,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3163,6 +3208,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -3463,7 +3517,10 @@ export interface operations {
     getLocation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -3475,11 +3532,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Location"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed input; `errors` names each field and the reason */
             400: {
@@ -3562,7 +3630,10 @@ export interface operations {
     deleteLocation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /locations/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -3623,6 +3694,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
+                };
+            };
             /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
             422: {
                 headers: {
@@ -3668,7 +3748,10 @@ export interface operations {
     updateLocation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /locations/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -3687,6 +3770,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3736,6 +3821,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -4053,7 +4147,10 @@ export interface operations {
     getLot: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -4065,11 +4162,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Lot"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed input; `errors` names each field and the reason */
             400: {
@@ -4152,7 +4260,10 @@ export interface operations {
     updateLot: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /lots/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -4176,6 +4287,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4225,6 +4338,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -5322,7 +5444,10 @@ export interface operations {
     getProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -5334,11 +5459,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Project"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed input; `errors` names each field and the reason */
             400: {
@@ -5421,7 +5557,10 @@ export interface operations {
     deleteProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /projects/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -5482,6 +5621,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
+                };
+            };
             /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
             422: {
                 headers: {
@@ -5527,7 +5675,10 @@ export interface operations {
     updateProject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /projects/{code}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description ID code (any case) */
                 code: string;
@@ -5547,6 +5698,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5596,6 +5749,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -12409,7 +12571,10 @@ export interface operations {
     getWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -12420,113 +12585,19 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
-            /** @description Malformed input; `errors` names each field and the reason */
-            400: {
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No or unknown API token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token’s role does not allow this */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The object named in the path does not exist */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with the current state */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["RuleProblem"];
-                };
-            };
-            /** @description Too many requests (RATE_LIMIT_PER_MINUTE per token; fewer per address without a valid token); wait for `Retry-After` */
-            429: {
-                headers: {
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A fault on the server side; `requestId` finds it in the log */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ServerProblem"];
-                };
-            };
-            /** @description The database is unreachable for the moment; retry after `Retry-After` */
-            503: {
-                headers: {
-                    "Retry-After": components["headers"]["Retry-After"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deleteWebhookEndpoint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Done */
-            204: {
-                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -12618,10 +12689,130 @@ export interface operations {
             };
         };
     };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag of `GET /webhook-endpoints/{id}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input; `errors` names each field and the reason */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object named in the path does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
+                };
+            };
+            /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RuleProblem"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMIT_PER_MINUTE per token; fewer per address without a valid token); wait for `Retry-After` */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A fault on the server side; `requestId` finds it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServerProblem"];
+                };
+            };
+            /** @description The database is unreachable for the moment; retry after `Retry-After` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     updateWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /webhook-endpoints/{id}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 id: number;
             };
@@ -12645,6 +12836,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12694,6 +12887,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -13938,7 +14140,10 @@ export interface operations {
     getSlackUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An ETag this resource had: answered 304 without a body while it is still the current one */
+                "If-None-Match"?: string;
+            };
             path: {
                 user: string;
             };
@@ -13949,11 +14154,22 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SlackUser"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current ETag */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed input; `errors` names each field and the reason */
             400: {
@@ -14045,7 +14261,10 @@ export interface operations {
     setSlackUserRole: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /slack-users/{user}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 user: string;
             };
@@ -14065,6 +14284,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14114,6 +14335,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description The body is larger than 1048576 bytes; nothing was done */
@@ -14179,7 +14409,10 @@ export interface operations {
     removeSlackUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of `GET /slack-users/{user}` the change is based on: when the resource has changed since (another ETag), nothing is done and the answer is 412. `*` or no header: no check. */
+                "If-Match"?: string;
+            };
             path: {
                 user: string;
             };
@@ -14190,6 +14423,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description Strong entity tag of the resource as answered; send it back in `If-Match` to change or delete the resource only if nobody has since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14239,6 +14474,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the current entity tags: the resource changed since it was read (its ETag is in `etag` and the ETag header); nothing was done. GET it again and retry. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionProblem"];
                 };
             };
             /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */

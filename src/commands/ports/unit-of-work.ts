@@ -13,6 +13,7 @@ import type { LedgerRepository, LotRepository } from './lots.ts';
 import type { PartRepository } from './parts.ts';
 import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
+import type { RowLocks } from './rows.ts';
 import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
 import type { StockMovements } from './stock.ts';
 import type { TokenRepository } from './tokens.ts';
@@ -48,6 +49,8 @@ export interface Repositories {
   devices: DeviceRepository;
   attachments: AttachmentRepository;
   work: WorkRepository;
+  /** Row locks for preconditions checked in the unit of work (If-Match). */
+  rows: RowLocks;
   /** Attachment bytes, content-addressed (local disk or S3). */
   blobs: BlobStore;
 }

@@ -25,6 +25,7 @@ export const locationRoutes = [
     tag,
     command: locations.getLocation,
     response: LocationOut,
+    versioned: 'locations',
   }),
   route({
     method: 'patch',

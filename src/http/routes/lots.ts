@@ -6,7 +6,14 @@ const tag = 'Lots';
 export const lotRoutes = [
   route({ method: 'get', path: '/lots', tag, command: lots.listLots, response: pageOf(LotOut) }),
   route({ method: 'post', path: '/lots', tag, command: lots.receiveStock, status: 201, response: LotOut }),
-  route({ method: 'get', path: '/lots/{code}', tag, command: lots.getLot, response: LotOut }),
+  route({
+    method: 'get',
+    path: '/lots/{code}',
+    tag,
+    command: lots.getLot,
+    response: LotOut,
+    versioned: 'lots',
+  }),
   route({ method: 'patch', path: '/lots/{code}', tag, command: lots.updateLot, response: LotOut }),
   route({ method: 'post', path: '/lots/{code}/move', tag, command: lots.moveLot, response: LotOut }),
   route({

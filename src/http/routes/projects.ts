@@ -20,7 +20,14 @@ export const projectRoutes = [
     status: 201,
     response: ProjectOut,
   }),
-  route({ method: 'get', path: '/projects/{code}', tag, command: projects.getProject, response: ProjectOut }),
+  route({
+    method: 'get',
+    path: '/projects/{code}',
+    tag,
+    command: projects.getProject,
+    response: ProjectOut,
+    versioned: 'projects',
+  }),
   route({
     method: 'patch',
     path: '/projects/{code}',

@@ -25,6 +25,7 @@ export const slackUserRoutes = [
     command: slackUsers.getSlackUser,
     response: SlackUserOut,
     present,
+    versioned: 'slack_users',
   }),
   route({
     method: 'put',

@@ -48,6 +48,7 @@ export const webhookRoutes = [
     command: webhooks.getWebhookEndpoint,
     response: WebhookEndpointOut,
     present,
+    versioned: 'webhook_endpoints',
   }),
   route({
     method: 'patch',

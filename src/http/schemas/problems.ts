@@ -48,3 +48,8 @@ export const TooLargeProblemOut = ProblemOut.extend({
 export const ServerProblemOut = ProblemOut.extend({
   sha256: z.string().optional().describe('the damaged stored file'),
 }).meta({ id: 'ServerProblem' });
+
+/** A 412: the resource changed since the `If-Match` tag was read; `etag` is its tag now. */
+export const PreconditionProblemOut = ProblemOut.extend({
+  etag: z.string().optional().describe('the current ETag (absent when the resource does not exist)'),
+}).meta({ id: 'PreconditionProblem' });
