@@ -51,6 +51,16 @@ module.exports = {
       to: { path: '^src/commands' },
     },
     {
+      name: 'adapters-only-implement-ports',
+      severity: 'error',
+      comment:
+        'storage, queue, webhook and label adapters sit below the use cases: they may implement a ' +
+        "port's interface (a type-only import of src/commands/ports), never run a command; what runs " +
+        'commands is a transport, a worker (workers/, the reconciler included) or src/main',
+      from: { path: '^src/(db|storage|queue|webhooks|labels|config)/' },
+      to: { path: '^src/commands', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'commands-do-not-run-workers',
       severity: 'error',
       comment:

@@ -12,7 +12,7 @@ import { withJob } from '../src/request-context.ts';
 import { DomainError } from '../src/domain/errors.ts';
 import { QUEUE_NAMES, type QueueName } from '../src/queue/routing.ts';
 import { notifyBackoffStrategy } from '../src/queue/backoff.ts';
-import type { SettleWork } from '../src/queue/reconciler.ts';
+import type { SettleWork } from './reconciler.ts';
 import { JOB_DEFINITIONS, JOB_NAMES, isJobName, type JobName } from './catalogue.ts';
 import type { JobDefinition } from './define.ts';
 

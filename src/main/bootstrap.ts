@@ -19,7 +19,7 @@ import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
 import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
-import { Reconciler, workInspector } from '../queue/reconciler.ts';
+import { Reconciler, workInspector } from '../../workers/reconciler.ts';
 import { JOBS } from '../../workers/catalogue.ts';
 import { buildRegistry, settleWith } from '../../workers/index.ts';
 import type { Services } from '../commands/ports.ts';

@@ -8,7 +8,7 @@ import { publicUrlWarning } from '../domain/labels.ts';
 import { createApp } from '../http/app.ts';
 import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
-import type { Reconciler } from '../queue/reconciler.ts';
+import type { Reconciler } from '../../workers/reconciler.ts';
 import { createSlack } from '../slack/app.ts';
 import { closeDeliveryAgents } from '../webhooks/deliver.ts';
 import type { Runtime } from './bootstrap.ts';

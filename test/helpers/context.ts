@@ -18,7 +18,7 @@ import { SYSTEM_ACTOR, type Role } from '../../src/domain/roles.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createSlack } from '../../src/slack/app.ts';
 import { assembleRuntime } from '../../src/main/bootstrap.ts';
-import type { Reconciler } from '../../src/queue/reconciler.ts';
+import type { Reconciler } from '../../workers/reconciler.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';

@@ -29,7 +29,15 @@ const FIXTURE: Record<string, string> = {
   'src/main/boot.ts': `import { good } from '../commands/good.ts';\nexport const boot = good;\n`,
   'src/queue/a.ts': `import { b } from './b.ts';\nexport const a = () => b;\n`,
   'src/queue/b.ts': `import { a } from './a.ts';\nexport const b = () => a;\n`,
-  'workers/job.ts': `export const job = 1;\n`,
+  'workers/job.ts': `export const job = 1;\nexport type Job = number;\n`,
+  'workers/catalogue.ts': `export type JobName = 'a';\n`,
+  'src/commands/port.ts': `export interface Port {\n  n: number;\n}\n`,
+  'src/commands/runs-worker.ts': `import { job } from '../../workers/job.ts';\nexport const x = job;\n`,
+  'src/commands/job-types.ts': `import type { JobName } from '../../workers/catalogue.ts';\nexport type X = JobName;\n`,
+  'src/commands/other-job-types.ts': `import type { Job } from '../../workers/job.ts';\nexport type X = Job;\n`,
+  'src/db/implements-port.ts': `import type { Port } from '../commands/port.ts';\nexport const p: Port = { n: 1 };\n`,
+  'src/db/runs-command.ts': `import { good } from '../commands/good.ts';\nexport const x = good;\n`,
+  'src/labels/uses-command.ts': `import type { Port } from '../commands/port.ts';\nexport type X = Port;\n`,
 };
 
 let dir: string;
@@ -90,8 +98,33 @@ describe('dependency-cruiser rules', () => {
     ]);
   });
 
+  it('adapters-only-implement-ports: an adapter may implement a port, never run a command', () => {
+    expect(broken('adapters-only-implement-ports')).toEqual([
+      'src/db/runs-command.ts → src/commands/good.ts',
+    ]);
+  });
+
+  it('labels-below-commands: the label renderer imports nothing of the commands, not even types', () => {
+    expect(broken('labels-below-commands')).toEqual(['src/labels/uses-command.ts → src/commands/port.ts']);
+  });
+
+  it('commands see of the workers only the job catalogue, and only its types', () => {
+    expect(broken('commands-do-not-run-workers')).toEqual(['src/commands/runs-worker.ts → workers/job.ts']);
+    expect(broken('commands-see-only-the-job-catalogue')).toEqual([
+      'src/commands/other-job-types.ts → workers/job.ts',
+      'src/commands/runs-worker.ts → workers/job.ts',
+    ]);
+  });
+
   it('reports nothing from the files that keep to the layers', () => {
-    const clean = ['src/domain/pure.ts', 'src/domain/other.ts', 'src/commands/good.ts', 'src/main/boot.ts'];
+    const clean = [
+      'src/domain/pure.ts',
+      'src/domain/other.ts',
+      'src/commands/good.ts',
+      'src/main/boot.ts',
+      'src/db/implements-port.ts',
+      'src/commands/job-types.ts',
+    ];
     expect(violations.filter((v) => clean.includes(v.from))).toEqual([]);
   });
 });

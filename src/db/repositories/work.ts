@@ -3,14 +3,14 @@
  * happen, the job that should carry each (derived from the row, or the newest redrive of it), and
  * the rules the data must keep — what the reconciler and `buildtrace doctor` read.
  */
-import {
-  WORK_SOURCES,
-  type InFlightWork,
-  type InvariantCheck,
-  type WorkAction,
-  type WorkRepository,
-  type WorkSource,
+import type {
+  InFlightWork,
+  InvariantCheck,
+  WorkAction,
+  WorkRepository,
+  WorkSource,
 } from '../../commands/ports.ts';
+import { WORK_SOURCES } from '../../domain/work-types.ts';
 import { INVARIANTS } from './work/invariants.ts';
 import { SOURCES, subjectOf, type Candidate, type Db } from './work/sources.ts';
 

@@ -9,21 +9,21 @@
  * lock, checked against the carrier it replaces, and every job is idempotent.
  */
 import pg from 'pg';
-import { execute, type CommandDeps } from '../commands/define.ts';
+import { execute, type CommandDeps } from '../src/commands/define.ts';
 import {
   WORK_SOURCES,
   type InFlightWork,
   type StrandedReport,
   type WorkInspector,
   type WorkSource,
-} from '../commands/ports.ts';
-import { recordWorkSettlement, redriveWork } from '../commands/work.ts';
-import type { Actor } from '../domain/roles.ts';
-import { decide, type CarrierState, type Decision } from '../domain/work.ts';
-import type { Logger } from '../logger.ts';
-import type { Metrics } from '../metrics.ts';
-import { withTimeout } from '../timeout.ts';
-import type { Queues } from './queues.ts';
+} from '../src/commands/ports.ts';
+import { recordWorkSettlement, redriveWork } from '../src/commands/work.ts';
+import type { Actor } from '../src/domain/roles.ts';
+import { decide, type CarrierState, type Decision } from '../src/domain/work.ts';
+import type { Logger } from '../src/logger.ts';
+import type { Metrics } from '../src/metrics.ts';
+import { withTimeout } from '../src/timeout.ts';
+import type { Queues } from '../src/queue/queues.ts';
 
 /** The advisory lock that makes one reconciler run at a time across every process ('btrec'). */
 const LOCK_KEY = 0x6274726563;
