@@ -243,16 +243,7 @@ export interface LabelRun {
   finishedAt: Date | null;
 }
 
-/** One label's data before the public URL is added. */
-export interface LabelItem {
+/** One label's data before the public URL is added (`key` orders the labels of a run). */
+export interface LabelItem extends Omit<LabelContent, 'url'> {
   key: number;
-  code: string;
-  title: string;
-  serial?: number;
-  serialLabel?: string;
-  buildCode?: string;
-  date?: string;
-  quantity?: number;
-  supplier?: string;
-  dateCode?: string;
 }

@@ -2,8 +2,8 @@
 import type { Page } from './page.ts';
 import type { StockStatus } from './types.ts';
 
-/** A lot a forward trace reached. */
-export interface TracedLot {
+/** What either trace shows of every lot it names. */
+interface TraceLotFields {
   id: number;
   code: string;
   partCode: string;
@@ -13,6 +13,10 @@ export interface TracedLot {
   serial: number | null;
   serialLabel: string | null;
   buildCode: string | null;
+}
+
+/** A lot a forward trace reached. */
+export interface TracedLot extends TraceLotFields {
   locationCode: string | null;
   /** The customer of the device's latest shipment (not corrected), if it was ever shipped. */
   customer: string | null;
@@ -28,18 +32,9 @@ export interface ForwardTrace {
 }
 
 /** A lot as a backward trace shows it. */
-export interface LotSummary {
-  id: number;
-  code: string;
-  partCode: string;
-  partName: string;
-  status: StockStatus;
-  quantity: number;
-  serial: number | null;
-  serialLabel: string | null;
+export interface LotSummary extends TraceLotFields {
   supplier: string | null;
   supplierOrder: string | null;
   dateCode: string | null;
   buildId: number | null;
-  buildCode: string | null;
 }

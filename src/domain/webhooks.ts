@@ -77,6 +77,28 @@ export function nextAttemptDelay(
 /** What one attempt amounted to; see the glossary at the top of this file. */
 export type AttemptOutcome = 'success' | 'retry' | 'gone' | 'refused';
 
+/** What one attempt amounted to, for the delivery log and the retry decision. */
+export interface DeliveryAttempt {
+  /** True when the subscriber answered 2xx. */
+  ok: boolean;
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** Wall time of the attempt, in whole milliseconds. */
+  durationMs: number;
+  /**
+   * The first `maxResponseBytes` of the response body as UTF-8 (an incomplete trailing character
+   * is dropped); `''` for an empty body, null when no response arrived.
+   */
+  responseExcerpt: string | null;
+  /**
+   * Why the attempt failed or was incomplete, for people reading the log: `timeout after 10000 ms`,
+   * `connection refused`, `address 10.0.0.5 is not public`, `redirect (302) to … not followed` …
+   * Null for a plain HTTP answer (the status says it all).
+   */
+  error: string | null;
+  outcome: AttemptOutcome;
+}
+
 /**
  * The outcome of an attempt that got an HTTP response. Only 2xx counts as received: a 3xx is a
  * failure because redirects are not followed (following one would let a public endpoint point us

@@ -17,7 +17,9 @@ import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import { type AllowList, parseIpAddress } from '../domain/webhook-addresses.ts';
-import { type AttemptOutcome, outcomeOfStatus } from '../domain/webhooks.ts';
+import { type AttemptOutcome, type DeliveryAttempt, outcomeOfStatus } from '../domain/webhooks.ts';
+
+export type { DeliveryAttempt };
 import {
   AddressRefusedError,
   allowListOf,
@@ -55,28 +57,6 @@ export interface DeliveryOptions {
   allowList?: readonly string[] | AllowList;
   /** The User-Agent header. */
   userAgent?: string;
-}
-
-/** What one attempt amounted to, for the delivery log and the retry decision. */
-export interface DeliveryAttempt {
-  /** True when the subscriber answered 2xx. */
-  ok: boolean;
-  /** The HTTP status, or null when no response arrived. */
-  status: number | null;
-  /** Wall time of the attempt, in whole milliseconds. */
-  durationMs: number;
-  /**
-   * The first `maxResponseBytes` of the response body as UTF-8 (an incomplete trailing character
-   * is dropped); `''` for an empty body, null when no response arrived.
-   */
-  responseExcerpt: string | null;
-  /**
-   * Why the attempt failed or was incomplete, for people reading the log: `timeout after 10000 ms`,
-   * `connection refused`, `address 10.0.0.5 is not public`, `redirect (302) to … not followed` …
-   * Null for a plain HTTP answer (the status says it all).
-   */
-  error: string | null;
-  outcome: AttemptOutcome;
 }
 
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 /** Delivering: one attempt of one delivery (the `webhooks.deliver` job), and what its result changes. */
-import { decideAfterAttempt, endpointOrigin, type AttemptOutcome } from '../../domain/webhooks.ts';
+import { decideAfterAttempt, endpointOrigin, type DeliveryAttempt } from '../../domain/webhooks.ts';
 import type { CommandDeps } from '../define.ts';
 import type {
   AttemptWrite,
@@ -10,14 +10,8 @@ import type {
 } from '../ports.ts';
 import { activeSecrets, deliverJob } from './shared.ts';
 
-export interface WebhookSendResult {
-  ok: boolean;
-  status: number | null;
-  durationMs: number;
-  responseExcerpt: string | null;
-  error: string | null;
-  outcome: AttemptOutcome;
-}
+/** What one send amounted to (the sender in src/webhooks/deliver.ts answers it). */
+export type WebhookSendResult = DeliveryAttempt;
 
 /** Sends one signed request; implemented in src/webhooks/deliver.ts. */
 export type WebhookSender = (request: {

@@ -117,6 +117,19 @@ export async function forwardReach(
         if (!except.has(r.id)) nextLots.set(r.id, buildId);
       }
     };
+    /** Fans out from each build the consumed lots name, grouping the lots by build. */
+    const fanOutByBuild = (consumed: { build_id: number; lot_id: number }[]) => {
+      const byBuild = new Map<number, number[]>();
+      for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
+      return eachStep(
+        db,
+        [...byBuild].map(
+          ([buildId, sourceLots]) =>
+            () =>
+              fanOut(buildId, sourceLots),
+        ),
+      );
+    };
 
     // The steps of one depth are independent of each other: on the pool they run side by side,
     // inside a transaction one after another on its connection (same result, see eachStep).
@@ -162,16 +175,7 @@ export async function forwardReach(
              WHERE c.source_build_id = ANY(?::bigint[]) AND NOT c.linked AND c.returned < c.quantity`,
             [fromBuilds],
           );
-          const sources = new Map<number, number[]>();
-          for (const u of unlinked) sources.set(u.build_id, [...(sources.get(u.build_id) ?? []), u.lot_id]);
-          await eachStep(
-            db,
-            [...sources].map(
-              ([buildId, sourceLots]) =>
-                () =>
-                  fanOut(buildId, sourceLots),
-            ),
-          );
+          await fanOutByBuild(unlinked);
         },
         async () => {
           // Lots of the reached builds that repairs put into devices.
@@ -206,16 +210,7 @@ export async function forwardReach(
              WHERE c.lot_id = ANY(?::bigint[]) AND c.returned < c.quantity AND NOT c.linked`,
             [fromLots],
           );
-          const byBuild = new Map<number, number[]>();
-          for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
-          await eachStep(
-            db,
-            [...byBuild].map(
-              ([buildId, sourceLots]) =>
-                () =>
-                  fanOut(buildId, sourceLots),
-            ),
-          );
+          await fanOutByBuild(consumed);
         },
         async () => {
           for (const r of await rows<{ device_lot_id: number }>(
