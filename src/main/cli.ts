@@ -4,6 +4,7 @@
  * the database, wires the runtime, runs the command and turns what went wrong into one line and an
  * exit code (src/cli/program.ts lists them). Output piped into `head` ends quietly.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,8 @@ import {
 } from '../cli/program.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { loadConfig, ConfigError } from '../config/index.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, logProcessEvents } from '../logger.ts';
+import { withRequestId } from '../request-context.ts';
 import { migrateLatest } from '../db/migrate.ts';
 import { bootstrap } from './bootstrap.ts';
 
@@ -66,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
   const migrate = command.words[0] === 'migrate';
   const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   const log = createLogger(config, 'cli', { stderr: true });
+  // Node's warnings go through the logger (JSON in JSON mode), as in the server processes.
+  logProcessEvents(log, config);
   const runtime = await bootstrap(config, log, { migrate: !migrate, applicationName: 'buildtrace-cli' });
   try {
     if (migrate) {
@@ -83,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
       out: { json: values.json === true, write },
       note: warn,
     };
-    return await command.run(ctx, values, args);
+    // One request id for the command's work: its log lines, its events and the jobs it queues.
+    return await withRequestId(`cli-${randomUUID()}`, () => command.run(ctx, values, args));
   } finally {
     await runtime.close();
   }

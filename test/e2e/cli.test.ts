@@ -157,6 +157,15 @@ describe('the line from the CLI alone', () => {
     ]);
     expect(started).toMatchObject({ status: 'in_progress', quantity: 3, progress: { generated: 3 } });
     const code = started.code as string;
+    // The command's work carries one request id of its own: its events (and the jobs they cause).
+    const ids = (await ctx
+      .db('events')
+      .where({ stream: `build:${code}` })
+      .select('request_id')) as {
+      request_id: string | null;
+    }[];
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids[0]!.request_id).toMatch(/^cli-[0-9a-f-]{36}$/);
     // --json is the API's answer for the same command, field for field.
     const api = await ctx.api('GET', `/api/v1/builds/${code}`);
     expect(await json(['build', 'status', code])).toEqual(api.body);
