@@ -1,8 +1,17 @@
 /** Label runs from the command line: run (render), status, list, download. */
 import { downloadLabels, getLabelRun, listLabelRuns, requestLabels } from '../commands/labels.ts';
-import type { Readable } from 'node:stream';
 import { pageText, runLine } from './output.ts';
-import { call, deadlineOf, list, num, show, waitFor, WAIT, writeFile, type Obj } from './run.ts';
+import {
+  answerQueued,
+  call,
+  downloadCommand,
+  list,
+  num,
+  show,
+  statusCommand,
+  WAIT,
+  type Obj,
+} from './run.ts';
 import { EXIT, type CliCommand } from './program.ts';
 
 export const labelCommands: CliCommand[] = [
@@ -33,28 +42,10 @@ export const labelCommands: CliCommand[] = [
         template: v.template,
         dpi: num(v.dpi),
       });
-      const settled = v.wait
-        ? await waitFor(
-            ctx,
-            () => call<Obj>(ctx, getLabelRun, { id: run.id }),
-            (r) => r.status === 'done' || r.status === 'failed',
-            `label run ${String(run.id)}`,
-            deadlineOf(v),
-          )
-        : run;
-      show(ctx, getLabelRun, settled, runLine);
-      return settled.status === 'failed' ? EXIT.failed : EXIT.ok;
+      return answerQueued(ctx, v, run, getLabelRun, runLine, 'label run');
     },
   },
-  {
-    words: ['label', 'status'],
-    args: ['ID'],
-    summary: 'a label run: status and progress',
-    async run(ctx, _v, [id]) {
-      show(ctx, getLabelRun, await call<Obj>(ctx, getLabelRun, { id }), runLine);
-      return EXIT.ok;
-    },
-  },
+  statusCommand(['label', 'status'], 'a label run: status and progress', getLabelRun, runLine),
   {
     words: ['label', 'list'],
     synopsis: '[--limit N] [--cursor C]',
@@ -69,19 +60,5 @@ export const labelCommands: CliCommand[] = [
       return EXIT.ok;
     },
   },
-  {
-    words: ['label', 'download'],
-    args: ['ID'],
-    synopsis: '[--out FILE]',
-    summary: "a label run's PDF, to FILE or to standard output",
-    options: { out: { type: 'string' } },
-    async run(ctx, v, [id]) {
-      await writeFile(
-        ctx,
-        await call<{ stream: Readable }>(ctx, downloadLabels, { id }),
-        v.out as string | undefined,
-      );
-      return EXIT.ok;
-    },
-  },
+  downloadCommand(['label', 'download'], "a label run's PDF, to FILE or to standard output", downloadLabels),
 ];

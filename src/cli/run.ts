@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execute, type Command } from '../commands/define.ts';
 import { asApi, printJson } from './output.ts';
-import { UsageError, type CliContext, type Values } from './program.ts';
+import { EXIT, UsageError, type CliCommand, type CliContext, type Values } from './program.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -60,7 +60,65 @@ export async function waitFor<T>(
   }
 }
 
-/** After a build request: shows the build, waiting until no operation of it is queued with --wait. */
+/**
+ * Work a worker does (a label run, a recall), as `get` shows it: with --wait once it is done or
+ * failed; exit 1 when it failed.
+ */
+export async function answerQueued(
+  ctx: CliContext,
+  values: Values,
+  queued: Obj,
+  get: Command,
+  line: (v: Obj) => string,
+  what: string,
+): Promise<number> {
+  const settled = values.wait
+    ? await waitFor(
+        ctx,
+        () => call<Obj>(ctx, get, { id: queued.id }),
+        (r) => r.status === 'done' || r.status === 'failed',
+        `${what} ${String(queued.id)}`,
+        deadlineOf(values),
+      )
+    : queued;
+  show(ctx, get, settled, line);
+  return settled.status === 'failed' ? EXIT.failed : EXIT.ok;
+}
+
+/** `<words> ID`: one object by its numeric id, as `get` shows it. */
+export const statusCommand = (
+  words: string[],
+  summary: string,
+  get: Command,
+  line: (v: Obj) => string,
+): CliCommand => ({
+  words,
+  args: ['ID'],
+  summary,
+  async run(ctx, _v, [id]) {
+    show(ctx, get, await call<Obj>(ctx, get, { id }), line);
+    return EXIT.ok;
+  },
+});
+
+/** `<words> ID [--out FILE]`: the file `download` answers, to FILE or to standard output. */
+export const downloadCommand = (words: string[], summary: string, download: Command): CliCommand => ({
+  words,
+  args: ['ID'],
+  synopsis: '[--out FILE]',
+  summary,
+  options: { out: { type: 'string' } },
+  async run(ctx, v, [id]) {
+    await writeFile(
+      ctx,
+      await call<{ stream: Readable }>(ctx, download, { id }),
+      v.out as string | undefined,
+    );
+    return EXIT.ok;
+  },
+});
+
+/** Writes a downloaded file to `out`, or to standard output unless that is a terminal. */
 export async function writeFile(ctx: CliContext, file: { stream: Readable }, out: string | undefined) {
   if (out) {
     await pipeline(file.stream, createWriteStream(out));

@@ -1,9 +1,8 @@
 /** Traces and recalls from the command line. */
-import type { Readable } from 'node:stream';
 import { downloadRecallReport, getRecall, createRecall } from '../commands/recalls.ts';
 import { traceBackward, traceForward } from '../commands/trace.ts';
 import { backwardText, forwardText, recallLine } from './output.ts';
-import { call, deadlineOf, num, show, waitFor, WAIT, writeFile, type Obj } from './run.ts';
+import { answerQueued, call, downloadCommand, num, show, statusCommand, WAIT, type Obj } from './run.ts';
 import { EXIT, type CliCommand } from './program.ts';
 
 const FILTER = {
@@ -58,41 +57,18 @@ export const traceCommands: CliCommand[] = [
         to: v.to,
         unitsOnly: v['units-only'],
       });
-      const settled = v.wait
-        ? await waitFor(
-            ctx,
-            () => call<Obj>(ctx, getRecall, { id: recall.id }),
-            (r) => r.status !== 'queued',
-            `recall ${String(recall.id)}`,
-            deadlineOf(v),
-          )
-        : recall;
-      show(ctx, getRecall, settled, recallLine);
-      return settled.status === 'failed' ? EXIT.failed : EXIT.ok;
+      return answerQueued(ctx, v, recall, getRecall, recallLine, 'recall');
     },
   },
-  {
-    words: ['recall', 'status'],
-    args: ['ID'],
-    summary: 'a recall: status and how many devices it found',
-    async run(ctx, _v, [id]) {
-      show(ctx, getRecall, await call<Obj>(ctx, getRecall, { id }), recallLine);
-      return EXIT.ok;
-    },
-  },
-  {
-    words: ['recall', 'download'],
-    args: ['ID'],
-    synopsis: '[--out FILE]',
-    summary: "a recall's CSV report, to FILE or to standard output",
-    options: { out: { type: 'string' } },
-    async run(ctx, v, [id]) {
-      await writeFile(
-        ctx,
-        await call<{ stream: Readable }>(ctx, downloadRecallReport, { id }),
-        v.out as string | undefined,
-      );
-      return EXIT.ok;
-    },
-  },
+  statusCommand(
+    ['recall', 'status'],
+    'a recall: status and how many devices it found',
+    getRecall,
+    recallLine,
+  ),
+  downloadCommand(
+    ['recall', 'download'],
+    "a recall's CSV report, to FILE or to standard output",
+    downloadRecallReport,
+  ),
 ];

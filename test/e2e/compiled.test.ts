@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, databaseUrl } from '../helpers/env.ts';
+import { adminQuery } from '../helpers/context.ts';
+import { databaseUrl } from '../helpers/env.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -16,16 +16,6 @@ const names = [
   `bt_compiled_${randomBytes(4).toString('hex')}`,
   `bt_compiled_${randomBytes(4).toString('hex')}`,
 ];
-
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const cli = (how: 'compiled' | 'sources', database: string, ...args: string[]) =>
   run(
@@ -45,10 +35,10 @@ const cli = (how: 'compiled' | 'sources', database: string, ...args: string[]) =
 
 beforeAll(async () => {
   await run(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 170_000 });
-  for (const name of names) await admin(`CREATE DATABASE "${name}"`);
+  for (const name of names) await adminQuery(`CREATE DATABASE "${name}"`);
 }, 200_000);
 afterAll(async () => {
-  for (const name of names) await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  for (const name of names) await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 });
 
 describe('compiled and source builds share the migration history', () => {

@@ -49,7 +49,8 @@ export interface ApiResponse {
   text: string;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs one statement as the test role on the server's default database (create, drop databases). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
