@@ -51,6 +51,12 @@ export interface LabelContent {
   supplier?: string;
   /** The manufacturer's date code printed on the reel or bag (e.g. `2419`), as recorded. */
   dateCode?: string;
+  /**
+   * A GS1 element string in bracketed form, e.g. `(01)09501101530003(11)261207(21)42(10)7K3M9Q2R4T`:
+   * when present the 2D code is a GS1 DataMatrix of it (FNC1 first, GS between variable-length
+   * elements) instead of a code of `url`, with the bracketed text printed under it.
+   */
+  gs1?: string;
 }
 
 /** The text lines a template can show, in the product's words. */
