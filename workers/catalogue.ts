@@ -18,6 +18,7 @@ import buildsCancel from './jobs/builds.cancel.ts';
 import buildsComplete from './jobs/builds.complete.ts';
 import buildsStart from './jobs/builds.start.ts';
 import eventsFanout from './jobs/events.fanout.ts';
+import labelsPrint from './jobs/labels.print.ts';
 import labelsRender from './jobs/labels.render.ts';
 import lotsGenerate from './jobs/lots.generate.ts';
 import notifyMessage from './jobs/notify.message.ts';
@@ -38,6 +39,7 @@ export const JOB_DEFINITIONS = [
   buildsCancel,
   lotsGenerate,
   labelsRender,
+  labelsPrint,
   notifyMessage,
   notifyNotice,
   notifyUpload,

@@ -3,6 +3,7 @@ import { adminCommands } from './admin.ts';
 import { buildCommands } from './builds.ts';
 import { labelCommands } from './labels.ts';
 import { lotCommands } from './lots.ts';
+import { printerCommands } from './printers.ts';
 import type { CliCommand } from './program.ts';
 import { traceCommands } from './trace.ts';
 
@@ -11,5 +12,6 @@ export const CLI_COMMANDS: CliCommand[] = [
   ...buildCommands,
   ...labelCommands,
   ...lotCommands,
+  ...printerCommands,
   ...traceCommands,
 ];

@@ -51,7 +51,20 @@ export function lotLine(l: Obj): string {
 
 export function runLine(r: Obj): string {
   const error = r.error ? ` — ${str(r.error)}` : '';
+  if (r.printerId !== null && r.printerId !== undefined) {
+    const paused = r.pausedReason ? ` — ${str(r.pausedReason)}` : '';
+    return `label run ${str(r.id)}  ${str(r.status)}  ${str(r.template)} · printer ${str(r.printerId)} · ${str(r.printed)}/${str(r.total)} printed${paused}${error}`;
+  }
   return `label run ${str(r.id)}  ${str(r.status)}  ${str(r.template)} · ${str(r.done)}/${str(r.total)} labels${error}`;
+}
+
+export function printerLine(p: Obj): string {
+  const state = p.state ? `  ${str(p.state)}${p.stateMessage ? ` (${str(p.stateMessage)})` : ''}` : '';
+  return `${str(p.name)}  ${str(p.driver)} ${str(p.address)}  ${str(p.template)} @ ${str(p.dpi)} dpi${p.enabled ? '' : '  disabled'}${state}`;
+}
+
+export function printRecordLine(r: Obj): string {
+  return `${String(r.seq).padStart(6)}  ${str(r.code)}  ${str(r.status)}${Number(r.attempts) > 1 ? ` (sent ${str(r.attempts)} times)` : ''}`;
 }
 
 export function recallLine(r: Obj): string {

@@ -76,13 +76,13 @@ export async function answerQueued(
     ? await waitFor(
         ctx,
         () => call<Obj>(ctx, get, { id: queued.id }),
-        (r) => r.status === 'done' || r.status === 'failed',
+        (r) => r.status === 'done' || r.status === 'failed' || r.status === 'cancelled',
         `${what} ${String(queued.id)}`,
         deadlineOf(values),
       )
     : queued;
   show(ctx, get, settled, line);
-  return settled.status === 'failed' ? EXIT.failed : EXIT.ok;
+  return settled.status === 'failed' || settled.status === 'cancelled' ? EXIT.failed : EXIT.ok;
 }
 
 /** `<words> ID`: one object by its numeric id, as `get` shows it. */

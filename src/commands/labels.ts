@@ -19,8 +19,35 @@ import { retryRedrive } from './work.ts';
 import { toRanges } from '../domain/builds.ts';
 import { resolveSerials, serialsInput } from './builds/shared.ts';
 import { slackDeliveryOf } from './slack-delivery.ts';
+import { resolvePrinter } from './printing/printers.ts';
+import { enqueuePrint } from './printing/runs.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
+/** The stock a label run renders on when neither the request nor a printer says. */
+const DEFAULT_TEMPLATE = 'brother-62x29';
+
+/** The printer a request names: by name or id, or `default` — the build's project's or the lots' location's. */
+async function printerFor(repos: Repositories, ref: string, source: LabelSource) {
+  if (ref.toLowerCase() !== 'default') return resolvePrinter(repos, 'printer', ref);
+  let assignment = null;
+  if (source.kind === 'build') {
+    const build = (await repos.builds.findById(source.buildId))!;
+    assignment = await repos.printers.assignment('project', build.projectId);
+  } else if (source.kind === 'lots') {
+    const lot = await repos.lots.findById(source.lotIds[0]!);
+    if (lot?.locationId) assignment = await repos.printers.assignment('location', lot.locationId);
+  }
+  if (!assignment)
+    throw ValidationError.field(
+      'printer',
+      source.kind === 'build'
+        ? "the build's project has no printer: name one, or give the project a printer (PUT /projects/{code}/printer)"
+        : source.kind === 'lots'
+          ? "the first lot's location has no printer: name one, or give the location a printer (PUT /locations/{code}/printer)"
+          : 'only builds and lots have a default printer: name one',
+    );
+  return (await repos.printers.findById(assignment.printerId))!;
+}
 const ITEMS_PER_QUERY = 1_000;
 
 /** The resolution a run renders at: the one asked for, or its template's default for older runs. */
@@ -60,7 +87,10 @@ export const requestLabels = defineCommand({
   mode: 'write',
   input: z
     .strictObject({
-      template: z.enum(TEMPLATE_NAMES as [string, ...string[]]).default('brother-62x29'),
+      template: z
+        .enum(TEMPLATE_NAMES as [string, ...string[]])
+        .optional()
+        .describe(`the label stock: ${DEFAULT_TEMPLATE} when left out, or the printer's when printing`),
       dpi: z
         .int()
         .positive()
@@ -81,6 +111,15 @@ export const requestLabels = defineCommand({
       lots: codeList.optional(),
       parts: codeList.optional(),
       locations: codeList.optional(),
+      printer: z
+        .string()
+        .trim()
+        .min(1)
+        .max(60)
+        .optional()
+        .describe(
+          "print on this printer (its name or id) instead of rendering a PDF; \"default\" for the printer of the build's project or of the lots' location. The template and resolution are then the printer's.",
+        ),
     })
     .refine((v) => [v.build, v.lots, v.parts, v.locations].filter((x) => x !== undefined).length === 1, {
       message: 'name exactly one of build, lots, parts or locations',
@@ -94,13 +133,18 @@ export const requestLabels = defineCommand({
       message: 'includeScrapped needs build',
       path: ['includeScrapped'],
     })
+    .refine((v) => v.printer === undefined || v.dpi === undefined, {
+      message: 'a printer prints at its own resolution: leave dpi out when printing',
+      path: ['dpi'],
+    })
     .superRefine((v, ctx) => {
-      const template = getTemplate(v.template);
+      const name = v.template ?? DEFAULT_TEMPLATE;
+      const template = getTemplate(name);
       if (v.dpi !== undefined && !supportsDpi(template, v.dpi))
         ctx.addIssue({
           code: 'custom',
           path: ['dpi'],
-          message: `template ${v.template} is laid out for ${template.dpis.join(' or ')} dpi, not ${v.dpi}`,
+          message: `template ${name} is laid out for ${template.dpis.join(' or ')} dpi, not ${v.dpi}`,
         });
     }),
   async run({ repos, actor, services }, input) {
@@ -139,6 +183,15 @@ export const requestLabels = defineCommand({
         ),
       };
     }
+    const printer = input.printer ? await printerFor(repos, input.printer, source) : null;
+    if (printer) {
+      if (!printer.enabled) throw new RuleViolation(`printer ${printer.name} is disabled`);
+      if (input.template !== undefined && input.template !== printer.template)
+        throw ValidationError.field(
+          'template',
+          `printer ${printer.name} holds ${printer.template} labels, not ${input.template}: leave template out, or choose another printer`,
+        );
+    }
     const total = await repos.labels.count(source);
     if (total === 0)
       throw new RuleViolation(
@@ -146,9 +199,23 @@ export const requestLabels = defineCommand({
           ? `there is nothing to label: build ${source.buildCode} has no units${source.ranges ? ' in those serials' : ''}${source.includeScrapped ? '' : ' that are not scrapped or cancelled (includeScrapped: true labels those too)'}`
           : 'there is nothing to label',
       );
+    if (printer) {
+      const run = await repos.labels.insert({
+        template: printer.template,
+        dpi: printer.dpi,
+        source,
+        total,
+        requestedBy: actor.name,
+        publicUrl: services.publicUrl ?? null,
+        printerId: printer.id,
+      });
+      await enqueuePrint(repos, run);
+      return run;
+    }
+    const template = input.template ?? DEFAULT_TEMPLATE;
     const run = await repos.labels.insert({
-      template: input.template,
-      dpi: input.dpi ?? defaultDpi(getTemplate(input.template)),
+      template,
+      dpi: input.dpi ?? defaultDpi(getTemplate(template)),
       source,
       total,
       requestedBy: actor.name,

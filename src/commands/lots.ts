@@ -1,3 +1,4 @@
+import { autoPrintLots } from './printing/auto.ts';
 import { z } from 'zod';
 import {
   applyDelta,
@@ -66,9 +67,12 @@ export const receiveStock = defineCommand({
     const part = await findOrFail('part', 'part', partCode, (c) => repos.parts.findByCode(c));
     const locationId = await findLocationId(repos, 'location', location);
     const [code] = await repos.idCodes.allocate(1);
-    return repos.stock.open({ reason: 'receive', note, actor: actor.name }, () =>
+    const lot = await repos.stock.open({ reason: 'receive', note, actor: actor.name }, () =>
       repos.lots.insert({ ...input, code: code!, partId: part.id, locationId, status: 'available' }),
     );
+    // The location's printer prints its label when told to.
+    await autoPrintLots(repos, [lot.id], locationId ?? null, actor.name);
+    return lot;
   },
 });
 

@@ -18,6 +18,7 @@ export type * from './ports/labels.ts';
 export type * from './ports/locations.ts';
 export type * from './ports/lots.ts';
 export type * from './ports/parts.ts';
+export type * from './ports/printers.ts';
 export type * from './ports/projects.ts';
 export type * from './ports/recalls.ts';
 export type * from './ports/rows.ts';
@@ -36,6 +37,15 @@ export type { Attachment, AttachmentTarget } from '../domain/attachments.ts';
 export type { Consumption, StockReservation, WrittenOffUnit } from '../domain/build-types.ts';
 export type { DeviceComponent } from '../domain/devices.ts';
 export type { LabelItem, LabelRun, LabelSource } from '../domain/labels.ts';
+export type {
+  BatchMark,
+  Printer,
+  PrinterAssignment,
+  PrinterDriver,
+  PrinterStatus,
+  PrinterTarget,
+  PrintRecord,
+} from '../domain/printers.ts';
 export type { Recall } from '../domain/recalls.ts';
 export type { SlackDelivery, SlackMessage, SlackMessageKind, SlackUser } from '../domain/slack-types.ts';
 export type { ApiToken } from '../domain/tokens.ts';

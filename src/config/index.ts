@@ -77,6 +77,9 @@ const schema = z.object({
   RECONCILE_GRACE_MS: int(10_000, 0, 3_600_000),
   RECONCILE_MAX_REDRIVES: int(3, 0, 1_000),
   GENERATION_CHUNK_SIZE: int(5_000, 1, 50_000),
+  PRINT_SLICE_MS: int(20_000, 100, 600_000),
+  PRINT_LEASE_MS: int(20_000, 1_000, 600_000),
+  PRINTER_WATCH_MS: int(5_000, 100, 3_600_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(LOG_LEVELS).default('info')),
   LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['pretty', 'json']).optional()),
   WEBHOOK_ALLOW_LIST: z.preprocess(emptyAsUndefined, z.string().max(4000).optional()),
@@ -162,6 +165,12 @@ export interface Config {
    * settled.
    */
   reconciler: { intervalMs: number; graceMs: number; maxRedrives: number };
+  /**
+   * Printing: how long one `labels.print` job sends batches before handing the run to a fresh job,
+   * how long its lease on the run lasts without renewal (a killed worker's run waits this long),
+   * and how often the printer watch asks the printers of paused runs whether they are ready.
+   */
+  printing: { sliceMs: number; leaseMs: number; watchMs: number };
   /** Port of a worker process's /metrics, /healthz and /readyz (0: none). The web process serves them on PORT. */
   metricsPort: number;
   /** When set, /metrics (web and worker) answers only `Authorization: Bearer <metricsToken>`, 401 otherwise. */
@@ -279,6 +288,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       intervalMs: e.RECONCILE_INTERVAL_MS,
       graceMs: e.RECONCILE_GRACE_MS,
       maxRedrives: e.RECONCILE_MAX_REDRIVES,
+    }),
+    printing: Object.freeze({
+      sliceMs: e.PRINT_SLICE_MS,
+      leaseMs: e.PRINT_LEASE_MS,
+      watchMs: e.PRINTER_WATCH_MS,
     }),
     metricsPort: e.METRICS_PORT,
     metricsToken: e.METRICS_TOKEN,

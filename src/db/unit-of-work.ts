@@ -11,6 +11,7 @@ import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
 import { eventStore } from './repositories/events.ts';
 import { jobOutbox } from './repositories/jobs.ts';
 import { labelRunRepository } from './repositories/labels.ts';
+import { printerRepository, printRecordRepository } from './repositories/printers.ts';
 import { ledgerRepository } from './repositories/ledger.ts';
 import { locationRepository } from './repositories/locations.ts';
 import { lotRepository } from './repositories/lots.ts';
@@ -61,6 +62,8 @@ export function repositories(
     trace: traceRepository(db),
     recalls: recallRepository(db),
     labels: labelRunRepository(db),
+    printers: printerRepository(db),
+    prints: printRecordRepository(db),
     webhooks: webhookRepository(db),
     slackUsers: slackUserRepository(db),
     slackMessages: slackMessageRepository(db),

@@ -209,7 +209,19 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
 
 // Label runs: a PDF of labels, rendered by a worker.
 
-export const LABEL_RUN_STATUSES = ['queued', 'rendering', 'done', 'failed'] as const;
+/**
+ * A run rendered to a PDF: queued → rendering → done | failed. A run sent to a printer: queued →
+ * printing ⇄ paused → done (every label confirmed) | failed | cancelled.
+ */
+export const LABEL_RUN_STATUSES = [
+  'queued',
+  'rendering',
+  'printing',
+  'paused',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
 export type LabelRunStatus = (typeof LABEL_RUN_STATUSES)[number];
 
 /**
@@ -245,6 +257,20 @@ export interface LabelRun {
   dpi: number | null;
   /** Where its 2D codes point (`<publicUrl>/id/<code>`); null on runs requested before it was kept. */
   publicUrl: string | null;
+  /** The printer it is sent to; null for a run rendered to a PDF. */
+  printerId: number | null;
+  /** Labels the printer confirmed printed (print runs). */
+  printed: number;
+  /** Why a paused run paused: a printer state, `in-doubt`, `disabled` or `requested`. */
+  pausedState: string | null;
+  /** What a paused run says to people ("Zebra line 2: out of labels — 120 of 500 printed"). */
+  pausedReason: string | null;
+  pausedAt: Date | null;
+  /** The run this one prints again, with who asked (`requestedBy`) and why (`reason`). */
+  reprintOf: number | null;
+  reason: string | null;
+  /** What asked for it: null for a person, `auto:build` / `auto:lot` for automatic printing. */
+  trigger: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }

@@ -157,3 +157,100 @@ export interface PrinterDriver {
    */
   encode(target: PrinterTarget, labels: LabelContent[]): Promise<Uint8Array>;
 }
+
+/** A printer as buildtrace keeps it. */
+export interface Printer extends PrinterTarget {
+  id: number;
+  /** Where it stands (a location's ID code), when set: lots received there print on it by default. */
+  locationId: number | null;
+  description: string | null;
+  /** A disabled printer takes no new print runs; runs already sent to it pause. */
+  enabled: boolean;
+  /** Its last status read (by a print job or the printer watch), and when. */
+  state: PrinterState | null;
+  stateMessage: string | null;
+  stateAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a project or a location prints on: the default printer, and whether it prints by itself. */
+export const ASSIGNMENT_SCOPES = ['project', 'location'] as const;
+export type AssignmentScope = (typeof ASSIGNMENT_SCOPES)[number];
+export interface PrinterAssignment {
+  scope: AssignmentScope;
+  scopeId: number;
+  printerId: number;
+  /**
+   * Print without being asked: for a project, a tracked build's unit labels as soon as its units
+   * exist; for a location, a lot's label when it is received there.
+   */
+  autoPrint: boolean;
+  assignedBy: string;
+  updatedAt: Date;
+}
+
+/** One label of a print run: queued → sent → confirmed, or failed when the run ends without it. */
+export const PRINT_RECORD_STATUSES = ['queued', 'sent', 'confirmed', 'failed'] as const;
+export type PrintRecordStatus = (typeof PRINT_RECORD_STATUSES)[number];
+
+export interface PrintRecord {
+  seq: number;
+  code: string;
+  status: PrintRecordStatus;
+  /** The batch it was last sent in. */
+  batchKey: string | null;
+  /** Times it was sent (more than one only when a printer certainly did not print it before). */
+  attempts: number;
+  sentAt: Date | null;
+  confirmedAt: Date | null;
+}
+
+/** Why a paused run paused when no printer fault explains it. */
+export const PAUSE_STATES = [...PRINTER_STATES, 'in-doubt', 'disabled', 'requested'] as const;
+export type PauseState = (typeof PAUSE_STATES)[number];
+
+/** Pauses a printer fixes by itself (a person refills it, closes the head): the watch resumes them. */
+export function resumesByItself(state: PauseState): boolean {
+  return state !== 'in-doubt' && state !== 'disabled' && state !== 'requested';
+}
+
+export const RAW_PORT = 9100;
+
+/**
+ * Checks a printer's address for its driver: `host[:port]` for the raw TCP drivers (port 9100 when
+ * left out), an `ipp://`, `ipps://`, `http://` or `https://` URI for `ipp`. Answers the problem, or
+ * null when it is fine.
+ */
+export function printerAddressProblem(driver: PrinterDriverName, address: string): string | null {
+  if (address.trim() !== address || address === '') return 'must be a host name or address, without spaces';
+  if (driver === 'ipp') {
+    let url: URL;
+    try {
+      url = new URL(address);
+    } catch {
+      return 'must be a printer URI such as ipp://printer.local/ipp/print';
+    }
+    if (!['ipp:', 'ipps:', 'http:', 'https:'].includes(url.protocol))
+      return `must start with ipp://, ipps://, http:// or https://, not ${url.protocol}//`;
+    if (url.username || url.password) return 'must not carry a user name or password';
+    return null;
+  }
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(address);
+  if (!m) return 'must be host or host:port, such as 10.0.4.21 or zebra-line2.local:9100';
+  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return 'port must be 1–65535';
+  return null;
+}
+
+/** Host and port of a raw TCP printer address (checked by {@link printerAddressProblem}). */
+export function rawAddress(address: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(address);
+  if (!m) throw new RangeError(`not a printer address: ${address}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : RAW_PORT };
+}
+
+/** "Zebra line 2: out of labels — 120 of 500 printed": what a pause says to people. */
+export function pauseText(printer: string, message: string, printed: number, total: number): string {
+  return `${printer}: ${message} — ${printed} of ${total} printed`;
+}

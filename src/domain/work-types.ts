@@ -22,8 +22,11 @@ export type WorkActionKind = (typeof WORK_ACTIONS)[number];
 
 /** Why work is stranded: what the queue says of its job. */
 export const STRANDED_CAUSES = ['missing', 'failed', 'completed'] as const;
-/** Why an action was taken: the work was stranded, or a person retried it. */
-export const WORK_ACTION_CAUSES = [...STRANDED_CAUSES, 'retry'] as const;
+/**
+ * Why an action was taken: the work was stranded, a person retried it, a print job handed its run
+ * on after its slice (`continue`), or a paused print run was resumed (`resume`).
+ */
+export const WORK_ACTION_CAUSES = [...STRANDED_CAUSES, 'retry', 'continue', 'resume'] as const;
 export type WorkActionCause = (typeof WORK_ACTION_CAUSES)[number];
 
 /** How a reconciler pass fared with one piece of stranded work. */

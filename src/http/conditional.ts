@@ -17,6 +17,7 @@ interface RouteShape {
   command: { input: z.ZodType };
   params?: Record<string, string>;
   bodyOmits?: string[];
+  fixed?: Record<string, string>;
   textBody?: { field: string };
   versioned?: string;
   status?: number;
@@ -71,6 +72,7 @@ export function queryParameters(def: RouteShape): ReadonlySet<string> {
   const omitted = new Set([
     ...fromPath,
     ...(def.bodyOmits ?? []),
+    ...Object.keys(def.fixed ?? {}),
     ...(def.textBody ? [def.textBody.field] : []),
   ]);
   return new Set(Object.keys(schema.properties ?? {}).filter((k) => !omitted.has(k)));

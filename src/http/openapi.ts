@@ -56,6 +56,8 @@ const TAGS: Record<string, string> = {
   Traceability:
     'Where a lot went and what a unit is made of, forward and backward, and recalls: the affected units of a lot, with a CSV report.',
   Labels: 'Label runs: PDF sheets of ID-code labels for lots and units, rendered in the background.',
+  Printers:
+    'Label printers (Zebra ZPL, Brother QL, IPP Everywhere / CUPS): where print runs go, their live status, and which printer a project or location prints on by default or by itself.',
   Webhooks:
     'Endpoints that receive signed event deliveries (builds, recalls …), their deliveries and redeliveries.',
   'ID codes':
@@ -152,7 +154,10 @@ export function openApiDocument(routes: readonly RouteDef[], options: { bodyByte
   for (const [index, def] of routes.entries()) {
     if (!(def.tag in TAGS)) throw new Error(`${def.method} ${def.path}: tag '${def.tag}' is not described`);
     const params = pathParams(def.path);
-    const inputKeysFromPath = new Set(params.map((p) => def.params?.[p] ?? p));
+    const inputKeysFromPath = new Set([
+      ...params.map((p) => def.params?.[p] ?? p),
+      ...Object.keys(def.fixed ?? {}),
+    ]);
     const input = jsonSchema(def.command.input, 'input');
     const properties = { ...((input.properties as Json | undefined) ?? {}) };
     for (const key of [...inputKeysFromPath, ...(def.bodyOmits ?? [])]) delete properties[key];

@@ -49,6 +49,11 @@ interface RouteFields {
    */
   bodyOmits?: string[];
   /**
+   * Input fields this route sets itself (e.g. `scope: 'project'` for `/projects/{code}/printer`):
+   * never read from the request, left out of the document.
+   */
+  fixed?: Record<string, string>;
+  /**
    * Largest body read (JSON or text), in bytes, when more than {@link DEFAULT_BODY_BYTES}; larger
    * bodies are answered 413. See {@link bodyBytesForText}.
    */
@@ -190,6 +195,7 @@ export function assembleInput(def: RouteDef, req: Request): Record<string, unkno
     throw ValidationError.field('(body)', 'must be a JSON object');
   }
   for (const name of pathParams(def.path)) input[def.params?.[name] ?? name] = req.params[name];
+  Object.assign(input, def.fixed);
   return input;
 }
 

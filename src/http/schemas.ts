@@ -26,6 +26,7 @@ export * from './schemas/builds.ts';
 export * from './schemas/trace.ts';
 export * from './schemas/recalls.ts';
 export * from './schemas/labels.ts';
+export * from './schemas/printers.ts';
 export * from './schemas/slack.ts';
 export * from './schemas/webhooks.ts';
 export * from './schemas/slack-users.ts';

@@ -20,6 +20,7 @@ import { blobStoreFor } from '../storage/blob-store.ts';
 import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
 import { Reconciler, workInspector } from '../../workers/reconciler.ts';
+import { PRINTER_DRIVERS } from '../printers/index.ts';
 import { JOBS } from '../../workers/catalogue.ts';
 import { buildRegistry, settleWith } from '../../workers/index.ts';
 import type { Services } from '../commands/ports.ts';
@@ -110,6 +111,7 @@ export function assembleRuntime(
   const services: Services = {
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
+    printers: PRINTER_DRIVERS,
   };
   const app: AppContext = {
     config,

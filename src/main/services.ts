@@ -9,6 +9,8 @@ import { createApp } from '../http/app.ts';
 import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
 import type { Reconciler } from '../../workers/reconciler.ts';
+import { PrinterWatch } from '../../workers/printer-watch.ts';
+import { PRINTER_DRIVERS } from '../printers/index.ts';
 import { createSlack } from '../slack/app.ts';
 import { closeDeliveryAgents } from '../webhooks/deliver.ts';
 import type { Runtime } from './bootstrap.ts';
@@ -81,6 +83,7 @@ export interface WorkerService {
   workers: WorkerSet;
   relay: OutboxRelay;
   reconciler: Reconciler;
+  printerWatch: PrinterWatch;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -94,9 +97,16 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
   });
   await relay.start();
   const reconciler = runtime.reconciler;
+  const printerWatch = new PrinterWatch({
+    deps: { uow: runtime.uow, services: runtime.services },
+    drivers: runtime.services.printers ?? PRINTER_DRIVERS,
+    intervalMs: runtime.config.printing.watchMs,
+    log: runtime.log,
+  });
   const workers = startWorkers(runtime, { registry, onGaveUp: () => reconciler.poke() });
   // Work the queue lost while no worker ran (a Redis restart, jobs failed for good) is found at once.
   reconciler.start();
+  printerWatch.start();
   runtime.log.info(
     {
       queues: workers.workers.map((w) => w.name),
@@ -111,7 +121,9 @@ export async function startWorker(runtime: Runtime): Promise<WorkerService> {
     workers,
     relay,
     reconciler,
+    printerWatch,
     async close(graceMs = runtime.config.shutdownGraceMs) {
+      await printerWatch.stop();
       await reconciler.stop();
       await relay.stop();
       await workers.close(graceMs);

@@ -5,6 +5,7 @@
  * operation says whether generation is still wanted; the last chunk finishes it (and completes a
  * single-stage build) in the same transaction.
  */
+import { autoPrintBuild } from '../printing/auto.ts';
 import { isMultiStage, nextChunk, pairUnits, producedStatus, type Build } from '../../domain/builds.ts';
 import type { NewEvent } from '../../domain/events.ts';
 import { compileSerialFormat } from '../../domain/serial-format.ts';
@@ -113,6 +114,8 @@ async function generateChunk(
       });
   }
   await repos.events.append(events);
+  // Its units exist now: the project's printer prints their labels when told to.
+  if (done) await autoPrintBuild(repos, build, op.requestedBy);
   return { done, generated, quantity: build.quantity, written };
 }
 

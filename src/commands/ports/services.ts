@@ -1,3 +1,4 @@
+import type { PrinterDrivers } from './printers.ts';
 import type { WorkInspector } from './work.ts';
 
 /** Outside services commands may use (kept out of the repositories: they are not storage). */
@@ -8,4 +9,6 @@ export interface Services {
   work?: WorkInspector;
   /** PUBLIC_URL of this process: where label runs requested here point their 2D codes. */
   publicUrl?: string;
+  /** The printer drivers, to read a printer's status live. */
+  printers?: PrinterDrivers;
 }

@@ -11,6 +11,7 @@ import type { LabelRunRepository } from './labels.ts';
 import type { LocationRepository } from './locations.ts';
 import type { LedgerRepository, LotRepository } from './lots.ts';
 import type { PartRepository } from './parts.ts';
+import type { PrinterRepository, PrintRecordRepository } from './printers.ts';
 import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
 import type { RowLocks } from './rows.ts';
@@ -41,6 +42,9 @@ export interface Repositories {
   files: FileStore;
   recalls: RecallRepository;
   labels: LabelRunRepository;
+  printers: PrinterRepository;
+  /** Per-label print records of the runs sent to printers. */
+  prints: PrintRecordRepository;
   webhooks: WebhookRepository;
   slackUsers: SlackUserRepository;
   slackMessages: SlackMessageRepository;

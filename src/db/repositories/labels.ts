@@ -16,6 +16,14 @@ interface RunRow {
   pages: number | null;
   error: string | null;
   requested_by: string;
+  printer_id: number | null;
+  printed: number;
+  paused_state: string | null;
+  paused_reason: string | null;
+  paused_at: Date | null;
+  reprint_of: number | null;
+  reason: string | null;
+  trigger: string | null;
   created_at: Date;
   finished_at: Date | null;
 }
@@ -58,6 +66,14 @@ const toRun = (r: RunRow): LabelRun => ({
   pages: r.pages,
   error: r.error,
   requestedBy: r.requested_by,
+  printerId: r.printer_id === null ? null : Number(r.printer_id),
+  printed: r.printed,
+  pausedState: r.paused_state,
+  pausedReason: r.paused_reason,
+  pausedAt: r.paused_at,
+  reprintOf: r.reprint_of === null ? null : Number(r.reprint_of),
+  reason: r.reason,
+  trigger: r.trigger,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
 });
@@ -81,6 +97,10 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,
+          printer_id: run.printerId ?? null,
+          reprint_of: run.reprintOf ?? null,
+          reason: run.reason ?? null,
+          trigger: run.trigger ?? null,
         })
         .returning('*')) as RunRow[];
       return toRun(row!);
@@ -94,12 +114,41 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
       if (patch.bytes !== undefined) columns.bytes = patch.bytes;
       if (patch.pages !== undefined) columns.pages = patch.pages;
       if (patch.error !== undefined) columns.error = patch.error;
+      if (patch.printed !== undefined) columns.printed = patch.printed;
+      if (patch.pause !== undefined) {
+        columns.paused_state = patch.pause?.state ?? null;
+        columns.paused_reason = patch.pause?.reason ?? null;
+        columns.paused_at = patch.pause ? db.fn.now() : null;
+      }
       if (patch.finished === true) columns.finished_at = db.fn.now();
       if (patch.finished === false) columns.finished_at = null;
       if (Object.keys(columns).length > 0) await db('label_runs').where({ id }).update(columns);
       return (await byId(id))!;
     },
     list: (page) => paginate(db('label_runs').select('*'), 'id', page, toRun),
+    async lease(id, owner, ms) {
+      const taken = await db('label_runs')
+        .where({ id })
+        .where((q) =>
+          q.whereNull('lease_owner').orWhere('lease_owner', owner).orWhere('lease_until', '<', db.fn.now()),
+        )
+        .update({ lease_owner: owner, lease_until: db.raw(`now() + (? * interval '1 millisecond')`, [ms]) });
+      return taken > 0;
+    },
+    async pausedPrintRuns(limit) {
+      const rows = (await db('label_runs')
+        .where({ status: 'paused' })
+        .whereNotNull('printer_id')
+        .whereNotIn('paused_state', ['in-doubt', 'disabled', 'requested'])
+        .orderBy('paused_at')
+        .limit(limit)) as RunRow[];
+      return rows.map(toRun);
+    },
+    async releaseLease(id, owner) {
+      await db('label_runs')
+        .where({ id, lease_owner: owner })
+        .update({ lease_owner: null, lease_until: null });
+    },
     async count(source) {
       const q =
         source.kind === 'build'

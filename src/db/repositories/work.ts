@@ -35,7 +35,10 @@ async function complete(db: Db, candidates: Candidate[]): Promise<InFlightWork[]
     const subject = subjectOf(c);
     const ofBase = (bySubject.get(subject) ?? []).filter((r) => r.base_job_id === c.baseJobId);
     // A person's retry starts a fresh budget: only redrives since the last one count against it.
-    const lastRetry = ofBase.map((r) => r.cause).lastIndexOf('retry');
+    const lastRetry = Math.max(
+      ofBase.map((r) => r.cause).lastIndexOf('retry'),
+      ofBase.map((r) => r.cause).lastIndexOf('resume'),
+    );
     const sinceRetry = ofBase.slice(lastRetry + 1);
     return {
       source: c.source,

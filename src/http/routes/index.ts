@@ -10,6 +10,7 @@ import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
 import { labelRoutes } from './labels.ts';
+import { printerRoutes } from './printers.ts';
 import { historyRoutes } from './history.ts';
 import { attachmentRoutes } from './attachments.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -28,6 +29,7 @@ export const apiRoutes: RouteDef[] = [
   ...recallRoutes,
   ...labelRoutes,
   ...webhookRoutes,
+  ...printerRoutes,
   ...codeRoutes,
   ...tokenRoutes,
   ...slackUserRoutes,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as labels from '../../commands/labels.ts';
+import * as printing from '../../commands/printers.ts';
 import { defineCommand } from '../../commands/define.ts';
 import { labelRunWarnings } from '../../domain/labels.ts';
 import type { LabelRun } from '../../commands/ports.ts';
@@ -11,7 +12,7 @@ import {
 } from '../../domain/label-templates.ts';
 import { rangesText } from '../../domain/builds.ts';
 import { route } from '../route.ts';
-import { LabelRunOut, LabelTemplateOut, pageOf } from '../schemas.ts';
+import { LabelRunOut, LabelTemplateOut, PrintRecordOut, pageOf } from '../schemas.ts';
 
 const tag = 'Labels';
 
@@ -32,7 +33,8 @@ const present = (run: LabelRun) => {
     dpi: labels.labelRunDpi(run),
     source: shown,
     percent: Math.floor((run.done / run.total) * 100),
-    download: run.status === 'done' ? `/api/v1/labels/${run.id}/pdf` : null,
+    download: run.status === 'done' && run.printerId === null ? `/api/v1/labels/${run.id}/pdf` : null,
+    prints: run.printerId === null ? null : `/api/v1/labels/${run.id}/prints`,
     warnings: labelRunWarnings(run),
   };
 };
@@ -73,7 +75,7 @@ export const labelRoutes = [
     response: LabelRunOut,
     present,
     description:
-      'A worker renders the PDF (progress in `done`/`percent`) and emits `labels.ready`; then download it from `download`.',
+      'A worker renders the PDF (progress in `done`/`percent`) and emits `labels.ready`; then download it from `download`. With `printer`, a worker sends the labels to that printer instead, each exactly once (`printed`, `GET /labels/{id}/prints`): a printer fault pauses the run (`labels.paused`) and it resumes by itself when the printer is ready; `labels.printed` when every label is confirmed.',
   }),
   route({
     method: 'get',
@@ -101,6 +103,47 @@ export const labelRoutes = [
     present,
     description:
       'Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run.',
+  }),
+  route({
+    method: 'post',
+    path: '/labels/{id}/resume',
+    tag,
+    command: printing.resumeLabelRun,
+    status: 202,
+    response: LabelRunOut,
+    present,
+    description:
+      'Resumes a paused print run now (a run paused on a printer fault also resumes by itself when the printer is ready). A run paused with labels in doubt needs `inDoubt`: `printed` if they came out, `reprint` to send them again.',
+  }),
+  route({
+    method: 'post',
+    path: '/labels/{id}/cancel',
+    tag,
+    command: printing.cancelLabelRun,
+    response: LabelRunOut,
+    present,
+    description:
+      'Labels not yet printed are not sent; those confirmed stay printed. `labels.cancelled` follows.',
+  }),
+  route({
+    method: 'post',
+    path: '/labels/{id}/reprint',
+    tag,
+    command: printing.reprintLabels,
+    status: 202,
+    response: LabelRunOut,
+    present,
+    description:
+      'Prints labels of a print run again, as a new run recorded with who asked and why (`reprintOf`, `reason`): a reprint is always asked for, never a silent resend.',
+  }),
+  route({
+    method: 'get',
+    path: '/labels/{id}/prints',
+    tag,
+    command: printing.listLabelPrints,
+    response: pageOf(PrintRecordOut),
+    description:
+      "A print run's per-label records in order: queued → sent → confirmed, or failed when the run ended without it.",
   }),
   route({
     method: 'get',

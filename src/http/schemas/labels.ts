@@ -27,6 +27,26 @@ export const LabelRunOut = z
       .describe(
         'what may make the labels useless though they print, e.g. codes pointing at a loopback PUBLIC_URL (localhost) that no scanner can open',
       ),
+    printerId: z.int().nullable().describe('the printer it is sent to; null for a PDF run'),
+    printed: z.int().describe('labels the printer confirmed printed (print runs)'),
+    pausedState: z
+      .string()
+      .nullable()
+      .describe(
+        'why a paused run paused: a printer state (paper-out, head-open, paused, unreachable …), in-doubt, disabled or requested',
+      ),
+    pausedReason: z
+      .string()
+      .nullable()
+      .describe('what happened and how far it got, e.g. "Zebra line 2: out of labels — 120 of 500 printed"'),
+    pausedAt: timestamp.nullable(),
+    reprintOf: z.int().nullable().describe('the run it prints again'),
+    reason: z.string().nullable().describe("a reprint's reason"),
+    trigger: z
+      .string()
+      .nullable()
+      .describe('auto:build or auto:lot for automatic printing; null when a person asked'),
+    prints: z.string().nullable().describe('path of the per-label print records (print runs)'),
     createdAt: timestamp,
     finishedAt: timestamp.nullable(),
     slack: SlackDeliveryOut.nullable()
@@ -36,7 +56,12 @@ export const LabelRunOut = z
   .meta({ id: 'LabelRun' });
 
 type _LabelRunKeys = Assert<
-  SameKeys<z.output<typeof LabelRunOut>, LabelRun, 'fileKey', 'percent' | 'download' | 'warnings' | 'slack'>
+  SameKeys<
+    z.output<typeof LabelRunOut>,
+    LabelRun,
+    'fileKey',
+    'percent' | 'download' | 'warnings' | 'slack' | 'prints'
+  >
 >;
 
 export const LabelTemplateOut = z

@@ -67,10 +67,18 @@ export const SOURCES: Record<WorkSource, (db: Db, f: Filter) => Promise<Candidat
   async label_run(db, f) {
     const rows = (
       await db.raw<{
-        rows: { id: number; done: number; total: number; template: string; created_at: Date }[];
+        rows: {
+          id: number;
+          done: number;
+          printed: number;
+          total: number;
+          template: string;
+          printer_id: number | null;
+          created_at: Date;
+        }[];
       }>(
-        `SELECT id, done, total, template, created_at FROM label_runs
-         WHERE status IN ('queued','rendering') ${f.olderThan ? 'AND created_at < :olderThan' : ''} ${f.key ? 'AND id = :key' : ''}
+        `SELECT id, done, printed, total, template, printer_id, created_at FROM label_runs
+         WHERE status IN ('queued','rendering','printing') ${f.olderThan ? 'AND created_at < :olderThan' : ''} ${f.key ? 'AND id = :key' : ''}
          ORDER BY id LIMIT :limit ${f.lock ? 'FOR UPDATE' : ''}`,
         { olderThan: f.olderThan ?? null, key: f.key ? Number(f.key) : null, limit: f.limit },
       )
@@ -78,11 +86,14 @@ export const SOURCES: Record<WorkSource, (db: Db, f: Filter) => Promise<Candidat
     return rows.map((r) => ({
       source: 'label_run',
       key: String(r.id),
-      describe: `label run ${r.id} (${r.template}), ${r.done}/${r.total} labels`,
-      job: 'labels.render',
+      describe:
+        r.printer_id === null
+          ? `label run ${r.id} (${r.template}), ${r.done}/${r.total} labels`
+          : `label run ${r.id} (${r.template}) on printer ${r.printer_id}, ${r.printed}/${r.total} printed`,
+      job: r.printer_id === null ? 'labels.render' : 'labels.print',
       data: { runId: r.id },
-      baseJobId: `labels-${r.id}`,
-      progress: r.done,
+      baseJobId: r.printer_id === null ? `labels-${r.id}` : `labels-print-${r.id}`,
+      progress: r.printer_id === null ? r.done : r.printed,
       since: r.created_at,
     }));
   },
