@@ -57,7 +57,7 @@ module.exports = {
         'storage, queue, webhook and label adapters sit below the use cases: they may implement a ' +
         "port's interface (a type-only import of src/commands/ports), never run a command; what runs " +
         'commands is a transport, a worker (workers/, the reconciler included) or src/main',
-      from: { path: '^src/(db|storage|queue|webhooks|labels|config)/' },
+      from: { path: '^src/(db|storage|queue|webhooks|labels|printers|config)/' },
       to: { path: '^src/commands', dependencyTypesNot: ['type-only'] },
     },
     {
