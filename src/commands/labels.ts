@@ -19,6 +19,7 @@ import { retryRedrive } from './work.ts';
 import { toRanges } from '../domain/builds.ts';
 import { resolveSerials, serialsInput } from './builds/shared.ts';
 import { slackDeliveryOf } from './slack-delivery.ts';
+import { checkGs1Run, gs1Labeller, symbolInput } from './label-gs1.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 const ITEMS_PER_QUERY = 1_000;
@@ -81,6 +82,7 @@ export const requestLabels = defineCommand({
       lots: codeList.optional(),
       parts: codeList.optional(),
       locations: codeList.optional(),
+      symbol: symbolInput,
     })
     .refine((v) => [v.build, v.lots, v.parts, v.locations].filter((x) => x !== undefined).length === 1, {
       message: 'name exactly one of build, lots, parts or locations',
@@ -93,6 +95,10 @@ export const requestLabels = defineCommand({
     .refine((v) => !v.includeScrapped || v.build !== undefined, {
       message: 'includeScrapped needs build',
       path: ['includeScrapped'],
+    })
+    .refine((v) => v.symbol === 'url' || v.build !== undefined, {
+      message: "symbol 'gs1' needs build: GS1 codes identify devices (a build's units)",
+      path: ['symbol'],
     })
     .superRefine((v, ctx) => {
       const template = getTemplate(v.template);
@@ -117,6 +123,7 @@ export const requestLabels = defineCommand({
         ...(ranges ? { ranges } : {}),
         includeScrapped: input.includeScrapped,
       };
+      if (input.symbol === 'gs1') await checkGs1Run(repos, build, source);
     } else if (input.lots) {
       source = {
         kind: 'lots',
@@ -153,6 +160,7 @@ export const requestLabels = defineCommand({
       total,
       requestedBy: actor.name,
       publicUrl: services.publicUrl ?? null,
+      symbol: input.symbol,
     });
     await repos.jobs.enqueue(jobRequest('labels.render', { runId: run.id }, `labels-${run.id}`));
     return run;
@@ -272,10 +280,16 @@ export async function renderLabelRun(
   if (!run) return (await deps.uow.read((repos) => repos.labels.findById(runId)))!;
   async function* contents(): AsyncIterable<LabelContent> {
     let after = 0;
+    let index = 0;
+    const gs1 = await deps.uow.read((repos) => gs1Labeller(repos, run!));
     for (;;) {
       const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
       for (const { key: _key, ...item } of batch)
-        yield { ...item, url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code) };
+        yield {
+          ...item,
+          url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code),
+          ...gs1?.(item, index++),
+        };
       if (batch.length < ITEMS_PER_QUERY) return;
       after = batch[batch.length - 1]!.key;
     }

@@ -1,4 +1,4 @@
-import type { LabelItem, LabelRun, LabelSource } from '../../domain/labels.ts';
+import type { LabelItem, LabelRun, LabelSource, LabelSymbol } from '../../domain/labels.ts';
 import type { Page, PageRequest } from '../../domain/page.ts';
 
 export interface LabelRunRepository {
@@ -9,6 +9,7 @@ export interface LabelRunRepository {
     requestedBy: string;
     dpi: number;
     publicUrl?: string | null;
+    symbol?: LabelSymbol;
   }): Promise<LabelRun>;
   findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
   update(
