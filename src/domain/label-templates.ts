@@ -59,7 +59,7 @@ export interface LabelTemplate {
    * Lines are laid out top to bottom in this box; lines whose field is empty are left out. A label
    * with a GS1 code shows `gs1Lines` instead: its human-readable interpretation, one AI a line, in
    * a monospaced font sized so that a 20-character serial or lot fits uncut. A template without
-   * them prints GS1 codes without text.
+   * them shows its usual `lines` beside a GS1 code.
    */
   text: { box: Box; lines: readonly TextLineSpec[]; gs1Lines?: readonly TextLineSpec[] } | null;
 }

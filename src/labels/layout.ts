@@ -21,7 +21,7 @@ export function pdfNumber(value: number, decimals = 3): string {
 export interface CodeCell {
   /** What the 2D code encodes, unless `gs1` is given. */
   url: string;
-  /** A bracketed GS1 element string: the code is then a GS1 DataMatrix of it, whatever the template's symbology. */
+  /** A bracketed GS1 element string: the code is then a GS1 DataMatrix of it, whatever the template's. */
   gs1?: string;
   /** Position of the label in the whole render (0-based), for error messages. */
   index: number;
@@ -105,7 +105,8 @@ export class LabelLayout {
     if (dots < 1 || dots * this.dot < minModule * PT_PER_MM - 1e-9) {
       throw ValidationError.field(
         `items.${index}.${field}`,
-        `too long for this template's ${field === 'gs1' ? 'GS1 DataMatrix' : symbology} code: its ${matrix.width}×${matrix.height} modules would be ` +
+        `too long for this template's ${field === 'gs1' ? 'GS1 DataMatrix' : symbology} code: ` +
+          `its ${matrix.width}×${matrix.height} modules would be ` +
           `${pdfNumber(Math.max(dots, 1) * (this.dot / PT_PER_MM), 3)} mm in the ${box.width}×${box.height} mm box ` +
           `at ${this.dpi} dpi, under the ${minModule} mm a scanner needs`,
       );

@@ -72,8 +72,8 @@ const LABELS_PER_REQUEST = 32;
  * database cursor renders 100,000 labels without holding them.
  *
  * Throws `ValidationError` for content that cannot be printed — field `items.<index>.url` for a URL too
- * long for the template's code box (`items.<index>.gs1` for a GS1 code), `items` for no labels at all. With a file path nothing is left
- * behind then; a stream is left as it is (not ended).
+ * long for the template's code box (`items.<index>.gs1` for a GS1 code too dense or invalid), `items`
+ * for no labels at all. With a file path nothing is left behind then; a stream is left as it is.
  */
 export async function renderLabels(
   items: Iterable<LabelContent> | AsyncIterable<LabelContent>,
@@ -156,7 +156,12 @@ async function renderToStream(
     for await (const item of items) {
       validateLabelContent(item, `items.${labels}`);
       const cell = labels % layout.perPage;
-      page.cells.push({ url: item.url, index: labels, cell, ...(item.gs1 ? { gs1: item.gs1 } : {}) });
+      page.cells.push({
+        url: item.url,
+        index: labels,
+        cell,
+        ...(item.gs1 !== undefined ? { gs1: item.gs1 } : {}),
+      });
       page.text += text.operators(item, cell);
       labels++;
       if (cell === layout.perPage - 1) await endPage();
@@ -243,9 +248,10 @@ class TextPainter {
     const text = layout.template.text;
     for (const lines of text ? [text.lines, text.gs1Lines ?? []] : []) {
       const height = lines.reduce((sum, line) => sum + fonts.get(line.font)!.lineHeight * line.maxSize, 0);
-      if (height > text!.box.height * PT_PER_MM + 1e-9) {
+      const box = text!.box.height;
+      if (height > box * PT_PER_MM + 1e-9) {
         throw new RangeError(
-          `template text lines need ${pdfNumber(height / PT_PER_MM, 1)} mm but the text box is ${text!.box.height} mm tall`,
+          `template text lines need ${pdfNumber(height / PT_PER_MM, 1)} mm but the text box is ${box} mm tall`,
         );
       }
     }
