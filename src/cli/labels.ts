@@ -18,7 +18,7 @@ export const labelCommands: CliCommand[] = [
   {
     words: ['label', 'run'],
     synopsis:
-      '(--build CODE [--serials R] | --lots C,… | --parts C,… | --locations C,…) [--template T] [--dpi N] [--wait]',
+      '(--build CODE [--serials R] | --lots C,… | --parts C,… | --locations C,…) [--template T] [--dpi N] [--symbol url|gs1] [--wait]',
     summary: 'render a label PDF (a worker renders it)',
     options: {
       build: { type: 'string' },
@@ -29,6 +29,7 @@ export const labelCommands: CliCommand[] = [
       locations: { type: 'string', multiple: true },
       template: { type: 'string' },
       dpi: { type: 'string' },
+      symbol: { type: 'string' },
       ...WAIT,
     },
     async run(ctx, v) {
@@ -41,6 +42,7 @@ export const labelCommands: CliCommand[] = [
         locations: list(v.locations),
         template: v.template,
         dpi: num(v.dpi),
+        symbol: v.symbol,
       });
       return answerQueued(ctx, v, run, getLabelRun, runLine, 'label run');
     },

@@ -21,6 +21,7 @@ import { resolveSerials, serialsInput } from './builds/shared.ts';
 import { slackDeliveryOf } from './slack-delivery.ts';
 import { resolvePrinter } from './printing/printers.ts';
 import { enqueuePrint } from './printing/runs.ts';
+import { checkGs1Run, gs1Labeller, symbolInput } from './label-gs1.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 /** The stock a label run renders on when neither the request nor a printer says. */
@@ -120,6 +121,7 @@ export const requestLabels = defineCommand({
         .describe(
           "print on this printer (its name or id) instead of rendering a PDF; \"default\" for the printer of the build's project or of the lots' location. The template and resolution are then the printer's.",
         ),
+      symbol: symbolInput,
     })
     .refine((v) => [v.build, v.lots, v.parts, v.locations].filter((x) => x !== undefined).length === 1, {
       message: 'name exactly one of build, lots, parts or locations',
@@ -136,6 +138,10 @@ export const requestLabels = defineCommand({
     .refine((v) => v.printer === undefined || v.dpi === undefined, {
       message: 'a printer prints at its own resolution: leave dpi out when printing',
       path: ['dpi'],
+    })
+    .refine((v) => v.symbol === 'url' || v.build !== undefined, {
+      message: "symbol 'gs1' needs build: GS1 codes identify devices (a build's units)",
+      path: ['symbol'],
     })
     .superRefine((v, ctx) => {
       const name = v.template ?? DEFAULT_TEMPLATE;
@@ -161,6 +167,7 @@ export const requestLabels = defineCommand({
         ...(ranges ? { ranges } : {}),
         includeScrapped: input.includeScrapped,
       };
+      if (input.symbol === 'gs1') await checkGs1Run(repos, build, source);
     } else if (input.lots) {
       source = {
         kind: 'lots',
@@ -208,6 +215,7 @@ export const requestLabels = defineCommand({
         requestedBy: actor.name,
         publicUrl: services.publicUrl ?? null,
         printerId: printer.id,
+        symbol: input.symbol,
       });
       await enqueuePrint(repos, run);
       return run;
@@ -220,6 +228,7 @@ export const requestLabels = defineCommand({
       total,
       requestedBy: actor.name,
       publicUrl: services.publicUrl ?? null,
+      symbol: input.symbol,
     });
     await repos.jobs.enqueue(jobRequest('labels.render', { runId: run.id }, `labels-${run.id}`));
     return run;
@@ -339,10 +348,16 @@ export async function renderLabelRun(
   if (!run) return (await deps.uow.read((repos) => repos.labels.findById(runId)))!;
   async function* contents(): AsyncIterable<LabelContent> {
     let after = 0;
+    let index = 0;
+    const gs1 = await deps.uow.read((repos) => gs1Labeller(repos, run!));
     for (;;) {
       const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
       for (const { key: _key, ...item } of batch)
-        yield { ...item, url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code) };
+        yield {
+          ...item,
+          url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code),
+          ...gs1?.(item, index++),
+        };
       if (batch.length < ITEMS_PER_QUERY) return;
       after = batch[batch.length - 1]!.key;
     }

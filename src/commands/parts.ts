@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { normalizeGtin } from '../domain/gs1.ts';
 import { PART_KINDS } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail } from './lookup.ts';
-import { fields, idCodeRef, name, optionalText, pageQuery, text } from './validation.ts';
+import { fields, gtinInput, idCodeRef, name, optionalText, pageQuery, text } from './validation.ts';
 
 const partBody = {
   name,
@@ -12,8 +13,12 @@ const partBody = {
   mpn: optionalText(200),
   value: optionalText(200),
   footprint: optionalText(200),
+  gtin: gtinInput,
   fields: fields.optional(),
 };
+
+/** The GTIN as kept (GTIN-14); absent and null pass through. */
+const gtin14 = (gtin: string | null | undefined) => (gtin ? normalizeGtin(gtin) : gtin);
 
 export const createPart = defineCommand({
   name: 'createPart',
@@ -23,13 +28,13 @@ export const createPart = defineCommand({
   input: z.strictObject(partBody),
   async run({ repos }, input) {
     const [code] = await repos.idCodes.allocate(1);
-    return repos.parts.insert({ ...input, code: code! });
+    return repos.parts.insert({ ...input, gtin: gtin14(input.gtin), code: code! });
   },
 });
 
 export const updatePart = defineCommand({
   name: 'updatePart',
-  summary: "Change a part's name, description or data",
+  summary: "Change a part's name, description, GTIN or data",
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
@@ -41,11 +46,12 @@ export const updatePart = defineCommand({
     mpn: optionalText(200),
     value: optionalText(200),
     footprint: optionalText(200),
+    gtin: gtinInput,
     fields: fields.optional(),
   }),
   async run({ repos }, { code, ...patch }) {
     const part = await findOrFail('part', 'code', code, (c) => repos.parts.findByCode(c));
-    return repos.parts.update(part.id, patch);
+    return repos.parts.update(part.id, { ...patch, gtin: gtin14(patch.gtin) });
   },
 });
 

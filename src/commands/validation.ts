@@ -3,6 +3,7 @@ import { SERIAL_LIST_PATTERN } from '../domain/builds.ts';
 import { ValidationError, type FieldProblem } from '../domain/errors.ts';
 import { ID_CODE_SHAPE_PATTERN } from '../domain/id-code.ts';
 import { CURSOR_PATTERN } from '../domain/page.ts';
+import { gtinProblem } from '../domain/gs1.ts';
 
 function fieldOf(path: readonly PropertyKey[]): string {
   return path.map(String).join('.');
@@ -104,6 +105,17 @@ export const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty or only whitespace').max(max).meta({ pattern: '\\S' });
 export const name = text(200);
 export const optionalText = (max = 2000) => z.string().trim().max(max).nullish();
+/**
+ * A GTIN as typed (GTIN-8, -12, -13 or -14, its check digit right); commands keep it as GTIN-14
+ * (`normalizeGtin`). Null clears it.
+ */
+export const gtinInput = z
+  .string()
+  .trim()
+  .regex(/^(\d{8}|\d{12,14})$/, { error: 'must be a GTIN: 8, 12, 13 or 14 digits', abort: true })
+  .refine((v) => gtinProblem(v) === null, { error: (issue) => gtinProblem(String(issue.input)) ?? '' })
+  .nullish()
+  .describe('GTIN-8, -12, -13 or -14 (kept and shown as GTIN-14); null clears it');
 export const quantity = z.int().positive().max(1_000_000_000);
 /** A numeric id in a path (`/labels/{id}`): digits from the URL, a number from JSON. */
 export const numericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

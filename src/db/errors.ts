@@ -15,6 +15,7 @@ const UNIQUE_MESSAGES: Record<string, string> = {
   locations_name_unique: 'a location with this name already exists',
   projects_name_unique: 'a project with this name already exists',
   bom_lines_project_id_part_id_unique: 'a part appears twice in the BOM',
+  parts_gtin_unique: 'another part already has this GTIN',
 };
 
 const CHECK_MESSAGES: Record<string, string> = {

@@ -55,8 +55,13 @@ export interface LabelTemplate {
    * its code would need smaller modules is refused rather than printed unreadable.
    */
   code: { symbology: Symbology; quietZone: number; minModule: number; box: Box };
-  /** Lines are laid out top to bottom in this box; lines whose field is empty are left out. */
-  text: { box: Box; lines: readonly TextLineSpec[] } | null;
+  /**
+   * Lines are laid out top to bottom in this box; lines whose field is empty are left out. A label
+   * with a GS1 code shows `gs1Lines` instead: its human-readable interpretation, one AI a line, in
+   * a monospaced font sized so that a 20-character serial or lot fits uncut. A template without
+   * them shows its usual `lines` beside a GS1 code.
+   */
+  text: { box: Box; lines: readonly TextLineSpec[]; gs1Lines?: readonly TextLineSpec[] } | null;
 }
 
 const single = (width: number, height: number) => ({
@@ -86,6 +91,14 @@ export const LABEL_TEMPLATES = {
         { field: 'code', font: 'mono', maxSize: 9, minSize: 7 },
         { field: 'build', font: 'regular', maxSize: 7, minSize: 5.5 },
       ],
+      gs1Lines: [
+        { field: 'title', font: 'bold', maxSize: 11, minSize: 6.5 },
+        { field: 'gs1-gtin', font: 'mono', maxSize: 8, minSize: 6 },
+        { field: 'gs1-date', font: 'mono', maxSize: 8, minSize: 6 },
+        { field: 'gs1-serial', font: 'mono', maxSize: 8, minSize: 6 },
+        { field: 'gs1-lot', font: 'mono', maxSize: 8, minSize: 6 },
+        { field: 'code', font: 'mono', maxSize: 9, minSize: 7 },
+      ],
     },
   },
   /*
@@ -107,6 +120,14 @@ export const LABEL_TEMPLATES = {
         { field: 'supplier', font: 'regular', maxSize: 6, minSize: 5 },
         { field: 'code', font: 'mono', maxSize: 8, minSize: 6 },
         { field: 'build', font: 'regular', maxSize: 6.5, minSize: 5 },
+      ],
+      gs1Lines: [
+        { field: 'title', font: 'regular', maxSize: 9, minSize: 6 },
+        { field: 'gs1-gtin', font: 'mono', maxSize: 7, minSize: 5 },
+        { field: 'gs1-date', font: 'mono', maxSize: 7, minSize: 5 },
+        { field: 'gs1-serial', font: 'mono', maxSize: 7, minSize: 5 },
+        { field: 'gs1-lot', font: 'mono', maxSize: 7, minSize: 5 },
+        { field: 'code', font: 'mono', maxSize: 8, minSize: 6 },
       ],
     },
   },
@@ -131,6 +152,14 @@ export const LABEL_TEMPLATES = {
         { field: 'supplier', font: 'regular', maxSize: 8, minSize: 6 },
         { field: 'code', font: 'mono', maxSize: 10, minSize: 7 },
         { field: 'build', font: 'regular', maxSize: 8, minSize: 6 },
+      ],
+      gs1Lines: [
+        { field: 'title', font: 'bold', maxSize: 12, minSize: 7 },
+        { field: 'gs1-gtin', font: 'mono', maxSize: 9, minSize: 6.5 },
+        { field: 'gs1-date', font: 'mono', maxSize: 9, minSize: 6.5 },
+        { field: 'gs1-serial', font: 'mono', maxSize: 9, minSize: 6.5 },
+        { field: 'gs1-lot', font: 'mono', maxSize: 9, minSize: 6.5 },
+        { field: 'code', font: 'mono', maxSize: 10, minSize: 7 },
       ],
     },
   },

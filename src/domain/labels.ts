@@ -10,6 +10,7 @@
  *   fields appear, this module decides what each field says.
  */
 import { ValidationError, type FieldProblem } from './errors.ts';
+import { gs1Hri, parseGs1 } from './gs1.ts';
 
 /**
  * Renders label contents into a stored PDF; implemented with pdf-lib in `src/labels/stored.ts`. The
@@ -59,8 +60,22 @@ export interface LabelContent {
   gs1?: string;
 }
 
-/** The text lines a template can show, in the product's words. */
-export const LABEL_FIELDS = ['title', 'serial', 'lot', 'supplier', 'code', 'build'] as const;
+/**
+ * The text lines a template can show, in the product's words; the `gs1-*` lines are the
+ * human-readable interpretation of a GS1 code, one AI each (see {@link labelFieldText}).
+ */
+export const LABEL_FIELDS = [
+  'title',
+  'serial',
+  'lot',
+  'supplier',
+  'code',
+  'build',
+  'gs1-gtin',
+  'gs1-date',
+  'gs1-serial',
+  'gs1-lot',
+] as const;
 export type LabelField = (typeof LABEL_FIELDS)[number];
 
 /** Digits a serial is padded to, so a roll of labels lines up (`SN 0007` … `SN 0042`). */
@@ -113,6 +128,15 @@ export function validateLabelContent(content: LabelContent, field: string): void
   }
   if (content.serial !== undefined && !(Number.isSafeInteger(content.serial) && content.serial >= 0)) {
     problems.push({ field: `${field}.serial`, message: 'must be a non-negative integer' });
+  }
+  text('gs1', content.gs1, true);
+  if (typeof content.gs1 === 'string') {
+    try {
+      parseGs1(content.gs1, `${field}.gs1`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.problems);
+    }
   }
   if (problems.length > 0) throw new ValidationError(problems);
 }
@@ -179,6 +203,8 @@ export function cleanLabelText(text: string): string {
  * - `supplier`: who supplied the lot.
  * - `code`: the ID code.
  * - `build`: build ID code and date, e.g. `B 7K3M9Q2R4T · 2026-11-29`.
+ * - `gs1-gtin`, `gs1-date`, `gs1-serial`, `gs1-lot`: one AI of the GS1 element string as printed
+ *   under GS1 rules, e.g. `(01)09501101530003`, `(21)S-00042`; '' without a GS1 code.
  */
 export function labelFieldText(content: LabelContent, field: LabelField): string {
   switch (field) {
@@ -204,8 +230,15 @@ export function labelFieldText(content: LabelContent, field: LabelField): string
       if (content.date) parts.push(cleanLabelText(content.date));
       return parts.join(' · ');
     }
+    case 'gs1-gtin':
+    case 'gs1-date':
+    case 'gs1-serial':
+    case 'gs1-lot':
+      return content.gs1 ? gs1Hri(content.gs1, GS1_FIELD_AIS[field]) : '';
   }
 }
+
+const GS1_FIELD_AIS = { 'gs1-gtin': '01', 'gs1-date': '11', 'gs1-serial': '21', 'gs1-lot': '10' } as const;
 
 // Label runs: a PDF of labels, rendered by a worker.
 
@@ -223,6 +256,13 @@ export const LABEL_RUN_STATUSES = [
   'cancelled',
 ] as const;
 export type LabelRunStatus = (typeof LABEL_RUN_STATUSES)[number];
+
+/**
+ * The 2D code a run prints: `url`, a code of `<publicUrl>/id/<code>` (the template's QR or
+ * DataMatrix; the default), or `gs1`, a GS1 DataMatrix of each device's UDI (`gs1` on its content).
+ */
+export const LABEL_SYMBOLS = ['url', 'gs1'] as const;
+export type LabelSymbol = (typeof LABEL_SYMBOLS)[number];
 
 /**
  * What a label run prints: a build's units (optionally some serial ranges; scrapped, cancelled and
@@ -271,6 +311,8 @@ export interface LabelRun {
   reason: string | null;
   /** What asked for it: null for a person, `auto:build` / `auto:lot` for automatic printing. */
   trigger: string | null;
+  /** The 2D code it prints ('url' on runs requested before GS1 codes could be asked for). */
+  symbol: LabelSymbol;
   createdAt: Date;
   finishedAt: Date | null;
 }

@@ -64,6 +64,11 @@ export interface Part {
   mpn: string | null;
   value: string | null;
   footprint: string | null;
+  /**
+   * The product's GTIN as GTIN-14 (see `gs1.ts`), for devices labelled with a GS1 DataMatrix (UDI);
+   * null for parts without one.
+   */
+  gtin: string | null;
   fields: Fields;
   createdAt: Date;
   updatedAt: Date;

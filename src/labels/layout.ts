@@ -5,7 +5,7 @@
  */
 import { deflateSync } from 'node:zlib';
 import { ValidationError } from '../domain/errors.ts';
-import { encodeSymbol, matrixPath, type ModuleMatrix } from './symbols.ts';
+import { encodeSymbol, gs1DataMatrixMatrix, matrixPath, type ModuleMatrix } from './symbols.ts';
 import { PT_PER_MM, labelsPerPage, type LabelTemplate } from '../domain/label-templates.ts';
 
 /**
@@ -19,8 +19,10 @@ export function pdfNumber(value: number, decimals = 3): string {
 
 /** One label of a page as the symbol stage sees it. */
 export interface CodeCell {
-  /** What the 2D code encodes. */
+  /** What the 2D code encodes, unless `gs1` is given. */
   url: string;
+  /** A bracketed GS1 element string: the code is then a GS1 DataMatrix of it, whatever the template's. */
+  gs1?: string;
   /** Position of the label in the whole render (0-based), for error messages. */
   index: number;
   /** Position of the label on its page (0-based, row by row). */
@@ -68,8 +70,8 @@ export class LabelLayout {
    * Operators drawing a symbol in grid cell `cell`: one filled path in module units under a matrix
    * that scales a module to whole printer dots and puts its top-left corner on a dot boundary.
    */
-  symbolOperators(matrix: ModuleMatrix, cell: number, index: number): string {
-    const placement = this.placement(matrix, index);
+  symbolOperators(matrix: ModuleMatrix, cell: number, index: number, field = 'url'): string {
+    const placement = this.placement(matrix, index, field);
     const { left, top } = this.cellOrigin(cell);
     // Dots are counted from the page's top-left corner, where a printer starts its raster.
     const x = Math.round((left + placement.x) / this.dot) * this.dot;
@@ -85,7 +87,11 @@ export class LabelLayout {
     return this.placement(matrix, 0).module;
   }
 
-  private placement(matrix: Pick<ModuleMatrix, 'width' | 'height'>, index: number): SymbolPlacement {
+  private placement(
+    matrix: Pick<ModuleMatrix, 'width' | 'height'>,
+    index: number,
+    field = 'url',
+  ): SymbolPlacement {
     const key = matrix.width * 65536 + matrix.height;
     let placement = this.placements.get(key);
     if (placement) return placement;
@@ -98,8 +104,9 @@ export class LabelLayout {
     const dots = Math.floor(room / this.dot + 1e-9);
     if (dots < 1 || dots * this.dot < minModule * PT_PER_MM - 1e-9) {
       throw ValidationError.field(
-        `items.${index}.url`,
-        `too long for this template's ${symbology} code: its ${matrix.width}×${matrix.height} modules would be ` +
+        `items.${index}.${field}`,
+        `too long for this template's ${field === 'gs1' ? 'GS1 DataMatrix' : symbology} code: ` +
+          `its ${matrix.width}×${matrix.height} modules would be ` +
           `${pdfNumber(Math.max(dots, 1) * (this.dot / PT_PER_MM), 3)} mm in the ${box.width}×${box.height} mm box ` +
           `at ${this.dpi} dpi, under the ${minModule} mm a scanner needs`,
       );
@@ -127,8 +134,11 @@ export interface PageJob {
  */
 export function composePage(layout: LabelLayout, job: PageJob, compression: number): Uint8Array {
   let content = '';
-  for (const { url, index, cell } of job.cells) {
-    content += layout.symbolOperators(encodeSymbol(layout.template.code.symbology, url), cell, index);
+  for (const { url, gs1, index, cell } of job.cells) {
+    content +=
+      gs1 === undefined
+        ? layout.symbolOperators(encodeSymbol(layout.template.code.symbology, url), cell, index)
+        : layout.symbolOperators(gs1DataMatrixMatrix(gs1, `items.${index}.gs1`), cell, index, 'gs1');
   }
   return deflateSync(content + job.text, { level: compression });
 }

@@ -72,8 +72,8 @@ const LABELS_PER_REQUEST = 32;
  * database cursor renders 100,000 labels without holding them.
  *
  * Throws `ValidationError` for content that cannot be printed — field `items.<index>.url` for a URL too
- * long for the template's code box, `items` for no labels at all. With a file path nothing is left
- * behind then; a stream is left as it is (not ended).
+ * long for the template's code box (`items.<index>.gs1` for a GS1 code too dense or invalid), `items`
+ * for no labels at all. With a file path nothing is left behind then; a stream is left as it is.
  */
 export async function renderLabels(
   items: Iterable<LabelContent> | AsyncIterable<LabelContent>,
@@ -156,7 +156,12 @@ async function renderToStream(
     for await (const item of items) {
       validateLabelContent(item, `items.${labels}`);
       const cell = labels % layout.perPage;
-      page.cells.push({ url: item.url, index: labels, cell });
+      page.cells.push({
+        url: item.url,
+        index: labels,
+        cell,
+        ...(item.gs1 !== undefined ? { gs1: item.gs1 } : {}),
+      });
       page.text += text.operators(item, cell);
       labels++;
       if (cell === layout.perPage - 1) await endPage();
@@ -179,6 +184,10 @@ async function renderToStream(
     await options.onProgress(labels, options.total);
   return { pages: writer.pages, labels, bytes: writer.bytes };
 }
+
+/** A template's text lines, then its GS1 lines. */
+const allLines = (template: LabelTemplate): readonly TextLineSpec[] =>
+  template.text ? [...template.text.lines, ...(template.text.gs1Lines ?? [])] : [];
 
 interface EmbeddedFont {
   font: FontEncoder;
@@ -214,7 +223,7 @@ class TextPainter {
     /** The resource dictionary every page shares (the fonts). */
     readonly resources: PDFRef,
   ) {
-    this.fitted = (layout.template.text?.lines ?? []).map(() => new Map());
+    this.fitted = allLines(layout.template).map(() => new Map());
   }
 
   /**
@@ -225,7 +234,7 @@ class TextPainter {
   static async create(doc: PDFDocument, layout: LabelLayout): Promise<TextPainter> {
     doc.registerFontkit(fontkit);
     const fonts = new Map<LabelFont, EmbeddedFont>();
-    for (const line of layout.template.text?.lines ?? []) {
+    for (const line of allLines(layout.template)) {
       if (fonts.has(line.font)) continue;
       const font = await doc.embedFont(fontBytes(line.font), { subset: true });
       fonts.set(line.font, {
@@ -237,14 +246,12 @@ class TextPainter {
       });
     }
     const text = layout.template.text;
-    if (text) {
-      const height = text.lines.reduce(
-        (sum, line) => sum + fonts.get(line.font)!.lineHeight * line.maxSize,
-        0,
-      );
-      if (height > text.box.height * PT_PER_MM + 1e-9) {
+    for (const lines of text ? [text.lines, text.gs1Lines ?? []] : []) {
+      const height = lines.reduce((sum, line) => sum + fonts.get(line.font)!.lineHeight * line.maxSize, 0);
+      const box = text!.box.height;
+      if (height > box * PT_PER_MM + 1e-9) {
         throw new RangeError(
-          `template text lines need ${pdfNumber(height / PT_PER_MM, 1)} mm but the text box is ${text.box.height} mm tall`,
+          `template text lines need ${pdfNumber(height / PT_PER_MM, 1)} mm but the text box is ${box} mm tall`,
         );
       }
     }
@@ -260,12 +267,15 @@ class TextPainter {
     const text = this.layout.template.text;
     if (!text) return '';
     const lines: { spec: TextLineSpec; fit: FittedLine; font: EmbeddedFont }[] = [];
-    for (let i = 0; i < text.lines.length; i++) {
-      const spec = text.lines[i]!;
+    // A GS1 label shows its human-readable interpretation instead (fit caches follow `allLines`).
+    const gs1 = item.gs1 !== undefined && text.gs1Lines !== undefined;
+    const specs = gs1 ? text.gs1Lines! : text.lines;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
       const value = labelFieldText(item, spec.field);
       if (value === '') continue;
       const font = this.fonts.get(spec.font)!;
-      lines.push({ spec, font, fit: this.fit(i, spec, font, value) });
+      lines.push({ spec, font, fit: this.fit(i + (gs1 ? text.lines.length : 0), spec, font, value) });
     }
     if (lines.length === 0) return '';
 

@@ -4,11 +4,12 @@
  * A code is drawn as one filled path of rectangles rather than an image: it stays sharp at any
  * printer resolution, has no seams between modules, and costs a few hundred bytes instead of a PNG.
  * QR comes from the `qrcode` package (≈10× faster than bwip-js for QR on this workload), DataMatrix
- * from bwip-js.
+ * and GS1 DataMatrix from bwip-js.
  */
 import { createRequire } from 'node:module';
 import type BwipJs from 'bwip-js';
 import QRCode from 'qrcode';
+import { ValidationError } from '../domain/errors.ts';
 import type { Symbology } from '../domain/label-templates.ts';
 
 const require = createRequire(import.meta.url);
@@ -35,6 +36,24 @@ export function qrMatrix(text: string): ModuleMatrix {
 export function dataMatrixMatrix(text: string): ModuleMatrix {
   const [symbol] = bwipjs().raw({ bcid: 'datamatrix', text });
   if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no DataMatrix matrix');
+  return { width: symbol.pixx, height: symbol.pixy, modules: Uint8Array.from(symbol.pixs) };
+}
+
+/**
+ * Square GS1 DataMatrix of a bracketed element string (`(01)…(21)…`): FNC1 first, FNC1 again after a
+ * variable-length field that is not last, as bwip-js's `gs1datamatrix` encodes it. bwip-js checks the
+ * string against GS1's rules too (check digits, lengths, character sets); what it refuses is a
+ * ValidationError naming `field`.
+ */
+export function gs1DataMatrixMatrix(elementString: string, field = 'gs1'): ModuleMatrix {
+  let symbol;
+  try {
+    [symbol] = bwipjs().raw({ bcid: 'gs1datamatrix', text: elementString });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^bwipp\.\w+#\d+: /, '') : String(error);
+    throw ValidationError.field(field, `is not a GS1 element string a DataMatrix can carry: ${reason}`);
+  }
+  if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no GS1 DataMatrix matrix');
   return { width: symbol.pixx, height: symbol.pixy, modules: Uint8Array.from(symbol.pixs) };
 }
 

@@ -25,6 +25,7 @@ export function partPage(view: PartView): PageContent {
       ['MPN', part.mpn],
       ['Value', part.value],
       ['Footprint', part.footprint],
+      ['GTIN', part.gtin],
       ['ID code', html`<span class="code">${part.code}</span>`],
       ...freeFields(part.fields),
     ])}

@@ -52,7 +52,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a part's name, description or data
+         * Change a part's name, description, GTIN or data
          * @description Needs the **operator** role.
          */
         patch: operations["updatePart"];
@@ -1667,6 +1667,8 @@ export interface components {
             mpn: string | null;
             value: string | null;
             footprint: string | null;
+            /** @description GTIN as GTIN-14 (14 digits), printed in GS1 DataMatrix device labels (`symbol: gs1`) */
+            gtin: string | null;
             fields: {
                 [key: string]: string | number | boolean | null;
             };
@@ -2241,6 +2243,11 @@ export interface components {
             dpi: number;
             /** @description where the labels' 2D codes point (`<publicUrl>/id/<code>`): PUBLIC_URL when requested */
             publicUrl: string | null;
+            /**
+             * @description the 2D code printed: 'url' (a code of publicUrl/id/<code>) or 'gs1' (GS1 DataMatrix of the UDI)
+             * @enum {string}
+             */
+            symbol: "url" | "gs1";
             /** @description what may make the labels useless though they print, e.g. codes pointing at a loopback PUBLIC_URL (localhost) that no scanner can open */
             warnings: string[];
             /** Format: date-time */
@@ -2771,6 +2778,8 @@ export interface operations {
                     mpn?: string | null;
                     value?: string | null;
                     footprint?: string | null;
+                    /** @description GTIN-8, -12, -13 or -14 (kept and shown as GTIN-14); null clears it */
+                    gtin?: string | null;
                     fields?: {
                         [key: string]: string | number | boolean | null;
                     };
@@ -3147,6 +3156,8 @@ export interface operations {
                     mpn?: string | null;
                     value?: string | null;
                     footprint?: string | null;
+                    /** @description GTIN-8, -12, -13 or -14 (kept and shown as GTIN-14); null clears it */
+                    gtin?: string | null;
                     fields?: {
                         [key: string]: string | number | boolean | null;
                     };
@@ -11873,6 +11884,12 @@ export interface operations {
                     lots?: string[];
                     parts?: string[];
                     locations?: string[];
+                    /**
+                     * @description the 2D code: 'url' (default), a code of <PUBLIC_URL>/id/<code>; 'gs1' (with build, its part having a GTIN), a GS1 DataMatrix of each device's UDI — (01) GTIN (11) build date (21) serial (10) build — with its human-readable text
+                     * @default url
+                     * @enum {string}
+                     */
+                    symbol?: "url" | "gs1";
                 };
             };
         };

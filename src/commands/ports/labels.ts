@@ -1,4 +1,4 @@
-import type { LabelItem, LabelRun, LabelSource } from '../../domain/labels.ts';
+import type { LabelItem, LabelRun, LabelSource, LabelSymbol } from '../../domain/labels.ts';
 import type { Page, PageRequest } from '../../domain/page.ts';
 
 export interface LabelRunRepository {
@@ -13,6 +13,7 @@ export interface LabelRunRepository {
     reprintOf?: number | null;
     reason?: string | null;
     trigger?: string | null;
+    symbol?: LabelSymbol;
   }): Promise<LabelRun>;
   findById(id: number, options?: { lock?: boolean }): Promise<LabelRun | null>;
   update(

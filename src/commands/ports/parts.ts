@@ -10,6 +10,8 @@ export interface NewPart {
   mpn?: string | null | undefined;
   value?: string | null | undefined;
   footprint?: string | null | undefined;
+  /** GTIN-14, already checked and normalised. */
+  gtin?: string | null | undefined;
   fields?: Fields | undefined;
 }
 export type PartPatch = Partial<Omit<NewPart, 'code'>>;

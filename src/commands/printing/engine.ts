@@ -18,6 +18,7 @@ import type { PauseState, PrinterDriver, PrinterStatus, PrinterTarget } from '..
 import { SYSTEM_ACTOR } from '../../domain/roles.ts';
 import { RuleViolation, ValidationError } from '../../domain/errors.ts';
 import { execute, type CommandDeps } from '../define.ts';
+import { gs1Labeller } from '../label-gs1.ts';
 import type { LabelRun, PrinterDrivers } from '../ports.ts';
 import {
   claimPrintRun,
@@ -59,13 +60,19 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 /** Lays down the run's print records from its source, resuming where an earlier slice stopped. */
 async function createRecords(deps: CommandDeps, run: LabelRun, publicUrl: string): Promise<void> {
   let last = await deps.uow.read((repos) => repos.prints.lastCreated(run.id));
+  if (last.seq >= run.total) return;
+  const gs1 = await deps.uow.read((repos) => gs1Labeller(repos, run));
   while (last.seq < run.total) {
     const items = await deps.uow.read((repos) => repos.labels.items(run.source, last.itemKey, CREATE_CHUNK));
     if (items.length === 0) break;
     const records = items.slice(0, run.total - last.seq).map(({ key, ...item }, i) => ({
       seq: last.seq + i + 1,
       itemKey: key,
-      content: { ...item, url: labelUrl(run.publicUrl ?? publicUrl, item.code) } as LabelContent,
+      content: {
+        ...item,
+        url: labelUrl(run.publicUrl ?? publicUrl, item.code),
+        ...gs1?.(item, last.seq + i),
+      } as LabelContent,
     }));
     await deps.uow.transaction((repos) => repos.prints.create(run.id, records));
     last = { seq: records.at(-1)!.seq, itemKey: records.at(-1)!.itemKey };

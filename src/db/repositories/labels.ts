@@ -7,6 +7,7 @@ interface RunRow {
   template: string;
   dpi: number | null;
   public_url: string | null;
+  symbol: LabelRun['symbol'];
   source: LabelSource;
   total: number;
   done: number;
@@ -57,6 +58,7 @@ const toRun = (r: RunRow): LabelRun => ({
   template: r.template,
   dpi: r.dpi,
   publicUrl: r.public_url,
+  symbol: r.symbol,
   source: toSource(r.source),
   total: r.total,
   done: r.done,
@@ -94,6 +96,7 @@ export function labelRunRepository(db: Knex | Knex.Transaction): LabelRunReposit
           template: run.template,
           dpi: run.dpi,
           public_url: run.publicUrl ?? null,
+          symbol: run.symbol ?? 'url',
           source: JSON.stringify(run.source),
           total: run.total,
           requested_by: run.requestedBy,

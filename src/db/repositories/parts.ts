@@ -13,6 +13,7 @@ interface PartRow {
   mpn: string | null;
   value: string | null;
   footprint: string | null;
+  gtin: string | null;
   fields: Fields;
   created_at: Date;
   updated_at: Date;
@@ -28,6 +29,7 @@ export const toPart = (r: PartRow): Part => ({
   mpn: r.mpn,
   value: r.value,
   footprint: r.footprint,
+  gtin: r.gtin,
   fields: r.fields,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -42,6 +44,7 @@ const columns = (p: PartPatch) =>
     mpn: p.mpn,
     value: p.value,
     footprint: p.footprint,
+    gtin: p.gtin,
     fields: p.fields === undefined ? undefined : json(p.fields),
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LABEL_RUN_STATUSES, type LabelRun } from '../../domain/labels.ts';
+import { LABEL_RUN_STATUSES, LABEL_SYMBOLS, type LabelRun } from '../../domain/labels.ts';
 import { timestamp, type Assert, type SameKeys } from './common.ts';
 import { SlackDeliveryOut } from './slack.ts';
 
@@ -22,6 +22,11 @@ export const LabelRunOut = z
       .string()
       .nullable()
       .describe("where the labels' 2D codes point (`<publicUrl>/id/<code>`): PUBLIC_URL when requested"),
+    symbol: z
+      .enum(LABEL_SYMBOLS)
+      .describe(
+        "the 2D code printed: 'url' (a code of publicUrl/id/<code>) or 'gs1' (GS1 DataMatrix of the UDI)",
+      ),
     warnings: z
       .array(z.string())
       .describe(

@@ -12,6 +12,10 @@ export const PartOut = z
     mpn: z.string().nullable(),
     value: z.string().nullable(),
     footprint: z.string().nullable(),
+    gtin: z
+      .string()
+      .nullable()
+      .describe('GTIN as GTIN-14 (14 digits), printed in GS1 DataMatrix device labels (`symbol: gs1`)'),
     fields: fieldsOut,
     createdAt: timestamp,
     updatedAt: timestamp,
