@@ -17,7 +17,8 @@ import { ValidationError } from '../domain/errors.ts';
 import { PT_PER_MM, supportsDpi, type LabelTemplate } from '../domain/label-templates.ts';
 import { labelFieldText, validateLabelContent, type LabelContent } from '../domain/labels.ts';
 import { LabelLayout } from '../labels/layout.ts';
-import { dataMatrixMatrix, qrMatrix, type ModuleMatrix } from '../labels/symbols.ts';
+import QRCode from 'qrcode';
+import { dataMatrixMatrix, type ModuleMatrix } from '../labels/symbols.ts';
 import { gs1ElementString, gs1Text, parseGs1 } from './gs1.ts';
 import { fitZplText } from './zpl-text.ts';
 
@@ -112,6 +113,18 @@ export function dataMatrixUrl(url: string): string {
   return out;
 }
 
+/**
+ * Size in modules of the QR code a Zebra draws for `^FDMA,<url>`: error correction M, the URL as
+ * 8-bit bytes in one segment (automatic input does not split a URL into alphanumeric and byte
+ * segments the way the PDF's encoder does, so its symbol can be a version larger; Zebrash agrees).
+ */
+export function zplQrSize(url: string): { width: number; height: number } {
+  const { modules } = QRCode.create([{ data: Buffer.from(url, 'utf8'), mode: 'byte' }], {
+    errorCorrectionLevel: 'M',
+  });
+  return { width: modules.size, height: modules.size };
+}
+
 interface CodeField {
   zpl: string;
   placement: ZplCodePlacement;
@@ -129,7 +142,7 @@ function codeField(template: LabelTemplate, dpi: number, content: LabelContent):
     };
   }
   if (template.code.symbology === 'qr') {
-    const p = zplCodePlacement(template, dpi, qrMatrix(content.url), 'qr');
+    const p = zplCodePlacement(template, dpi, zplQrSize(content.url), 'qr');
     const y = Math.max(0, p.y - QR_TOP_OFFSET);
     return { placement: p, zpl: `^FO${p.x},${y}^BQN,2,${p.module}^FH_^FDMA,${zplEscape(content.url)}^FS` };
   }
