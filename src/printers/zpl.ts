@@ -83,7 +83,7 @@ const clamp = (value: number, max: number) => Math.max(0, Math.min(value, max));
  */
 export function zplBatchSize(template: LabelTemplate, dpi: number): number {
   const inchesPerSecond = dpi <= 203 ? 5 : dpi <= 300 ? 4 : 2;
-  const labelInches = (template.label.height + 3) / 25.4;
+  const labelInches = template.label.height / 25.4;
   return Math.max(1, Math.min(100, Math.round((10 * inchesPerSecond) / Math.max(labelInches, 1))));
 }
 
