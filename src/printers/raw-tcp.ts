@@ -56,10 +56,13 @@ export function formatRawAddress({ host, port }: RawAddress): string {
   return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
-/** Why a raw connection failed: no connection, no answer in time, or the peer closed it. */
+/**
+ * Why a raw connection failed: no connection, no answer in time, the peer closed it, or it answered
+ * something that is not an answer.
+ */
 export class RawTcpError extends Error {
   constructor(
-    readonly reason: 'connect' | 'timeout' | 'closed',
+    readonly reason: 'connect' | 'timeout' | 'closed' | 'garbled',
     message: string,
   ) {
     super(message);
@@ -108,7 +111,7 @@ export class RawConnection {
       const done = (error?: Error) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
-        socket.off('error', done);
+        socket.off('error', failed);
         if (error) {
           socket.destroy();
           reject(error);
@@ -120,9 +123,9 @@ export class RawConnection {
         options.timeoutMs,
       );
       signal?.addEventListener('abort', abort, { once: true });
-      socket.once('error', (e: Error) =>
-        done(new RawTcpError('connect', `cannot connect to ${formatRawAddress(address)}: ${e.message}`)),
-      );
+      const failed = (e: Error) =>
+        done(new RawTcpError('connect', `cannot connect to ${formatRawAddress(address)}: ${e.message}`));
+      socket.once('error', failed);
       socket.once('connect', () => done());
     });
   }
@@ -143,12 +146,22 @@ export class RawConnection {
     );
   }
 
-  /** Waits until `parse` finds a value in the bytes received, consuming them. */
+  /**
+   * Waits until `parse` finds a value in the bytes received, consuming them; a parse that throws ends
+   * the wait with a {@link RawTcpError} (`garbled`).
+   */
   read<T>(parse: RawParse<T>, timeoutMs: number): Promise<T> {
     return this.until<T>(
       (resolve, reject) => {
         const check = () => {
-          const found = parse(this.received);
+          let found: ReturnType<RawParse<T>>;
+          try {
+            found = parse(this.received);
+          } catch (error) {
+            this.wake = undefined;
+            const why = error instanceof Error ? error.message : String(error);
+            return reject(new RawTcpError('garbled', `${formatRawAddress(this.address)} answered: ${why}`));
+          }
           if (found) {
             this.received = this.received.subarray(found.consumed);
             this.wake = undefined;

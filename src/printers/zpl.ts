@@ -71,6 +71,9 @@ function markCounter(mark: BatchMark): number | null {
 }
 
 function unreachable(address: RawAddress, error: unknown): PrinterStatus {
+  if (error instanceof RawTcpError && error.reason === 'garbled') {
+    return { state: 'error', ready: false, message: `unexpected answer: ${error.message}` };
+  }
   const why = error instanceof Error ? `: ${error.message}` : '';
   return { state: 'unreachable', ready: false, message: `no answer on ${formatRawAddress(address)}${why}` };
 }

@@ -3,6 +3,7 @@
  * confirmed by the odometer, faults (paper out, head open, paused, stalled, a dropped connection)
  * counted exactly, and the fake's print log proving every label printed exactly once.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.ts';
 import { labelUrl, type LabelContent } from '../../src/domain/labels.ts';
@@ -211,6 +212,23 @@ describe('zpl driver against a fake Zebra', () => {
     await expect(driver.settle(target, { key: 'k', count: 3 }, { counter: 0 })).rejects.toThrow();
     await expect(driver.mark(target, batch(1, 3))).rejects.toThrow();
     printer = await FakeZplPrinter.start();
+  });
+
+  it('something on the port that answers garbage: status `error`, never a throw', async () => {
+    const server = createServer((socket) =>
+      socket.on('data', () => socket.write('\x02hello\x03\x02a\x03\x02b\x03')),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      expect(await driver.status({ ...target, address: `127.0.0.1:${port}` })).toMatchObject({
+        state: 'error',
+        ready: false,
+        message: expect.stringMatching(/not a ~HS answer/),
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a printer without the SGD counter: batches still confirm from its buffer, settle cannot tell', async () => {
