@@ -166,7 +166,7 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
           ...status,
           state: 'error',
           ready: false,
-          message: `printer made no progress for ${Math.round(timings.stallMs / 1000)} s (${status.message})`,
+          message: `printer made no progress for ${timings.stallMs / 1000} s (${status.message})`,
         };
         return end({ printed: printedNow, unsettled: clamp(held, n - printedNow), fault: stalled });
       }

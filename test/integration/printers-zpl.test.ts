@@ -197,6 +197,14 @@ describe('zpl driver against a fake Zebra', () => {
     });
   });
 
+  it('a printer that answers but prints nothing for the stall time ends the batch as a fault', async () => {
+    printer.speed = 60_000;
+    const b = batch(1, 10);
+    const outcome = await driver.print(target, b, await driver.mark(target, b));
+    expect(outcome).toMatchObject({ printed: 0, unsettled: 10, fault: { state: 'error', pending: 10 } });
+    expect(outcome.fault?.message).toMatch(/no progress for 1.5 s/);
+  });
+
   it('unreachable: status answers `unreachable` quickly, print reports nothing sent, settle throws', async () => {
     await printer.close();
     const started = Date.now();
