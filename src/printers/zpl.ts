@@ -139,10 +139,12 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
         session?.close();
         return outcome;
       };
-      // Without a counter, a printer that got every format has printed those it no longer holds.
+      // Without a counter, a printer that got every format has printed those it no longer holds;
+      // after a drop nobody knows what it got, so everything not confirmed stays unsettled.
       const printedNow = counted ?? (dropped ? confirmed : clamp(n - held, n));
+      const unsettledNow = counted === null && dropped ? n - printedNow : clamp(held, n - printedNow);
       if (!WORKING.has(status.state)) {
-        return end({ printed: printedNow, unsettled: clamp(held, n - printedNow), fault: status });
+        return end({ printed: printedNow, unsettled: unsettledNow, fault: status });
       }
       if (counted === n || (counted === null && !dropped && held === 0))
         return end({ printed: n, unsettled: 0 });
@@ -168,7 +170,7 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
           ready: false,
           message: `printer made no progress for ${timings.stallMs / 1000} s (${status.message})`,
         };
-        return end({ printed: printedNow, unsettled: clamp(held, n - printedNow), fault: stalled });
+        return end({ printed: printedNow, unsettled: unsettledNow, fault: stalled });
       }
       await pause(timings.pollMs, signal);
     }

@@ -250,6 +250,21 @@ describe('zpl driver against a fake Zebra', () => {
     expect((await driver.status(target)).counter).toBeUndefined();
   });
 
+  it('no counter and a dropped connection: nothing unconfirmed is called certainly unprinted', async () => {
+    printer.setCounter('silent');
+    printer.dropConnectionAfter(70);
+    printer.paperOutAfter(50);
+    const b = batch(1, 100);
+    const mark = await driver.mark(target, b);
+    // 50 printed, 20 held, 30 never arrived: without a counter the driver cannot tell which is which.
+    expect(await driver.print(target, b, mark)).toMatchObject({
+      printed: 0,
+      unsettled: 100,
+      fault: { state: 'paper-out', pending: 20 },
+    });
+    expect(await driver.settle(target, { key: b.key, count: 100 }, mark)).toBeNull();
+  });
+
   it('honours an AbortSignal mid-batch', async () => {
     printer.speed = 20;
     const b = batch(1, 50);
