@@ -156,7 +156,10 @@ export class FakeZplPrinter {
     this.schedule();
   }
 
-  /** Closes the next connection (or the current one) once it has delivered `formats` whole formats. */
+  /**
+   * Closes the first connection (open or next) to deliver `formats` whole formats, discarding what
+   * follows on it, a partial format included. Applies once.
+   */
   dropConnectionAfter(formats: number): void {
     this.dropAfter = formats;
   }
@@ -190,7 +193,6 @@ export class FakeZplPrinter {
     this.sockets.add(socket);
     let pending = '';
     let formats = 0;
-    const dropAfter = this.dropAfter;
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
@@ -207,7 +209,7 @@ export class FakeZplPrinter {
           this.enqueue(pending.slice(at, end + 3));
           at = end + 3;
           formats++;
-          if (dropAfter !== undefined && formats >= dropAfter) {
+          if (this.dropAfter !== undefined && formats >= this.dropAfter) {
             this.dropAfter = undefined;
             socket.destroy();
             return;

@@ -3,12 +3,13 @@
  * confirmed by the odometer, faults (paper out, head open, paused, stalled, a dropped connection)
  * counted exactly, and the fake's print log proving every label printed exactly once.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.ts';
 import { labelUrl, type LabelContent } from '../../src/domain/labels.ts';
 import type { PrintBatch, PrinterDriver, PrinterTarget } from '../../src/domain/printers.ts';
-import { createZplDriver, zplDriver } from '../../src/printers/zpl.ts';
+import { LABEL_TEMPLATES } from '../../src/domain/label-templates.ts';
+import { createZplDriver, zplDriver, zplLabel } from '../../src/printers/zpl.ts';
 import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
 
 const PUBLIC_URL = 'https://buildtrace.example.com';
@@ -293,3 +294,37 @@ describe('zpl driver against a fake Zebra', () => {
     expect(encoded.match(/\^XA/g)).toHaveLength(2);
   });
 });
+
+describe('the fake Zebra itself', () => {
+  it('prints whole formats only: a partial one left at a closed connection is discarded', async () => {
+    const [one, two] = [label(1), label(2)].map((l) => driverZpl(l));
+    const socket = connect(printer.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.end(one + two!.slice(0, 80));
+    await until(() => printer.printed().length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(printer.received).toBe(1);
+    expect(printer.printed().map((l) => l.data)).toEqual([label(1).url]);
+  });
+
+  it('answers ~HS with three STX…ETX lines, formats in buffer = queued formats', async () => {
+    printer.pause();
+    const socket = connect(printer.port, '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.split('\x03').length === 4) resolve(text);
+      });
+    });
+    socket.write(driverZpl(label(1)) + driverZpl(label(2)) + '~HS');
+    expect(await answer).toBe(
+      '\x02030,0,1,0203,002,0,0,0,000,0,0,0\x03\r\n\x02001,0,0,0,0,2,6,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n',
+    );
+    socket.destroy();
+  });
+});
+
+function driverZpl(content: LabelContent): string {
+  return zplLabel(LABEL_TEMPLATES['zebra-2x1in'], 203, content);
+}
