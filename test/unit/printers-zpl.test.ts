@@ -19,6 +19,7 @@ import { LabelLayout } from '../../src/labels/layout.ts';
 import { qrMatrix } from '../../src/labels/symbols.ts';
 import {
   QR_TOP_OFFSET,
+  dataMatrixUrl,
   mmToDots,
   zplCodePlacement,
   zplLabel,
@@ -34,7 +35,11 @@ function unit(i: number, overrides: Partial<LabelContent> = {}): LabelContent {
   const code = CODES[i % CODES.length]!;
   return {
     code,
-    url: labelUrl(PUBLIC_URL, code) + (i >= CODES.length ? `?n=${i}` : ''),
+    // Label 7 has the characters ZPL must escape in its URL (`_`, `~`; a `^` is not valid in one).
+    url:
+      i === 7
+        ? labelUrl(`${PUBLIC_URL}/bt_x~y`, code)
+        : labelUrl(PUBLIC_URL, code) + (i >= CODES.length ? `?n=${i}` : ''),
     title: i % 2 ? 'Power Supply Board Rev C' : 'Motor controller Grüße ^~_ with a long long name',
     serial: i + 1,
     buildCode: 'B7K3M9Q2R4',
@@ -115,7 +120,9 @@ describe('ZPL labels render and scan (zpl-renderer-js, jsQR, ZXing)', () => {
       const code = codeImage(image, template, dpi);
       return qr ? decodeQr(code) : (decodeDataMatrix(code)?.text ?? null);
     });
-    expect(decoded).toEqual(labels.map((l) => l.url));
+    // A DataMatrix carries `~` percent-encoded: the same URL.
+    expect(decoded).toEqual(labels.map((l) => (qr ? l.url : dataMatrixUrl(l.url))));
+    expect(labels[7]!.url).toContain('/bt_x~y/');
   });
 
   it('at 300 dpi the QR module is whole dots, equal to the PDF layout, and lands where the layout puts it', async () => {
