@@ -5,7 +5,9 @@
  *
  * - The code is snapped exactly as {@link LabelLayout} snaps it for the PDF: a module is
  *   `floor(room / dot)` whole printer dots, the symbol centred in the template's code box (quiet zone
- *   included), its corner on a dot.
+ *   included), its corner on a dot. Two differences: the QR is laid out for the symbol a Zebra draws
+ *   for `^FDMA,` (the URL as one byte segment, sometimes a version larger than the PDF's, see
+ *   {@link zplQrSize}), and `^BQ` magnification stops at 10 dots.
  * - Field data goes through `^FH_` hex escapes (`^`, `~`, `_`, control and non-ASCII bytes), and every
  *   format starts with `^CI28`, so the bytes are read as UTF-8.
  * - Every format carries its own setup (`^PW`, `^LL`, `^LH0,0`, `^PQ1`): a format is self-contained,
@@ -16,8 +18,8 @@ import type BwipJs from 'bwip-js';
 import { ValidationError } from '../domain/errors.ts';
 import { PT_PER_MM, supportsDpi, type LabelTemplate } from '../domain/label-templates.ts';
 import { labelFieldText, validateLabelContent, type LabelContent } from '../domain/labels.ts';
-import { LabelLayout } from '../labels/layout.ts';
 import QRCode from 'qrcode';
+import { LabelLayout } from '../labels/layout.ts';
 import { dataMatrixMatrix, type ModuleMatrix } from '../labels/symbols.ts';
 import { gs1ElementString, gs1Text, parseGs1 } from './gs1.ts';
 import { fitZplText } from './zpl-text.ts';
@@ -25,8 +27,9 @@ import { fitZplText } from './zpl-text.ts';
 /** ZPL's `^BQ` magnification is 1 to 10 dots per module. */
 export const QR_MAX_MAGNIFICATION = 10;
 /**
- * Zebra printers draw a `^BQ` QR code 10 dots below its `^FO` origin (as Labelary and Zebrash
- * reproduce): the field origin is raised by that much so the symbol lands where the layout put it.
+ * A `^BQ` QR code is drawn 10 dots below its `^FO` origin, whatever the magnification (measured with
+ * Zebrash, the independent renderer the tests use, which models Zebra printers here; not checked on a
+ * printer): the field origin is raised by that much so the symbol lands where the layout put it.
  */
 export const QR_TOP_OFFSET = 10;
 /** The escape character of a GS1 `^BX` field: outside GS1's character set 82, so never in data. */

@@ -38,10 +38,7 @@ export const ODOMETER_REQUEST = '! U1 getvar "odometer.total_label_count"\r\n';
 const flag = (value: string | undefined) => value === '1';
 const int = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN);
 
-/**
- * Parses the three framed lines of a `~HS` answer. Bytes before the first STX (a late answer to an
- * earlier question) are skipped; throws for frames that are not a host status.
- */
+/** Parses the three framed lines of a `~HS` answer; throws for lines that are not a host status. */
 export function parseHostStatus(lines: [string, string, string]): ZplHostStatus {
   const a = lines[0].split(',');
   const b = lines[1].split(',');
@@ -68,7 +65,10 @@ export function parseHostStatus(lines: [string, string, string]): ZplHostStatus 
   return status;
 }
 
-/** Finds three complete STX … ETX frames in the bytes received (see {@link parseHostStatus}). */
+/**
+ * Finds three complete STX … ETX frames in the bytes received (see {@link parseHostStatus}); bytes
+ * before the first STX (a late answer to an earlier question) are consumed with them.
+ */
 export const readHostStatus: RawParse<ZplHostStatus> = (received) => {
   const frames: string[] = [];
   let at = received.indexOf(STX);
