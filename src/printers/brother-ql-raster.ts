@@ -66,24 +66,29 @@ export function brotherMedia(template: string): BrotherMedia {
   return media;
 }
 
-/** TIFF PackBits: runs of 2+ equal bytes as (1 − n, byte), the rest as (n − 1, n literal bytes). */
+/**
+ * TIFF PackBits: runs of 3+ equal bytes as (1 − n, byte), everything else as (n − 1, n literal
+ * bytes); a pair stays in its literal, so a 90-byte line never packs to more than 91 bytes.
+ */
 export function packBits(data: Uint8Array): Uint8Array {
   const out: number[] = [];
-  let i = 0;
-  while (i < data.length) {
+  const runAt = (i: number) => {
     let run = 1;
     while (i + run < data.length && run < 128 && data[i + run] === data[i]) run++;
-    if (run >= 2) {
+    return run;
+  };
+  let i = 0;
+  while (i < data.length) {
+    const run = runAt(i);
+    if (run >= 3) {
       out.push(257 - run, data[i]!);
       i += run;
       continue;
     }
     const start = i;
-    while (i < data.length && i - start < 128) {
-      if (i + 1 < data.length && data[i + 1] === data[i]) break;
-      i++;
-    }
-    out.push(i - start - 1, ...data.subarray(start, i));
+    while (i < data.length && i - start < 128 && runAt(i) < 3) i++;
+    out.push(i - start - 1);
+    for (let k = start; k < i; k++) out.push(data[k]!);
   }
   return Uint8Array.from(out);
 }
