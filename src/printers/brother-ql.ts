@@ -16,7 +16,7 @@
  */
 import { ValidationError } from '../domain/errors.ts';
 import { getTemplate } from '../domain/label-templates.ts';
-import type { LabelContent } from '../domain/labels.ts';
+import { validateLabelContent, type LabelContent } from '../domain/labels.ts';
 import type {
   BatchMark,
   BatchOutcome,
@@ -81,7 +81,12 @@ function unreachable(message: string): PrinterStatus {
 /** The raster bytes of a job printing `labels` on `media`, one page per label. */
 export function encodeBrotherJob(media: BrotherMedia, labels: LabelContent[]): Uint8Array[] {
   const template = getTemplate(media.template);
+  if (!Array.isArray(labels)) throw ValidationError.field('labels', 'must be an array of labels');
   return labels.map((label, i) => {
+    validateLabelContent(label, `labels.${i}`);
+    if (label.gs1 !== undefined && (typeof label.gs1 !== 'string' || label.gs1 === '')) {
+      throw ValidationError.field(`labels.${i}.gs1`, 'must be a non-empty GS1 element string');
+    }
     let raster;
     try {
       raster = rasterLabel(template, media.dpi, label);
@@ -128,6 +133,8 @@ export function createBrotherQlDriver(options: BrotherQlOptions = {}): PrinterDr
     signal?: AbortSignal,
   ): Promise<BatchOutcome> {
     const { media, address } = check(target);
+    if (typeof batch.key !== 'string' || batch.key === '')
+      throw ValidationError.field('key', 'must be a non-empty string');
     if (batch.labels.length === 0) return { printed: 0, unsettled: 0 };
     const pages = encodeBrotherJob(media, batch.labels);
     let confirmed = 0;
@@ -201,6 +208,8 @@ export function createBrotherQlDriver(options: BrotherQlOptions = {}): PrinterDr
       _mark: BatchMark,
     ): Promise<SettledBatch | null> {
       check(target);
+      if (typeof sent.key !== 'string' || sent.key === '')
+        throw ValidationError.field('key', 'must be a non-empty string');
       if (!Number.isSafeInteger(sent.count) || sent.count < 0) {
         throw ValidationError.field('count', 'must be a non-negative integer');
       }

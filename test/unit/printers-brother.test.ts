@@ -237,6 +237,18 @@ describe('targets', () => {
       problems: [{ field: 'dpi' }],
     });
     expect(brotherQlDriver.batchSize({ ...target, address: '[::1]:9100' })).toBe(20);
+    expect(brotherQlDriver.batchSize({ ...target, address: 'ql-line-1.local' })).toBe(20);
+    await expect(brotherQlDriver.encode(target, [label(1, { date: '7.12.2026' })])).rejects.toMatchObject({
+      problems: [{ field: 'labels.0.date' }],
+    });
+    await expect(brotherQlDriver.encode(target, [label(1, { gs1: '(01)123' })])).rejects.toMatchObject({
+      problems: [{ field: 'labels.0.gs1' }],
+    });
+    await expect(
+      brotherQlDriver.print(target, { first: 1, labels: [label(1)], key: '' }, {}),
+    ).rejects.toMatchObject({
+      problems: [{ field: 'key' }],
+    });
   });
 });
 
