@@ -86,11 +86,11 @@ describe('label raster against the PDF of the same labels (poppler, 300 dpi)', (
         }
         expect({ label: i, codeDiffer }).toEqual({ label: i, codeDiffer: 0 });
         expect(textInk).toBeGreaterThan(2000);
-        // Small text is mostly edge: about one ink dot in eight differs, as many each way (neither is
-        // bolder), and all but a stray dot or two right on an edge of the PDF's ink.
-        expect(textDiffer / textInk).toBeLessThan(0.2);
+        // Small text is mostly edge: one ink dot in eight to five differs (more at the smallest sizes), as many each way (neither is
+        // bolder), and all but a few stray dots right on an edge of the PDF's ink.
+        expect(textDiffer / textInk).toBeLessThan(0.3);
         expect(Math.abs(2 * oursOnly - textDiffer)).toBeLessThan(0.15 * textDiffer);
-        expect(awayFromEdges).toBeLessThanOrEqual(3);
+        expect(awayFromEdges).toBeLessThanOrEqual(5);
       });
     },
   );
