@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests use beyond Node.js: poppler-utils (pdftoppm, to rasterize label PDFs),
-# Chromium (page tests through playwright-core) and docker-compose (to validate docker-compose.yml). Installed with apt-get when missing and
+# Chromium (page tests through playwright-core), docker-compose (to validate docker-compose.yml) and
+# printer-driver-ptouch (rastertoptch, the reference Brother QL encoder the brother-ql driver is checked against). Installed with apt-get when missing and
 # possible (root or sudo); otherwise the missing ones are named and the script fails.
 set -uo pipefail
 need=()
@@ -8,6 +9,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 # Validates docker-compose.yml without a Docker engine (the Compose plugin is used instead when present).
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+[ -x /usr/lib/cups/filter/rastertoptch ] || need+=(printer-driver-ptouch)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else
   echo "missing system packages: ${need[*]} (install them with apt-get, or run as root)" >&2
