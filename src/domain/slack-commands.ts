@@ -7,6 +7,7 @@
  *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
  *   /build retry <build>
  *   /build labels <build> [template] [300dpi] [serials 1-50]
+ *   /build print <build> [printer name] [serials 1-50]
  *   /lot <ID code> · /lot <build> <serial>
  *   /trace <ID code> [forward|backward]
  *   help (or no text) with any of them
@@ -34,6 +35,8 @@ export type BuildRequest =
   | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
   | { kind: 'labels'; build: string; template?: string; serials?: string; dpi?: number }
+  /** `printer`: a printer's name, or `default` (the build's project's printer). */
+  | { kind: 'print'; build: string; printer: string; serials?: string }
   | { kind: 'help' };
 
 export type LotRequest =
@@ -56,6 +59,7 @@ export const BUILD_USAGE = [
   '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
   '`/build labels <build> [template] [300dpi] [serials 1-20,25]` — print labels of its units',
+  "`/build print <build> [printer name] [serials 1-20,25]` — print its units' labels on a printer (the project's default printer when none is named)",
 ].join('\n');
 export const LOT_USAGE =
   '`/lot <ID code>`, `/lot <formatted serial>` or `/lot <build> <serial>` — show a lot or device with its recent history';
@@ -69,6 +73,15 @@ export const EXCERPT_MAX = 40;
 export function excerpt(text: string, max = EXCERPT_MAX): string {
   const chars = [...text];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+/** Checks serial ranges run from low to high; answers the problem, or null. */
+function rangeProblem(serials: string | undefined): string | null {
+  for (const range of serials?.split(',') ?? []) {
+    const [first, last = first] = range.split('-').map(Number) as [number, number?];
+    if (first < 1 || last < first) return `serials ${range} is not a range from low to high`;
+  }
+  return null;
 }
 
 /** Serials as the API takes them: a serial, a range, or a list of both (`1-20,25`). */
@@ -92,7 +105,7 @@ export function tokenize(text: string): string[] {
   return tokens;
 }
 
-const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
+export const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
 
 function code(
   word: string | undefined,
@@ -190,10 +203,8 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
     else return fail(`'${excerpt(word)}' is neither a label template nor a serial range`);
   }
-  for (const range of serials?.split(',') ?? []) {
-    const [first, last = first] = range.split('-').map(Number) as [number, number?];
-    if (first < 1 || last < first) return fail(`serials ${range} is not a range from low to high`);
-  }
+  const problem = rangeProblem(serials);
+  if (problem) return fail(problem);
   return {
     ok: true,
     request: {
@@ -206,6 +217,37 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
   };
 }
 
+/** `print <build> [printer name…] [serials 1-20,25]`: the name is every other word (or one quoted). */
+function parsePrint(words: string[]): Parsed<BuildRequest> {
+  const fail = (problem: string): Parsed<BuildRequest> => ({
+    ok: false,
+    problem,
+    usage: '`/build print <build> [printer name] [serials 1-20,25]`',
+  });
+  const build = code(words[0], 'build');
+  if (!build.ok) return fail(build.problem);
+  const name: string[] = [];
+  let serials: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    if (!/^serials?$/i.test(words[i]!)) {
+      name.push(words[i]!);
+      continue;
+    }
+    const range = words[++i];
+    if (!range || !SERIAL_LIST.test(range))
+      return fail('`serials` needs serials or ranges, e.g. `serials 1-50` or `serials 1-20,25`');
+    serials = range;
+  }
+  const problem = rangeProblem(serials);
+  if (problem) return fail(problem);
+  const printer = name.join(' ') || 'default';
+  if ([...printer].length > 60) return fail(`'${excerpt(printer)}' is too long for a printer name`);
+  return {
+    ok: true,
+    request: { kind: 'print', build: build.code, printer, ...(serials ? { serials } : {}) },
+  };
+}
+
 /** `/build …` */
 export function parseBuildCommand(text: string): Parsed<BuildRequest> {
   const words = tokenize(text);
@@ -214,6 +256,7 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
   const action = verb.toLowerCase();
   if (action === 'start') return parseStart(rest);
   if (action === 'labels' || action === 'label') return parseLabels(rest);
+  if (action === 'print') return parsePrint(rest);
   if (
     action === 'advance' ||
     action === 'complete' ||
