@@ -1,9 +1,15 @@
-/** `/build print` and `/printer`, parsed: requests for good text, a problem and the usage for bad. */
+/**
+ * `/build print` and `/printer`, parsed (requests for good text, a problem and the usage for bad),
+ * and a print run's message: its line and the buttons that apply.
+ */
 import { describe, expect, it } from 'vitest';
 import { encodeIdCode } from '../../src/domain/id-code.ts';
 import { parseBuildCommand } from '../../src/domain/slack-commands.ts';
 import { parsePrinterCommand } from '../../src/domain/slack-printer-commands.ts';
 import { printSubject, slackSubjects } from '../../src/commands/slack/shared.ts';
+import type { LabelRun } from '../../src/commands/ports.ts';
+import { ACTIONS } from '../../src/slack/ids.ts';
+import { printRunMessage } from '../../src/slack/presenters/printing.ts';
 
 const B = encodeIdCode(123_456);
 
@@ -124,5 +130,62 @@ describe('print subjects', () => {
     expect(printSubject(slackSubjects.printRun(12))).toEqual({ run: 12 });
     expect(printSubject(slackSubjects.printPaused(12, 345))).toEqual({ run: 12, pausedEvent: 345 });
     expect(printSubject(`build:${B}`)).toBeNull();
+  });
+});
+
+describe('a print run message', () => {
+  const run = {
+    id: 7,
+    template: 'zebra-2x1in',
+    source: { kind: 'build', buildId: 1, buildCode: B, includeScrapped: false },
+    total: 500,
+    done: 120,
+    status: 'printing',
+    fileKey: null,
+    bytes: null,
+    pages: null,
+    error: null,
+    requestedBy: 'slack:U0ABC',
+    dpi: 300,
+    publicUrl: null,
+    printerId: 3,
+    printed: 120,
+    pausedState: null,
+    pausedReason: null,
+    pausedAt: null,
+    reprintOf: null,
+    reason: null,
+    trigger: null,
+    createdAt: new Date('2026-12-07T10:00:00Z'),
+    finishedAt: null,
+  } satisfies LabelRun;
+  const printer = { name: 'Zebra line 2' };
+  const actions = (m: ReturnType<typeof printRunMessage>) =>
+    (m.blocks ?? []).flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => e.action_id) : []));
+
+  it('says how far it got, with Cancel while it prints', () => {
+    const m = printRunMessage(run, printer);
+    expect(m.text).toContain(`Printing 120 of 500 labels of build ${B} on Zebra line 2`);
+    expect(actions(m)).toEqual([ACTIONS.runCancel]);
+  });
+
+  it('offers Resume when paused, and two answers for labels in doubt', () => {
+    const reason = 'Zebra line 2: out of labels — 120 of 500 printed';
+    const paused = printRunMessage(
+      { ...run, status: 'paused', pausedState: 'paper-out', pausedReason: reason },
+      printer,
+    );
+    expect(JSON.stringify(paused.blocks)).toContain('It goes on by itself when the printer is ready again');
+    expect(actions(paused)).toEqual([ACTIONS.runResume, ACTIONS.runCancel]);
+    const doubt = printRunMessage(
+      { ...run, status: 'paused', pausedState: 'in-doubt', pausedReason: reason },
+      printer,
+    );
+    expect(actions(doubt)).toEqual([ACTIONS.runPrinted, ACTIONS.runReprint, ACTIONS.runCancel]);
+  });
+
+  it('has no buttons once it ended', () => {
+    for (const status of ['done', 'cancelled', 'failed'] as const)
+      expect(actions(printRunMessage({ ...run, status }, printer))).toEqual([]);
   });
 });
