@@ -9,6 +9,7 @@ import { PAUSE_STATES, type PauseState, type Printer } from '../../domain/printe
 import { defineCommand } from '../define.ts';
 import type { LabelRun } from '../ports.ts';
 import { idCodeRef } from '../validation.ts';
+import { slackSubjects } from './shared.ts';
 
 export const getPrintRunForSlack = defineCommand({
   name: 'getPrintRunForSlack',
@@ -46,6 +47,8 @@ export interface PrintPause {
   /** "Zebra line 2: out of labels — 120 of 500 printed" */
   reason: string;
   occurredAt: Date;
+  /** Whether the run has a message in Slack (with its buttons). */
+  hasMessage: boolean;
 }
 
 export const getPrintPause = defineCommand({
@@ -70,6 +73,7 @@ export const getPrintPause = defineCommand({
       state: d.state,
       reason: d.reason,
       occurredAt: event.occurredAt,
+      hasMessage: (await repos.slackMessages.findBySubject(slackSubjects.printRun(d.run))) !== null,
     };
   },
 });

@@ -51,12 +51,18 @@ export const requestLabelsFromSlack = defineCommand({
         );
       lots = made.map((l) => l.code);
     }
+    // The build's project's printer, also when its lots are printed (not their location's).
+    let printerRef = printer;
+    if (printer?.toLowerCase() === 'default' && found) {
+      const assignment = await ctx.repos.printers.assignment('project', found.projectId);
+      if (assignment) printerRef = String(assignment.printerId);
+    }
     const input = parseWith(requestLabels.input, {
       ...(lots ? { lots } : { build }),
       ...(template ? { template } : {}),
       ...(serials && !lots ? { serials } : {}),
       ...(dpi ? { dpi } : {}),
-      ...(printer ? { printer } : {}),
+      ...(printerRef ? { printer: printerRef } : {}),
     });
     const run = await requestLabels.run(ctx, input);
     if (run.printerId !== null) {

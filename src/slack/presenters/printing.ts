@@ -5,7 +5,7 @@
  */
 import type { LabelRun } from '../../commands/ports.ts';
 import type { PrintPause } from '../../commands/slack.ts';
-import { resumesByItself, type Printer } from '../../domain/printers.ts';
+import { resumesByItself, type PauseState, type Printer } from '../../domain/printers.ts';
 import { progressBar } from '../../domain/slack-format.ts';
 import { ACTIONS } from '../ids.ts';
 import {
@@ -47,13 +47,18 @@ export function printRunLine(run: LabelRun, printer: Pick<Printer, 'name'> | nul
   }
 }
 
-/** What a pause asks of people: nothing (it goes on by itself), or which button to press. */
-function pauseWayOut(state: string): string {
+/**
+ * What a pause asks of people: nothing (it goes on by itself), or what to do — with the run
+ * message's buttons when it has them, else through the API.
+ */
+function pauseWayOut(state: string, runId: number, buttons: boolean): string {
   if (state === 'in-doubt')
-    return 'Look at the labels that came out, then press *They printed* or *Print them again*.';
+    return buttons
+      ? 'Look at the labels that came out, then press *They printed* or *Print them again*.'
+      : `Look at the labels that came out, then resume run ${runId} saying whether they printed (\`POST /api/v1/labels/${runId}/resume\` with \`inDoubt\`: \`printed\` or \`reprint\`).`;
   if (state === 'disabled') return 'Enable the printer (or cancel the run), then resume it.';
   if (state === 'requested') return 'Resume it when ready.';
-  return resumesByItself(state as never)
+  return resumesByItself(state as PauseState)
     ? 'It goes on by itself when the printer is ready again.'
     : 'Resume it once the printer is ready.';
 }
@@ -94,7 +99,9 @@ export function printRunMessage(run: LabelRun, printer: Pick<Printer, 'name'> | 
   const lines = [`*${line}*`];
   if (run.status === 'printing' || run.status === 'paused') lines.push(progressBar(run.printed, run.total));
   if (run.status === 'paused' && run.pausedReason)
-    lines.push(`:warning: ${escape(run.pausedReason)}. ${pauseWayOut(run.pausedState ?? 'requested')}`);
+    lines.push(
+      `:warning: ${escape(run.pausedReason)}. ${pauseWayOut(run.pausedState ?? 'requested', run.id, true)}`,
+    );
   if (run.status === 'failed' && run.error) lines.push(`:warning: ${escape(run.error)}`);
   if (run.reprintOf)
     lines.push(`Reprint of run ${run.reprintOf}${run.reason ? `: ${escape(run.reason)}` : ''}`);
@@ -113,7 +120,7 @@ export function printRunMessage(run: LabelRun, printer: Pick<Printer, 'name'> | 
 
 /** The notice of one pause: ":printer: Zebra line 2: out of labels — 120 of 500 printed. It goes on…" */
 export function pauseNotice(pause: PrintPause): SlackText {
-  const text = `:printer: ${escape(pause.reason)}. ${pauseWayOut(pause.state)}`;
+  const text = `:printer: ${escape(pause.reason)}. ${pauseWayOut(pause.state, pause.run, pause.hasMessage)}`;
   const what = pause.build ? ` of build ${pause.build}` : '';
   return {
     text,
