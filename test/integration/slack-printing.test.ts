@@ -213,4 +213,24 @@ describe('printing from Slack', () => {
       `Printing 2 labels of build ${second} on ${PRINTER}`,
     );
   });
+
+  it("tells a pause of a run not asked for in Slack under its build's message", async () => {
+    // The printer goes away again; labels of the first build are asked for through the API.
+    await new Promise<void>((resolve) => listening!.close(() => resolve()));
+    listening = null;
+    const res = await ctx.api('POST', '/api/v1/labels', {
+      role: 'operator',
+      body: { build, printer: PRINTER },
+    });
+    expect(res.status, res.text).toBe(202);
+    const id = Number(res.body.id);
+    await waitFor(async () => (await runOf(id)).status === 'paused', 'the run to pause');
+    await quiesce(ctx);
+    const buildPost = fake.messages.find((m) => subjectOf(m) === `build:${build}`)!;
+    const notices = fake.messages.filter((m) => subjectOf(m).startsWith(`print:${id}:paused:`));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ thread_ts: buildPost.ts, reply_broadcast: true });
+    expect(notices[0]!.text).toContain('It goes on by itself when the printer is ready again.');
+    expect(fake.messages.filter((m) => subjectOf(m) === `print:${id}`)).toHaveLength(0);
+  });
 });
