@@ -18,6 +18,10 @@
  */
 import { MAX_BUILD_QUANTITY } from './builds.ts';
 import { parseIdCode } from './id-code.ts';
+import { parsePrint, type PrintRequest } from './slack-printer-commands.ts';
+import { SERIAL_LIST, code, excerpt, isHelp, rangeProblem, tokenize, type Parsed } from './slack-words.ts';
+
+export { EXCERPT_MAX, excerpt, tokenize, isHelp, type Parsed } from './slack-words.ts';
 
 export type BuildRequest =
   | {
@@ -35,8 +39,7 @@ export type BuildRequest =
   | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
   | { kind: 'labels'; build: string; template?: string; serials?: string; dpi?: number }
-  /** `printer`: a printer's name, or `default` (the build's project's printer). */
-  | { kind: 'print'; build: string; printer: string; serials?: string }
+  | PrintRequest
   | { kind: 'help' };
 
 export type LotRequest =
@@ -47,9 +50,6 @@ export type LotRequest =
 
 export type TraceRequest =
   { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
-
-/** A request, or what was wrong with the text (`problem` is empty when only help was asked for). */
-export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string; usage: string };
 
 export const BUILD_USAGE = [
   '`/build start <project> <qty> [track] [incomplete] [stages A,B,C]` — start a build of a project (ID code or name); `incomplete` builds a BOM whose import left lines out',
@@ -66,57 +66,7 @@ export const LOT_USAGE =
 export const TRACE_USAGE =
   '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
 
-/** The most of the person's own text an answer repeats. */
-export const EXCERPT_MAX = 40;
-
-/** A short excerpt of what was typed: an answer never repeats more than {@link EXCERPT_MAX} characters of it. */
-export function excerpt(text: string, max = EXCERPT_MAX): string {
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
-}
-
-/** Checks serial ranges run from low to high; answers the problem, or null. */
-function rangeProblem(serials: string | undefined): string | null {
-  for (const range of serials?.split(',') ?? []) {
-    const [first, last = first] = range.split('-').map(Number) as [number, number?];
-    if (first < 1 || last < first) return `serials ${range} is not a range from low to high`;
-  }
-  return null;
-}
-
-/** Serials as the API takes them: a serial, a range, or a list of both (`1-20,25`). */
-const SERIAL_LIST = /^\d{1,7}(-\d{1,7})?(,\d{1,7}(-\d{1,7})?){0,99}$/;
-
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
-
-/** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
-export function tokenize(text: string): string[] {
-  const decoded = text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[\u201C\u201D\u201E]/g, '"')
-    .replace(/[\u2018\u2019]/g, "'");
-  const tokens: string[] = [];
-  for (const m of decoded.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    const token = (m[1] ?? m[2] ?? m[3] ?? '').trim();
-    if (token) tokens.push(token);
-  }
-  return tokens;
-}
-
-export const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
-
-function code(
-  word: string | undefined,
-  what: string,
-): { ok: true; code: string } | { ok: false; problem: string } {
-  if (!word) return { ok: false, problem: `name the ${what} by its ID code` };
-  const parsed = parseIdCode(word);
-  return parsed.ok
-    ? { ok: true, code: parsed.code }
-    : { ok: false, problem: `'${excerpt(word)}' is not a ${what} ID code: ${parsed.message}` };
-}
 
 /** Reads a quantity: a whole number from 1 to MAX_BUILD_QUANTITY. */
 export function parseQuantity(word: string): { ok: true; quantity: number } | { ok: false; problem: string } {
@@ -214,37 +164,6 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
       ...(serials ? { serials } : {}),
       ...(dpi ? { dpi } : {}),
     },
-  };
-}
-
-/** `print <build> [printer name…] [serials 1-20,25]`: the name is every other word (or one quoted). */
-function parsePrint(words: string[]): Parsed<BuildRequest> {
-  const fail = (problem: string): Parsed<BuildRequest> => ({
-    ok: false,
-    problem,
-    usage: '`/build print <build> [printer name] [serials 1-20,25]`',
-  });
-  const build = code(words[0], 'build');
-  if (!build.ok) return fail(build.problem);
-  const name: string[] = [];
-  let serials: string | undefined;
-  for (let i = 1; i < words.length; i++) {
-    if (!/^serials?$/i.test(words[i]!)) {
-      name.push(words[i]!);
-      continue;
-    }
-    const range = words[++i];
-    if (!range || !SERIAL_LIST.test(range))
-      return fail('`serials` needs serials or ranges, e.g. `serials 1-50` or `serials 1-20,25`');
-    serials = range;
-  }
-  const problem = rangeProblem(serials);
-  if (problem) return fail(problem);
-  const printer = name.join(' ') || 'default';
-  if ([...printer].length > 60) return fail(`'${excerpt(printer)}' is too long for a printer name`);
-  return {
-    ok: true,
-    request: { kind: 'print', build: build.code, printer, ...(serials ? { serials } : {}) },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The text of `/printer`, parsed (pure, like src/domain/slack-commands.ts):
+ * The text of `/printer` and `/build print`, parsed (pure, like src/domain/slack-commands.ts):
  *
+ *   /build print <build> [printer name] [serials 1-20,25]
  *   /printer list
  *   /printer status <name>
  *   /printer add <name> <driver> <address> <template> [dpi]   (admin)
@@ -11,7 +12,15 @@
  */
 import { TEMPLATE_NAMES } from './label-templates.ts';
 import { PRINTER_DRIVERS, printerAddressProblem, type PrinterDriverName } from './printers.ts';
-import { excerpt, isHelp, tokenize, type Parsed } from './slack-commands.ts';
+import { SERIAL_LIST, code, excerpt, isHelp, rangeProblem, tokenize, type Parsed } from './slack-words.ts';
+
+/** `/build print`: `printer` is a printer's name, or `default` (the build's project's printer). */
+export interface PrintRequest {
+  kind: 'print';
+  build: string;
+  printer: string;
+  serials?: string;
+}
 
 export type PrinterRequest =
   | { kind: 'list' }
@@ -26,6 +35,37 @@ export type PrinterRequest =
     }
   | { kind: 'remove'; printer: string }
   | { kind: 'help' };
+
+/** `print <build> [printer name…] [serials 1-20,25]`: the name is every other word (or one quoted). */
+export function parsePrint(words: string[]): Parsed<PrintRequest> {
+  const fail = (problem: string): Parsed<PrintRequest> => ({
+    ok: false,
+    problem,
+    usage: '`/build print <build> [printer name] [serials 1-20,25]`',
+  });
+  const build = code(words[0], 'build');
+  if (!build.ok) return fail(build.problem);
+  const name: string[] = [];
+  let serials: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    if (!/^serials?$/i.test(words[i]!)) {
+      name.push(words[i]!);
+      continue;
+    }
+    const range = words[++i];
+    if (!range || !SERIAL_LIST.test(range))
+      return fail('`serials` needs serials or ranges, e.g. `serials 1-50` or `serials 1-20,25`');
+    serials = range;
+  }
+  const problem = rangeProblem(serials);
+  if (problem) return fail(problem);
+  const printer = name.join(' ') || 'default';
+  if ([...printer].length > 60) return fail(`'${excerpt(printer)}' is too long for a printer name`);
+  return {
+    ok: true,
+    request: { kind: 'print', build: build.code, printer, ...(serials ? { serials } : {}) },
+  };
+}
 
 const ADD_USAGE = '`/printer add <name> <driver> <address> <template> [dpi]`';
 
