@@ -39,9 +39,10 @@ export interface PrinterView extends Printer {
 
 export function printerStatus(printer: PrinterView, places: PrinterPlace[]): SlackAnswer {
   const live = printer.live;
+  const lastRead = printer.stateAt ? ` (last read ${when(printer.stateAt)})` : '';
   const state = live
     ? `${icon(live.state)} *${live.state}* — ${escape(live.message)}${live.pending ? ` (${live.pending} held, not printed yet)` : ''}`
-    : `${icon(printer.state)} ${printer.state ? `*${printer.state}* (last read ${printer.stateAt ? when(printer.stateAt) : ''})` : 'not read yet'}${printer.stateMessage ? ` — ${escape(printer.stateMessage)}` : ''}`;
+    : `${icon(printer.state)} ${printer.state ? `*${printer.state}*${lastRead}` : 'not read yet'}${printer.stateMessage ? ` — ${escape(printer.stateMessage)}` : ''}`;
   const defaults =
     places.length === 0
       ? 'nowhere'
