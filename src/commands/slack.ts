@@ -8,7 +8,15 @@
  * message's lease while it talks to Slack, so two jobs never both post it, and a rendering never
  * overtakes a newer one.
  */
-export { slackSubjects, alertEndpoint, subjectParts } from './slack/shared.ts';
+export { slackSubjects, alertEndpoint, subjectParts, printSubject } from './slack/shared.ts';
+export {
+  getPrintRunForSlack,
+  getPrintPause,
+  getBuildPrinter,
+  getPrinterPlaces,
+  type PrintPause,
+  type PrinterPlace,
+} from './slack/print-runs.ts';
 export { startBuildFromSlack } from './slack/start-build.ts';
 export { requestLabelsFromSlack } from './slack/request-labels.ts';
 export { slackAnswerJobId, slackRequest, queueSlackRequest, queueSlackResponse } from './slack/answers.ts';

@@ -7,6 +7,7 @@
  *   /build advance <build> [comment] · complete <build> · cancel <build> [reason] · status <build>
  *   /build retry <build>
  *   /build labels <build> [template] [300dpi] [serials 1-50]
+ *   /build print <build> [printer name] [serials 1-50]
  *   /lot <ID code> · /lot <build> <serial>
  *   /trace <ID code> [forward|backward]
  *   help (or no text) with any of them
@@ -17,6 +18,10 @@
  */
 import { MAX_BUILD_QUANTITY } from './builds.ts';
 import { parseIdCode } from './id-code.ts';
+import { parsePrint, type PrintRequest } from './slack-printer-commands.ts';
+import { SERIAL_LIST, code, excerpt, isHelp, rangeProblem, tokenize, type Parsed } from './slack-words.ts';
+
+export { EXCERPT_MAX, excerpt, tokenize, isHelp, type Parsed } from './slack-words.ts';
 
 export type BuildRequest =
   | {
@@ -34,6 +39,7 @@ export type BuildRequest =
   | { kind: 'retry'; build: string }
   | { kind: 'status'; build: string }
   | { kind: 'labels'; build: string; template?: string; serials?: string; dpi?: number }
+  | PrintRequest
   | { kind: 'help' };
 
 export type LotRequest =
@@ -45,9 +51,6 @@ export type LotRequest =
 export type TraceRequest =
   { kind: 'trace'; code: string; direction: 'forward' | 'backward' } | { kind: 'help' };
 
-/** A request, or what was wrong with the text (`problem` is empty when only help was asked for). */
-export type Parsed<T> = { ok: true; request: T } | { ok: false; problem: string; usage: string };
-
 export const BUILD_USAGE = [
   '`/build start <project> <qty> [track] [incomplete] [stages A,B,C]` — start a build of a project (ID code or name); `incomplete` builds a BOM whose import left lines out',
   '`/build advance <build> [comment]` — complete the next stage',
@@ -56,54 +59,14 @@ export const BUILD_USAGE = [
   '`/build retry <build>` — continue a blocked build, or run its failed operation again',
   '`/build status <build>` — show a build',
   '`/build labels <build> [template] [300dpi] [serials 1-20,25]` — print labels of its units',
+  "`/build print <build> [printer name] [serials 1-20,25]` — print its units' labels on a printer (the project's default printer when none is named)",
 ].join('\n');
 export const LOT_USAGE =
   '`/lot <ID code>`, `/lot <formatted serial>` or `/lot <build> <serial>` — show a lot or device with its recent history';
 export const TRACE_USAGE =
   '`/trace <ID code> [forward|backward]` — trace a device back to its component lots (default), or a lot forward to every device that contains it';
 
-/** The most of the person's own text an answer repeats. */
-export const EXCERPT_MAX = 40;
-
-/** A short excerpt of what was typed: an answer never repeats more than {@link EXCERPT_MAX} characters of it. */
-export function excerpt(text: string, max = EXCERPT_MAX): string {
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
-}
-
-/** Serials as the API takes them: a serial, a range, or a list of both (`1-20,25`). */
-const SERIAL_LIST = /^\d{1,7}(-\d{1,7})?(,\d{1,7}(-\d{1,7})?){0,99}$/;
-
 const NUMBERISH = /^[+-]?\d[\d,._]*$/;
-
-/** Splits command text into words; "double" or 'single' quotes keep spaces inside one word. */
-export function tokenize(text: string): string[] {
-  const decoded = text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[\u201C\u201D\u201E]/g, '"')
-    .replace(/[\u2018\u2019]/g, "'");
-  const tokens: string[] = [];
-  for (const m of decoded.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    const token = (m[1] ?? m[2] ?? m[3] ?? '').trim();
-    if (token) tokens.push(token);
-  }
-  return tokens;
-}
-
-const isHelp = (tokens: string[]) => tokens.length === 0 || /^(help|\?|-h|--help)$/i.test(tokens[0]!);
-
-function code(
-  word: string | undefined,
-  what: string,
-): { ok: true; code: string } | { ok: false; problem: string } {
-  if (!word) return { ok: false, problem: `name the ${what} by its ID code` };
-  const parsed = parseIdCode(word);
-  return parsed.ok
-    ? { ok: true, code: parsed.code }
-    : { ok: false, problem: `'${excerpt(word)}' is not a ${what} ID code: ${parsed.message}` };
-}
 
 /** Reads a quantity: a whole number from 1 to MAX_BUILD_QUANTITY. */
 export function parseQuantity(word: string): { ok: true; quantity: number } | { ok: false; problem: string } {
@@ -190,10 +153,8 @@ function parseLabels(words: string[]): Parsed<BuildRequest> {
     else if (!template && /^[a-z0-9][a-z0-9_.-]{0,63}$/i.test(word)) template = word.toLowerCase();
     else return fail(`'${excerpt(word)}' is neither a label template nor a serial range`);
   }
-  for (const range of serials?.split(',') ?? []) {
-    const [first, last = first] = range.split('-').map(Number) as [number, number?];
-    if (first < 1 || last < first) return fail(`serials ${range} is not a range from low to high`);
-  }
+  const problem = rangeProblem(serials);
+  if (problem) return fail(problem);
   return {
     ok: true,
     request: {
@@ -214,6 +175,7 @@ export function parseBuildCommand(text: string): Parsed<BuildRequest> {
   const action = verb.toLowerCase();
   if (action === 'start') return parseStart(rest);
   if (action === 'labels' || action === 'label') return parseLabels(rest);
+  if (action === 'print') return parsePrint(rest);
   if (
     action === 'advance' ||
     action === 'complete' ||

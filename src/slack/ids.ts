@@ -6,6 +6,13 @@ export const ACTIONS = {
   buildCancel: 'build_cancel',
   buildRetry: 'build_retry',
   lotRecord: 'lot_record',
+  /** Print a build's labels on its project's default printer. */
+  buildPrint: 'build_print',
+  /** On a print run's message: resume it, cancel it, or settle labels in doubt and resume. */
+  runResume: 'print_resume',
+  runCancel: 'print_cancel',
+  runPrinted: 'print_in_doubt_printed',
+  runReprint: 'print_in_doubt_reprint',
 } as const;
 
 export const VIEWS = {

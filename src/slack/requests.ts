@@ -30,7 +30,9 @@ import {
   type LotRequest,
   type TraceRequest,
 } from '../domain/slack-commands.ts';
+import { parsePrinterCommand, type PrinterRequest } from '../domain/slack-printer-commands.ts';
 import { answerOnce, type AnswerOutcome, type SlackRequest } from './answer.ts';
+import { printFromSlack, printerWork, runButton } from './printer-requests.ts';
 import type { SlackDeps } from './deps.ts';
 import {
   SLACK_CANCEL_WITHOUT_REASON,
@@ -106,6 +108,14 @@ function buildWork(request: BuildRequest, r: SlackRequest): Work {
           }),
           request.build,
         );
+      case 'print':
+        return printFromSlack(actor, deps, {
+          build: request.build,
+          printer: request.printer,
+          serials: request.serials,
+          channel: r.channel,
+          responseUrl: r.responseUrl,
+        });
     }
   };
 }
@@ -167,6 +177,19 @@ function buttonWork(action: SlackButton, value: string, r: SlackRequest): Work {
           }),
           value || undefined,
         );
+      case 'print':
+        // The Print button on a build's message: its project's default printer.
+        return printFromSlack(actor, deps, {
+          build: value,
+          printer: 'default',
+          channel: r.channel,
+          responseUrl: r.responseUrl,
+        });
+      case 'run-resume':
+      case 'run-cancel':
+      case 'run-printed':
+      case 'run-reprint':
+        return runButton(actor, deps, action, value);
     }
   };
 }
@@ -180,13 +203,16 @@ function workOf(r: SlackRequest): Work {
       ? parseBuildCommand(request.text)
       : request.command === '/lot'
         ? parseLotCommand(request.text)
-        : parseTraceCommand(request.text);
+        : request.command === '/printer'
+          ? parsePrinterCommand(request.text)
+          : parseTraceCommand(request.text);
   if (!parsed.ok) {
     const usage = usageAnswer(parsed.problem, parsed.usage);
     return () => Promise.resolve(usage);
   }
   if (request.command === '/build') return buildWork(parsed.request as BuildRequest, r);
   if (request.command === '/lot') return lotWork(parsed.request as LotRequest);
+  if (request.command === '/printer') return printerWork(parsed.request as PrinterRequest);
   return traceWork(parsed.request as TraceRequest);
 }
 

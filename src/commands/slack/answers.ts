@@ -19,12 +19,23 @@ export const slackRequest = z.object({
   request: z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('command'),
-      command: z.enum(['/build', '/lot', '/trace']),
+      command: z.enum(['/build', '/lot', '/trace', '/printer']),
       text: z.string().max(4_000),
     }),
     z.object({
       kind: z.literal('button'),
-      action: z.enum(['advance', 'complete', 'cancel', 'retry', 'labels']),
+      action: z.enum([
+        'advance',
+        'complete',
+        'cancel',
+        'retry',
+        'labels',
+        'print',
+        'run-resume',
+        'run-cancel',
+        'run-printed',
+        'run-reprint',
+      ]),
       value: z.string().max(200),
     }),
   ]),

@@ -1,4 +1,7 @@
-/** Labels asked for in Slack: the PDF is uploaded to the channel when it is ready. */
+/**
+ * Labels asked for in Slack: the PDF is uploaded to the channel when it is ready; or, printed on a
+ * printer, one message for the run in the channel, kept up to date as it prints.
+ */
 import { z } from 'zod';
 import { RuleViolation, ValidationError } from '../../domain/errors.ts';
 import { parseIdCode } from '../../domain/id-code.ts';
@@ -7,11 +10,12 @@ import { excerpt } from '../../domain/slack-commands.ts';
 import { defineCommand } from '../define.ts';
 import { requestLabels } from '../labels.ts';
 import { idCodeRef, parseWith } from '../validation.ts';
-import { channelId, responseUrl, slackSubjects } from './shared.ts';
+import { channelId, messageJob, responseUrl, slackSubjects } from './shared.ts';
 
 export const requestLabelsFromSlack = defineCommand({
   name: 'requestLabelsFromSlack',
-  summary: "Render labels of a build's units and upload the PDF to a Slack channel when it is ready",
+  summary:
+    "Render labels of a build's units and upload the PDF to a Slack channel when it is ready, or print them on a printer with one message for the run",
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
@@ -19,10 +23,12 @@ export const requestLabelsFromSlack = defineCommand({
     template: z.string().optional(),
     serials: z.string().optional(),
     dpi: z.int().optional(),
+    /** Print on this printer (a name, an id, or `default`) instead of rendering a PDF. */
+    printer: z.string().optional(),
     channel: channelId,
     responseUrl: responseUrl.optional(),
   }),
-  async run(ctx, { build, template, serials, dpi, channel, responseUrl: url }) {
+  async run(ctx, { build, template, serials, dpi, printer, channel, responseUrl: url }) {
     if (template && !(TEMPLATE_NAMES as readonly string[]).includes(template))
       throw ValidationError.field(
         'template',
@@ -45,13 +51,33 @@ export const requestLabelsFromSlack = defineCommand({
         );
       lots = made.map((l) => l.code);
     }
+    // The build's project's printer, also when its lots are printed (not their location's).
+    let printerRef = printer;
+    if (printer?.toLowerCase() === 'default' && found) {
+      const assignment = await ctx.repos.printers.assignment('project', found.projectId);
+      if (assignment) printerRef = String(assignment.printerId);
+    }
     const input = parseWith(requestLabels.input, {
       ...(lots ? { lots } : { build }),
       ...(template ? { template } : {}),
       ...(serials && !lots ? { serials } : {}),
       ...(dpi ? { dpi } : {}),
+      ...(printerRef ? { printer: printerRef } : {}),
     });
     const run = await requestLabels.run(ctx, input);
+    if (run.printerId !== null) {
+      const message = await ctx.repos.slackMessages.insert({
+        subject: slackSubjects.printRun(run.id),
+        kind: 'build',
+        channel,
+        buildId: found?.id ?? null,
+        labelRunId: run.id,
+        requestedBy: ctx.actor.name,
+        responseUrl: url,
+      });
+      await ctx.repos.jobs.enqueue(messageJob(message, 'requested'));
+      return run;
+    }
     await ctx.repos.slackMessages.insert({
       subject: slackSubjects.labels(run.id),
       kind: 'upload',

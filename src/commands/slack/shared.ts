@@ -19,6 +19,10 @@ export const slackSubjects = {
   build: (code: string) => `build:${code}`,
   buildOutcome: (code: string, outcome: 'completed' | 'cancelled') => `build:${code}:${outcome}`,
   labels: (runId: number) => `labels:${runId}`,
+  /** A print run's message (posted, then updated on every print event of the run). */
+  printRun: (runId: number) => `print:${runId}`,
+  /** A reply under a print run's message (or its build's): the run paused (one per event). */
+  printPaused: (runId: number, eventId: number) => `print:${runId}:paused:${eventId}`,
   /** A reply in a build's thread: one of its units was quarantined by a failed required test. */
   quarantined: (build: string, lot: string, historyEvent: number) =>
     `build:${build}:quarantined:${lot}:${historyEvent}`,
@@ -28,6 +32,13 @@ export const slackSubjects = {
   webhookDisabled: (endpointId: number, eventId: number, userId: string) =>
     `alert:webhook:${endpointId}:${eventId}:${userId}`,
 };
+
+/** The print run (and, for a pause notice, the `labels.paused` event) a `print:` subject names. */
+export function printSubject(subject: string): { run: number; pausedEvent?: number } | null {
+  const m = /^print:(\d+)(?::paused:(\d+))?$/.exec(subject);
+  if (!m) return null;
+  return { run: Number(m[1]), ...(m[2] ? { pausedEvent: Number(m[2]) } : {}) };
+}
 
 /** The endpoint an alert's subject names. */
 export function alertEndpoint(subject: string): number | null {

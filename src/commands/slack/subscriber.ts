@@ -3,6 +3,7 @@ import type { StoredEvent } from '../../domain/events.ts';
 import { SYSTEM_ACTOR } from '../../domain/roles.ts';
 import { jobRequest } from '../jobs.ts';
 import type { EventSubscriber, Repositories } from '../ports.ts';
+import { handlePrintEvent } from './print-events.ts';
 import { messageJob, slackSubjects } from './shared.ts';
 
 const BUILD_EVENTS = new Set([
@@ -34,7 +35,8 @@ function quarantineOf(data: Record<string, unknown>): { build: string; lot: stri
  * Slack follow-ups of relayed events: a build requested from Slack gets its message updated on
  * every change, and a thread reply when it completes or is cancelled, or when a failed required
  * test quarantines one of its units; a label run requested from Slack has its PDF uploaded when
- * `labels.ready`. Builds and label runs from elsewhere are left alone.
+ * `labels.ready`; a print run requested from Slack has its message updated, and a notice for each
+ * pause (print-events.ts). Builds and label runs from elsewhere are left alone.
  */
 async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promise<number | null> {
   const build = typeof event.data.build === 'string' ? event.data.build : null;
@@ -97,6 +99,8 @@ async function handleSlackEvent(event: StoredEvent, repos: Repositories): Promis
     }
     return sent;
   }
+  const printed = await handlePrintEvent(event, repos);
+  if (printed !== null) return printed;
   if (event.type === 'labels.ready' && typeof event.data.run === 'number') {
     const message = await repos.slackMessages.findBySubject(slackSubjects.labels(event.data.run));
     if (!message) return null;

@@ -1,6 +1,6 @@
 /**
- * `notify.message` (and `notify.notice`): a build's message or a thread reply posted once, a
- * build's message then only updated; an alert to an admin. An attempt whose outcome is unknown
+ * `notify.message` (and `notify.notice`): a build's or a print run's message or a thread reply
+ * posted once, such a message then only updated; an alert to an admin. An attempt whose outcome is unknown
  * leaves the row marked uncertain; the next one looks in the channel first.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +9,16 @@ import { getBuild } from '../../commands/builds.ts';
 import { getHistoryEvent } from '../../commands/history.ts';
 import { getLot } from '../../commands/lots.ts';
 import type { SlackMessage } from '../../commands/ports.ts';
-import { alertEndpoint, leaseSlackMessage, subjectParts } from '../../commands/slack.ts';
+import {
+  alertEndpoint,
+  getBuildPrinter,
+  getPrintPause,
+  getPrintRunForSlack,
+  leaseSlackMessage,
+  printSubject,
+  subjectParts,
+} from '../../commands/slack.ts';
+import { pauseNotice, printRunMessage } from '../presenters/printing.ts';
 import { getWebhookEndpoint } from '../../commands/webhooks.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { SYSTEM_ACTOR } from '../../domain/roles.ts';
@@ -42,6 +51,13 @@ async function render(deps: DeliveryDeps, message: SlackMessage): Promise<SlackT
     });
     return webhookDisabledAlert(endpoint);
   }
+  const print = printSubject(message.subject);
+  if (print?.pausedEvent !== undefined)
+    return pauseNotice(await execute(deps, getPrintPause, SYSTEM_ACTOR, { event: print.pausedEvent }));
+  if (print) {
+    const { run, printer } = await execute(deps, getPrintRunForSlack, SYSTEM_ACTOR, { id: print.run });
+    return printRunMessage(run, printer);
+  }
   const { build, outcome, lot, historyEvent, operationId } = subjectParts(message.subject);
   if (message.kind === 'reply' && lot && historyEvent) {
     const unit = await execute(deps, getLot, SYSTEM_ACTOR, { code: lot });
@@ -53,7 +69,9 @@ async function render(deps: DeliveryDeps, message: SlackMessage): Promise<SlackT
     return operationFailedReply(view, operationId);
   return message.kind === 'reply'
     ? buildOutcomeReply(view, outcome === 'cancelled' ? 'cancelled' : 'completed')
-    : buildMessage(view, deps.publicUrl);
+    : buildMessage(view, deps.publicUrl, {
+        printer: await execute(deps, getBuildPrinter, SYSTEM_ACTOR, { code: view.code }),
+      });
 }
 
 /** Looks for a message an earlier, uncertain attempt may have posted. */
@@ -137,7 +155,7 @@ export async function deliverMessage(
       // the build's thread.
       const thread: { thread_ts?: string } | { thread_ts: string; reply_broadcast: true } = !threadTs
         ? {}
-        : ['quarantined', 'failed'].includes(subjectParts(message.subject).outcome ?? '')
+        : ['quarantined', 'failed', 'paused'].includes(subjectParts(message.subject).outcome ?? '')
           ? { thread_ts: threadTs, reply_broadcast: true }
           : { thread_ts: threadTs };
       const posted = await deps.client.chat.postMessage({
@@ -167,11 +185,19 @@ export async function deliverMessage(
     const failure = classifySlackError(error);
     await release(deps, message, owner, { certain: !failure.uncertain && !doubt });
     if (failure.outcome.status === 'failed' && !(error instanceof DomainError))
-      await reportRefusal(deps, message, failure.code ?? failure.outcome.error, {
-        kind: 'build',
-        build: subjectParts(message.subject).build,
-        channel: message.channel,
-      });
+      await reportRefusal(
+        deps,
+        message,
+        failure.code ?? failure.outcome.error,
+        printSubject(message.subject)
+          ? {
+              kind: 'labels',
+              runId: printSubject(message.subject)!.run,
+              build: null,
+              channel: message.channel,
+            }
+          : { kind: 'build', build: subjectParts(message.subject).build, channel: message.channel },
+      );
     return failure.outcome;
   }
 }

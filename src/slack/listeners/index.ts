@@ -8,8 +8,10 @@ import { buildCompleteAction } from './actions/build-complete.ts';
 import { buildLabelsAction } from './actions/build-labels.ts';
 import { buildRetryAction } from './actions/build-retry.ts';
 import { lotRecordAction } from './actions/lot-record.ts';
+import { printAction } from './actions/print-run.ts';
 import { buildCommand } from './commands/build.ts';
 import { lotCommand } from './commands/lot.ts';
+import { printerCommand } from './commands/printer.ts';
 import { traceCommand } from './commands/trace.ts';
 import { lotRecordView } from './views/lot-record.ts';
 
@@ -17,6 +19,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.command('/build', buildCommand(deps));
   app.command('/lot', lotCommand(deps));
   app.command('/trace', traceCommand(deps));
+  app.command('/printer', printerCommand(deps));
 
   app.action<BlockButtonAction>(ACTIONS.buildAdvance, buildAdvanceAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildComplete, buildCompleteAction(deps));
@@ -24,6 +27,11 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action<BlockButtonAction>(ACTIONS.buildCancel, buildCancelAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildRetry, buildRetryAction(deps));
   app.action<BlockButtonAction>(ACTIONS.lotRecord, lotRecordAction(deps));
+  app.action<BlockButtonAction>(ACTIONS.buildPrint, printAction(deps, 'print'));
+  app.action<BlockButtonAction>(ACTIONS.runResume, printAction(deps, 'run-resume'));
+  app.action<BlockButtonAction>(ACTIONS.runCancel, printAction(deps, 'run-cancel'));
+  app.action<BlockButtonAction>(ACTIONS.runPrinted, printAction(deps, 'run-printed'));
+  app.action<BlockButtonAction>(ACTIONS.runReprint, printAction(deps, 'run-reprint'));
 
   app.view({ type: 'view_submission', callback_id: VIEWS.lotRecord }, lotRecordView(deps));
 }

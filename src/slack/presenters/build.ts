@@ -92,7 +92,7 @@ function detailLines(build: BuildView): string[] {
   return lines;
 }
 
-function buttons(build: BuildView): Block | null {
+function buttons(build: BuildView, printer: { name: string } | null): Block | null {
   const elements = [];
   // With stages still open the next step is Advance (Complete would be refused until they are done).
   if (build.status === 'in_progress' && stagesOpen(build))
@@ -103,6 +103,9 @@ function buttons(build: BuildView): Block | null {
     elements.push(button('Retry', ACTIONS.buildRetry, build.code, { style: 'primary' }));
   if (build.trackUnits && build.unitsGenerated > 0 && build.status !== 'cancelled')
     elements.push(button('Print labels', ACTIONS.buildLabels, build.code));
+  // With a default printer, its labels print there (the PDF stays one button away).
+  if (printer && build.trackUnits && build.unitsGenerated > 0 && build.status !== 'cancelled')
+    elements.push(button(`Print on ${printer.name}`.slice(0, 75), ACTIONS.buildPrint, build.code));
   if (build.status === 'planned' || build.status === 'in_progress' || build.status === 'blocked')
     elements.push(
       button('Cancel', ACTIONS.buildCancel, build.code, {
@@ -122,9 +125,16 @@ function buttons(build: BuildView): Block | null {
   return elements.length > 0 ? { type: 'actions', block_id: 'build_actions', elements } : null;
 }
 
-/** The build's message in its channel: status, progress, stages, counts and buttons. */
-export function buildMessage(build: BuildView, publicUrl: string): SlackText {
-  const actions = buttons(build);
+/**
+ * The build's message in its channel: status, progress, stages, counts and buttons (with Print when
+ * its project has a default `printer`).
+ */
+export function buildMessage(
+  build: BuildView,
+  publicUrl: string,
+  options: { printer?: { name: string } | null } = {},
+): SlackText {
+  const actions = buttons(build, options.printer ?? null);
   return {
     text: `${title(build)}: ${build.status.replace('_', ' ')}`,
     blocks: [
