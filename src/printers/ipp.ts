@@ -314,7 +314,7 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
             fault: { ...printer, ready: false, message },
           };
         }
-        await sleep(options.pollMs, undefined, signal ? { signal } : {});
+        await pause(options.pollMs, signal);
       }
     },
 
@@ -343,6 +343,16 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
 
     encode,
   };
+}
+
+/** Waits `ms`; rejects with the signal's own reason when it is aborted. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
 }
 
 export const ippDriver: PrinterDriver = createIppDriver();

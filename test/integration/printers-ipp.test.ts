@@ -104,7 +104,9 @@ describe('ipp driver against ippeveprinter', () => {
     const batch = { first: 1, labels: labels(5, 500), key: 'bt-2-1-1' };
     const mark = await driver.mark(target, batch);
     // The process "dies" after Print-Job was sent, before it read the job's state: it never learns
-    // whether the job printed. A new process settles the batch from its key and mark alone.
+    // whether the job printed. A new process settles the batch from its key and mark alone. The
+    // printer's engine holds the job (a reason that is no fault) until after the crash.
+    await printer.setFault('media-low');
     const aborted = new AbortController();
     const printing = driver.print(target, batch, mark, aborted.signal);
     await waitUntil(async () => (await printer.spooledPdfs()).some((p) => p.endsWith('-bt-2-1-1.pdf')));
@@ -112,6 +114,12 @@ describe('ipp driver against ippeveprinter', () => {
     await expect(printing).rejects.toThrow('crash');
 
     const fresh = createIppDriver();
+    // Still printing: found by its name, its labels pending.
+    expect(await fresh.settle(target, { key: batch.key, count: 5 }, mark)).toEqual({
+      printed: 0,
+      pending: 5,
+    });
+    await printer.setFault(null);
     const settled = await waitForSettled(() => fresh.settle(target, { key: batch.key, count: 5 }, mark));
     expect(settled).toEqual({ printed: 5, pending: 0 });
 
