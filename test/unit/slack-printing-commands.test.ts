@@ -156,6 +156,7 @@ describe('a print run message', () => {
     reprintOf: null,
     reason: null,
     trigger: null,
+    symbol: 'url',
     createdAt: new Date('2026-12-07T10:00:00Z'),
     finishedAt: null,
   } satisfies LabelRun;
