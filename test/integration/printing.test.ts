@@ -67,7 +67,7 @@ async function zebra(options: { speed?: number } = {}) {
 async function build(quantity: number, kit?: Awaited<ReturnType<typeof makeKit>>) {
   const k = kit ?? (await makeKit(factories({ uow: ctx.uow }), { rLots: [{ quantity: 2 * quantity }], uStock: quantity }));
   const res = await ctx.api('POST', '/api/v1/builds', { body: { project: k.project, quantity, trackUnits: true } });
-  expect(res.status, res.text).toBe(202);
+  expect(res.status, res.text).toBe(201);
   const code = (res.body.build as { code: string }).code;
   await settledBuild(ctx, code, (b) => b.status === 'completed');
   const units = (await ctx
