@@ -227,7 +227,13 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
         jobId = group ? (num(attributeMap(group).get('job-id')) ?? 0) : 0;
         if (jobId <= 0) {
           // Accepted but without a job id to follow: only a later settle (by name) can tell.
-          return { printed: 0, unsettled: count, fault: await readStatus(endpoint, signal) };
+          const printer = await readStatus(endpoint, signal);
+          const message = `the printer took the job without a job-id to follow; ${printer.message}`;
+          return {
+            printed: 0,
+            unsettled: count,
+            fault: { ...printer, state: 'error', ready: false, message },
+          };
         }
       } catch (error) {
         signal?.throwIfAborted();
