@@ -19,6 +19,36 @@ export const JOB_STATE = {
   completed: 9,
 } as const;
 
+/** What the driver reads of a job. */
+export interface JobInfo {
+  id: number;
+  name: string;
+  state: number;
+  reasons: string[];
+  impressions: number;
+}
+
+export const num = (values: IppValue[] | undefined): number | undefined => {
+  const v = values?.[0];
+  return typeof v === 'number' ? v : undefined;
+};
+
+export function jobInfo(attributes: Map<string, IppValue[]>): JobInfo {
+  const name = attributes.get('job-name')?.[0];
+  return {
+    id: num(attributes.get('job-id')) ?? 0,
+    name: typeof name === 'string' ? name : '',
+    state: num(attributes.get('job-state')) ?? 0,
+    reasons: (attributes.get('job-state-reasons') ?? []).filter((v): v is string => typeof v === 'string'),
+    impressions: num(attributes.get('job-impressions-completed')) ?? 0,
+  };
+}
+
+/** Labels on `impressions` pages (sheets or single labels), at most `count`. */
+export function labelsOn(impressions: number, perPage: number, count: number): number {
+  return Math.max(0, Math.min(count, impressions * perPage));
+}
+
 /** Reasons that stop a printer, most specific first, with what a person is told. */
 const FAULTS: { reasons: string[]; state: PrinterState; message: string }[] = [
   { reasons: ['media-jam', 'cutter-jam'], state: 'jammed', message: 'labels jammed' },

@@ -134,7 +134,8 @@ function field(parts: Buffer[], tag: number, name: string, value: Buffer): void 
 }
 
 function encodeValue(parts: Buffer[], name: string, tag: number, value: IppValue): void {
-  if (value === null) return field(parts, tag, name, Buffer.alloc(0));
+  // An absent value is the out-of-band no-value, whatever the attribute's syntax.
+  if (value === null) return field(parts, TAG.noValue, name, Buffer.alloc(0));
   if (tag === TAG.integer || tag === TAG.enum) {
     const b = Buffer.alloc(4);
     b.writeInt32BE(Number(value), 0);

@@ -32,7 +32,16 @@ import {
   parseIppAddress,
   type IppEndpoint,
 } from './ipp-client.ts';
-import { JOB_STATE, isFault, printerStatus, unreachableStatus } from './ipp-status.ts';
+import {
+  JOB_STATE,
+  isFault,
+  jobInfo,
+  labelsOn,
+  num,
+  printerStatus,
+  unreachableStatus,
+  type JobInfo,
+} from './ipp-status.ts';
 import { GROUP, OP, attr, attributeMap, type IppValue } from './ipp-wire.ts';
 
 export interface IppDriverOptions {
@@ -70,30 +79,6 @@ const PRINTER_ATTRIBUTES = [
 const JOB_ATTRIBUTES = ['job-id', 'job-name', 'job-state', 'job-state-reasons', 'job-impressions-completed'];
 /** IPP status codes that say the document itself cannot be printed there. */
 const DOCUMENT_REFUSED = new Set([0x040a, 0x040b, 0x040e, 0x040f]);
-
-interface JobInfo {
-  id: number;
-  name: string;
-  state: number;
-  reasons: string[];
-  impressions: number;
-}
-
-const num = (values: IppValue[] | undefined): number | undefined => {
-  const v = values?.[0];
-  return typeof v === 'number' ? v : undefined;
-};
-
-function jobInfo(attributes: Map<string, IppValue[]>): JobInfo {
-  const name = attributes.get('job-name')?.[0];
-  return {
-    id: num(attributes.get('job-id')) ?? 0,
-    name: typeof name === 'string' ? name : '',
-    state: num(attributes.get('job-state')) ?? 0,
-    reasons: (attributes.get('job-state-reasons') ?? []).filter((v): v is string => typeof v === 'string'),
-    impressions: num(attributes.get('job-impressions-completed')) ?? 0,
-  };
-}
 
 /** The IPP driver with other timings (tests poll faster); {@link ippDriver} is the one with defaults. */
 export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): PrinterDriver {
@@ -176,10 +161,6 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
     return new Uint8Array(Buffer.concat(chunks));
   };
 
-  /** Labels on `impressions` pages, at most `count`. */
-  const labelsOn = (impressions: number, perPage: number, count: number) =>
-    Math.max(0, Math.min(count, impressions * perPage));
-
   return {
     name: 'ipp',
 
@@ -246,7 +227,13 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
         jobId = group ? (num(attributeMap(group).get('job-id')) ?? 0) : 0;
         if (jobId <= 0) {
           // Accepted but without a job id to follow: only a later settle (by name) can tell.
-          return { printed: 0, unsettled: count, fault: await readStatus(endpoint, signal) };
+          const printer = await readStatus(endpoint, signal);
+          const message = `the printer took the job without a job-id to follow; ${printer.message}`;
+          return {
+            printed: 0,
+            unsettled: count,
+            fault: { ...printer, state: 'error', ready: false, message },
+          };
         }
       } catch (error) {
         signal?.throwIfAborted();
@@ -274,6 +261,8 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
       const deadline = Date.now() + options.maxJobMs;
       let confirmed = 0;
       for (;;) {
+        // The printer first, then the job: a fault seen is never newer than the pages counted.
+        const printer = await readStatus(endpoint, signal);
         let info: JobInfo;
         try {
           info = await job(endpoint, jobId, signal);
@@ -286,7 +275,6 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
         confirmed = Math.max(confirmed, labelsOn(info.impressions, perPage, count));
         if (info.state === JOB_STATE.completed) return { printed: count, unsettled: 0 };
         if (info.state === JOB_STATE.canceled || info.state === JOB_STATE.aborted) {
-          const printer = await readStatus(endpoint, signal);
           const how = info.state === JOB_STATE.canceled ? 'canceled' : 'aborted';
           const message = `job ${jobId} ${how} at the printer (${info.reasons.join(', ') || 'no reason given'}) after ${confirmed} of ${count} labels`;
           const fault: PrinterStatus = isFault(printer)
@@ -294,12 +282,13 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
             : { ...printer, state: 'error', ready: false, message };
           return { printed: confirmed, unsettled: 0, fault };
         }
-        const printer = await readStatus(endpoint, signal);
         if (info.state === JOB_STATE.processingStopped || isFault(printer)) {
-          const fault: PrinterStatus = isFault(printer)
-            ? printer
+          // A job stopped while the printer looked fine a moment ago: ask the printer why, now.
+          const why = isFault(printer) ? printer : await readStatus(endpoint, signal);
+          const fault: PrinterStatus = isFault(why)
+            ? why
             : {
-                ...printer,
+                ...why,
                 state: 'error',
                 ready: false,
                 message: `job ${jobId} stopped (${info.reasons.join(', ')})`,
