@@ -19,7 +19,12 @@ let worker: Proc | undefined;
 let printer: FakeZplPrinter;
 
 const workerEnv = () =>
-  processEnv(ctx, { JOB_LOCK_MS: '2000', PRINT_LEASE_MS: '2000', RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '0' });
+  processEnv(ctx, {
+    JOB_LOCK_MS: '2000',
+    PRINT_LEASE_MS: '2000',
+    RECONCILE_INTERVAL_MS: '1000',
+    RECONCILE_GRACE_MS: '0',
+  });
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -33,7 +38,10 @@ afterAll(async () => {
 
 describe('a worker killed while printing', () => {
   it('prints every label exactly once: the next worker settles the open batch from the printer', async () => {
-    const kit = await makeKit(factories({ uow: ctx.uow }), { rLots: [{ quantity: 2 * UNITS }], uStock: UNITS });
+    const kit = await makeKit(factories({ uow: ctx.uow }), {
+      rLots: [{ quantity: 2 * UNITS }],
+      uStock: UNITS,
+    });
     const bg = await startBackground(ctx);
     const res = await ctx.api('POST', '/api/v1/builds', {
       body: { project: kit.project, quantity: UNITS, trackUnits: true },
@@ -47,7 +55,9 @@ describe('a worker killed while printing', () => {
     expect(added.status, added.text).toBe(201);
 
     worker = startProcess('worker', workerEnv());
-    const requested = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: 'Zebra line 1' } });
+    const requested = await ctx.api('POST', '/api/v1/labels', {
+      body: { build: code, printer: 'Zebra line 1' },
+    });
     expect(requested.status, requested.text).toBe(202);
     const id = requested.body.id as number;
     // Killed while a batch is on its way: some labels printed, the batch not yet confirmed.
@@ -73,7 +83,9 @@ describe('a worker killed while printing', () => {
       .pluck('code')) as string[];
     expect(printer.printed().map((l) => l.data)).toEqual(units.map((u) => `${ctx.config.publicUrl}/id/${u}`));
     expect(await ctx.db('events').where({ type: 'labels.printed' })).toHaveLength(1);
-    expect(await ctx.db('label_prints').where({ run_id: id }).whereNot({ status: 'confirmed' })).toHaveLength(0);
+    expect(await ctx.db('label_prints').where({ run_id: id }).whereNot({ status: 'confirmed' })).toHaveLength(
+      0,
+    );
     await kill(worker, 'SIGTERM');
   });
 });

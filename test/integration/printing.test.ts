@@ -65,8 +65,12 @@ async function zebra(options: { speed?: number } = {}) {
 
 /** A completed tracked build of `quantity` units and their URLs in serial order. */
 async function build(quantity: number, kit?: Awaited<ReturnType<typeof makeKit>>) {
-  const k = kit ?? (await makeKit(factories({ uow: ctx.uow }), { rLots: [{ quantity: 2 * quantity }], uStock: quantity }));
-  const res = await ctx.api('POST', '/api/v1/builds', { body: { project: k.project, quantity, trackUnits: true } });
+  const k =
+    kit ??
+    (await makeKit(factories({ uow: ctx.uow }), { rLots: [{ quantity: 2 * quantity }], uStock: quantity }));
+  const res = await ctx.api('POST', '/api/v1/builds', {
+    body: { project: k.project, quantity, trackUnits: true },
+  });
   expect(res.status, res.text).toBe(201);
   const code = (res.body.build as { code: string }).code;
   await settledBuild(ctx, code, (b) => b.status === 'completed');
@@ -139,7 +143,8 @@ describe('printing on a Zebra (zpl)', () => {
     await waitFor(
       async () =>
         receiver.requests.some(
-          (r) => (r.payload as { type: string; data: { run: number } }).type === 'labels.printed' &&
+          (r) =>
+            (r.payload as { type: string; data: { run: number } }).type === 'labels.printed' &&
             (r.payload as { data: { run: number } }).data.run === id,
         ),
       'labels.printed delivered',
@@ -176,7 +181,9 @@ describe('printing on a Zebra (zpl)', () => {
 
     const f = factories({ uow: ctx.uow });
     const location = await f.location({ name: 'Goods in' });
-    await ctx.api('PUT', `/api/v1/locations/${location.code}/printer`, { body: { printer: name, autoPrint: true } });
+    await ctx.api('PUT', `/api/v1/locations/${location.code}/printer`, {
+      body: { printer: name, autoPrint: true },
+    });
     const part = await f.part({ name: 'Reel of 10k' });
     const lot = await ctx.api('POST', '/api/v1/lots', {
       body: { part: part.code, quantity: 5000, location: location.code, supplier: 'DigiKey' },

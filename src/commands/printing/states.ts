@@ -105,7 +105,7 @@ export const pausePrintRun = defineCommand({
 });
 
 export const recordBatch = defineCommand({
-  name: 'recordPrintBatch',
+  name: 'recordBatch',
   summary: 'Record what the printer printed of a batch (workers only)',
   role: 'admin',
   mode: 'write',
