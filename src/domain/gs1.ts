@@ -176,13 +176,24 @@ export function parseGs1(text: string, field = 'gs1'): Gs1Element[] {
  * `010950110153000311261207` `21` `42` GS `10` `7K3M9Q2R4T`.
  */
 export function gs1Fnc1String(text: string): string {
+  return gs1Encoded(text, GS).slice(GS.length);
+}
+
+/**
+ * The element string as a symbol encodes it, with `fnc1` (a printer language's spelling of FNC1,
+ * e.g. ZPL's `#1` under `^BX…,#`) first and after every variable-length field that is not the last.
+ */
+export function gs1Encoded(text: string, fnc1: string): string {
   const elements = parseGs1(text);
-  return elements
-    .map((e, i) => {
-      const variable = !('length' in GS1_AIS[e.ai]);
-      return `${e.ai}${e.data}${variable && i < elements.length - 1 ? GS : ''}`;
-    })
-    .join('');
+  return (
+    fnc1 +
+    elements
+      .map((e, i) => {
+        const variable = !('length' in GS1_AIS[e.ai]);
+        return `${e.ai}${e.data}${variable && i < elements.length - 1 ? fnc1 : ''}`;
+      })
+      .join('')
+  );
 }
 
 /** The human-readable interpretation of one AI of the element string, e.g. `(21)42`; '' when absent. */

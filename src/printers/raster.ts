@@ -8,17 +8,14 @@
  * template with several labels per page is rasterised one label at a time (its first grid cell).
  *
  * GS1: when `content.gs1` is set, the code is a GS1 DataMatrix of that element string instead of a
- * code of the URL, and the bracketed element string is printed under the symbol, one element per
- * line in the mono font, inside the code box: the symbol is then laid out (by the same rules) in the
- * code box less those lines.
+ * code of the URL, in the same code box, and the text box shows the template's GS1 lines (one AI a
+ * line), as the PDF does.
  */
-import { createRequire } from 'node:module';
-import type BwipJs from 'bwip-js';
 import { ValidationError } from '../domain/errors.ts';
 import { PT_PER_MM, type LabelTemplate, type TextLineSpec } from '../domain/label-templates.ts';
 import { labelFieldText, type LabelContent } from '../domain/labels.ts';
 import { LabelLayout } from '../labels/layout.ts';
-import { encodeSymbol, type ModuleMatrix } from '../labels/symbols.ts';
+import { encodeSymbol, gs1DataMatrixMatrix, type ModuleMatrix } from '../labels/symbols.ts';
 import {
   createBitmap,
   fillSpan,
@@ -57,9 +54,7 @@ export function rasterLabel(template: LabelTemplate, dpi: number, content: Label
   const bitmap = createBitmap(width, height);
   const dot = 72 / dpi;
   if (content.gs1 !== undefined) {
-    const gs1 = gs1Layout(template, content.gs1);
-    drawSymbol(bitmap, layoutFor(gs1.template, dpi), gs1Matrix(content.gs1), 'gs1');
-    drawGs1Text(bitmap, template, gs1.lines, gs1.top, dot);
+    drawSymbol(bitmap, layoutFor(template, dpi), gs1DataMatrixMatrix(content.gs1), 'gs1');
   } else {
     drawSymbol(bitmap, layoutFor(template, dpi), encodeSymbol(template.code.symbology, content.url), 'url');
   }
@@ -133,7 +128,8 @@ function drawText(bitmap: Bitmap, template: LabelTemplate, content: LabelContent
   if (!text) return;
   const box = text.box;
   const lines: PlacedLine[] = [];
-  for (const spec of text.lines) {
+  // A GS1 label shows the template's GS1 lines (one AI a line), as the PDF does.
+  for (const spec of content.gs1 !== undefined && text.gs1Lines ? text.gs1Lines : text.lines) {
     const value = labelFieldText(content, spec.field);
     if (value === '') continue;
     const font = rasterFont(spec.font);
@@ -162,91 +158,4 @@ function drawText(bitmap: Bitmap, template: LabelTemplate, content: LabelContent
     line.font.draw(bitmap, line.text, line.size, (box.x * PT_PER_MM) / dot, (y + above[i]!) / dot, dot, clip);
     y += heights[i]! + gap;
   }
-}
-
-// GS1 DataMatrix and its human-readable text.
-
-const require = createRequire(import.meta.url);
-let bwip: typeof BwipJs | undefined;
-
-/** A GS1 DataMatrix (FNC1 first, GS between variable-length elements) of a bracketed element string. */
-export function gs1Matrix(gs1: string): ModuleMatrix {
-  bwip ??= require('bwip-js') as typeof BwipJs;
-  let symbol;
-  try {
-    [symbol] = bwip.raw({ bcid: 'gs1datamatrix', text: gs1 });
-  } catch (error) {
-    throw ValidationError.field('gs1', `not a valid GS1 element string: ${(error as Error).message}`);
-  }
-  if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no GS1 DataMatrix matrix');
-  return { width: symbol.pixx, height: symbol.pixy, modules: Uint8Array.from(symbol.pixs) };
-}
-
-/** The GS1 text's font sizes: small, a person reads it only when the code will not scan. */
-const GS1_TEXT: TextLineSpec = { field: 'code', font: 'mono', maxSize: 6, minSize: 4.5 };
-/** Kept clear inside the code box on every side: the widest unprintable edge of a label printer (Brother QL). */
-const GS1_INSET_MM = 3;
-const templatesWithGs1 = new WeakMap<LabelTemplate, Map<string, LabelTemplate>>();
-
-interface Gs1Layout {
-  /** The template with its code box shortened by the text lines (and a DataMatrix symbology). */
-  template: LabelTemplate;
-  lines: string[];
-  /** Top of the first text line, in points from the label's top. */
-  top: number;
-}
-
-function gs1Layout(template: LabelTemplate, gs1: string): Gs1Layout {
-  const lines = gs1.match(/\(\d{2,4}\)[^(]*/g) ?? [gs1];
-  const font = rasterFont(GS1_TEXT.font);
-  const lineHeight = font.lineHeight * GS1_TEXT.maxSize;
-  const box = template.code.box;
-  const textHeight = lines.length * lineHeight;
-  const bottom = (box.y + box.height - GS1_INSET_MM) * PT_PER_MM;
-  const codeHeight = box.height - 2 * GS1_INSET_MM - textHeight / PT_PER_MM;
-  const key = `${lines.length}`;
-  let byLines = templatesWithGs1.get(template);
-  if (!byLines) templatesWithGs1.set(template, (byLines = new Map()));
-  let shortened = byLines.get(key);
-  if (!shortened) {
-    shortened = {
-      ...template,
-      code: {
-        ...template.code,
-        symbology: 'datamatrix',
-        box: { ...box, y: box.y + GS1_INSET_MM, height: Math.max(codeHeight, 0.1) },
-      },
-    };
-    byLines.set(key, shortened);
-  }
-  return { template: shortened, lines, top: bottom - textHeight };
-}
-
-function drawGs1Text(
-  bitmap: Bitmap,
-  template: LabelTemplate,
-  lines: string[],
-  top: number,
-  dot: number,
-): void {
-  const font = rasterFont(GS1_TEXT.font);
-  const box = template.code.box;
-  const left = (box.x + GS1_INSET_MM) * PT_PER_MM;
-  const width = (box.width - 2 * GS1_INSET_MM) * PT_PER_MM;
-  const lineHeight = font.lineHeight * GS1_TEXT.maxSize;
-  const clip = dotBox(
-    {
-      x: box.x + GS1_INSET_MM,
-      y: top / PT_PER_MM,
-      width: box.width - 2 * GS1_INSET_MM,
-      height: (lines.length * lineHeight) / PT_PER_MM,
-    },
-    dot,
-  );
-  lines.forEach((line, i) => {
-    const fitted = font.fit(line, width, GS1_TEXT);
-    const x = left + (width - fitted.width) / 2;
-    const baseline = top + i * lineHeight + font.ascent * GS1_TEXT.maxSize;
-    font.draw(bitmap, fitted.text, fitted.size, x / dot, baseline / dot, dot, clip);
-  });
 }

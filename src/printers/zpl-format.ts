@@ -13,15 +13,13 @@
  * - Every format carries its own setup (`^PW`, `^LL`, `^LH0,0`, `^PQ1`): a format is self-contained,
  *   so a printer that lost the first one of a batch still prints the rest right.
  */
-import { createRequire } from 'node:module';
-import type BwipJs from 'bwip-js';
 import { ValidationError } from '../domain/errors.ts';
 import { PT_PER_MM, supportsDpi, type LabelTemplate } from '../domain/label-templates.ts';
 import { labelFieldText, validateLabelContent, type LabelContent } from '../domain/labels.ts';
 import QRCode from 'qrcode';
 import { LabelLayout } from '../labels/layout.ts';
-import { dataMatrixMatrix, type ModuleMatrix } from '../labels/symbols.ts';
-import { gs1ElementString, gs1Text, parseGs1 } from './gs1.ts';
+import { dataMatrixMatrix, gs1DataMatrixMatrix, type ModuleMatrix } from '../labels/symbols.ts';
+import { gs1Encoded } from '../domain/gs1.ts';
 import { fitZplText } from './zpl-text.ts';
 
 /** ZPL's `^BQ` magnification is 1 to 10 dots per module. */
@@ -135,10 +133,9 @@ interface CodeField {
 
 function codeField(template: LabelTemplate, dpi: number, content: LabelContent): CodeField {
   if (content.gs1 !== undefined) {
-    const elements = parseGs1(content.gs1);
-    const size = gs1MatrixSize(content.gs1);
+    const size = gs1DataMatrixMatrix(content.gs1);
     const p = zplCodePlacement(template, dpi, size, 'datamatrix');
-    const data = gs1ElementString(elements, `${GS1_ESCAPE}1`);
+    const data = gs1Encoded(content.gs1, `${GS1_ESCAPE}1`);
     return {
       placement: p,
       zpl: `^FO${p.x},${p.y}^BXN,${p.module},200,0,0,6,${GS1_ESCAPE}^FD${data}^FS`,
@@ -154,29 +151,15 @@ function codeField(template: LabelTemplate, dpi: number, content: LabelContent):
   return { placement: p, zpl: `^FO${p.x},${p.y}^BXN,${p.module},200^FH_^FD${zplEscape(data)}^FS` };
 }
 
-const require = createRequire(import.meta.url);
-
-/** Size in modules of the GS1 DataMatrix of a bracketed element string (bwip-js's smallest square). */
-function gs1MatrixSize(gs1: string): { width: number; height: number } {
-  const bwip = require('bwip-js') as typeof BwipJs;
-  const [symbol] = bwip.raw({ bcid: 'gs1datamatrix', text: gs1 });
-  if (!symbol || !('pixs' in symbol)) throw new Error('bwip-js returned no GS1 DataMatrix matrix');
-  return { width: symbol.pixx, height: symbol.pixy };
-}
-
 /** The text lines of one label: `^FO`, `^A0N`, `^FB` and escaped `^FD` per line. */
 function textFields(template: LabelTemplate, dpi: number, content: LabelContent): string {
   const text = template.text;
   if (!text) return '';
-  const lines = text.lines
+  // A GS1 label shows the template's GS1 lines (one AI a line), as the PDF does.
+  const specs = content.gs1 !== undefined && text.gs1Lines ? text.gs1Lines : text.lines;
+  const lines = specs
     .map((spec) => ({ spec, value: labelFieldText(content, spec.field) }))
     .filter((l) => l.value !== '');
-  if (content.gs1 !== undefined) {
-    lines.push({
-      spec: { field: 'code', font: 'mono', maxSize: 6, minSize: 4 },
-      value: gs1Text(parseGs1(content.gs1)),
-    });
-  }
   if (lines.length === 0) return '';
   const box = {
     x: mmToDots(text.box.x, dpi),

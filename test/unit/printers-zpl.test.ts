@@ -165,11 +165,13 @@ describe('ZPL labels render and scan (zpl-renderer-js, jsQR, ZXing)', () => {
     }
   });
 
-  it('GS1: a GS1 DataMatrix with FNC1 first and after (21), decoded by ZXing, and the bracketed text', async () => {
+  it('GS1: a GS1 DataMatrix with FNC1 first and after (21), decoded by ZXing, and the template GS1 lines', async () => {
     const gs1 = '(01)09501101530003(11)261207(21)42(10)7K3M9Q2R4T';
     const zpl = zplLabel(LABEL_TEMPLATES['zebra-2x1in'], 203, unit(0, { gs1 }));
     expect(zpl).toContain('^BXN,6,200,0,0,6,#^FD#10109501101530003112612072142#1107K3M9Q2R4T^FS');
-    expect(zpl).toContain('^FD(01)09501101530003(11)261207(21)42(');
+    // The human-readable interpretation: the template's GS1 lines, one AI a line, as on the PDF.
+    for (const hri of ['(01)09501101530003', '(11)261207', '(21)42', '(10)7K3M9Q2R4T'])
+      expect(zpl).toContain(`^FD${hri}^FS`);
     const [image] = await render(zpl, 'zebra-2x1in', 203);
     const decoded = decodeDataMatrix(codeImage(image!, 'zebra-2x1in', 203));
     // ZXing reports every FNC1 as GS (0x1D); the raw codewords tell FNC1 (232) from a GS character (30).
