@@ -14,6 +14,26 @@ import {
 } from './run.ts';
 import { EXIT, type CliCommand } from './program.ts';
 
+/** What a label run prints: a build's units (some serials), or lists of lots, parts or locations. */
+export const SOURCE_OPTIONS = {
+  build: { type: 'string' },
+  serials: { type: 'string' },
+  'include-scrapped': { type: 'boolean' },
+  lots: { type: 'string', multiple: true },
+  parts: { type: 'string', multiple: true },
+  locations: { type: 'string', multiple: true },
+} as const;
+
+/** The source options as `requestLabels` takes them. */
+export const sourceInput = (v: Obj) => ({
+  build: v.build,
+  serials: v.serials,
+  includeScrapped: v['include-scrapped'],
+  lots: list(v.lots),
+  parts: list(v.parts),
+  locations: list(v.locations),
+});
+
 export const labelCommands: CliCommand[] = [
   {
     words: ['label', 'run'],
@@ -21,12 +41,7 @@ export const labelCommands: CliCommand[] = [
       '(--build CODE [--serials R] | --lots C,… | --parts C,… | --locations C,…) [--template T] [--dpi N] [--symbol url|gs1] [--wait]',
     summary: 'render a label PDF (a worker renders it)',
     options: {
-      build: { type: 'string' },
-      serials: { type: 'string' },
-      'include-scrapped': { type: 'boolean' },
-      lots: { type: 'string', multiple: true },
-      parts: { type: 'string', multiple: true },
-      locations: { type: 'string', multiple: true },
+      ...SOURCE_OPTIONS,
       template: { type: 'string' },
       dpi: { type: 'string' },
       symbol: { type: 'string' },
@@ -34,12 +49,7 @@ export const labelCommands: CliCommand[] = [
     },
     async run(ctx, v) {
       const run = await call<Obj>(ctx, requestLabels, {
-        build: v.build,
-        serials: v.serials,
-        includeScrapped: v['include-scrapped'],
-        lots: list(v.lots),
-        parts: list(v.parts),
-        locations: list(v.locations),
+        ...sourceInput(v),
         template: v.template,
         dpi: num(v.dpi),
         symbol: v.symbol,

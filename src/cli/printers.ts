@@ -14,7 +14,8 @@ import {
   updatePrinter,
 } from '../commands/printers.ts';
 import { pageText, plainText, printerLine, printRecordLine, runLine } from './output.ts';
-import { answerQueued, call, list, num, show, WAIT, type Obj } from './run.ts';
+import { SOURCE_OPTIONS, sourceInput } from './labels.ts';
+import { answerQueued, call, num, show, WAIT, type Obj } from './run.ts';
 import type { ParseArgsConfig } from 'node:util';
 import { EXIT, type CliCommand } from './program.ts';
 
@@ -138,27 +139,20 @@ export const printerCommands: CliCommand[] = [
   },
   {
     words: ['label', 'print'],
-    synopsis: '(--build CODE [--serials R] | --lots C,…) --printer NAME|default [--wait]',
+    synopsis:
+      '(--build CODE [--serials R] | --lots C,…) [--printer NAME|default] [--symbol url|gs1] [--wait]',
     summary: 'print labels on a printer, each exactly once (a worker sends them)',
     options: {
-      build: { type: 'string' },
-      serials: { type: 'string' },
-      'include-scrapped': { type: 'boolean' },
-      lots: { type: 'string', multiple: true },
-      parts: { type: 'string', multiple: true },
-      locations: { type: 'string', multiple: true },
+      ...SOURCE_OPTIONS,
       printer: { type: 'string' },
+      symbol: { type: 'string' },
       ...WAIT,
     },
     async run(ctx, v) {
       const run = await call<Obj>(ctx, requestLabels, {
-        build: v.build,
-        serials: v.serials,
-        includeScrapped: v['include-scrapped'],
-        lots: list(v.lots),
-        parts: list(v.parts),
-        locations: list(v.locations),
+        ...sourceInput(v),
         printer: v.printer ?? 'default',
+        symbol: v.symbol,
       });
       return answerQueued(ctx, v, run, getLabelRun, runLine, 'label run');
     },

@@ -16,6 +16,7 @@
  *   job name) so that, after a crash, a dropped connection or a pause, it can tell how many of the
  *   batch's labels the printer went on to print.
  */
+import { ValidationError } from './errors.ts';
 import type { LabelContent } from './labels.ts';
 
 export const PRINTER_DRIVERS = ['zpl', 'brother-ql', 'ipp'] as const;
@@ -218,13 +219,70 @@ export function resumesByItself(state: PauseState): boolean {
 
 export const RAW_PORT = 9100;
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/** 4 or 6 for an IP address, 0 otherwise (what `node:net` isIP answers, without I/O modules). */
+function isIP(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return 0;
+  try {
+    new URL(`http://[${text}]/`);
+    return 6;
+  } catch {
+    return 0;
+  }
+}
+
+export interface RawAddress {
+  host: string;
+  port: number;
+}
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/**
+ * `host`, `host:port`, `[ipv6]`, `[ipv6]:port` or a bare IPv6 address (port `defaultPort`). Throws a
+ * ValidationError naming `field` for anything else.
+ */
+export function parseRawAddress(address: unknown, defaultPort = RAW_PORT, field = 'address'): RawAddress {
+  if (typeof address !== 'string' || address.trim() === '') {
+    throw ValidationError.field(field, 'must be a printer address as host or host:port');
+  }
+  const text = address.trim();
+  let host: string;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1]!;
+    port = bracketed[2];
+    if (isIP(host) !== 6) throw ValidationError.field(field, `'${host}' is not an IPv6 address`);
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    host = colon === -1 ? text : text.slice(0, colon);
+    port = colon === -1 ? undefined : text.slice(colon + 1);
+    if (isIP(host) !== 4 && !HOSTNAME.test(host)) {
+      throw ValidationError.field(field, `'${host}' is not a host name or IP address`);
+    }
+  }
+  let portNumber = defaultPort;
+  if (port !== undefined) {
+    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      throw ValidationError.field(field, `port must be a number from 1 to 65535, got '${port}'`);
+    }
+    portNumber = Number(port);
+  }
+  return { host, port: portNumber };
+}
+
 /**
  * Checks a printer's address for its driver: `host[:port]` for the raw TCP drivers (port 9100 when
- * left out), an `ipp://`, `ipps://`, `http://` or `https://` URI for `ipp`. Answers the problem, or
- * null when it is fine.
+ * left out, see {@link parseRawAddress}), an `ipp://`, `ipps://`, `http://` or `https://` URI for
+ * `ipp`. Answers the problem, or null when it is fine.
  */
 export function printerAddressProblem(driver: PrinterDriverName, address: string): string | null {
-  if (address.trim() !== address || address === '') return 'must be a host name or address, without spaces';
   if (driver === 'ipp') {
     let url: URL;
     try {
@@ -237,17 +295,13 @@ export function printerAddressProblem(driver: PrinterDriverName, address: string
     if (url.username || url.password) return 'must not carry a user name or password';
     return null;
   }
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(address);
-  if (!m) return 'must be host or host:port, such as 10.0.4.21 or zebra-line2.local:9100';
-  if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) return 'port must be 1–65535';
-  return null;
-}
-
-/** Host and port of a raw TCP printer address (checked by {@link printerAddressProblem}). */
-export function rawAddress(address: string): { host: string; port: number } {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(address);
-  if (!m) throw new RangeError(`not a printer address: ${address}`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : RAW_PORT };
+  try {
+    parseRawAddress(address);
+    return null;
+  } catch (error) {
+    if (error instanceof ValidationError) return error.problems[0]!.message;
+    throw error;
+  }
 }
 
 /** "Zebra line 2: out of labels — 120 of 500 printed": what a pause says to people. */

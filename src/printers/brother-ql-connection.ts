@@ -4,32 +4,11 @@
  * deadline. Honours an AbortSignal: aborting destroys the socket.
  */
 import { Socket } from 'node:net';
-import { ValidationError } from '../domain/errors.ts';
+import { parseRawAddress, type RawAddress } from '../domain/printers.ts';
 import { STATUS_BYTES } from './brother-ql-raster.ts';
 
-export const DEFAULT_PORT = 9100;
-
-/** `host:port`, `host`, `[v6]:port` or `[v6]`; a ValidationError naming `address` otherwise. */
-export function parseAddress(address: string): { host: string; port: number } {
-  const bad = (why: string) =>
-    ValidationError.field('address', `${why}: give host:port or host (port ${DEFAULT_PORT})`);
-  if (typeof address !== 'string' || address.trim() === '') throw bad('must be a non-empty string');
-  const text = address.trim();
-  if (/[\s/?#@]/.test(text)) throw bad(`'${text}' is not a host and port`);
-  let host: string;
-  let port: string | undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
-  if (v6) [, host, port] = v6 as unknown as [string, string, string | undefined];
-  else if ((text.match(/:/g) ?? []).length > 1)
-    throw bad('an IPv6 address goes in brackets, e.g. [::1]:9100');
-  else [host, port] = text.split(':') as [string, string | undefined];
-  if (!/^[A-Za-z0-9.\-_:]+$/.test(host)) throw bad(`'${host}' is not a host name or address`);
-  const portNumber = port === undefined ? DEFAULT_PORT : Number(port);
-  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535 || port === '') {
-    throw bad(`port must be 1–65535, got '${port}'`);
-  }
-  return { host, port: portNumber };
-}
+/** `host:port`, `host`, `[v6]:port` or `[v6]` (port 9100); a ValidationError naming `address` otherwise. */
+export const parseAddress = (address: string): RawAddress => parseRawAddress(address);
 
 /** Why a connection ended early: the peer closed it, nothing came in time, or the caller aborted. */
 export class ConnectionLost extends Error {

@@ -3,53 +3,9 @@
  * sends bytes and waits for answers with timeouts and an AbortSignal. Shared by the raw-TCP drivers.
  */
 import { isIP, connect, type Socket } from 'node:net';
-import { ValidationError } from '../domain/errors.ts';
+import type { RawAddress } from '../domain/printers.ts';
 
-export const RAW_PORT = 9100;
-
-export interface RawAddress {
-  host: string;
-  port: number;
-}
-
-const HOSTNAME =
-  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-
-/**
- * `host`, `host:port`, `[ipv6]`, `[ipv6]:port` or a bare IPv6 address (port `defaultPort`). Throws a
- * ValidationError naming `field` for anything else.
- */
-export function parseRawAddress(address: unknown, defaultPort = RAW_PORT, field = 'address'): RawAddress {
-  if (typeof address !== 'string' || address.trim() === '') {
-    throw ValidationError.field(field, 'must be a printer address as host or host:port');
-  }
-  const text = address.trim();
-  let host: string;
-  let port: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-  if (bracketed) {
-    host = bracketed[1]!;
-    port = bracketed[2];
-    if (isIP(host) !== 6) throw ValidationError.field(field, `'${host}' is not an IPv6 address`);
-  } else if (isIP(text) === 6) {
-    host = text;
-  } else {
-    const colon = text.lastIndexOf(':');
-    host = colon === -1 ? text : text.slice(0, colon);
-    port = colon === -1 ? undefined : text.slice(colon + 1);
-    if (isIP(host) !== 4 && !HOSTNAME.test(host)) {
-      throw ValidationError.field(field, `'${host}' is not a host name or IP address`);
-    }
-  }
-  let portNumber = defaultPort;
-  if (port !== undefined) {
-    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-      throw ValidationError.field(field, `port must be a number from 1 to 65535, got '${port}'`);
-    }
-    portNumber = Number(port);
-  }
-  return { host, port: portNumber };
-}
+export { RAW_PORT, parseRawAddress, type RawAddress } from '../domain/printers.ts';
 
 /** `host:port` for messages, IPv6 hosts in brackets. */
 export function formatRawAddress({ host, port }: RawAddress): string {

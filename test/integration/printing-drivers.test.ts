@@ -6,10 +6,9 @@
  * Brother QL running out of labels pauses the run; refilled, the run goes on by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { factories } from '../factories.ts';
-import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
+import { startBackground, type Background } from '../helpers/background.ts';
 import { pageImage } from '../helpers/brother-raster.ts';
-import { makeKit } from '../helpers/builds.ts';
+import { builtUnits, finishedRun, pausedRun } from '../helpers/printing.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { decodeQr, poppler, rasterize } from '../helpers/decode.ts';
 import { FakeBrotherQl } from '../helpers/fake-brother-ql.ts';
@@ -41,24 +40,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function unitUrls(quantity: number) {
-  const kit = await makeKit(factories({ uow: ctx.uow }), {
-    rLots: [{ quantity: 2 * quantity }],
-    uStock: quantity,
-  });
-  const res = await ctx.api('POST', '/api/v1/builds', {
-    body: { project: kit.project, quantity, trackUnits: true },
-  });
-  expect(res.status, res.text).toBe(201);
-  const code = (res.body.build as { code: string }).code;
-  await settledBuild(ctx, code, (b) => b.status === 'completed');
-  const units = (await ctx
-    .db('lots')
-    .where({ build_id: ctx.db('builds').select('id').where({ code }) })
-    .orderBy('serial')
-    .pluck('code')) as string[];
-  return { code, urls: units.map((u) => `${ctx.config.publicUrl}/id/${u}`) };
-}
+const unitUrls = (quantity: number) => builtUnits(ctx, quantity);
 
 async function print(code: string, printer: Record<string, unknown>) {
   const added = await ctx.api('POST', '/api/v1/printers', { body: printer });
@@ -68,16 +50,7 @@ async function print(code: string, printer: Record<string, unknown>) {
   return res.body.id as number;
 }
 
-async function finished(id: number) {
-  return waitFor(
-    async () => {
-      const res = await ctx.api('GET', `/api/v1/labels/${id}`);
-      return ['done', 'failed', 'cancelled'].includes(res.body.status as string) ? res.body : undefined;
-    },
-    `label run ${id} to finish`,
-    120_000,
-  );
-}
+const finished = (id: number) => finishedRun(ctx, id);
 
 describe('printing through each driver', () => {
   it('brother-ql: 200 units come out as their 200 URLs, once each, in order; out of labels at 120 pauses and resumes', async () => {
@@ -90,14 +63,7 @@ describe('printing through each driver', () => {
       address: brother.address,
       template: 'brother-62x29',
     });
-    const paused = await waitFor(
-      async () => {
-        const r = await ctx.api('GET', `/api/v1/labels/${id}`);
-        return r.body.status === 'paused' ? r.body : undefined;
-      },
-      'the run to pause',
-      60_000,
-    );
+    const paused = await pausedRun(ctx, id);
     expect(paused).toMatchObject({ pausedState: 'paper-out', printed: 120 });
     brother.refill();
     expect(await finished(id)).toMatchObject({ status: 'done', printed: 200 });

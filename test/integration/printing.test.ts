@@ -8,8 +8,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
-import { settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
-import { makeKit } from '../helpers/builds.ts';
+import { startBackground, waitFor, type Background } from '../helpers/background.ts';
+import { makeKit, type Kit } from '../helpers/builds.ts';
+import { builtUnits, finishedRun, pausedRun } from '../helpers/printing.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { subscribedReceiver } from '../helpers/deliveries.ts';
 import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
@@ -63,35 +64,8 @@ async function zebra(options: { speed?: number } = {}) {
   return { fake: printer, name };
 }
 
-/** A completed tracked build of `quantity` units and their URLs in serial order. */
-async function build(quantity: number, kit?: Awaited<ReturnType<typeof makeKit>>) {
-  const k =
-    kit ??
-    (await makeKit(factories({ uow: ctx.uow }), { rLots: [{ quantity: 2 * quantity }], uStock: quantity }));
-  const res = await ctx.api('POST', '/api/v1/builds', {
-    body: { project: k.project, quantity, trackUnits: true },
-  });
-  expect(res.status, res.text).toBe(201);
-  const code = (res.body.build as { code: string }).code;
-  await settledBuild(ctx, code, (b) => b.status === 'completed');
-  const units = (await ctx
-    .db('lots')
-    .where({ build_id: ctx.db('builds').select('id').where({ code }) })
-    .orderBy('serial')
-    .pluck('code')) as string[];
-  return { code, urls: units.map((u) => `${ctx.config.publicUrl}/id/${u}`), kit: k };
-}
-
-async function finished(id: number, timeoutMs = 60_000) {
-  return waitFor(
-    async () => {
-      const res = await ctx.api('GET', `/api/v1/labels/${id}`);
-      return ['done', 'failed', 'cancelled'].includes(res.body.status as string) ? res.body : undefined;
-    },
-    `label run ${id} to finish`,
-    timeoutMs,
-  );
-}
+const build = (quantity: number, kit?: Kit) => builtUnits(ctx, quantity, kit);
+const finished = (id: number) => finishedRun(ctx, id, 60_000);
 
 const eventsOf = (run: number, type: string) =>
   ctx.db('events').where({ type }).whereRaw(`(data->>'run')::int = ?`, [run]);
@@ -117,14 +91,7 @@ describe('printing on a Zebra (zpl)', () => {
     fake.paperOutAfter(120);
     const res = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
     const id = res.body.id as number;
-    const paused = await waitFor(
-      async () => {
-        const r = await ctx.api('GET', `/api/v1/labels/${id}`);
-        return r.body.status === 'paused' ? r.body : undefined;
-      },
-      'the run to pause',
-      30_000,
-    );
+    const paused = await pausedRun(ctx, id, 30_000);
     expect(paused).toMatchObject({ pausedState: 'paper-out', printed: 120 });
     expect(paused.pausedReason).toMatch(new RegExp(`^${name}: .+ — 120 of 200 printed$`));
     // The printer's live status says the same.

@@ -12,7 +12,7 @@ import { execute } from '../../src/commands/define.ts';
 import { assignPrinter } from '../../src/commands/printers.ts';
 import { slackSubscriber } from '../../src/commands/slack.ts';
 import type { PrinterDriver, PrinterStatus, PrinterTarget } from '../../src/domain/printers.ts';
-import { rawAddress } from '../../src/domain/printers.ts';
+import { parseRawAddress } from '../../src/domain/printers.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
 import { factories } from '../factories.ts';
 import { quiesce, settledBuild, startBackground, waitFor, type Background } from '../helpers/background.ts';
@@ -36,7 +36,7 @@ let listening: Server | null = null;
 
 /** Ready when something listens at the printer's address, unreachable otherwise. */
 function probe(target: PrinterTarget): Promise<PrinterStatus> {
-  const { host, port: at } = rawAddress(target.address);
+  const { host, port: at } = parseRawAddress(target.address);
   return new Promise((resolve) => {
     const socket = connect({ host, port: at });
     const done = (status: PrinterStatus) => (socket.destroy(), resolve(status));

@@ -229,7 +229,7 @@ describe('command stream', () => {
 
 describe('targets', () => {
   it('refuses a bad address, template or resolution, naming the field', async () => {
-    for (const address of ['', 'printer 1', 'host:0', 'host:70000', 'http://host', '::1:9100', 'host:']) {
+    for (const address of ['', 'printer 1', 'host:0', 'host:70000', 'http://host', 'host:']) {
       await expect(brotherQlDriver.status({ ...target, address })).rejects.toMatchObject({
         problems: [{ field: 'address' }],
       });
