@@ -81,6 +81,30 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
     },
   },
   {
+    file: 'bench/printing.ts',
+    rows: (s) => {
+      const goal = s.goal as { firstLabelP50Ms: number; labelsPerSecond: number };
+      return [
+        {
+          figure: 'printing (zpl fake): POST /labels → first label printed, p50/p95',
+          value: `${s.firstLabelP50Ms} / ${s.firstLabelP95Ms} ms`,
+          floor: '—',
+          ratio: '—',
+          goal: `p50 < ${goal.firstLabelP50Ms} ms`,
+          pass: (s.firstLabelP50Ms as number) < goal.firstLabelP50Ms,
+        },
+        {
+          figure: `printing (zpl fake at full speed): ${n(s.labels)} labels, each confirmed`,
+          value: `${n(s.labelsPerSecond)} labels/s`,
+          floor: `${n(s.floorPerSecond)} labels/s (ZPL written in-process)`,
+          ratio: String(s.ratio),
+          goal: `≥ ${n(goal.labelsPerSecond)} labels/s`,
+          pass: (s.labelsPerSecond as number) >= goal.labelsPerSecond,
+        },
+      ];
+    },
+  },
+  {
     file: 'bench/webhooks.ts',
     rows: (s) => [
       {

@@ -93,6 +93,9 @@ export function zplBatchSize(template: LabelTemplate, dpi: number): number {
 /** Options of a zpl driver; the defaults suit a printer on the local network. */
 export type ZplDriverOptions = Partial<ZplTimings>;
 
+/** The first status poll after a batch is sent; later ones back off to `pollMs`. */
+const FIRST_POLL_MS = 5;
+
 export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
   const timings: ZplTimings = { ...DEFAULT_ZPL_TIMINGS, ...options };
 
@@ -110,6 +113,14 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
     let lastSeen = '';
     let lastProgress = Date.now();
     let drainedShort = 0;
+    // Asked soon after sending, then less and less often up to pollMs: a fast printer (or a short
+    // batch) is confirmed in milliseconds, a slow one is not asked more than every pollMs.
+    let wait = Math.min(FIRST_POLL_MS, timings.pollMs);
+    const next = () => {
+      const ms = wait;
+      wait = Math.min(wait * 2, timings.pollMs);
+      return pause(ms, signal);
+    };
     for (;;) {
       signal?.throwIfAborted();
       let reading: ZplReading;
@@ -124,7 +135,7 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
         if (Date.now() - lastProgress > timings.stallMs) {
           return { printed: confirmed, unsettled: n - confirmed, fault: unreachable(address, error) };
         }
-        await pause(timings.pollMs, signal);
+        await next();
         continue;
       }
       const { status, held, counter } = reading;
@@ -172,7 +183,7 @@ export function createZplDriver(options: ZplDriverOptions = {}): PrinterDriver {
         };
         return end({ printed: printedNow, unsettled: unsettledNow, fault: stalled });
       }
-      await pause(timings.pollMs, signal);
+      await next();
     }
   }
 
