@@ -161,6 +161,101 @@ describe('printing on a Zebra (zpl)', () => {
     expect(fake.printed()).toHaveLength(13);
   });
 
+  it('asks a person about labels in doubt (no label counter, connection dropped) and prints the rest once', async () => {
+    const { fake, name } = await zebra();
+    fake.setCounter('silent');
+    const { code, urls } = await build(60);
+    fake.dropConnectionAfter(17);
+    const res = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
+    const id = res.body.id as number;
+    const paused = await waitFor(
+      async () => {
+        const r = await ctx.api('GET', `/api/v1/labels/${id}`);
+        return r.body.pausedState === 'in-doubt' ? r.body : undefined;
+      },
+      'the run to pause with labels in doubt',
+      30_000,
+    );
+    expect(paused.pausedReason).toMatch(/labels 1–50 may or may not have printed/);
+    expect(fake.printed()).toHaveLength(17);
+    // The watch leaves it to a person.
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await ctx.api('GET', `/api/v1/labels/${id}`)).body.pausedState).toBe('in-doubt');
+    const unsaid = await ctx.api('POST', `/api/v1/labels/${id}/resume`, { role: 'operator' });
+    expect(unsaid.status).toBe(400);
+    expect(JSON.stringify(unsaid.body)).toContain('inDoubt');
+    const outOfRange = await ctx.api('POST', `/api/v1/labels/${id}/resume`, {
+      role: 'operator',
+      body: { inDoubt: 'printed', through: 51 },
+    });
+    expect(outOfRange.status).toBe(400);
+    // The person looks at the printer: labels 1–17 came out.
+    const resumed = await ctx.api('POST', `/api/v1/labels/${id}/resume`, {
+      role: 'operator',
+      body: { inDoubt: 'printed', through: 17 },
+    });
+    expect(resumed.status, resumed.text).toBe(202);
+    expect(await finished(id)).toMatchObject({ status: 'done', printed: 60 });
+    expect(fake.printed().map((l) => l.data)).toEqual(urls);
+    const [event] = await eventsOf(id, 'labels.resumed');
+    expect(event.data).toMatchObject({
+      pausedFor: 'in-doubt',
+      inDoubt: 'printed',
+      confirmed: 17,
+      requeued: 33,
+    });
+  });
+
+  it('reprints on request, with who asked and why, and cancels a paused run', async () => {
+    const { fake, name } = await zebra();
+    const { code, urls } = await build(20);
+    const first = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
+    await finished(first.body.id as number);
+    const noReason = await ctx.api('POST', `/api/v1/labels/${first.body.id as number}/reprint`, {
+      role: 'operator',
+      body: { labels: '3-4' },
+    });
+    expect(noReason.status).toBe(400);
+    const again = await ctx.api('POST', `/api/v1/labels/${first.body.id as number}/reprint`, {
+      role: 'operator',
+      body: { labels: '3-4', reason: 'smudged by flux' },
+    });
+    expect(again.status, again.text).toBe(202);
+    expect(again.body).toMatchObject({ reprintOf: first.body.id, reason: 'smudged by flux', total: 2 });
+    expect(await finished(again.body.id as number)).toMatchObject({ status: 'done', printed: 2 });
+    expect(fake.printed().map((l) => l.data)).toEqual([...urls, urls[2], urls[3]]);
+
+    fake.paperOutAfter(fake.printed().length + 5);
+    const run = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
+    const id = run.body.id as number;
+    await pausedRun(ctx, id);
+    const cancelled = await ctx.api('POST', `/api/v1/labels/${id}/cancel`, { role: 'operator' });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', printed: 5 });
+    expect(await eventsOf(id, 'labels.cancelled')).toHaveLength(1);
+    const again2 = await ctx.api('POST', `/api/v1/labels/${id}/resume`, { role: 'operator' });
+    expect(again2.status).toBe(422);
+  });
+
+  it('lets admins manage printers and operators print, not viewers', async () => {
+    const { name } = await zebra();
+    const body = { name: 'Not allowed', driver: 'zpl', address: '10.0.0.9', template: 'zebra-2x1in' };
+    expect((await ctx.api('POST', '/api/v1/printers', { role: 'operator', body })).status).toBe(403);
+    expect((await ctx.api('GET', '/api/v1/printers', { role: 'viewer' })).status).toBe(200);
+    const { code } = await build(1);
+    const viewer = await ctx.api('POST', '/api/v1/labels', {
+      role: 'viewer',
+      body: { build: code, printer: name },
+    });
+    expect(viewer.status).toBe(403);
+    const operator = await ctx.api('POST', '/api/v1/labels', {
+      role: 'operator',
+      body: { build: code, printer: name },
+    });
+    expect(operator.status).toBe(202);
+    await finished(operator.body.id as number);
+  });
+
   it('refuses what cannot be printed, naming the field, and changes nothing', async () => {
     const { name } = await zebra();
     const bad = await ctx.api('POST', '/api/v1/printers', {

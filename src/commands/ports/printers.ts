@@ -69,10 +69,13 @@ export interface PrintRecordRepository {
    * Closes the batch when nothing of it is left sent. Answers how many records it confirmed now.
    */
   settleBatch(runId: number, key: string, printed: number, held: number): Promise<number>;
-  /** Confirms the open batch's records a person says were printed (in doubt). */
-  confirmOpen(runId: number): Promise<number>;
-  /** Queues the open batches' records again (a person says they were not printed). */
-  requeueOpen(runId: number): Promise<number>;
+  /**
+   * Settles the labels in doubt as a person says: those sent up to position `through` printed
+   * (confirmed), the rest queued to be sent again; closes the open batches.
+   */
+  resolveOpen(runId: number, through: number): Promise<{ confirmed: number; requeued: number }>;
+  /** The first and last position of the labels in doubt (sent, not confirmed), or null. */
+  openRange(runId: number): Promise<{ first: number; last: number } | null>;
   /** Marks every record not confirmed failed (the run was cancelled or given up). */
   failUnconfirmed(runId: number): Promise<number>;
   countConfirmed(runId: number): Promise<number>;

@@ -21,23 +21,24 @@ export async function resumeRun(
   repos: Repositories,
   run: LabelRun,
   actor: Actor,
-  how: { inDoubt?: 'printed' | 'reprint' | undefined },
+  how: { inDoubt?: 'printed' | 'reprint' | undefined; through?: number | undefined },
 ): Promise<LabelRun> {
   if (run.status !== 'paused')
     throw new RuleViolation(`label run ${run.id} is ${run.status}: only a paused run is resumed`);
   const printer = (await repos.printers.findById(run.printerId!))!;
   if (!printer.enabled) throw new RuleViolation(`printer ${printer.name} is disabled: enable it first`);
-  let settled = 0;
-  if (run.pausedState === 'in-doubt') {
+  let settled: { confirmed: number; requeued: number } | null = null;
+  const open = await repos.prints.openRange(run.id);
+  if (run.pausedState === 'in-doubt' && open) {
     if (!how.inDoubt)
       throw ValidationError.field(
         'inDoubt',
-        'say what happened to the labels in doubt: "printed" (they came out) or "reprint" (send them again)',
+        `say what happened to labels ${open.first}–${open.last}, which may have printed: "printed" (they came out; with through: N, those up to N did) or "reprint" (none did: send them again)`,
       );
-    settled =
-      how.inDoubt === 'printed'
-        ? await repos.prints.confirmOpen(run.id)
-        : await repos.prints.requeueOpen(run.id);
+    if (how.through !== undefined && (how.through < open.first - 1 || how.through > open.last))
+      throw ValidationError.field('through', `must be between ${open.first - 1} and ${open.last}`);
+    const through = how.inDoubt === 'reprint' ? 0 : (how.through ?? open.last);
+    settled = await repos.prints.resolveOpen(run.id, through);
   }
   const printed = await repos.prints.countConfirmed(run.id);
   const resumed = await repos.labels.update(run.id, {
@@ -55,7 +56,7 @@ export async function resumeRun(
         ...printFacts(resumed, printer),
         pausedFor: run.pausedState,
         by: actor.name,
-        ...(how.inDoubt && run.pausedState === 'in-doubt' ? { inDoubt: how.inDoubt, settled } : {}),
+        ...(settled ? { inDoubt: how.inDoubt, ...settled } : {}),
       },
     },
   ]);
@@ -72,10 +73,21 @@ export const resumeLabelRun = defineCommand({
     inDoubt: z
       .enum(['printed', 'reprint'])
       .optional()
-      .describe('for a run paused with labels in doubt: they printed, or send them again'),
+      .describe(
+        'for a run paused with labels in doubt: they came out (`printed`), or send them again (`reprint`)',
+      ),
+    through: z
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'with inDoubt "printed": the labels in doubt came out up to this position in the run; the rest are sent again',
+      ),
   }),
-  async run({ repos, actor }, { id, inDoubt }) {
-    return resumeRun(repos, await findRunLocked(repos, id), actor, { inDoubt });
+  async run({ repos, actor }, { id, inDoubt, through }) {
+    if (through !== undefined && inDoubt !== 'printed')
+      throw ValidationError.field('through', 'goes with inDoubt "printed"');
+    return resumeRun(repos, await findRunLocked(repos, id), actor, { inDoubt, through });
   },
 });
 

@@ -279,23 +279,27 @@ export function printRecordRepository(db: Knex | Knex.Transaction): PrintRecordR
         await db('label_print_batches').where({ key }).update({ state: 'closed', closed_at: db.fn.now() });
       return confirmed;
     },
-    async confirmOpen(runId) {
-      const n = await db('label_prints')
+    async resolveOpen(runId, through) {
+      const confirmed = await db('label_prints')
         .where({ run_id: runId, status: 'sent' })
+        .where('seq', '<=', through)
         .update({ status: 'confirmed', confirmed_at: db.fn.now() });
-      await db('label_print_batches')
-        .where({ run_id: runId, state: 'open' })
-        .update({ state: 'closed', closed_at: db.fn.now() });
-      return n;
-    },
-    async requeueOpen(runId) {
-      const n = await db('label_prints')
+      const requeued = await db('label_prints')
         .where({ run_id: runId, status: 'sent' })
         .update({ status: 'queued', batch_key: null });
       await db('label_print_batches')
         .where({ run_id: runId, state: 'open' })
         .update({ state: 'closed', closed_at: db.fn.now() });
-      return n;
+      return { confirmed, requeued };
+    },
+    async openRange(runId) {
+      const [row] = (await db('label_prints')
+        .where({ run_id: runId, status: 'sent' })
+        .select(db.raw('min(seq)::int AS first'), db.raw('max(seq)::int AS last'))) as {
+        first: number | null;
+        last: number | null;
+      }[];
+      return row?.first ? { first: row.first, last: row.last! } : null;
     },
     async failUnconfirmed(runId) {
       await db('label_print_batches')
