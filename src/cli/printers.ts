@@ -32,6 +32,16 @@ const PRINTER_FIELDS: CliOptions = {
 
 const PAGE: CliOptions = { limit: { type: 'string' }, cursor: { type: 'string' } };
 
+/** The printer fields given as options (`--json` and the like left out). */
+const printerFields = (v: Obj) => ({
+  driver: v.driver,
+  address: v.address,
+  template: v.template,
+  dpi: num(v.dpi),
+  location: v.location,
+  description: v.description,
+});
+
 /** `--project C` or `--location C`: the scope an assignment is about. */
 function scopeOf(v: Obj): Obj {
   return v.project ? { scope: 'project', code: v.project } : { scope: 'location', code: v.location };
@@ -67,7 +77,7 @@ export const printerCommands: CliCommand[] = [
     summary: 'add a label printer (admin)',
     options: PRINTER_FIELDS,
     async run(ctx, v, [name]) {
-      const printer = await call<Obj>(ctx, createPrinter, { name, ...v, dpi: num(v.dpi) });
+      const printer = await call<Obj>(ctx, createPrinter, { name, ...printerFields(v) });
       show(ctx, createPrinter, printer, printerLine);
       return EXIT.ok;
     },
@@ -84,9 +94,13 @@ export const printerCommands: CliCommand[] = [
       disable: { type: 'boolean' },
     },
     async run(ctx, v, [printer]) {
-      const { enable, disable, ...rest } = v;
-      const enabled = enable ? true : disable ? false : undefined;
-      const updated = await call<Obj>(ctx, updatePrinter, { printer, ...rest, dpi: num(v.dpi), enabled });
+      const enabled = v.enable ? true : v.disable ? false : undefined;
+      const updated = await call<Obj>(ctx, updatePrinter, {
+        printer,
+        name: v.name,
+        ...printerFields(v),
+        enabled,
+      });
       show(ctx, updatePrinter, updated, printerLine);
       return EXIT.ok;
     },

@@ -420,7 +420,7 @@ export async function settleLabelRun(deps: CommandDeps, runId: number, reason: s
 
 export const retryLabelRun = defineCommand({
   name: 'retryLabelRun',
-  summary: 'Render a failed label run again',
+  summary: 'Render a failed label run again; a failed print run sends the labels it did not print',
   role: 'operator',
   mode: 'write',
   input: z.strictObject({ id: numericId }),
@@ -428,7 +428,14 @@ export const retryLabelRun = defineCommand({
     const run = await findRun(repos, id, true);
     if (run.status !== 'failed')
       throw new RuleViolation(`label run ${id} is ${run.status}: only a failed run is rendered again`);
-    await repos.labels.update(id, { status: 'queued', done: 0, error: null, finished: false });
+    // A print run goes on from its records: what was confirmed stays printed, the rest is sent.
+    if (run.printerId !== null) await repos.prints.requeueFailed(id);
+    await repos.labels.update(id, {
+      status: 'queued',
+      done: run.printerId === null ? 0 : run.printed,
+      error: null,
+      finished: false,
+    });
     await retryRedrive(repos, `label_run:${id}`, actor);
     return (await repos.labels.findById(id))!;
   },

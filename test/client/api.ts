@@ -1298,8 +1298,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Render a failed label run again
-         * @description Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run.
+         * Render a failed label run again; a failed print run sends the labels it did not print
+         * @description Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run. A failed print run goes on from its records: labels confirmed stay printed, the others are sent (`labels.printed` follows).
          *
          *     Needs the **operator** role.
          */
@@ -12578,10 +12578,12 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description for a run paused with labels in doubt: they printed, or send them again
+                     * @description for a run paused with labels in doubt: they came out (`printed`), or send them again (`reprint`)
                      * @enum {string}
                      */
                     inDoubt?: "printed" | "reprint";
+                    /** @description with inDoubt "printed": the labels in doubt came out up to this position in the run; the rest are sent again */
+                    through?: number;
                 };
             };
         };

@@ -12,6 +12,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
+import { builtUnits } from '../helpers/printing.ts';
 import { processEnv } from '../helpers/processes.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -125,6 +127,55 @@ describe('the line from the CLI alone', () => {
     expect(bad.code).toBe(65);
     oneLine(bad);
     expect(bad.stderr).toContain('--quantity');
+  });
+
+  it("adds a printer, makes it a project's default and prints a build on it, each label once", async () => {
+    const printer = await FakeZplPrinter.start();
+    try {
+      const { code, urls, kit } = await builtUnits(ctx, 4);
+      const added = await json([
+        'printer',
+        'add',
+        'Zebra CLI',
+        '--driver',
+        'zpl',
+        '--address',
+        printer.address,
+        '--template',
+        'zebra-2x1in',
+      ]);
+      expect(added).toMatchObject({ name: 'Zebra CLI', driver: 'zpl', dpi: 203, enabled: true });
+      const bad = await cli([
+        'printer',
+        'add',
+        'Broken',
+        '--driver',
+        'zpl',
+        '--address',
+        'a b',
+        '--template',
+        'zebra-2x1in',
+      ]);
+      expect(bad.code).toBe(65);
+      expect(bad.stderr).toMatch(/--address/);
+      expect(((await json(['printer', 'list'])).items as { name: string }[]).map((p) => p.name)).toContain(
+        'Zebra CLI',
+      );
+      expect(await json(['printer', 'show', 'zebra cli'])).toMatchObject({
+        live: { state: 'ready', ready: true },
+      });
+      expect((await cli(['printer', 'assign', 'Zebra CLI', '--project', kit.project])).code).toBe(0);
+      const run = await json(['label', 'print', '--build', code, '--wait']);
+      expect(run).toMatchObject({ status: 'done', printed: 4, total: 4 });
+      expect(printer.printed().map((l) => l.data)).toEqual(urls);
+      const records = await json(['label', 'prints', String(run.id)]);
+      expect((records.items as { status: string }[]).map((r) => r.status)).toEqual(
+        Array(4).fill('confirmed'),
+      );
+      expect((await cli(['label', 'status', String(run.id)])).stdout).toMatch(/done .* 4\/4 printed/);
+    } finally {
+      await printer.close();
+    }
   });
 
   it('receives stock, starts, completes, labels, traces and recalls a build', async () => {

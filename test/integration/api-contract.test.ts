@@ -192,6 +192,60 @@ async function slackUser(): Promise<string> {
   return user;
 }
 
+/** A printer that never answers (a closed loopback port): its print runs pause as unreachable. */
+let printers = 0;
+async function printer(): Promise<string> {
+  const name = `Zebra contract ${++printers}`;
+  const res = await ctx.api('POST', '/api/v1/printers', {
+    body: { name, driver: 'zpl', address: '127.0.0.1:9', template: 'zebra-2x1in' },
+  });
+  expect(res.status, res.text).toBe(201);
+  return name;
+}
+
+/** A print run paused because its printer cannot be reached (no printer watch runs here). */
+async function pausedPrint(): Promise<number> {
+  const id = (
+    await ctx.api('POST', '/api/v1/labels', { body: { lots: [await lot()], printer: await printer() } })
+  ).body.id as number;
+  for (let i = 0; i < 400 && (await ctx.api('GET', `/api/v1/labels/${id}`)).body.status !== 'paused'; i++)
+    await new Promise((r) => setTimeout(r, 25));
+  await quiesce(ctx);
+  return id;
+}
+
+/** A project or location with a printer of its own. */
+async function assigned(scope: 'projects' | 'locations'): Promise<string> {
+  const code = scope === 'projects' ? (await f.project()).code : (await f.location()).code;
+  const res = await ctx.api('PUT', `/api/v1/${scope}/${code}/printer`, {
+    body: { printer: await printer() },
+  });
+  expect(res.status, res.text).toBe(200);
+  return code;
+}
+
+const printerCases = (
+  scope: 'projects' | 'locations',
+  fresh: () => Promise<string>,
+): Record<string, Case> => ({
+  [`GET /${scope}/{code}/printer`]: {
+    prepare: async () => ({ params: { code: await assigned(scope) } }),
+    badQuery: { params: { code: 'P_1' }, field: 'code' },
+  },
+  [`PUT /${scope}/{code}/printer`]: {
+    prepare: async () => ({
+      params: { code: await fresh() },
+      body: { printer: await printer(), autoPrint: true },
+    }),
+    illTyped: { field: 'autoPrint', value: 'yes' },
+    unknownRefs: [{ body: { printer: 'No such printer' }, field: 'printer' }],
+  },
+  [`DELETE /${scope}/{code}/printer`]: {
+    prepare: async () => ({ params: { code: await assigned(scope) } }),
+    badQuery: { params: { code: 'P_1' }, field: 'code' },
+  },
+});
+
 const CASES: Record<string, Case> = {
   'GET /parts': { prepare: async () => ({}), badQuery: { query: 'limit=abc', field: 'limit' } },
   'POST /parts': {
@@ -428,6 +482,52 @@ const CASES: Record<string, Case> = {
     prepare: async () => ({ params: { id: await failedLabels() }, body: {} }),
     illTyped: { field: 'template', value: 'x' },
   },
+  'POST /labels/{id}/resume': {
+    prepare: async () => ({ params: { id: await pausedPrint() }, body: {} }),
+    illTyped: { field: 'inDoubt', value: 'maybe' },
+  },
+  'POST /labels/{id}/cancel': {
+    prepare: async () => ({ params: { id: await pausedPrint() }, body: {} }),
+    illTyped: { field: 'force', value: true },
+  },
+  'POST /labels/{id}/reprint': {
+    prepare: async () => ({ params: { id: await pausedPrint() }, body: { reason: 'smudged by flux' } }),
+    illTyped: { field: 'labels', value: 5 },
+    unknownRefs: [{ body: { printer: 'No such printer' }, field: 'printer' }],
+  },
+  'GET /labels/{id}/prints': {
+    prepare: async () => ({ params: { id: await pausedPrint() } }),
+    badQuery: { query: 'status=lost', field: 'status' },
+  },
+  'GET /printers': { prepare: async () => ({}), badQuery: { query: 'limit=9999', field: 'limit' } },
+  'POST /printers': {
+    prepare: async () => ({
+      body: { name: `Zebra new ${++printers}`, driver: 'zpl', address: '10.0.4.21', template: 'zebra-2x1in' },
+    }),
+    illTyped: { field: 'driver', value: 'epson' },
+    unknownRefs: [{ body: { location: unknownCode }, field: 'location' }],
+  },
+  'GET /printers/{printer}': {
+    prepare: async () => ({ params: { printer: await printer() } }),
+    notFound: [{ printer: 'No such printer' }],
+    badQuery: { params: { printer: 'x'.repeat(61) }, field: 'printer' },
+  },
+  'PATCH /printers/{printer}': {
+    prepare: async () => ({
+      params: { printer: await printer() },
+      body: { description: 'by the reflow oven' },
+    }),
+    illTyped: { field: 'dpi', value: 'high' },
+    notFound: [{ printer: 'No such printer' }],
+    unknownRefs: [{ body: { location: unknownCode }, field: 'location' }],
+  },
+  'DELETE /printers/{printer}': {
+    prepare: async () => ({ params: { printer: await printer() } }),
+    notFound: [{ printer: 'No such printer' }],
+    badQuery: { params: { printer: 'x'.repeat(61) }, field: 'printer' },
+  },
+  ...printerCases('projects', async () => (await f.project()).code),
+  ...printerCases('locations', async () => (await f.location()).code),
   'GET /labels/{id}/pdf': {
     prepare: async () => ({ params: { id: await readyLabels() } }),
     badQuery: { params: { id: '0' }, field: 'id' },
@@ -644,7 +744,10 @@ function requiredFields(def: RouteDef): string[] {
   const schema = z.toJSONSchema(def.command.input, { io: 'input', unrepresentable: 'any' }) as {
     required?: string[];
   };
-  const fromPath = pathParams(def.path).map((name) => def.params?.[name] ?? name);
+  const fromPath = [
+    ...pathParams(def.path).map((name) => def.params?.[name] ?? name),
+    ...Object.keys(def.fixed ?? {}),
+  ];
   return (schema.required ?? []).filter((field) => !fromPath.includes(field));
 }
 

@@ -15,6 +15,7 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { subscribedReceiver } from '../helpers/deliveries.ts';
 import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { settleLabelPrint } from '../../src/commands/printers.ts';
 import { PrinterWatch } from '../../workers/printer-watch.ts';
 
 let ctx: TestContext;
@@ -197,8 +198,12 @@ describe('printing on a Zebra (zpl)', () => {
     expect(resumed.status, resumed.text).toBe(202);
     expect(await finished(id)).toMatchObject({ status: 'done', printed: 60 });
     expect(fake.printed().map((l) => l.data)).toEqual(urls);
-    const [event] = await eventsOf(id, 'labels.resumed');
-    expect(event.data).toMatchObject({
+    // First the watch resumed it when the printer answered again; then the person settled the doubt.
+    const resumes = (
+      (await eventsOf(id, 'labels.resumed').orderBy('id')) as { data: Record<string, unknown> }[]
+    ).map((e) => e.data);
+    expect(resumes.map((d) => d.by)).toEqual(['printer-watch', 'token:test-operator']);
+    expect(resumes[1]).toMatchObject({
       pausedFor: 'in-doubt',
       inDoubt: 'printed',
       confirmed: 17,
@@ -235,6 +240,23 @@ describe('printing on a Zebra (zpl)', () => {
     expect(await eventsOf(id, 'labels.cancelled')).toHaveLength(1);
     const again2 = await ctx.api('POST', `/api/v1/labels/${id}/resume`, { role: 'operator' });
     expect(again2.status).toBe(422);
+  });
+
+  it('retries a failed print run from its records: nothing printed twice', async () => {
+    const { fake, name } = await zebra();
+    const { code, urls } = await build(8);
+    fake.pause();
+    const run = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
+    const id = run.body.id as number;
+    expect(await pausedRun(ctx, id)).toMatchObject({ pausedState: 'paused', printed: 0 });
+    // What the job's settle hook does when the work is given up.
+    await settleLabelPrint({ uow: ctx.uow }, id, 'given up for the test');
+    expect((await ctx.api('GET', `/api/v1/labels/${id}`)).body).toMatchObject({ status: 'failed' });
+    fake.resume();
+    const retried = await ctx.api('POST', `/api/v1/labels/${id}/retry`, { role: 'operator' });
+    expect(retried.status, retried.text).toBe(202);
+    expect(await finished(id)).toMatchObject({ status: 'done', printed: 8 });
+    expect(fake.printed().map((l) => l.data)).toEqual(urls);
   });
 
   it('lets admins manage printers and operators print, not viewers', async () => {

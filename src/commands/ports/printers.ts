@@ -78,6 +78,8 @@ export interface PrintRecordRepository {
   openRange(runId: number): Promise<{ first: number; last: number } | null>;
   /** Marks every record not confirmed failed (the run was cancelled or given up). */
   failUnconfirmed(runId: number): Promise<number>;
+  /** Queues the records of a failed run again (a person retries it). */
+  requeueFailed(runId: number): Promise<number>;
   countConfirmed(runId: number): Promise<number>;
   counts(runId: number): Promise<Record<PrintRecord['status'], number>>;
   list(runId: number, page: PageRequest & { status?: PrintRecord['status'] }): Promise<Page<PrintRecord>>;

@@ -307,6 +307,8 @@ export function printRecordRepository(db: Knex | Knex.Transaction): PrintRecordR
         .update({ state: 'closed', closed_at: db.fn.now() });
       return db('label_prints').where({ run_id: runId, status: 'queued' }).update({ status: 'failed' });
     },
+    requeueFailed: (runId) =>
+      db('label_prints').where({ run_id: runId, status: 'failed' }).update({ status: 'queued' }),
     async countConfirmed(runId) {
       const [row] = (await db('label_prints')
         .where({ run_id: runId, status: 'confirmed' })

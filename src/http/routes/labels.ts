@@ -102,7 +102,7 @@ export const labelRoutes = [
     response: LabelRunOut,
     present,
     description:
-      'Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run.',
+      'Renders a failed label run again (422 for a run that did not fail); `labels.ready` follows as for a new run. A failed print run goes on from its records: labels confirmed stay printed, the others are sent (`labels.printed` follows).',
   }),
   route({
     method: 'post',
