@@ -159,6 +159,9 @@ export async function printLabelRunSlice(
         }
       }
       if (waiting) {
+        // The printer still works through labels it holds: wait for it, within this job's slice.
+        if (Date.now() - started >= options.sliceMs)
+          return await handOn(deps, run.id, options, 'the printer still holds labels');
         await sleep(DRAIN_WAIT_MS, options.signal);
         continue;
       }
