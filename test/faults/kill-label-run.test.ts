@@ -35,7 +35,9 @@ const WEBHOOKS = { WEBHOOK_ALLOW_LIST: '127.0.0.1', WEBHOOK_RETRY_DELAYS_MS: '20
 const workerEnv = () => processEnv(ctx, { ...WEBHOOKS, JOB_LOCK_MS: '2000' });
 
 beforeAll(async () => {
-  ctx = await createTestContext({ env: WEBHOOKS });
+  // The in-process workers share the queue's stall check with the worker processes: BullMQ runs it at
+  // most once per stalledInterval across all of them, so they check as often (JOB_LOCK_MS) as those do.
+  ctx = await createTestContext({ env: { ...WEBHOOKS, JOB_LOCK_MS: '2000' } });
   dir = await mkdtemp(join(tmpdir(), 'bt-kill-labels-'));
 });
 afterAll(async () => {

@@ -27,7 +27,9 @@ const workerEnv = () =>
   });
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // The in-process workers share the queue's stall check with the worker processes: BullMQ runs it at
+  // most once per stalledInterval across all of them, so they check as often (JOB_LOCK_MS) as those do.
+  ctx = await createTestContext({ env: { JOB_LOCK_MS: '2000' } });
   printer = await FakeZplPrinter.start({ speed: 15 });
 });
 afterAll(async () => {
