@@ -15,7 +15,7 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { subscribedReceiver } from '../helpers/deliveries.ts';
 import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
 import type { WebhookReceiver } from '../helpers/webhook-receiver.ts';
-import { settleLabelPrint } from '../../src/commands/printers.ts';
+import { printLabelRunSlice, settleLabelPrint } from '../../src/commands/printers.ts';
 import { PrinterWatch } from '../../workers/printer-watch.ts';
 
 let ctx: TestContext;
@@ -256,6 +256,42 @@ describe('printing on a Zebra (zpl)', () => {
     const retried = await ctx.api('POST', `/api/v1/labels/${id}/retry`, { role: 'operator' });
     expect(retried.status, retried.text).toBe(202);
     expect(await finished(id)).toMatchObject({ status: 'done', printed: 8 });
+    expect(fake.printed().map((l) => l.data)).toEqual(urls);
+  });
+
+  it('lets one job at a time send a run, and stops a job that lost its lease', async () => {
+    const { fake, name } = await zebra({ speed: 25 });
+    const { code, urls } = await build(80);
+    const res = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
+    const id = res.body.id as number;
+    await waitFor(async () => fake.printed().length > 0, 'printing to start');
+    const slice = (owner: string) =>
+      printLabelRunSlice({ uow: ctx.uow, services: ctx.services }, id, {
+        drivers: ctx.services.printers!,
+        publicUrl: ctx.config.publicUrl,
+        owner,
+        sliceMs: 60_000,
+        leaseMs: 3_000,
+      });
+    // A second job while the first holds the run: it is told to come back later, and sends nothing.
+    expect(await slice('intruder')).toEqual({ status: 'busy' });
+    // The lease taken from the worker's job (as if it had stalled past its lease): it stops sending.
+    await ctx
+      .db('label_runs')
+      .where({ id })
+      .update({ lease_owner: 'intruder', lease_until: ctx.db.raw(`now() + interval '1 minute'`) });
+    await waitFor(
+      async () => {
+        const before = fake.printed().length;
+        await new Promise((r) => setTimeout(r, 1_500));
+        return fake.printed().length === before;
+      },
+      'the first job to stop',
+      20_000,
+    );
+    expect(fake.printed().length).toBeLessThan(80);
+    // The new holder settles what the first left open and prints the rest: each label once.
+    expect(await slice('intruder')).toMatchObject({ status: 'finished' });
     expect(fake.printed().map((l) => l.data)).toEqual(urls);
   });
 

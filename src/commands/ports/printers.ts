@@ -60,8 +60,8 @@ export interface PrintRecordRepository {
   create(runId: number, items: { seq: number; itemKey: number; content: LabelContent }[]): Promise<void>;
   /** The next `limit` queued records of a run in seq order, with their content. */
   nextQueued(runId: number, limit: number): Promise<{ seq: number; content: LabelContent }[]>;
-  /** Opens a batch: records it with its mark, and marks its records sent. */
-  openBatch(runId: number, batch: { key: string; seqs: number[]; mark: BatchMark }): Promise<void>;
+  /** Opens a batch: records it with its mark, and marks its records sent; answers how many were queued. */
+  openBatch(runId: number, batch: { key: string; seqs: number[]; mark: BatchMark }): Promise<number>;
   openBatches(runId: number): Promise<OpenBatch[]>;
   /**
    * Settles a batch: its first `printed` labels (counted from the batch's first seq) confirmed, the

@@ -99,10 +99,15 @@ export async function printLabelRunSlice(
   const { run, printer } = claim;
   const driver = options.drivers[printer.driver];
   const target: PrinterTarget = printer;
+  // The lease is renewed while the slice works; lost (another job took the run after it ran out, as
+  // when this process stalled), the slice stops at once: two jobs never send one run's labels.
+  const lost = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
   const renew = setInterval(
     () =>
       void deps.uow
         .transaction((repos) => repos.labels.lease(run.id, options.owner, options.leaseMs))
+        .then((held) => held || lost.abort(new Error('the lease on the run was lost')))
         .catch(() => {}),
     Math.max(1_000, Math.floor(options.leaseMs / 3)),
   );
@@ -119,6 +124,7 @@ export async function printLabelRunSlice(
     await createRecords(deps, run, options.publicUrl);
     const started = Date.now();
     for (;;) {
+      if (lost.signal.aborted) return { status: 'stopped', run };
       if (options.signal?.aborted) return await handOn(deps, run.id, options, 'the worker is stopping');
       // 1. Batches left open: how many of their labels did the printer print?
       const open = await deps.uow.read((repos) => repos.prints.openBatches(run.id));
@@ -130,7 +136,7 @@ export async function printLabelRunSlice(
             target,
             { key: batch.key, count: batch.confirmed + batch.sent },
             batch.mark,
-            options.signal,
+            signal,
           );
         } catch (error) {
           return await pause({
@@ -152,7 +158,7 @@ export async function printLabelRunSlice(
           held: settled.pending,
         });
         if (settled.pending > 0) {
-          const status = await driver.status(target, options.signal);
+          const status = await driver.status(target, signal);
           await recordPrinterStatus(deps, printer.id, status);
           if (!status.ready && status.state !== 'printing') return await pause(status);
           waiting = true;
@@ -162,7 +168,7 @@ export async function printLabelRunSlice(
         // The printer still works through labels it holds: wait for it, within this job's slice.
         if (Date.now() - started >= options.sliceMs)
           return await handOn(deps, run.id, options, 'the printer still holds labels');
-        await sleep(DRAIN_WAIT_MS, options.signal);
+        await sleep(DRAIN_WAIT_MS, signal);
         continue;
       }
       // 2. The next batch.
@@ -176,7 +182,7 @@ export async function printLabelRunSlice(
         return { status: finished.status === 'done' ? 'finished' : 'stopped', run: finished };
       }
       if (Date.now() - started >= options.sliceMs) return await handOn(deps, run.id, options, null);
-      const status = await driver.status(target, options.signal);
+      const status = await driver.status(target, signal);
       await recordPrinterStatus(deps, printer.id, status);
       if (!status.ready) return await pause(status);
       // Unique per attempt: the same labels sent again after a fault form a new batch.
@@ -184,14 +190,23 @@ export async function printLabelRunSlice(
       const batch = { first: next[0]!.seq, labels: next.map((n) => n.content), key };
       let mark;
       try {
-        mark = await driver.mark(target, batch, options.signal);
+        mark = await driver.mark(target, batch, signal);
       } catch (error) {
         return await pause({ state: 'unreachable', message: (error as Error).message });
       }
-      await deps.uow.transaction((repos) =>
-        repos.prints.openBatch(run.id, { key: batch.key, seqs: next.map((n) => n.seq), mark }),
-      );
-      const outcome = await driver.print(target, batch, mark, options.signal);
+      const opened = await deps.uow.transaction(async (repos) => {
+        // Under the run's row lock: a run cancelled since its labels were read sends nothing more.
+        const now = await repos.labels.findById(run.id, { lock: true });
+        if (now?.status !== 'printing') return null;
+        return repos.prints.openBatch(run.id, { key: batch.key, seqs: next.map((n) => n.seq), mark });
+      });
+      if (opened !== next.length) {
+        const now = (await deps.uow.read((repos) => repos.labels.findById(run.id)))!;
+        if (opened === null) return { status: 'stopped', run: now };
+        // Another job took some of these labels: send nothing now, settle what is open first.
+        continue;
+      }
+      const outcome = await driver.print(target, batch, mark, signal);
       const after = await execute(deps, recordBatch, SYSTEM_ACTOR, {
         id: run.id,
         key: batch.key,

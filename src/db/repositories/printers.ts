@@ -229,7 +229,7 @@ export function printRecordRepository(db: Knex | Knex.Transaction): PrintRecordR
         count: batch.seqs.length,
         mark: JSON.stringify(batch.mark),
       });
-      await db('label_prints')
+      return db('label_prints')
         .where({ run_id: runId, status: 'queued' })
         .whereIn('seq', batch.seqs)
         .update({
