@@ -1,60 +1,31 @@
 /**
  * Labels: a request names what to print (a build's units or a serial range of them, or lists of lots,
  * parts or locations) and a template; a worker renders one PDF with progress, stores it, and
- * announces `labels.ready`.
+ * announces `labels.ready` (`labels/render.ts`); with a printer, the labels go to it instead, each
+ * exactly once (`printing/`).
  */
 import { z } from 'zod';
-import { labelRunWarnings, labelUrl, type LabelContent, type LabelRenderer } from '../domain/labels.ts';
 
 export type { LabelRenderer } from '../domain/labels.ts';
+export { labelRunDpi, renderLabelRun, settleLabelRun } from './labels/render.ts';
 import { NotFoundError, RuleViolation, ValidationError } from '../domain/errors.ts';
 import { TEMPLATE_NAMES, defaultDpi, getTemplate, supportsDpi } from '../domain/label-templates.ts';
-import { defineCommand, execute, type CommandDeps } from './define.ts';
+import { defineCommand } from './define.ts';
 import { jobRequest } from './jobs.ts';
 import { findOrFail, normalizeCode } from './lookup.ts';
-import type { LabelRun, LabelSource, Repositories } from './ports.ts';
+import type { LabelSource, Repositories } from './ports.ts';
 import { idCodeRef, pageQuery, numericId } from './validation.ts';
-import { SYSTEM_ACTOR } from '../domain/roles.ts';
 import { retryRedrive } from './work.ts';
 import { toRanges } from '../domain/builds.ts';
 import { resolveSerials, serialsInput } from './builds/shared.ts';
 import { slackDeliveryOf } from './slack-delivery.ts';
-import { resolvePrinter } from './printing/printers.ts';
+import { printerFor } from './printing/printers.ts';
 import { enqueuePrint } from './printing/runs.ts';
-import { checkGs1Run, gs1Labeller, symbolInput } from './label-gs1.ts';
+import { checkGs1Run, symbolInput } from './label-gs1.ts';
 
 const codeList = z.array(idCodeRef).min(1).max(10_000);
 /** The stock a label run renders on when neither the request nor a printer says. */
 const DEFAULT_TEMPLATE = 'brother-62x29';
-
-/** The printer a request names: by name or id, or `default` — the build's project's or the lots' location's. */
-async function printerFor(repos: Repositories, ref: string, source: LabelSource) {
-  if (ref.toLowerCase() !== 'default') return resolvePrinter(repos, 'printer', ref);
-  let assignment = null;
-  if (source.kind === 'build') {
-    const build = (await repos.builds.findById(source.buildId))!;
-    assignment = await repos.printers.assignment('project', build.projectId);
-  } else if (source.kind === 'lots') {
-    const lot = await repos.lots.findById(source.lotIds[0]!);
-    if (lot?.locationId) assignment = await repos.printers.assignment('location', lot.locationId);
-  }
-  if (!assignment)
-    throw ValidationError.field(
-      'printer',
-      source.kind === 'build'
-        ? "the build's project has no printer: name one, or give the project a printer (PUT /projects/{code}/printer)"
-        : source.kind === 'lots'
-          ? "the first lot's location has no printer: name one, or give the location a printer (PUT /locations/{code}/printer)"
-          : 'only builds and lots have a default printer: name one',
-    );
-  return (await repos.printers.findById(assignment.printerId))!;
-}
-const ITEMS_PER_QUERY = 1_000;
-
-/** The resolution a run renders at: the one asked for, or its template's default for older runs. */
-export function labelRunDpi(run: Pick<LabelRun, 'template' | 'dpi'>): number {
-  return run.dpi ?? defaultDpi(getTemplate(run.template));
-}
 
 async function resolveIds(
   repos: Repositories,
@@ -275,148 +246,6 @@ export const downloadLabels = defineCommand({
     return { ...file, filename: `labels-${id}.pdf`, contentType: 'application/pdf' };
   },
 });
-
-const claimRun = defineCommand({
-  name: 'claimLabelRun',
-  summary: 'Mark a label run as rendering (workers only)',
-  role: 'admin',
-  mode: 'write',
-  input: z.strictObject({ id: z.int().positive() }),
-  async run({ repos }, { id }): Promise<LabelRun | null> {
-    const run = await repos.labels.findById(id, { lock: true });
-    if (!run) throw new NotFoundError('label run', String(id));
-    if (run.status === 'done' || run.status === 'failed') return null;
-    return repos.labels.update(id, { status: 'rendering', done: 0 });
-  },
-});
-
-const finishRun = defineCommand({
-  name: 'finishLabelRun',
-  summary: 'Record a rendered label run and announce it (workers only)',
-  role: 'admin',
-  mode: 'write',
-  input: z.strictObject({ id: z.int().positive(), fileKey: z.string(), bytes: z.int(), pages: z.int() }),
-  async run({ repos }, { id, fileKey, bytes, pages }) {
-    const run = (await repos.labels.findById(id, { lock: true }))!;
-    if (run.status === 'done') return run;
-    const done = await repos.labels.update(id, {
-      status: 'done',
-      done: run.total,
-      fileKey,
-      bytes,
-      pages,
-      finished: true,
-    });
-    await repos.events.append([
-      {
-        type: 'labels.ready',
-        stream: run.source.kind === 'build' ? `build:${run.source.buildCode}` : `labels:${run.id}`,
-        data: {
-          run: run.id,
-          template: run.template,
-          dpi: labelRunDpi(run),
-          labels: run.total,
-          pages,
-          bytes,
-          ...(run.source.kind === 'build' ? { build: run.source.buildCode } : {}),
-          download: `/api/v1/labels/${run.id}/pdf`,
-          // Where the labels' codes point, and whether a scanner can open it (a loopback address cannot).
-          publicUrl: run.publicUrl,
-          warnings: labelRunWarnings(run),
-        },
-      },
-    ]);
-    return done;
-  },
-});
-
-/**
- * Renders a label run (the `labels.render` job). Items are read from the database a thousand at a
- * time while the renderer pulls them, so a 100,000-label run never holds them all. Progress is
- * written to the run as it goes. Run again after a crash, it simply renders the whole file again.
- */
-export async function renderLabelRun(
-  deps: CommandDeps,
-  runId: number,
-  options: {
-    renderer: LabelRenderer;
-    publicUrl: string;
-    onProgress?: (done: number, total: number) => Promise<void>;
-  },
-): Promise<LabelRun> {
-  const run = await execute(deps, claimRun, SYSTEM_ACTOR, { id: runId });
-  if (!run) return (await deps.uow.read((repos) => repos.labels.findById(runId)))!;
-  async function* contents(): AsyncIterable<LabelContent> {
-    let after = 0;
-    let index = 0;
-    const gs1 = await deps.uow.read((repos) => gs1Labeller(repos, run!));
-    for (;;) {
-      const batch = await deps.uow.read((repos) => repos.labels.items(run!.source, after, ITEMS_PER_QUERY));
-      for (const { key: _key, ...item } of batch)
-        yield {
-          ...item,
-          url: labelUrl(run!.publicUrl ?? options.publicUrl, item.code),
-          ...gs1?.(item, index++),
-        };
-      if (batch.length < ITEMS_PER_QUERY) return;
-      after = batch[batch.length - 1]!.key;
-    }
-  }
-  const fileKey = `labels/labels-${run.id}.pdf`;
-  try {
-    const { pages, bytes } = await options.renderer.render(contents(), {
-      template: run.template,
-      dpi: labelRunDpi(run),
-      total: run.total,
-      fileKey,
-      onProgress: async (done) => {
-        await deps.uow.transaction((repos) =>
-          repos.labels.update(run.id, { done: Math.min(done, run.total) }),
-        );
-        await options.onProgress?.(done, run.total);
-      },
-    });
-    return await execute(deps, finishRun, SYSTEM_ACTOR, { id: run.id, fileKey, bytes, pages });
-  } catch (error) {
-    if (error instanceof ValidationError || error instanceof RuleViolation)
-      await settleLabelRun(deps, run.id, error.message);
-    throw error;
-  }
-}
-
-const settleRun = defineCommand({
-  name: 'settleLabelRun',
-  summary: 'Record why a label run could not be rendered, and announce it (workers only)',
-  role: 'admin',
-  mode: 'write',
-  input: z.strictObject({ id: z.int().positive(), error: z.string().min(1).max(4000) }),
-  async run({ repos }, { id, error }) {
-    const run = await repos.labels.findById(id, { lock: true });
-    if (!run || run.status === 'done' || run.status === 'failed') return run;
-    const failed = await repos.labels.update(id, { status: 'failed', error, finished: true });
-    await repos.events.append([
-      {
-        type: 'labels.failed',
-        stream: run.source.kind === 'build' ? `build:${run.source.buildCode}` : `labels:${run.id}`,
-        data: {
-          run: run.id,
-          template: run.template,
-          labels: run.total,
-          done: run.done,
-          reason: error,
-          ...(run.source.kind === 'build' ? { build: run.source.buildCode } : {}),
-          actor: run.requestedBy,
-        },
-      },
-    ]);
-    return failed;
-  },
-});
-
-/** Settles a label run a worker gave up on: failed, with the reason and `labels.failed`. */
-export async function settleLabelRun(deps: CommandDeps, runId: number, reason: string): Promise<void> {
-  await execute(deps, settleRun, SYSTEM_ACTOR, { id: runId, error: reason.slice(0, 4000) });
-}
 
 export const retryLabelRun = defineCommand({
   name: 'retryLabelRun',

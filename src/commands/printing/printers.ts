@@ -15,7 +15,7 @@ import {
 } from '../../domain/printers.ts';
 import { defineCommand } from '../define.ts';
 import { findOrFail } from '../lookup.ts';
-import type { Repositories, Services } from '../ports.ts';
+import type { LabelSource, Repositories, Services } from '../ports.ts';
 import { idCodeRef, pageQuery } from '../validation.ts';
 
 const printerName = z
@@ -36,6 +36,28 @@ export async function resolvePrinter(repos: Repositories, field: string, ref: st
   return found;
 }
 
+/** The printer a request names: by name or id, or `default` — the build's project's or the lots' location's. */
+export async function printerFor(repos: Repositories, ref: string, source: LabelSource) {
+  if (ref.toLowerCase() !== 'default') return resolvePrinter(repos, 'printer', ref);
+  let assignment = null;
+  if (source.kind === 'build') {
+    const build = (await repos.builds.findById(source.buildId))!;
+    assignment = await repos.printers.assignment('project', build.projectId);
+  } else if (source.kind === 'lots') {
+    const lot = await repos.lots.findById(source.lotIds[0]!);
+    if (lot?.locationId) assignment = await repos.printers.assignment('location', lot.locationId);
+  }
+  if (!assignment)
+    throw ValidationError.field(
+      'printer',
+      source.kind === 'build'
+        ? "the build's project has no printer: name one, or give the project a printer (PUT /projects/{code}/printer)"
+        : source.kind === 'lots'
+          ? "the first lot's location has no printer: name one, or give the location a printer (PUT /locations/{code}/printer)"
+          : 'only builds and lots have a default printer: name one',
+    );
+  return (await repos.printers.findById(assignment.printerId))!;
+}
 /** Checks a printer's template, resolution and address together; answers the dpi to keep. */
 function checkPrinter(p: {
   driver: Printer['driver'];
