@@ -129,9 +129,28 @@ describe('printing on a Zebra (zpl)', () => {
     const { code, urls } = await build(120);
     fake.dropConnectionAfter(17);
     const res = await ctx.api('POST', '/api/v1/labels', { body: { build: code, printer: name } });
-    const run = await finished(res.body.id as number);
+    const id = res.body.id as number;
+    const run = await finished(id);
     expect(run).toMatchObject({ status: 'done', printed: 120 });
     expect(fake.printed().map((l) => l.data)).toEqual(urls);
+    // The lost connection paused the run once, and the printer watch resumed it by itself.
+    expect(await eventsOf(id, 'labels.paused')).toHaveLength(1);
+    const [resumed] = await eventsOf(id, 'labels.resumed');
+    expect(resumed.data).toMatchObject({ pausedFor: 'unreachable', by: 'printer-watch' });
+    await waitFor(
+      async () =>
+        receiver.requests.some(
+          (r) =>
+            (r.payload as { type: string; data: { run: number } }).data.run === id &&
+            (r.payload as { type: string }).type === 'labels.printed',
+        ),
+      'labels.printed delivered',
+    );
+    const pauses = receiver.requests.filter((r) => {
+      const p = r.payload as { type: string; data: { run: number } };
+      return p.type === 'labels.paused' && p.data.run === id;
+    });
+    expect(new Set(pauses.map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
   it('prints a tracked build by itself when its project says so, and a lot received at a location', async () => {

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import { NotFoundError, RuleViolation, ValidationError } from '../../domain/errors.ts';
-import { resumesByItself, PRINT_RECORD_STATUSES, type Printer } from '../../domain/printers.ts';
+import {
+  resumesByItself,
+  PRINT_RECORD_STATUSES,
+  type PauseState,
+  type Printer,
+} from '../../domain/printers.ts';
 import type { Actor } from '../../domain/roles.ts';
 import { parseSerialRanges } from '../../domain/serial-ranges.ts';
 import { defineCommand } from '../define.ts';
@@ -100,7 +105,8 @@ export const autoResumeLabelRun = defineCommand({
   input: z.strictObject({ id: z.int().positive() }),
   async run({ repos, actor }, { id }) {
     const run = await findRunLocked(repos, id);
-    if (run.status !== 'paused' || !resumesByItself((run.pausedState ?? 'requested') as never)) return null;
+    if (run.status !== 'paused' || !resumesByItself((run.pausedState ?? 'requested') as PauseState))
+      return null;
     return resumeRun(repos, run, actor, {});
   },
 });
