@@ -7,11 +7,12 @@
  */
 import { z } from 'zod';
 import { acceptUpload } from '../domain/attachments.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { defineCommand } from './define.ts';
 import { findOrFail, findLot } from './lookup.ts';
 import type { AttachmentTarget, Repositories, StagedBlob } from './ports.ts';
-import { idCodeRef, lotRef, optionalText, pageQuery, numericId } from './validation.ts';
+import { recordNote } from './history/notes.ts';
+import { idCodeRef, lotRef, optionalText, pageQuery, numericId, text } from './validation.ts';
 
 const eventId = numericId;
 
@@ -54,7 +55,7 @@ export const checkAttachmentTarget = defineCommand({
   },
 });
 
-const stagedInput = z.custom<StagedBlob>(
+export const stagedInput = z.custom<StagedBlob>(
   (v) =>
     typeof v === 'object' &&
     v !== null &&
@@ -155,5 +156,27 @@ export const downloadAttachment = defineCommand({
     const attachment = await findAttachment(repos, id);
     const file = await repos.blobs.open(attachment.sha256, attachment.bytes);
     return { ...file, filename: attachment.filename, contentType: attachment.mediaType };
+  },
+});
+
+export const recordPhotoNote = defineCommand({
+  name: 'recordPhotoNote',
+  summary:
+    "Add a note with a photo (a phone's camera) to a lot or device: one history event, the photo attached to it, in one transaction",
+  role: 'operator',
+  mode: 'write',
+  input: z.strictObject({
+    code: lotRef,
+    text: text(5_000),
+    file: stagedInput,
+    filename: z.string().max(1_000).nullish(),
+    declaredType: z.string().max(200).nullish(),
+  }),
+  async run(ctx, { code, text: body, file, filename, declaredType }) {
+    if (!file.detected?.mime.startsWith('image/'))
+      throw ValidationError.field('file', 'must be a photo (JPEG, PNG, HEIC, WebP …)');
+    const note = await recordNote.run(ctx, { code, text: body });
+    const photo = await addAttachment.run(ctx, { event: note.id, file, filename, declaredType, note: null });
+    return { ...note, attachments: [...note.attachments, photo] };
   },
 });

@@ -23,6 +23,7 @@ export type * from './ports/projects.ts';
 export type * from './ports/recalls.ts';
 export type * from './ports/rows.ts';
 export type * from './ports/services.ts';
+export type * from './ports/sessions.ts';
 export type * from './ports/slack.ts';
 export type * from './ports/stock.ts';
 export type * from './ports/tokens.ts';

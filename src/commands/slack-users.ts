@@ -26,8 +26,12 @@ export const setSlackUserRole = defineCommand({
     role: z.enum(ROLES),
     name: optionalText(200).describe('who this is, for people reading the list'),
   }),
-  run: ({ repos, actor }, { user, role, name }) =>
-    repos.slackUsers.upsert({ userId: user, role, name, updatedBy: actor.name }),
+  async run({ repos, actor }, { user, role, name }) {
+    const before = await repos.slackUsers.find(user);
+    // A page session carries the role it was given at sign-in: a new role ends it (sign in again).
+    if (before?.role !== role) await repos.sessions.revokeForSlackUser(user);
+    return repos.slackUsers.upsert({ userId: user, role, name, updatedBy: actor.name });
+  },
 });
 
 export const listSlackUsers = defineCommand({
@@ -61,6 +65,7 @@ export const removeSlackUser = defineCommand({
   async run({ repos }, { user }) {
     const removed = await repos.slackUsers.remove(user);
     if (!removed) throw new NotFoundError('Slack user', user, `Slack user ${user} has no role here`, 'user');
+    await repos.sessions.revokeForSlackUser(user);
     return removed;
   },
 });

@@ -48,6 +48,8 @@ export const revokeToken = defineCommand({
   async run({ repos }, { id }) {
     const token = await repos.tokens.revoke(id);
     if (!token) throw new NotFoundError('token', String(id), undefined, 'id');
+    // Scan stations signed in with it are signed out with it.
+    await repos.sessions.revokeForToken(id);
     return token;
   },
 });

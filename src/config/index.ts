@@ -48,6 +48,31 @@ const schema = z.object({
   HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
   PUBLIC_URL: url(['http:', 'https:']),
   PAGES_PUBLIC: bool(true),
+  PAGES_PUBLIC_LINKS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .max(2_000)
+      .optional()
+      .transform((v, ctx) => {
+        const links: { title: string; url: string }[] = [];
+        for (const part of (v ?? '').split(/\s*,\s*(?=[^,|]+\|)/).filter((p) => p.trim() !== '')) {
+          const [title, href] = part.split('|').map((s) => s.trim());
+          let ok = false;
+          try {
+            ok = !!title && ['http:', 'https:'].includes(new URL(href ?? '').protocol);
+          } catch {
+            ok = false;
+          }
+          if (!ok || title!.length > 60) {
+            ctx.addIssue({ code: 'custom', message: `'${part.slice(0, 80)}' is not "Title|https://…"` });
+            return z.NEVER;
+          }
+          links.push({ title: title!, url: href! });
+        }
+        return links;
+      }),
+  ),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
   REDIS_URL: url(['redis:', 'rediss:']),
@@ -144,6 +169,8 @@ export interface Config {
   pages: {
     /** Whether `/id/<code>` pages open without an API token (false: Basic auth password or Bearer token). */
     public: boolean;
+    /** `PAGES_PUBLIC_LINKS`: what a stranger who scans a device also sees (support, warranty…). */
+    publicLinks: readonly { title: string; url: string }[];
   };
   /** undefined = start an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
@@ -273,7 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    pages: Object.freeze({ public: e.PAGES_PUBLIC }),
+    pages: Object.freeze({ public: e.PAGES_PUBLIC, publicLinks: Object.freeze(e.PAGES_PUBLIC_LINKS) }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,

@@ -20,6 +20,7 @@ import { projectRepository } from './repositories/projects.ts';
 import { recallRepository } from './repositories/recalls.ts';
 import { rowLocks } from './repositories/rows.ts';
 import { stockMovements } from './repositories/stock.ts';
+import { sessionRepository } from './repositories/sessions.ts';
 import { tokenRepository } from './repositories/tokens.ts';
 import { traceRepository } from './repositories/trace.ts';
 import { unitRepository } from './repositories/units.ts';
@@ -53,6 +54,7 @@ export function repositories(
     ledger: ledgerRepository(db),
     projects: projectRepository(db),
     tokens: tokenRepository(db),
+    sessions: sessionRepository(db),
     events: eventStore(db),
     codes: codeDirectory(db),
     builds: buildRepository(db),

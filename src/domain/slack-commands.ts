@@ -290,3 +290,24 @@ export function parseMeasurements(
   if (Object.keys(measurements).length > 50) return { ok: false, problem: 'at most 50 measurements' };
   return { ok: true, measurements };
 }
+
+export type BuildtraceRequest = { kind: 'login' } | { kind: 'logout' } | { kind: 'help' };
+
+export const BUILDTRACE_USAGE = [
+  '`/buildtrace login` — a one-time link (only you see it, valid for 5 minutes) that signs you in to the scan pages with your role',
+  '`/buildtrace logout` — sign out of the scan pages everywhere you are signed in',
+].join('\n');
+
+/** `/buildtrace login|logout|help` */
+export function parseBuildtraceCommand(text: string): Parsed<BuildtraceRequest> {
+  const words = tokenize(text);
+  if (isHelp(words)) return { ok: true, request: { kind: 'help' } };
+  const word = words.length === 1 ? words[0]!.toLowerCase() : '';
+  if (/^(login|log-in|signin|sign-in)$/.test(word)) return { ok: true, request: { kind: 'login' } };
+  if (/^(logout|log-out|signout|sign-out)$/.test(word)) return { ok: true, request: { kind: 'logout' } };
+  return {
+    ok: false,
+    problem: `'${excerpt(words.join(' '))}' is not something /buildtrace does`,
+    usage: BUILDTRACE_USAGE,
+  };
+}

@@ -146,7 +146,17 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use('/api/v1', api);
 
   // Scan pages (/id/<code>) and their stylesheet (/assets/pages.css); see docs/pages.md.
-  app.use(pagesRouter({ uow: ctx.uow, services: ctx.services }, { public: ctx.config.pages.public }));
+  app.use(
+    pagesRouter(
+      { uow: ctx.uow, services: ctx.services },
+      {
+        public: ctx.config.pages.public,
+        publicLinks: ctx.config.pages.publicLinks,
+        publicUrl: ctx.config.publicUrl,
+        uploads: { store: ctx.blobs, maxBytes: ctx.config.attachments.maxBytes },
+      },
+    ),
+  );
   // A scan page's path Express cannot decode (broken percent-encoding) fails before the pages'
   // handlers run: its reader, a person with a phone, still gets a page rather than problem+json.
   app.use('/id', ((error, req, res, next) => {

@@ -18,7 +18,7 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const STATUS: Record<DomainError['kind'], number> = {
+export const DOMAIN_ERROR_STATUS: Record<DomainError['kind'], number> = {
   validation: 400,
   unauthenticated: 401,
   forbidden: 403,
@@ -64,7 +64,7 @@ export function sendProblem(
 }
 
 export function problemFromDomainError(error: DomainError): { status: number; extra: Partial<Problem> } {
-  const status = STATUS[error.kind];
+  const status = DOMAIN_ERROR_STATUS[error.kind];
   const extra: Partial<Problem> = {
     type: `https://buildtrace.dev/problems/${error.kind.replace('_', '-')}`,
     ...error.details,

@@ -61,8 +61,13 @@ interface Received {
  * malformed or cut-off body): reading stops there and what was staged is dropped. Settles only once
  * busboy is done and the staging has settled, so a refusal never leaves a staged file behind.
  */
-function receive(req: Request, parser: busboy.Busboy, spec: UploadSpec, options: UploadOptions) {
-  return new Promise<Received>((resolve, reject) => {
+function receive(
+  req: Request,
+  parser: busboy.Busboy,
+  spec: Pick<UploadSpec, 'fields'> & { fileOptional?: boolean },
+  options: UploadOptions,
+) {
+  return new Promise<Received | Pick<Received, 'fields'>>((resolve, reject) => {
     const fields: Record<string, string> = {};
     let file: Received['file'] | undefined;
     let staging: Promise<StagedBlob | undefined> = Promise.resolve(undefined);
@@ -121,7 +126,11 @@ function receive(req: Request, parser: busboy.Busboy, spec: UploadSpec, options:
             if (staged) await options.store.discard(staged);
             return reject(failure);
           }
-          if (!staged || !file)
+          // A form's empty file input arrives as a part with no name and no bytes: no file.
+          const empty = staged !== undefined && !file?.filename && staged.bytes === 0;
+          if (empty) await options.store.discard(staged);
+          if (spec.fileOptional && (!staged || !file || empty)) return resolve({ fields });
+          if (!staged || !file || empty)
             return reject(
               ValidationError.field('file', 'is required: a multipart field named "file" holding the file'),
             );
@@ -168,6 +177,60 @@ function drain(req: Request, cap: number): Promise<boolean> {
   });
 }
 
+/** A busboy parser for this request, or null when the body is not multipart/form-data with a boundary. */
+function multipartParser(req: Request, options: UploadOptions, knownFields: number[]): busboy.Busboy | null {
+  if (!req.is('multipart/form-data')) return null;
+  try {
+    return busboy({
+      headers: req.headers,
+      // Names reach sanitizeFilename as sent (it takes the last path segment); browsers send UTF-8.
+      preservePath: true,
+      defParamCharset: 'utf8',
+      limits: {
+        // One byte over the limit: busboy's truncation then means "larger than allowed".
+        fileSize: options.maxBytes + 1,
+        files: 1,
+        // Room for one field we do not know, so the refusal can name it.
+        fields: knownFields.length + 1,
+        fieldSize: Math.max(0, ...knownFields) + 1,
+      },
+    });
+  } catch {
+    return null; // no boundary
+  }
+}
+
+/**
+ * A page's form posted as multipart/form-data (a note and its photo): its text fields (each up to
+ * its size) and the `file` part staged when one was chosen. Refusals are ValidationErrors naming the
+ * field (`file` too large, a field it does not take, a body cut short); the rest of the body is read
+ * and dropped first, so the browser sees the answer.
+ */
+export async function readPageForm(
+  req: Request,
+  fields: Record<string, number>,
+  options: UploadOptions,
+): Promise<{ fields: Record<string, string>; upload: Omit<Received, 'fields'> | null }> {
+  const parser = multipartParser(req, options, Object.values(fields));
+  if (!parser) {
+    await drain(req, 1024 * 1024);
+    throw ValidationError.field('(form)', 'this form is sent as multipart/form-data');
+  }
+  try {
+    const received = await receive(req, parser, { fields, fileOptional: true }, options);
+    return 'staged' in received
+      ? { fields: received.fields, upload: { staged: received.staged, file: received.file } }
+      : { fields: received.fields, upload: null };
+  } catch (error) {
+    await drain(req, Math.max(options.maxBytes * 2, 64 * 1024 * 1024));
+    if (error instanceof FileTooLarge)
+      throw ValidationError.field('file', `is larger than ${Math.floor(options.maxBytes / 1024 / 1024)} MB`);
+    if (error instanceof MultipartError)
+      throw ValidationError.field('(form)', `the form did not arrive whole: ${error.message}`);
+    throw error;
+  }
+}
+
 export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: UploadOptions): RequestHandler {
   const cap = Math.max(options.maxBytes * 2, 64 * 1024 * 1024);
   const knownFields = Object.values(spec.fields);
@@ -180,28 +243,7 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
     if (!drained) res.on('finish', () => req.destroy());
   }
 
-  /** A busboy parser for this request, or null when the body is not multipart/form-data with a boundary. */
-  function parserFor(req: Request): busboy.Busboy | null {
-    if (!req.is('multipart/form-data')) return null;
-    try {
-      return busboy({
-        headers: req.headers,
-        // Names reach sanitizeFilename as sent (it takes the last path segment); browsers send UTF-8.
-        preservePath: true,
-        defParamCharset: 'utf8',
-        limits: {
-          // One byte over the limit: busboy's truncation then means "larger than allowed".
-          fileSize: options.maxBytes + 1,
-          files: 1,
-          // Room for one field we do not know, so the refusal can name it.
-          fields: knownFields.length + 1,
-          fieldSize: Math.max(0, ...knownFields) + 1,
-        },
-      });
-    } catch {
-      return null; // no boundary
-    }
-  }
+  const parserFor = (req: Request) => multipartParser(req, options, knownFields);
 
   return async (req, res) => {
     const input: Record<string, unknown> = {};
@@ -234,7 +276,7 @@ export function uploadHandler(spec: UploadSpec, deps: CommandDeps, options: Uplo
 
     let received: Received;
     try {
-      received = await receive(req, parser, spec, options);
+      received = (await receive(req, parser, spec, options)) as Received;
     } catch (error) {
       if (error instanceof FileTooLarge) return tooLarge();
       if (error instanceof MultipartError)

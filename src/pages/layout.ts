@@ -15,6 +15,22 @@ export interface PageContent {
   canonicalPath?: string | undefined;
   /** Pre-fills the look-up box (e.g. with a mistyped code). */
   lookupValue?: string | undefined;
+  /**
+   * Who is signed in (their name and role, and the CSRF value of the sign-out form); null for a
+   * stranger (a "Sign in" link); left out for a reader with an API token.
+   */
+  account?: { name: string; role: string; csrf: string } | null | undefined;
+}
+
+/** The header's sign-in state: who is signed in with a sign-out button, or a sign-in link. */
+function accountBar(account: PageContent['account']): SafeHtml | null {
+  if (account === undefined) return null;
+  if (account === null) return html`<a class="account" href="/signin">Sign in</a>`;
+  return html`<form class="account" method="post" action="/signout">
+    <span class="meta">${account.name.replace(/^(slack|kiosk):/, '')} · ${account.role}</span>
+    <input type="hidden" name="_csrf" value="${account.csrf}" />
+    <button type="submit" class="link">Sign out</button>
+  </form>`;
 }
 
 /** The look-up form: GET /id?code=… redirects to the code's page. */
@@ -50,8 +66,8 @@ export function layout(page: PageContent): string {
       </head>
       <body>
         <header class="site">
-          <a class="brand" href="/id">buildtrace</a>
-          ${lookupForm(page.lookupValue ?? '', 'lookup-header')}
+          <a class="brand" href="/">buildtrace</a>
+          ${lookupForm(page.lookupValue ?? '', 'lookup-header')} ${accountBar(page.account)}
         </header>
         <main>${page.body}</main>
         <footer>Times are in UTC.</footer>

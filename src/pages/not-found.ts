@@ -146,15 +146,19 @@ export function badLinkPage(message: string): ProblemPage {
 }
 
 /** Pages are not public here: sign in with an API token. */
-export function signInPage(detail: string): ProblemPage {
+export function signInPage(detail: string, next = '/'): ProblemPage {
+  const target = next.startsWith('/') && !next.startsWith('//') ? next : '/';
   return problem(
     401,
-    'Sign in with an API token',
+    'Sign in',
     html`<p class="problem" id="problem">${detail}</p>
       <p>
-        Pages on this installation need a buildtrace API token: enter it as the password when your browser
-        asks (any user name).
-      </p>`,
+        <a href="/signin?next=${encodeURIComponent(target)}">Sign in</a> with a link from Slack (<span
+          class="code"
+          >/buildtrace login</span
+        >) or, at a scan station, with an API token.
+      </p>
+      <p class="meta">Programs can send the token as a Bearer token, or as the HTTP Basic auth password.</p>`,
   );
 }
 

@@ -20,13 +20,16 @@ import { getLocation } from '../commands/locations.ts';
 import { getLot } from '../commands/lots.ts';
 import { getPart } from '../commands/parts.ts';
 import { requestLabelsFromSlack, startBuildFromSlack } from '../commands/slack.ts';
+import { createSignInLink, signOutSlackUser } from '../commands/sessions.ts';
 import { traceBackward, traceForward } from '../commands/trace.ts';
 import type { Actor } from '../domain/roles.ts';
 import {
   parseBuildCommand,
+  parseBuildtraceCommand,
   parseLotCommand,
   parseTraceCommand,
   type BuildRequest,
+  type BuildtraceRequest,
   type LotRequest,
   type TraceRequest,
 } from '../domain/slack-commands.ts';
@@ -44,6 +47,7 @@ import {
 import { helpAnswer, usageAnswer } from './presenters/help.ts';
 import type { SlackAnswer } from './presenters/format.ts';
 import { RECENT_HISTORY, lotAnswer } from './presenters/lot.ts';
+import { signInLinkAnswer, signedOutAnswer } from './presenters/sign-in.ts';
 import { backwardAnswer, forwardAnswer } from './presenters/trace.ts';
 
 export type { SlackRequest };
@@ -146,6 +150,17 @@ function lotWork(request: LotRequest): Work {
   };
 }
 
+/** `/buildtrace login`: a one-time link to `<PUBLIC_URL>/signin/<secret>`; `logout` ends the user's sessions. */
+function buildtraceWork(request: BuildtraceRequest): Work {
+  return async (actor, deps) => {
+    if (request.kind === 'help') return helpAnswer();
+    if (request.kind === 'logout')
+      return signedOutAnswer((await execute(deps, signOutSlackUser, actor, {})).ended);
+    const link = await execute(deps, createSignInLink, actor, {});
+    return signInLinkAnswer(`${deps.config.publicUrl}/signin/${link.secret}`, link.expiresAt, link.role);
+  };
+}
+
 function traceWork(request: TraceRequest): Work {
   return async (actor, deps) => {
     if (request.kind === 'help') return helpAnswer();
@@ -205,7 +220,9 @@ function workOf(r: SlackRequest): Work {
         ? parseLotCommand(request.text)
         : request.command === '/printer'
           ? parsePrinterCommand(request.text)
-          : parseTraceCommand(request.text);
+          : request.command === '/buildtrace'
+            ? parseBuildtraceCommand(request.text)
+            : parseTraceCommand(request.text);
   if (!parsed.ok) {
     const usage = usageAnswer(parsed.problem, parsed.usage);
     return () => Promise.resolve(usage);
@@ -213,6 +230,7 @@ function workOf(r: SlackRequest): Work {
   if (request.command === '/build') return buildWork(parsed.request as BuildRequest, r);
   if (request.command === '/lot') return lotWork(parsed.request as LotRequest);
   if (request.command === '/printer') return printerWork(parsed.request as PrinterRequest);
+  if (request.command === '/buildtrace') return buildtraceWork(parsed.request as BuildtraceRequest);
   return traceWork(parsed.request as TraceRequest);
 }
 

@@ -16,6 +16,7 @@ import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
 import type { RowLocks } from './rows.ts';
 import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
+import type { SessionRepository } from './sessions.ts';
 import type { StockMovements } from './stock.ts';
 import type { TokenRepository } from './tokens.ts';
 import type { TraceRepository } from './trace.ts';
@@ -32,6 +33,8 @@ export interface Repositories {
   ledger: LedgerRepository;
   projects: ProjectRepository;
   tokens: TokenRepository;
+  /** Page sessions and the one-time sign-in links that start them. */
+  sessions: SessionRepository;
   events: EventStore;
   codes: CodeDirectory;
   builds: BuildRepository;

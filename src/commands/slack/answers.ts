@@ -19,7 +19,7 @@ export const slackRequest = z.object({
   request: z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('command'),
-      command: z.enum(['/build', '/lot', '/trace', '/printer']),
+      command: z.enum(['/build', '/lot', '/trace', '/printer', '/buildtrace']),
       text: z.string().max(4_000),
     }),
     z.object({

@@ -25,7 +25,7 @@ async function handOver(deps: SlackDeps, request: SlackRequest): Promise<void> {
 export async function handOverCommand(
   deps: SlackDeps,
   ack: AckFn<string | RespondArguments>,
-  name: '/build' | '/lot' | '/trace' | '/printer',
+  name: '/build' | '/lot' | '/trace' | '/printer' | '/buildtrace',
   command: SlashCommand,
 ): Promise<void> {
   const checked = checkRequest(deps, {

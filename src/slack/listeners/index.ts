@@ -10,6 +10,7 @@ import { buildRetryAction } from './actions/build-retry.ts';
 import { lotRecordAction } from './actions/lot-record.ts';
 import { printAction } from './actions/print-run.ts';
 import { buildCommand } from './commands/build.ts';
+import { buildtraceCommand } from './commands/buildtrace.ts';
 import { lotCommand } from './commands/lot.ts';
 import { printerCommand } from './commands/printer.ts';
 import { traceCommand } from './commands/trace.ts';
@@ -20,6 +21,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.command('/lot', lotCommand(deps));
   app.command('/trace', traceCommand(deps));
   app.command('/printer', printerCommand(deps));
+  app.command('/buildtrace', buildtraceCommand(deps));
 
   app.action<BlockButtonAction>(ACTIONS.buildAdvance, buildAdvanceAction(deps));
   app.action<BlockButtonAction>(ACTIONS.buildComplete, buildCompleteAction(deps));

@@ -1,5 +1,5 @@
 /** Usage answers: bad or incomplete text gets these, never an error. */
-import { BUILD_USAGE, LOT_USAGE, TRACE_USAGE } from '../../domain/slack-commands.ts';
+import { BUILD_USAGE, BUILDTRACE_USAGE, LOT_USAGE, TRACE_USAGE } from '../../domain/slack-commands.ts';
 import { ephemeral, type SlackAnswer } from './format.ts';
 
 export function usageAnswer(problem: string, usage: string): SlackAnswer {
@@ -9,6 +9,6 @@ export function usageAnswer(problem: string, usage: string): SlackAnswer {
 
 export function helpAnswer(): SlackAnswer {
   return ephemeral({
-    text: `*buildtrace*\n${BUILD_USAGE}\n${LOT_USAGE}\n${TRACE_USAGE}\n\`/printer help\` — the label printers (list, status; admins add and remove them)\nBuilds and lots are named by ID code (any case; hyphens and spaces are ignored).`,
+    text: `*buildtrace*\n${BUILD_USAGE}\n${LOT_USAGE}\n${TRACE_USAGE}\n${BUILDTRACE_USAGE}\n\`/printer help\` — the label printers (list, status; admins add and remove them)\nBuilds and lots are named by ID code (any case; hyphens and spaces are ignored).`,
   });
 }
