@@ -128,6 +128,8 @@ export const receiveSupplierScan = defineCommand({
     const supplierOrder = code.purchaseOrder ?? code.salesOrder ?? null;
     // The canonical text, so that the same bag read with other substitutes is the same scan.
     const scan = `sha256:${createHash('sha256').update(code.canonical).digest('hex')}`;
+    // Two stations scanning one bag at once: the second waits for the first's lot, then sees it.
+    await repos.rows.forUpdate('parts', part.id);
     if (!input.again) {
       const earlier = await repos.lots.findRecentSupplierReceipt({
         scan,

@@ -180,6 +180,16 @@ describe('receiving a supplier bag by its code', () => {
     expect(otherLot.status, otherLot.text).toBe(201);
   });
 
+  it('receives one lot when two stations scan the same bag at the same moment', async () => {
+    const mpn = `TPS7A0233-${unique()}`;
+    await f.part({ mpn });
+    const results = await Promise.all([
+      receive({ scan: digikeyBag(mpn) }),
+      receive({ scan: digikeyBag(mpn) }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
   it('lets an operator receive, not a viewer', async () => {
     const mpn = `NE555DR-${unique()}`;
     await f.part({ mpn });
