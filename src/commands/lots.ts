@@ -11,7 +11,7 @@ import { STOCK_STATUSES, type Lot, type StockStatus } from '../domain/types.ts';
 import type { Actor } from '../domain/roles.ts';
 import { defineCommand } from './define.ts';
 import { findLot, findOrFail } from './lookup.ts';
-import type { Repositories } from './ports.ts';
+import type { NewLot, Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
 import { fields, flag, idCodeRef, lotRef, optionalText, pageQuery, quantity, text } from './validation.ts';
 
@@ -25,7 +25,8 @@ const lotData = {
   fields: fields.optional(),
 };
 
-async function findLocationId(repos: Repositories, field: string, code: string | null | undefined) {
+/** The id of the location whose ID code is given in `field`; null when none is given. */
+export async function findLocationId(repos: Repositories, field: string, code: string | null | undefined) {
   if (code === null || code === undefined) return null;
   const location = await findOrFail('location', field, code, (c) => repos.locations.findByCode(c));
   return location.id;
@@ -66,15 +67,27 @@ export const receiveStock = defineCommand({
   async run({ repos, actor }, { part: partCode, location, note, ...input }) {
     const part = await findOrFail('part', 'part', partCode, (c) => repos.parts.findByCode(c));
     const locationId = await findLocationId(repos, 'location', location);
-    const [code] = await repos.idCodes.allocate(1);
-    const lot = await repos.stock.open({ reason: 'receive', note, actor: actor.name }, () =>
-      repos.lots.insert({ ...input, code: code!, partId: part.id, locationId, status: 'available' }),
-    );
-    // The location's printer prints its label when told to.
-    await autoPrintLots(repos, [lot.id], locationId ?? null, actor.name);
-    return lot;
+    return receiveLot(repos, actor, { ...input, partId: part.id, locationId, note });
   },
 });
+
+/** A lot to receive: the part and location already found. */
+export type ReceivedLot = Omit<NewLot, 'code' | 'status'> & { note?: string | null | undefined };
+
+/**
+ * Receives stock into a new, available lot: allocates its ID code, opens it with a `receive` ledger
+ * entry and has the location's printer print its label when told to. The one way stock arrives from
+ * outside, whichever command received it ({@link receiveStock}, `receiveSupplierScan`).
+ */
+export async function receiveLot(repos: Repositories, actor: Actor, input: ReceivedLot): Promise<Lot> {
+  const { note, ...lot } = input;
+  const [code] = await repos.idCodes.allocate(1);
+  const received = await repos.stock.open({ reason: 'receive', note, actor: actor.name }, () =>
+    repos.lots.insert({ ...lot, code: code!, status: 'available' }),
+  );
+  await autoPrintLots(repos, [received.id], lot.locationId, actor.name);
+  return received;
+}
 
 export const moveLot = defineCommand({
   name: 'moveLot',

@@ -134,6 +134,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/lots/receive-scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a supplier's bag into a new lot from the 2D code on its label (DigiKey, Mouser: ISO/IEC 15434; LCSC: QR)
+         * @description Needs the **operator** role.
+         */
+        post: operations["receiveSupplierScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/lots/{code}": {
         parameters: {
             query?: never;
@@ -1940,6 +1960,39 @@ export interface components {
             buildCode: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        SupplierCode: {
+            /** @enum {string} */
+            format: "iso15434" | "lcsc";
+            /** @description best guess from the fields present; null when unsure */
+            supplier: ("digikey" | "mouser" | "lcsc") | null;
+            /** @description P */
+            customerPart?: string;
+            /** @description 1P, or LCSC pm */
+            mpn?: string;
+            /** @description LCSC pc, or DigiKey's part number (a P ending in -ND) */
+            supplierPart?: string;
+            quantity: number;
+            /** @description K */
+            purchaseOrder?: string;
+            /** @description DigiKey 1K, or LCSC on */
+            salesOrder?: string;
+            /** @description 10D or 9D */
+            dateCode?: string;
+            /** @description 1T */
+            lot?: string;
+            /** @description 4L */
+            countryOfOrigin?: string;
+            /** @description every field as read, by data identifier or LCSC key */
+            fields: {
+                [key: string]: string;
+            };
+            /** @description the code in one spelling, control characters as RS, GS and EOT */
+            canonical: string;
+        };
+        ReceivedSupplierScan: {
+            lot: components["schemas"]["Lot"];
+            parsed: components["schemas"]["SupplierCode"];
         };
         BomLine: {
             /** @description ID code */
@@ -4370,6 +4423,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lot"];
+                };
+            };
+            /** @description Malformed input; `errors` names each field and the reason */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or unknown API token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token’s role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The object named in the path does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes; nothing was done */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body’s charset or content encoding is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Breaks a business rule; some rules add members that say more (`shortages`, `allowed` …) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RuleProblem"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMIT_PER_MINUTE per token; fewer per address without a valid token); wait for `Retry-After` */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A fault on the server side; `requestId` finds it in the log */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServerProblem"];
+                };
+            };
+            /** @description The database is unreachable for the moment; retry after `Retry-After` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveSupplierScan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first successful response for 24 h instead of running the request again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description what the scanner read from the bag; RS, GS and EOT as control characters or as ^^ ^] ^D, {RS} {GS} {EOT}, <RS> <GS> <EOT> or ␞ ␝ ␄ */
+                    scan: string;
+                    /** @description the location the lot is put in (its ID code) */
+                    location?: string | null;
+                    /** @description the part the bag holds, when no part or several parts have the code's MPN */
+                    part?: string;
+                    /** @description receive a bag received in the last 10 minutes once more */
+                    again?: boolean | ("true" | "false");
+                    note?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivedSupplierScan"];
                 };
             };
             /** @description Malformed input; `errors` names each field and the reason */

@@ -290,6 +290,15 @@ const CASES: Record<string, Case> = {
       { body: { location: unknownCode }, field: 'location' },
     ],
   },
+  'POST /lots/receive-scan': {
+    prepare: async () => {
+      const mpn = `LM358DR-${randomBytes(3).toString('hex')}`;
+      await f.part({ mpn });
+      return { body: { scan: `[)>\u001e06\u001d1P${mpn}\u001dQ10\u001e\u0004` } };
+    },
+    illTyped: { field: 'scan', value: 42 },
+    unknownRefs: [{ body: { location: unknownCode }, field: 'location' }],
+  },
   'GET /lots/{code}': {
     prepare: async () => ({ params: { code: await lot() } }),
     badQuery: { params: { code: 'ABCDEFGHJKM' }, field: 'code' },

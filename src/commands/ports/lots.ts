@@ -36,6 +36,14 @@ export interface LotFilter {
   /** Also lots of quantity 0 (consumed, fitted, emptied). */
   empty?: boolean | undefined;
 }
+export interface RecentSupplierReceipt {
+  scan: string;
+  partId: number;
+  supplier: string | null;
+  supplierOrder: string | null;
+  supplierLot?: string | undefined;
+  withinSeconds: number;
+}
 export interface LotRepository {
   /** A lot with a quantity is inserted only inside `StockMovements.open`. */
   insert(lot: NewLot): Promise<Lot>;
@@ -48,6 +56,12 @@ export interface LotRepository {
   /** Lots a build produced (not tracked units) in a status. */
   producedBy(buildId: number, status: StockStatus): Promise<Lot[]>;
   update(id: number, patch: LotPatch): Promise<Lot>;
+  /**
+   * The latest lot received from a supplier's bag within the last `withinSeconds`: one whose
+   * `fields.supplierScan` is `scan` (the same code read again), or — when `supplierLot` is given —
+   * one of the same part, supplier and supplier order whose `fields.supplierLot` is `supplierLot`.
+   */
+  findRecentSupplierReceipt(match: RecentSupplierReceipt): Promise<Lot | null>;
   list(filter: LotFilter, page: PageRequest): Promise<Page<Lot>>;
 }
 

@@ -138,6 +138,25 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
         .update({ ...columns(patch), updated_at: db.fn.now() });
       return byId(id);
     },
+    async findRecentSupplierReceipt(match) {
+      const { supplierLot } = match;
+      const row = (await lotQuery(db)
+        .whereRaw('l.created_at > now() - make_interval(secs => ?)', [match.withinSeconds])
+        .where((w) => {
+          w.whereRaw("l.fields->>'supplierScan' = ?", [match.scan]);
+          if (supplierLot !== undefined)
+            w.orWhere((same) =>
+              same
+                .where('l.part_id', match.partId)
+                .whereRaw('l.supplier IS NOT DISTINCT FROM ?::text', [match.supplier])
+                .whereRaw('l.supplier_order IS NOT DISTINCT FROM ?::text', [match.supplierOrder])
+                .whereRaw("l.fields->>'supplierLot' = ?", [supplierLot]),
+            );
+        })
+        .orderBy('l.id', 'desc')
+        .first()) as LotRow | undefined;
+      return row ? toLot(row) : null;
+    },
     list(filter, page) {
       const q = lotQuery(db);
       if (filter.partId !== undefined) q.where('l.part_id', filter.partId);

@@ -1,11 +1,20 @@
 import * as lots from '../../commands/lots.ts';
+import { receiveSupplierScan } from '../../commands/receiving.ts';
 import { route } from '../route.ts';
-import { LedgerEntryOut, LotOut, SplitOut, pageOf } from '../schemas.ts';
+import { LedgerEntryOut, LotOut, ReceivedScanOut, SplitOut, pageOf } from '../schemas.ts';
 
 const tag = 'Lots';
 export const lotRoutes = [
   route({ method: 'get', path: '/lots', tag, command: lots.listLots, response: pageOf(LotOut) }),
   route({ method: 'post', path: '/lots', tag, command: lots.receiveStock, status: 201, response: LotOut }),
+  route({
+    method: 'post',
+    path: '/lots/receive-scan',
+    tag,
+    command: receiveSupplierScan,
+    status: 201,
+    response: ReceivedScanOut,
+  }),
   route({
     method: 'get',
     path: '/lots/{code}',
