@@ -38,6 +38,9 @@ export function identifierRepository(db: Knex | Knex.Transaction): IdentifierRep
   };
   return {
     async add(identifier) {
+      // Read first: a repeat (or a refusal) then uses up no row id.
+      const existing = await find(identifier.kind, identifier.value);
+      if (existing) return { identifier: existing, created: false };
       // A concurrent add of the same (kind, value) waits for the other to commit, then stores
       // nothing: the statement after it (a new snapshot) reads what the other stored.
       const inserted = (await db('lot_identifiers')
