@@ -13,6 +13,7 @@ export type * from './ports/devices.ts';
 export type * from './ports/events.ts';
 export type * from './ports/files.ts';
 export type * from './ports/history.ts';
+export type * from './ports/identifiers.ts';
 export type * from './ports/jobs.ts';
 export type * from './ports/labels.ts';
 export type * from './ports/locations.ts';
@@ -22,6 +23,7 @@ export type * from './ports/printers.ts';
 export type * from './ports/projects.ts';
 export type * from './ports/recalls.ts';
 export type * from './ports/rows.ts';
+export type * from './ports/search.ts';
 export type * from './ports/services.ts';
 export type * from './ports/sessions.ts';
 export type * from './ports/slack.ts';
@@ -37,6 +39,7 @@ export type * from './ports/work.ts';
 export type { Attachment, AttachmentTarget } from '../domain/attachments.ts';
 export type { Consumption, StockReservation, WrittenOffUnit } from '../domain/build-types.ts';
 export type { DeviceComponent } from '../domain/devices.ts';
+export type { IdentifierLookup, LotIdentifier } from '../domain/identifiers.ts';
 export type { LabelItem, LabelRun, LabelSource } from '../domain/labels.ts';
 export type {
   BatchMark,

@@ -27,6 +27,8 @@ import { unitRepository } from './repositories/units.ts';
 import { attachmentRepository } from './repositories/attachments.ts';
 import { deviceRepository } from './repositories/devices.ts';
 import { historyRepository, testRepository } from './repositories/history.ts';
+import { identifierRepository } from './repositories/identifiers.ts';
+import { searchRepository } from './repositories/search.ts';
 import { webhookRepository } from './repositories/webhooks.ts';
 import { slackMessageRepository, slackUserRepository } from './repositories/slack.ts';
 import { workRepository } from './repositories/work.ts';
@@ -73,6 +75,8 @@ export function repositories(
     tests: testRepository(db),
     devices: deviceRepository(db),
     attachments: attachmentRepository(db),
+    identifiers: identifierRepository(db),
+    search: searchRepository(db),
     work: workRepository(db),
     rows: rowLocks(db),
     blobs,

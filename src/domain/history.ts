@@ -13,6 +13,8 @@
  *   operator and start/finish times.
  * - **required test**: a test a project's units must pass before they may be completed; failing one
  *   quarantines the unit.
+ * - **identified**: an external identifier (MAC address, IMEI …, see `identifiers.ts`) given to the
+ *   device or taken from it.
  *
  * Pure: summaries and rules only.
  */
@@ -30,6 +32,7 @@ export const HISTORY_KINDS = [
   'returned',
   'disposed',
   'correction',
+  'identified',
 ] as const;
 export type HistoryKind = (typeof HISTORY_KINDS)[number];
 
@@ -113,6 +116,16 @@ export interface CorrectionData {
   correctsKind: HistoryKind;
 }
 
+export interface IdentifiedData {
+  action: 'added' | 'removed';
+  /** The identifier's kind (`mac`, `imei`, `asset_tag` …). */
+  identifier: string;
+  /** Its value as normalized. */
+  value: string;
+  /** Why it was taken off (removals only). */
+  reason: string | null;
+}
+
 export interface HistoryDataByKind {
   note: NoteData;
   test_result: TestResultData;
@@ -123,6 +136,7 @@ export interface HistoryDataByKind {
   returned: ReturnedData;
   disposed: DisposedData;
   correction: CorrectionData;
+  identified: IdentifiedData;
 }
 
 /** A new history event, before it is stored. */
@@ -146,6 +160,17 @@ export interface HistoryEvent {
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 const clip = (s: string, max = 160) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** How an identifier kind reads in a sentence: the well-known ones as people write them. */
+function identifierName(kind: string): string {
+  const names: Record<string, string> = {
+    mac: 'MAC',
+    ble: 'Bluetooth address',
+    imei: 'IMEI',
+    iccid: 'ICCID',
+  };
+  return names[kind] ?? kind.replaceAll('_', ' ');
+}
 
 function replacementLine(r: Partial<Replacement>): string {
   const what = r.partName || r.part || 'part';
@@ -195,6 +220,12 @@ export function summarize(kind: HistoryKind, data: Record<string, unknown>): str
       );
     case 'correction':
       return clip(`Correction: ${text(d.reason)}`);
+    case 'identified': {
+      const what = `${identifierName(text(d.identifier))} ${text(d.value)}`;
+      return clip(
+        d.action === 'removed' ? `${what} removed${d.reason ? `: ${text(d.reason)}` : ''}` : `${what} added`,
+      );
+    }
   }
 }
 

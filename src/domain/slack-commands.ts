@@ -239,9 +239,11 @@ export function parseLotCommand(text: string): Parsed<LotRequest> {
   // An ID code typed with a space in it is still one code.
   const lot = code(words.join(''), 'lot');
   if (lot.ok) return { ok: true, request: { kind: 'lot', code: lot.code } };
-  // Not shaped like an ID code (10 characters once hyphens go): the formatted serial on a label.
+  // Not shaped like an ID code (10 characters once hyphens go), or written with hyphens as formatted
+  // serials are (`PX-2650-0042` is 10 without them): the formatted serial on a label. Looking it up
+  // still names the ID code's problem when no device has it.
   const word = words.length === 1 ? words[0]! : '';
-  if (/\d/.test(word) && word.length <= 100 && word.replace(/-/g, '').length !== 10)
+  if (/\d/.test(word) && word.length <= 100 && (word.replace(/-/g, '').length !== 10 || word.includes('-')))
     return { ok: true, request: { kind: 'serial', serial: word } };
   return fail(lot.problem);
 }

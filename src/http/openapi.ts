@@ -45,7 +45,7 @@ const TAGS: Record<string, string> = {
   Parts:
     'The parts catalogue: what is stocked and built, by manufacturer part number (MPN), with free-form fields.',
   Locations: 'Where stock is kept (shelves, bins, lines).',
-  Lots: 'Stock: a quantity of one part at one location, received, moved, split, adjusted, quarantined and released, with its ledger. A tracked unit is a lot of one with a serial.',
+  Lots: 'Stock: a quantity of one part at one location, received, moved, split, adjusted, quarantined and released, with its ledger. A tracked unit is a lot of one with a serial, and may carry external identifiers (MAC address, IMEI, ICCID, asset tag …).',
   Projects:
     'What is built: a project and its bill of materials (BOM), set line by line or imported from a KiCad CSV.',
   Builds:
@@ -62,6 +62,8 @@ const TAGS: Record<string, string> = {
     'Endpoints that receive signed event deliveries (builds, recalls …), their deliveries and redeliveries.',
   'ID codes':
     'What an ID code names — a part, location, lot or unit, project or build — or a device by the serial printed on its label.',
+  Search:
+    'One box for whatever is at hand: an ID code, a formatted serial, an external identifier, an MPN, a supplier order, a date code or a name.',
   'API tokens': 'The bearer tokens that authenticate API callers, each with a role.',
   'Slack users': 'The roles of Slack users who work with buildtrace from Slack.',
   Operations: 'Work in flight in the background and the reconciler that resumes what was interrupted.',
@@ -231,6 +233,13 @@ export function openApiDocument(routes: readonly RouteDef[], options: { bodyByte
     }
     const status = String(def.status ?? 200);
     const responses = operation.responses as Json;
+    if (def.found)
+      responses['200'] = {
+        description: def.found.description,
+        content: {
+          'application/json': { schema: def.response ? jsonSchema(def.response, 'output') : {} },
+        },
+      };
     responses[status] =
       status === '204'
         ? { description: 'Done' }

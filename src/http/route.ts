@@ -81,6 +81,11 @@ interface RouteFields {
 /** A route as written: `present` must accept what its command answers (`R`). */
 export interface TypedRouteDef<R> extends RouteFields {
   command: Command<z.ZodType, R>;
+  /**
+   * An idempotent create (`status: 201`): when `when` says the command found what it was asked to
+   * create already there, the answer is 200 instead (documented with `description`).
+   */
+  found?: { when: (result: NoInfer<R>) => boolean; description: string };
   /** Turns the command's result into what the response schema describes. */
   present?: (result: NoInfer<R>, req: Request) => unknown;
 }
@@ -92,6 +97,7 @@ export interface TypedRouteDef<R> extends RouteFields {
 export interface RouteDef extends RouteFields {
   command: Command;
   present?: (result: never, req: Request) => unknown;
+  found?: { when: (result: never) => boolean; description: string };
 }
 
 /** Defines a route; `present` is checked against what `command` answers. */
@@ -262,7 +268,7 @@ export function mountRoutes(
         await pipeline(file.stream, res);
         return;
       }
-      const status = def.status ?? 200;
+      const status = def.found?.when(result as never) ? 200 : (def.status ?? 200);
       if (status === 204) {
         res.status(204).end();
         return;

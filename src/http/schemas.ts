@@ -33,3 +33,4 @@ export * from './schemas/slack-users.ts';
 export * from './schemas/attachments.ts';
 export * from './schemas/history.ts';
 export * from './schemas/work.ts';
+export * from './schemas/identifiers.ts';

@@ -163,6 +163,16 @@ async function device(state: 'available' | 'shipped' | 'repaired' = 'available')
   return code;
 }
 
+/** A device with a MAC address. */
+let macs = 0;
+async function identified(): Promise<{ code: string; kind: string; value: string }> {
+  const code = await device();
+  const value = `02:00:00:00:${String(Math.floor(++macs / 100)).padStart(2, '0')}:${String(macs % 100).padStart(2, '0')}`;
+  const res = await ctx.api('POST', `/api/v1/lots/${code}/identifiers`, { body: { kind: 'mac', value } });
+  expect(res.status, res.text).toBe(201);
+  return { code, kind: 'mac', value };
+}
+
 /** A lot with a note on its timeline. */
 async function noted(): Promise<{ code: string; id: number }> {
   const code = await lot();
@@ -335,6 +345,26 @@ const CASES: Record<string, Case> = {
   'GET /lots/{code}/ledger': {
     prepare: async () => ({ params: { code: await lot() } }),
     badQuery: { query: 'cursor=garbage', field: 'cursor' },
+  },
+  'GET /lots/{code}/identifiers': {
+    prepare: async () => ({ params: { code: (await identified()).code } }),
+    badQuery: { params: { code: 'nope' }, field: 'code' },
+  },
+  'POST /lots/{code}/identifiers': {
+    prepare: async () => ({
+      params: { code: await device() },
+      body: { kind: 'imei', value: '490154203237518' },
+    }),
+    illTyped: { field: 'kind', value: 'IMEI' },
+  },
+  'DELETE /lots/{code}/identifiers/{kind}/{value}': {
+    prepare: async () => ({ params: await identified() }),
+    badQuery: { params: { value: 'aa:bb' }, field: 'value' },
+    notFound: [{ kind: 'asset_tag' }, { value: '02:00:00:99:99:99' }],
+  },
+  'GET /search': {
+    prepare: async () => ({ query: `q=${await part()}` }),
+    badQuery: { query: 'q=', field: 'q' },
   },
   'GET /projects': { prepare: async () => ({}), badQuery: { query: 'limit=100000', field: 'limit' } },
   'POST /projects': {
@@ -919,7 +949,12 @@ describe('API contract', () => {
           const p = await c.prepare();
           const body = { ...p.body };
           delete body[field];
-          await refused(method, pathFor(def.path, p.params), 400, { body, field, template: def.path });
+          // A GET takes its fields from the query: leaving the prepared query off leaves them out.
+          await refused(method, pathFor(def.path, p.params), 400, {
+            body: needsBody ? body : undefined,
+            field,
+            template: def.path,
+          });
         });
       }
 

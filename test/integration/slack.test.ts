@@ -520,6 +520,26 @@ describe('/lot, the record modal and /trace', () => {
     expect(shown.indexOf('Scratch on the housing')).toBeLessThan(shown.indexOf('ICT'));
   });
 
+  it('/lot shows a device by the formatted serial on its label, in any case (#17)', async () => {
+    const p = await project('Gateway');
+    const patched = await ctx.api('PATCH', `/api/v1/projects/${p.code}`, {
+      body: { serialFormat: 'GLA-{yy}{ww}-{seq:05}' },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    const gateway = await startFromSlack(`start ${p.code} 2 track`);
+    await settledBuild(ctx, gateway, (b) => b.status === 'completed');
+    const unit = (await ctx.api('GET', `/api/v1/builds/${gateway}/units/2`)).body as {
+      code: string;
+      serialLabel: string;
+    };
+    expect(unit.serialLabel).toMatch(/^GLA-\d{4}-00002$/);
+    const sent = await slack.command('/lot', unit.serialLabel.toLowerCase(), { user: VIEWER });
+    expect(sent.status).toBe(200);
+    const answer = await answerAt(sent.responseUrl);
+    expect(answer.text).toBe(`Device ${unit.code}: Gateway, available`);
+    expect(textOf(answer)).toContain(`serial ${unit.serialLabel} (2) of build ${gateway}`);
+  });
+
   it('/lot answers an unknown code in a short sentence', async () => {
     const sent = await slack.command('/lot', `${build} 99`, { user: VIEWER });
     expect((await answerAt(sent.responseUrl)).text).toBe(

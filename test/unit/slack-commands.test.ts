@@ -189,6 +189,12 @@ describe('slash command text', () => {
     // Ten characters with a failing check character is a mistyped ID code, answered as one.
     const typo = `${L.slice(0, 9)}${L[9] === '0' ? '1' : '0'}`;
     expect(parseLotCommand(typo)).toMatchObject({ ok: false });
+    // … unless written with hyphens, as formatted serials are: `PX-{yy}{ww}-{seq:04}` has 10 characters
+    // without them (#17). The lookup still names the ID code's problem when no device has it.
+    expect(parseLotCommand('PX-2650-0042')).toEqual({
+      ok: true,
+      request: { kind: 'serial', serial: 'PX-2650-0042' },
+    });
   });
 
   it('reads /trace with an optional direction', () => {

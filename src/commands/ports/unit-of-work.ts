@@ -6,6 +6,7 @@ import type { DeviceRepository } from './devices.ts';
 import type { EventStore } from './events.ts';
 import type { BlobStore, FileStore } from './files.ts';
 import type { HistoryRepository, TestRepository } from './history.ts';
+import type { IdentifierRepository } from './identifiers.ts';
 import type { JobOutbox } from './jobs.ts';
 import type { LabelRunRepository } from './labels.ts';
 import type { LocationRepository } from './locations.ts';
@@ -15,6 +16,7 @@ import type { PrinterRepository, PrintRecordRepository } from './printers.ts';
 import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
 import type { RowLocks } from './rows.ts';
+import type { SearchRepository } from './search.ts';
 import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { StockMovements } from './stock.ts';
@@ -55,6 +57,10 @@ export interface Repositories {
   tests: TestRepository;
   devices: DeviceRepository;
   attachments: AttachmentRepository;
+  /** External identifiers of devices (MAC, IMEI …). */
+  identifiers: IdentifierRepository;
+  /** Reads that find things from a text (search). */
+  search: SearchRepository;
   work: WorkRepository;
   /** Row locks for preconditions checked in the unit of work (If-Match). */
   rows: RowLocks;

@@ -3,7 +3,7 @@ import type { NewPart, PartPatch, PartRepository } from '../../commands/ports.ts
 import type { Fields, Part, PartKind } from '../../domain/types.ts';
 import { defined, json, paginate } from './shared.ts';
 
-interface PartRow {
+export interface PartRow {
   id: number;
   code: string;
   name: string;

@@ -12,6 +12,8 @@ import { recallRoutes } from './recalls.ts';
 import { labelRoutes } from './labels.ts';
 import { printerRoutes } from './printers.ts';
 import { historyRoutes } from './history.ts';
+import { identifierRoutes } from './identifiers.ts';
+import { searchRoutes } from './search.ts';
 import { attachmentRoutes } from './attachments.ts';
 import { webhookRoutes } from './webhooks.ts';
 import { slackUserRoutes } from './slack-users.ts';
@@ -21,6 +23,7 @@ export const apiRoutes: RouteDef[] = [
   ...partRoutes,
   ...locationRoutes,
   ...lotRoutes,
+  ...identifierRoutes,
   ...projectRoutes,
   ...buildRoutes,
   ...historyRoutes,
@@ -31,6 +34,7 @@ export const apiRoutes: RouteDef[] = [
   ...webhookRoutes,
   ...printerRoutes,
   ...codeRoutes,
+  ...searchRoutes,
   ...tokenRoutes,
   ...slackUserRoutes,
   ...workRoutes,
