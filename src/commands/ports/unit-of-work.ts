@@ -15,6 +15,7 @@ import type { PrinterRepository, PrintRecordRepository } from './printers.ts';
 import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
 import type { RowLocks } from './rows.ts';
+import type { ShipmentRepository } from './shipments.ts';
 import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
 import type { StockMovements } from './stock.ts';
 import type { TokenRepository } from './tokens.ts';
@@ -41,6 +42,7 @@ export interface Repositories {
   trace: TraceRepository;
   files: FileStore;
   recalls: RecallRepository;
+  shipments: ShipmentRepository;
   labels: LabelRunRepository;
   printers: PrinterRepository;
   /** Per-label print records of the runs sent to printers. */
