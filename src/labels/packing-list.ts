@@ -8,7 +8,22 @@
  * (smaller, then cut with '…'), so no text runs into the next column or off the page.
  */
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, rgb, type PDFPage } from 'pdf-lib';
+import {
+  PDFDocument,
+  PDFHexString,
+  beginText,
+  endText,
+  moveText,
+  popGraphicsState,
+  pushGraphicsState,
+  rgb,
+  setFillingRgbColor,
+  setFontAndSize,
+  showText,
+  type PDFName,
+  type PDFPage,
+  type RGB,
+} from 'pdf-lib';
 import { shownSerial, type PackingList } from '../domain/shipments.ts';
 import { FontEncoder, fontBytes } from './text.ts';
 
@@ -40,6 +55,20 @@ export async function renderPackingList(list: PackingList): Promise<Uint8Array> 
   const regular = new FontEncoder(await doc.embedFont(fontBytes('regular'), { subset: true }));
   const bold = new FontEncoder(await doc.embedFont(fontBytes('bold'), { subset: true }));
 
+  // Each distinct text is fitted and encoded once: part names and dates repeat on every row, and
+  // shaping a text through fontkit is what costs most (a list of 500 units would take seconds).
+  const fitted = new Map<string, { size: number; width: number; hex: string }>();
+  const fit = (font: FontEncoder, value: string, width: number, sizes: typeof SIZE) => {
+    const key = `${font === bold ? 'b' : 'r'}|${width}|${sizes.minSize}|${sizes.maxSize}|${value}`;
+    let found = fitted.get(key);
+    if (!found) {
+      const f = font.fit(value, width, sizes);
+      found = { size: f.size, width: f.width, hex: font.encode(f.text).slice(1, -1) };
+      fitted.set(key, found);
+    }
+    return found;
+  };
+  const fontKeys = new Map<PDFPage, { regular: PDFName; bold: PDFName }>();
   const text = (
     page: PDFPage,
     value: string,
@@ -48,11 +77,29 @@ export async function renderPackingList(list: PackingList): Promise<Uint8Array> 
     width: number,
     font = regular,
     sizes = SIZE,
-    color = rgb(0, 0, 0),
+    color: RGB = rgb(0, 0, 0),
+    align: 'left' | 'right' = 'left',
   ) => {
     if (value === '') return;
-    const fitted = font.fit(value, width, sizes);
-    page.drawText(fitted.text, { x, y, size: fitted.size, font: font.font, color });
+    let keys = fontKeys.get(page);
+    if (!keys) {
+      keys = {
+        regular: page.node.newFontDictionary(regular.font.name, regular.font.ref),
+        bold: page.node.newFontDictionary(bold.font.name, bold.font.ref),
+      };
+      fontKeys.set(page, keys);
+    }
+    const f = fit(font, value, width, sizes);
+    page.pushOperators(
+      pushGraphicsState(),
+      setFillingRgbColor(color.red, color.green, color.blue),
+      beginText(),
+      setFontAndSize(font === bold ? keys.bold : keys.regular, f.size),
+      moveText(align === 'right' ? x + width - f.width : x, y),
+      showText(PDFHexString.of(f.hex)),
+      endText(),
+      popGraphicsState(),
+    );
   };
 
   const date =
@@ -123,14 +170,7 @@ export async function renderPackingList(list: PackingList): Promise<Uint8Array> 
 
   pages.forEach((p, i) => {
     const footer = `${shipment.number} · page ${i + 1} of ${pages.length}`;
-    const fitted = regular.fit(footer, inner, { minSize: 7, maxSize: 8 });
-    p.drawText(fitted.text, {
-      x: A4.width - MARGIN - fitted.width,
-      y: MARGIN - 20,
-      size: fitted.size,
-      font: regular.font,
-      color: GREY,
-    });
+    text(p, footer, MARGIN, MARGIN - 20, inner, regular, { minSize: 7, maxSize: 8 }, GREY, 'right');
   });
   return doc.save();
 }
