@@ -23,15 +23,16 @@ import type { Repositories } from './ports.ts';
 import { recordStatusChange } from './timeline.ts';
 import { lotRef, optionalText, text } from './validation.ts';
 
-const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
-const today = () => new Date().toISOString().slice(0, 10);
+export const day = z.iso.date().describe('YYYY-MM-DD (default: today)');
+export const today = () => new Date().toISOString().slice(0, 10);
 
-/** The device named by `code`, locked, with the facts the transition table needs. */
+/** The device named by `ref` (given in `field`), locked, with the facts the transition table needs. */
 async function loadDevice(
   repos: Repositories,
-  code: string,
+  ref: string,
+  field = 'code',
 ): Promise<{ device: Lot; facts: LifecycleFacts }> {
-  const device = await findLot(repos, 'code', code, { lock: true });
+  const device = await findLot(repos, field, ref, { lock: true });
   if (device.serial === null)
     throw new RuleViolation(
       `lot ${device.code} is not a device (it has no serial number); lots keep the stock statuses — quarantine, release, adjust`,
@@ -57,6 +58,59 @@ async function move(
   return { lot: moved.lot, event: moved.event.id };
 }
 
+/** Where and how a device is shipped: what its `shipped` history event records. */
+export interface Consignment {
+  customer: string;
+  order: string | null;
+  /** YYYY-MM-DD. */
+  shippedOn: string;
+  note: string | null;
+  /** The shipment it goes out in (its number), when shipped with one. */
+  shipment?: { id: number; number: string };
+}
+
+/**
+ * Ships one device: the `ship` transition, its `shipped` history event, `lot.status_changed` and
+ * `lot.event_recorded`, in the caller's transaction. A device packed in an open shipment ships with
+ * that shipment only (`shipShipment` names it in `consignment.shipment`).
+ */
+export async function shipOne(
+  repos: Repositories,
+  actor: Actor,
+  ref: string,
+  consignment: Consignment,
+  field = 'code',
+): Promise<{ lot: Lot; event: number }> {
+  const { device, facts } = await loadDevice(repos, ref, field);
+  const to = deviceTransition(device, 'ship', facts);
+  const packed = await repos.shipments.packedIn(device.id);
+  if (packed && packed.id !== consignment.shipment?.id)
+    throw new RuleViolation(
+      `device ${device.code} is packed in shipment ${packed.number} (for ${packed.customer}): ship that shipment, or take the device out of it first`,
+      { shipment: packed.id },
+    );
+  const { customer, order, shippedOn, note, shipment } = consignment;
+  const moved = await recordStatusChange(
+    repos,
+    actor,
+    device,
+    to,
+    {
+      kind: 'shipped',
+      data: {
+        from: device.status,
+        customer,
+        order,
+        shippedOn,
+        note,
+        ...(shipment ? { shipment: shipment.number } : {}),
+      },
+    },
+    `shipped to ${customer}${order ? ` (order ${order})` : ''}${shipment ? ` in shipment ${shipment.number}` : ''}`,
+  );
+  return { lot: moved.lot, event: moved.event.id };
+}
+
 export const shipDevice = defineCommand({
   name: 'shipDevice',
   summary: 'Ship a device to a customer (from available, or again after a return and a repair)',
@@ -70,19 +124,12 @@ export const shipDevice = defineCommand({
     note: optionalText(1_000),
   }),
   run: ({ repos, actor }, { code, customer, order, shippedOn, note }) =>
-    move(repos, actor, code, 'ship', (device) => ({
-      event: {
-        kind: 'shipped',
-        data: {
-          from: device.status,
-          customer,
-          order: order ?? null,
-          shippedOn: shippedOn ?? today(),
-          note: note ?? null,
-        },
-      },
-      reason: `shipped to ${customer}${order ? ` (order ${order})` : ''}`,
-    })),
+    shipOne(repos, actor, code, {
+      customer,
+      order: order ?? null,
+      shippedOn: shippedOn ?? today(),
+      note: note ?? null,
+    }),
 });
 
 export const returnDevice = defineCommand({

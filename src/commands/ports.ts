@@ -26,6 +26,7 @@ export type * from './ports/rows.ts';
 export type * from './ports/search.ts';
 export type * from './ports/services.ts';
 export type * from './ports/sessions.ts';
+export type * from './ports/shipments.ts';
 export type * from './ports/slack.ts';
 export type * from './ports/stock.ts';
 export type * from './ports/tokens.ts';
@@ -51,6 +52,7 @@ export type {
   PrintRecord,
 } from '../domain/printers.ts';
 export type { Recall } from '../domain/recalls.ts';
+export type { Shipment, ShipmentUnit } from '../domain/shipments.ts';
 export type { SlackDelivery, SlackMessage, SlackMessageKind, SlackUser } from '../domain/slack-types.ts';
 export type { ApiToken } from '../domain/tokens.ts';
 export type { ForwardTrace, LotSummary, TracedLot } from '../domain/trace.ts';

@@ -19,6 +19,7 @@ import { partRepository } from './repositories/parts.ts';
 import { projectRepository } from './repositories/projects.ts';
 import { recallRepository } from './repositories/recalls.ts';
 import { rowLocks } from './repositories/rows.ts';
+import { shipmentRepository } from './repositories/shipments.ts';
 import { stockMovements } from './repositories/stock.ts';
 import { sessionRepository } from './repositories/sessions.ts';
 import { tokenRepository } from './repositories/tokens.ts';
@@ -65,6 +66,7 @@ export function repositories(
     jobs: jobOutbox(db),
     trace: traceRepository(db),
     recalls: recallRepository(db),
+    shipments: shipmentRepository(db),
     labels: labelRunRepository(db),
     printers: printerRepository(db),
     prints: printRecordRepository(db),

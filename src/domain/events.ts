@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'lot.event_recorded',
   'recall.ready',
   'recall.failed',
+  'shipment.created',
   'webhook_endpoint.disabled',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

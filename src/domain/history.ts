@@ -96,6 +96,8 @@ export interface ShippedData {
   order: string | null;
   shippedOn: string;
   note: string | null;
+  /** The shipment it went out in (`SH-000123`), when shipped with one. */
+  shipment?: string;
 }
 export interface ReturnedData {
   rma: string;

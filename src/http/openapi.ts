@@ -55,6 +55,8 @@ const TAGS: Record<string, string> = {
   Attachments: 'Files kept with a lot, a build or a history event (test logs, photos, certificates).',
   Traceability:
     'Where a lot went and what a unit is made of, forward and backward, and recalls: the affected units of a lot, with a CSV report.',
+  Shipments:
+    'The pack & ship station: a shipment for a customer, devices scanned into it, shipped together (each device `shipped`, `shipment.created` announced), with its packing list as PDF and CSV.',
   Labels: 'Label runs: PDF sheets of ID-code labels for lots and units, rendered in the background.',
   Printers:
     'Label printers (Zebra ZPL, Brother QL, IPP Everywhere / CUPS): where print runs go, their live status, and which printer a project or location prints on by default or by itself.',

@@ -25,6 +25,7 @@ export * from './schemas/problems.ts';
 export * from './schemas/builds.ts';
 export * from './schemas/trace.ts';
 export * from './schemas/recalls.ts';
+export * from './schemas/shipments.ts';
 export * from './schemas/labels.ts';
 export * from './schemas/printers.ts';
 export * from './schemas/slack.ts';

@@ -24,6 +24,7 @@ import { PRINTER_DRIVERS } from '../printers/index.ts';
 import { JOBS } from '../../workers/catalogue.ts';
 import { buildRegistry, settleWith } from '../../workers/index.ts';
 import type { Services } from '../commands/ports.ts';
+import { renderPackingList } from '../labels/packing-list.ts';
 
 export interface Runtime extends AppContext {
   /**
@@ -112,6 +113,7 @@ export function assembleRuntime(
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
     printers: PRINTER_DRIVERS,
+    renderPackingList,
   };
   const app: AppContext = {
     config,

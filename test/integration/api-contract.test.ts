@@ -173,6 +173,16 @@ async function identified(): Promise<{ code: string; kind: string; value: string
   return { code, kind: 'mac', value };
 }
 
+/** An open shipment, optionally with a device packed in it (answers its id and the device). */
+async function shipment(options: { packed?: boolean } = {}): Promise<{ id: number; unit?: string }> {
+  const id = (await ctx.api('POST', '/api/v1/shipments', { body: { customer: 'Acme', order: 'PO-1' } })).body
+    .id as number;
+  if (!options.packed) return { id };
+  const unit = await device();
+  await ctx.api('POST', `/api/v1/shipments/${id}/units`, { body: { unit } });
+  return { id, unit };
+}
+
 /** A lot with a note on its timeline. */
 async function noted(): Promise<{ code: string; id: number }> {
   const code = await lot();
@@ -505,6 +515,40 @@ const CASES: Record<string, Case> = {
   'GET /recalls/{id}/report.csv': {
     prepare: async () => ({ params: { id: await readyRecall() } }),
     badQuery: { params: { id: '-1' }, field: 'id' },
+  },
+  'POST /shipments': {
+    prepare: async () => ({ body: { customer: 'Acme', order: 'PO-7', note: 'fragile' } }),
+    illTyped: { field: 'customer', value: ' ' },
+  },
+  'GET /shipments': { prepare: async () => ({}), badQuery: { query: 'status=lost', field: 'status' } },
+  'GET /shipments/{id}': {
+    prepare: async () => ({ params: { id: (await shipment({ packed: true })).id } }),
+    badQuery: { params: { id: 'x' }, field: 'shipment' },
+  },
+  'POST /shipments/{id}/units': {
+    prepare: async () => ({ params: { id: (await shipment()).id }, body: { unit: await device() } }),
+    illTyped: { field: 'unit', value: 5 },
+    unknownRefs: [{ body: { unit: unknownCode }, field: 'unit' }],
+  },
+  'DELETE /shipments/{id}/units/{unit}': {
+    prepare: async () => {
+      const { id, unit } = await shipment({ packed: true });
+      return { params: { id, unit: unit! } };
+    },
+    notFound: [{ unit: unknownCode }],
+    badQuery: { params: { unit: 'x'.repeat(101) }, field: 'unit' },
+  },
+  'POST /shipments/{id}/ship': {
+    prepare: async () => ({ params: { id: (await shipment({ packed: true })).id }, body: {} }),
+    illTyped: { field: 'shippedOn', value: 'soon' },
+  },
+  'GET /shipments/{id}/packing-list.pdf': {
+    prepare: async () => ({ params: { id: (await shipment({ packed: true })).id } }),
+    badQuery: { params: { id: '0' }, field: 'shipment' },
+  },
+  'GET /shipments/{id}/packing-list.csv': {
+    prepare: async () => ({ params: { id: (await shipment({ packed: true })).id } }),
+    badQuery: { params: { id: '-1' }, field: 'shipment' },
   },
   'GET /label-templates': { prepare: async () => ({}), badQuery: { query: 'x=1', field: 'x' } },
   'POST /labels': {

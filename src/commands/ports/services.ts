@@ -1,3 +1,4 @@
+import type { PackingListRenderer } from '../../domain/shipments.ts';
 import type { PrinterDrivers } from './printers.ts';
 import type { WorkInspector } from './work.ts';
 
@@ -11,4 +12,6 @@ export interface Services {
   publicUrl?: string;
   /** The printer drivers, to read a printer's status live. */
   printers?: PrinterDrivers;
+  /** Renders a shipment's packing list as a PDF. */
+  renderPackingList?: PackingListRenderer;
 }

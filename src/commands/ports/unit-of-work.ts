@@ -17,6 +17,7 @@ import type { ProjectRepository } from './projects.ts';
 import type { RecallRepository } from './recalls.ts';
 import type { RowLocks } from './rows.ts';
 import type { SearchRepository } from './search.ts';
+import type { ShipmentRepository } from './shipments.ts';
 import type { SlackMessageRepository, SlackUserRepository } from './slack.ts';
 import type { SessionRepository } from './sessions.ts';
 import type { StockMovements } from './stock.ts';
@@ -46,6 +47,7 @@ export interface Repositories {
   trace: TraceRepository;
   files: FileStore;
   recalls: RecallRepository;
+  shipments: ShipmentRepository;
   labels: LabelRunRepository;
   printers: PrinterRepository;
   /** Per-label print records of the runs sent to printers. */

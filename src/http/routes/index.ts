@@ -10,6 +10,7 @@ import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
 import { labelRoutes } from './labels.ts';
+import { shipmentRoutes } from './shipments.ts';
 import { printerRoutes } from './printers.ts';
 import { historyRoutes } from './history.ts';
 import { identifierRoutes } from './identifiers.ts';
@@ -30,6 +31,7 @@ export const apiRoutes: RouteDef[] = [
   ...attachmentRoutes,
   ...traceRoutes,
   ...recallRoutes,
+  ...shipmentRoutes,
   ...labelRoutes,
   ...webhookRoutes,
   ...printerRoutes,
