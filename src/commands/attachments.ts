@@ -176,7 +176,14 @@ export const recordPhotoNote = defineCommand({
     if (!file.detected?.mime.startsWith('image/'))
       throw ValidationError.field('file', 'must be a photo (JPEG, PNG, HEIC, WebP …)');
     const note = await recordNote.run(ctx, { code, text: body });
-    const photo = await addAttachment.run(ctx, { event: note.id, file, filename, declaredType, note: null });
+    const photo = await addAttachment.run(ctx, {
+      lot: code,
+      event: note.id,
+      file,
+      filename,
+      declaredType,
+      note: null,
+    });
     return { ...note, attachments: [...note.attachments, photo] };
   },
 });

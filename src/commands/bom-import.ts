@@ -8,13 +8,13 @@
 import { z } from 'zod';
 import { assertNoBomCycle } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { hasIdCodeShape, looksLikeIdCode, typoCandidates } from '../domain/id-code-typos.ts';
+import { hasIdCodeShape, looksLikeIdCode } from '../domain/id-code-typos.ts';
 import { parseIdCode } from '../domain/id-code.ts';
 import { parseKicadBom, type KicadBomLine, type RowProblem } from '../domain/kicad-bom.ts';
 import type { BomIncomplete, Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
 import type { NewBomLine, PartPatch, Repositories } from './ports.ts';
-import { createProjectWithPart } from './projects.ts';
+import { createProjectWithPart, projectsOneSlipAway } from './projects.ts';
 import { idCodeRef, name } from './validation.ts';
 
 export interface BomImportReport {
@@ -64,14 +64,7 @@ function blanksFilled(part: Part, line: KicadBomLine): { patch: PartPatch; fille
 }
 
 /** "did you mean …?" for the existing projects one keying slip away from `input`, or null. */
-async function didYouMean(repos: Repositories, input: string): Promise<string | null> {
-  const found: string[] = [];
-  for (const candidate of typoCandidates(input)) {
-    const project = await repos.projects.findByCode(candidate);
-    if (project) found.push(`${project.code} (project '${project.name}')`);
-  }
-  return found.length > 0 ? `did you mean ${found.join(' or ')}?` : null;
-}
+const didYouMean = projectsOneSlipAway;
 
 async function projectByCode(repos: Repositories, input: string): Promise<Project> {
   const parsed = parseIdCode(input);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { assertNoBomCycle, designatorProblem } from '../domain/bom.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../domain/errors.ts';
-import { looksLikeIdCode } from '../domain/id-code-typos.ts';
+import { hasIdCodeShape, looksLikeIdCode, typoCandidates } from '../domain/id-code-typos.ts';
 import { compileSerialFormat, MAX_SERIAL_LENGTH, SERIAL_FORMAT_PATTERN } from '../domain/serial-format.ts';
 import type { Part, Project } from '../domain/types.ts';
 import { defineCommand } from './define.ts';
@@ -83,12 +83,26 @@ async function resolveLines(
   return resolved;
 }
 
+/** "did you mean …" naming the projects whose codes are one keying slip from `input`, or null. */
+export async function projectsOneSlipAway(repos: Repositories, input: string): Promise<string | null> {
+  const found: string[] = [];
+  for (const candidate of typoCandidates(input)) {
+    const project = await repos.projects.findByCode(candidate);
+    if (project) found.push(`${project.code} (project '${project.name}')`);
+  }
+  return found.length > 0 ? `did you mean ${found.join(' or ')}?` : null;
+}
+
 /**
  * A project's name is unique and never shaped like an ID code: where a project is named by code or
- * name (import-bom --project), a mistyped code must not be taken for a name.
+ * name (import-bom --project), a mistyped code must not be taken for a name. A code-shaped word
+ * without a digit ("ABCDEFGHKJ") is a name unless a project's code is one slip away from it.
  */
 async function checkName(repos: Repositories, projectName: string, exceptId?: number) {
-  if (looksLikeIdCode(projectName))
+  if (
+    looksLikeIdCode(projectName) ||
+    (hasIdCodeShape(projectName) && (await projectsOneSlipAway(repos, projectName)) !== null)
+  )
     throw ValidationError.field(
       'name',
       `'${projectName}' looks like an ID code: a project's name must not, or a mistyped code could be taken for it`,

@@ -67,6 +67,8 @@ const TAGS: Record<string, string> = {
   Search:
     'One box for whatever is at hand: an ID code, a formatted serial, an external identifier, an MPN, a supplier order, a date code or a name.',
   'API tokens': 'The bearer tokens that authenticate API callers, each with a role.',
+  'Page sessions':
+    'Who is signed in to the scan pages (people through a Slack sign-in link, scan stations with an API token); an admin ends a session here.',
   'Slack users': 'The roles of Slack users who work with buildtrace from Slack.',
   Operations: 'Work in flight in the background and the reconciler that resumes what was interrupted.',
 };

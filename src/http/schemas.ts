@@ -19,6 +19,7 @@ export * from './schemas/parts.ts';
 export * from './schemas/locations.ts';
 export * from './schemas/lots.ts';
 export * from './schemas/projects.ts';
+export * from './schemas/sessions.ts';
 export * from './schemas/tokens.ts';
 export * from './schemas/codes.ts';
 export * from './schemas/problems.ts';

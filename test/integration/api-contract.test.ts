@@ -8,6 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute } from '../../src/commands/define.ts';
+import { signInWithToken } from '../../src/commands/sessions.ts';
 import { IdCodeGenerator } from '../../src/domain/id-code.ts';
 import { roleAllows, type Role } from '../../src/domain/roles.ts';
 import { z } from 'zod';
@@ -666,6 +668,24 @@ const CASES: Record<string, Case> = {
       params: {
         id: (await ctx.api('POST', '/api/v1/tokens', { body: { name: 'temp', role: 'viewer' } })).body
           .id as number,
+      },
+    }),
+    badQuery: { params: { id: 'abc' }, field: 'id' },
+  },
+  'GET /sessions': { prepare: async () => ({}), badQuery: { query: 'live=maybe', field: 'live' } },
+  'DELETE /sessions/{id}': {
+    prepare: async () => ({
+      params: {
+        id: (
+          await execute(
+            { uow: ctx.uow },
+            signInWithToken,
+            { name: 'page', role: 'viewer' },
+            {
+              token: ctx.tokens.viewer,
+            },
+          )
+        ).session.id,
       },
     }),
     badQuery: { params: { id: 'abc' }, field: 'id' },

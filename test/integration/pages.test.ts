@@ -145,6 +145,8 @@ beforeAll(async () => {
     isMobile: true,
     hasTouch: true,
     deviceScaleFactor: 2,
+    // Full pages need a reader who is not a stranger (a stranger gets the public view: pages-floor.test.ts).
+    extraHTTPHeaders: { authorization: `Bearer ${ctx.tokens.viewer}` },
   });
 });
 
@@ -374,7 +376,9 @@ describe('HTTP', () => {
       `/id/${data.build}/x1`,
       `/id/${data.build}/1/2`,
     ]) {
-      const res = await fetch(`${ctx.url}${path}`);
+      const res = await fetch(`${ctx.url}${path}`, {
+        headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
+      });
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(await res.text(), path).toContain('This link is broken');
@@ -391,7 +395,7 @@ describe('PAGES_PUBLIC=false', () => {
       const anonymous = await fetch(path);
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="buildtrace pages"/);
-      expect(await anonymous.text()).toContain('Sign in with an API token');
+      expect(await anonymous.text()).toContain('/buildtrace login');
       const wrong = await fetch(path, { headers: { authorization: `Basic ${btoa('me:bt_wrong')}` } });
       expect(wrong.status).toBe(401);
       const basic = await fetch(path, {

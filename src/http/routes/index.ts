@@ -6,6 +6,7 @@ import { locationRoutes } from './locations.ts';
 import { lotRoutes } from './lots.ts';
 import { partRoutes } from './parts.ts';
 import { projectRoutes } from './projects.ts';
+import { sessionRoutes } from './sessions.ts';
 import { tokenRoutes } from './tokens.ts';
 import { traceRoutes } from './trace.ts';
 import { recallRoutes } from './recalls.ts';
@@ -38,6 +39,7 @@ export const apiRoutes: RouteDef[] = [
   ...codeRoutes,
   ...searchRoutes,
   ...tokenRoutes,
+  ...sessionRoutes,
   ...slackUserRoutes,
   ...workRoutes,
 ];
