@@ -54,6 +54,22 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' one script runs in the browser, as a classic script.
+    files: ['src/pages/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        URLSearchParams: 'readonly',
+        DOMParser: 'readonly',
+      },
+    },
+  },
+  {
     // Domain rules stay pure: no transport, queue, database or rendering library.
     files: ['src/domain/**/*.ts'],
     rules: {

@@ -169,3 +169,12 @@ export function identifierLookups(q: string): IdentifierLookup[] {
   if (text.ok) lookups.push({ kinds: null, value: text.value });
   return lookups;
 }
+
+/** The kind a scanned identifier is, when its shape tells (MAC, IMEI, ICCID); null when it does not. */
+export function guessIdentifierKind(raw: string): 'mac' | 'imei' | 'iccid' | null {
+  if (normalizeIdentifier('mac', raw).ok) return 'mac';
+  const digits = digitsOf(raw);
+  if (digits?.length === 15) return 'imei';
+  if (digits !== null && digits.length >= 19 && digits.length <= 20) return 'iccid';
+  return null;
+}

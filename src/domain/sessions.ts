@@ -86,6 +86,6 @@ export function tallied(state: StationState, entry: StationEntry): StationState 
     ...state,
     ok: state.ok + (entry.ok ? 1 : 0),
     failed: state.failed + (entry.ok ? 0 : 1),
-    recent: [entry, ...state.recent].slice(0, STATION_RECENT),
+    recent: [{ ...entry, text: entry.text.slice(0, 480) }, ...state.recent].slice(0, STATION_RECENT),
   };
 }

@@ -17,3 +17,16 @@ export const stylesheet = {
 
 /** The stylesheet's URL, with its version. */
 export const stylesheetUrl = `${stylesheet.path}?v=${stylesheet.version}`;
+
+const js = readFileSync(new URL('./assets/station.js', import.meta.url));
+
+/** The scan station's enhancement: scans answered in place, the camera where the browser can read codes. */
+export const stationScript = {
+  body: js,
+  contentType: 'text/javascript; charset=utf-8',
+  version: createHash('sha256').update(js).digest('hex').slice(0, 12),
+  path: '/assets/station.js',
+};
+
+/** The station script's URL, with its version. */
+export const stationScriptUrl = `${stationScript.path}?v=${stationScript.version}`;

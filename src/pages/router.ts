@@ -17,7 +17,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import { parseIdCode, type ParsedIdCode } from '../domain/id-code.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { actionRoutes } from './action-routes.ts';
-import { stylesheet } from './assets.ts';
+import { stationScript, stylesheet } from './assets.ts';
 import { idPath } from './format.ts';
 import { homeRoutes } from './home.ts';
 import { ok, pageKit, type PageCall, type PagesOptions, type Runner } from './kit.ts';
@@ -33,6 +33,7 @@ import {
 } from './not-found.ts';
 import { lotOrDevicePage, objectPage, type Refused } from './object-pages.ts';
 import { signInRoutes } from './sign-in-routes.ts';
+import { stationRoutes } from './station-routes.ts';
 
 export type { PagesOptions } from './kit.ts';
 
@@ -56,6 +57,13 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   const { page } = kit;
   const render = (call: PageCall, target: CodeTarget, cursor: string | undefined, refused: Refused | null) =>
     objectPage(call, target, cursor, refused, options);
+
+  router.get(stationScript.path, (req, res) => {
+    const versioned = req.query.v === stationScript.version;
+    res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.type(stationScript.contentType).send(stationScript.body);
+  });
 
   router.get(stylesheet.path, (req, res) => {
     // The versioned URL the pages link to never changes content; others are revalidated soon.
@@ -130,6 +138,7 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   signInRoutes(router, deps, kit, options.publicUrl ?? '');
   actionRoutes(router, deps, kit, options, render);
   homeRoutes(router, kit);
+  stationRoutes(router, deps, kit, options);
 
   // Anything else under /id is a link the pages did not make: still a page, not an API error.
   router.get(
