@@ -16,9 +16,15 @@ import {
   statusBadge,
   when,
 } from './format.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import type { PageContent } from './layout.ts';
-import { attachmentsSection, componentsSection, historySection, type Listing } from './sections.ts';
+import {
+  attachmentsSection,
+  componentsSection,
+  historySection,
+  type Listing,
+  type PerDevice,
+} from './sections.ts';
 
 export interface DeviceView {
   /** The device's single-unit lot (it has a serial). */
@@ -29,6 +35,20 @@ export interface DeviceView {
   attachments: Listing<Attachment>;
   /** The device this unit is fitted into, if any. */
   heldBy: string | null;
+  /** Its build's next stage (null: every stage done, or none). */
+  stage?: { name: string; of: number; position: number } | { done: true } | null;
+  /** Per part: how many one device holds and where (the project's BOM). */
+  perDevice?: PerDevice;
+}
+
+/** The newest test result in the history shown, as one line. */
+function lastTest(history: Listing<HistoryItem>): SafeHtml | null {
+  const test = history.items.find((h) => h.kind === 'test_result');
+  if (!test) return null;
+  const d = test.data as { test?: string; passed?: boolean; station?: string | null };
+  return html`<span class="${d.passed ? 'ok' : 'bad'}"
+      >${d.test ?? 'test'} ${d.passed ? 'passed' : 'failed'}</span
+    >${d.station ? ` at ${d.station}` : ''} · ${when(test.occurredAt)}`;
 }
 
 export function devicePage(view: DeviceView): PageContent {
@@ -54,12 +74,22 @@ export function devicePage(view: DeviceView): PageContent {
       build?.completedAt
         ? ['Build completed', when(build.completedAt)]
         : ['Build started', when(build?.startedAt)],
+      [
+        'Stage',
+        !view.stage
+          ? null
+          : 'done' in view.stage
+            ? 'all stages done'
+            : `${view.stage.name} (${view.stage.position} of ${view.stage.of})`,
+      ],
+      ['Last test', lastTest(view.history)],
       ['Inside device', maybeCodeLink(view.heldBy)],
       ['Location', maybeCodeLink(lot.locationCode)],
       ['ID code', html`<span class="code">${lot.code}</span>`],
       ...freeFields(lot.fields),
     ])}
-    ${historySection(view.history, path)} ${attachmentsSection(view.attachments)} ${componentsSection(trace)}
+    ${historySection(view.history, path)} ${attachmentsSection(view.attachments)}
+    ${componentsSection(trace, view.perDevice)}
   `;
   return { title: `${trace.lot.partName} ${serial}`, body, canonicalPath: path };
 }

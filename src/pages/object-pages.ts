@@ -148,7 +148,10 @@ export async function lotOrDevicePage(
     refused,
   );
   const status = refused?.status ?? 200;
-  if (lot.serial !== null)
+  if (lot.serial !== null) {
+    const build = lot.buildCode ? await run(getBuild, { code: lot.buildCode }) : null;
+    const project = build ? await run(getProject, { code: build.projectCode }) : null;
+    const next = build?.stages.find((s) => s.completedAt === null);
     return withActions(
       devicePage({
         lot: { ...lot, serial: lot.serial },
@@ -156,10 +159,22 @@ export async function lotOrDevicePage(
         history,
         attachments,
         heldBy: lifecycle.heldBy,
+        stage: !build?.stages.length
+          ? null
+          : next
+            ? { name: next.name, position: next.position, of: build.stages.length }
+            : { done: true },
+        perDevice: new Map(
+          (project?.lines ?? []).map((l) => [
+            l.partCode,
+            { quantity: l.quantityPerUnit, designators: l.designators },
+          ]),
+        ),
       }),
       actions,
       status,
     );
+  }
   const forward = await run(traceForward, { code, limit: 1 });
   return withActions(
     lotPage({ lot, trace, usedIn: { total: forward.total, builds: forward.builds }, history, attachments }),

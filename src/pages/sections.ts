@@ -155,34 +155,95 @@ function lotLine(node: TraceNode, extra: HtmlValue): SafeHtml {
   </li>`;
 }
 
+/** Per device: how many of a part one unit holds, and where (from the project's BOM). */
+export type PerDevice = ReadonlyMap<string, { quantity: number; designators: readonly string[] }>;
+
+/** Parts listed open; the rest are folded into "more parts" (a BOM of dozens of reels). */
+const PARTS_SHOWN = 8;
+/** Lots of one part listed open; more are folded. */
+const LOTS_SHOWN = 3;
+
 /**
- * What a lot or device was built from: the component lots its build consumed (quantities are what
- * the whole build used), those a repair fitted, and the sub-assembly units it holds.
+ * What a lot or device was built from, grouped by part: for a device, how many of the part one unit
+ * holds and at which designators (from the BOM), then the lots it may have come from (the build's
+ * consumption is shared by all its units); lots a repair fitted; and the sub-assembly units it holds.
+ * Long lists are folded into `<details>` so the first screen stays short.
  */
-export function componentsSection(trace: TraceNode): SafeHtml | null {
+export function componentsSection(trace: TraceNode, perDevice?: PerDevice): SafeHtml | null {
   if (trace.components.length === 0 && trace.contains.length === 0 && !trace.build) return null;
-  const components = trace.components.map((c) =>
-    lotLine(
-      c.node,
-      html`<div class="meta">
-        ${
-          c.installedBy !== undefined
-            ? html`${quantity(c.quantity)} fitted by a repair (<a href="#event-${c.installedBy}"
-                  >event ${c.installedBy}</a
-                >)`
-            : `${quantity(c.quantity)} used by the build`
-        }
-      </div>`,
-    ),
-  );
+  const byPart = new Map<string, { name: string; lines: SafeHtml[] }>();
+  for (const c of trace.components) {
+    const key = c.node.lot.partCode;
+    const group = byPart.get(key) ?? { name: c.node.lot.partName, lines: [] };
+    group.lines.push(
+      lotLine(
+        c.node,
+        html`<div class="meta">
+          ${
+            c.installedBy !== undefined
+              ? html`${quantity(c.quantity)} fitted by a repair (<a href="#event-${c.installedBy}"
+                    >event ${c.installedBy}</a
+                  >)`
+              : `${quantity(c.quantity)} used by the whole build`
+          }
+        </div>`,
+      ),
+    );
+    byPart.set(key, group);
+  }
+  const parts = [...byPart.entries()].map(([partCode, group]) => {
+    const per = perDevice?.get(partCode);
+    const open = group.lines.slice(0, LOTS_SHOWN);
+    const folded = group.lines.slice(LOTS_SHOWN);
+    return html`<li class="part-group">
+      <div><strong>${group.name}</strong> <span class="meta code">${partCode}</span></div>
+      ${
+        per
+          ? html`<div class="per-device">
+              ${quantity(per.quantity)} per
+              device${per.designators.length ? html` · ${per.designators.join(', ')}` : null}
+            </div>`
+          : null
+      }
+      <ul class="list">
+        ${open}
+      </ul>
+      ${
+        folded.length
+          ? html`<details>
+              <summary>${folded.length} more lot${folded.length === 1 ? '' : 's'} of this part</summary>
+              <ul class="list">
+                ${folded}
+              </ul>
+            </details>`
+          : null
+      }
+    </li>`;
+  });
   const units = trace.contains.map((u) => lotLine(u, null));
+  const shown = parts.slice(0, PARTS_SHOWN);
+  const more = parts.slice(PARTS_SHOWN);
   return html`<section id="components" aria-labelledby="components-h">
     <h2 id="components-h">Built from</h2>
     ${
-      components.length > 0
-        ? html`<ul class="list" id="component-lots">
-            ${components}
-          </ul>`
+      parts.length > 0
+        ? html`<p class="meta">
+              ${parts.length} part${parts.length === 1 ? '' : 's'} from ${trace.components.length}
+              lot${trace.components.length === 1 ? '' : 's'}
+            </p>
+            <ul class="parts" id="component-lots">
+              ${shown}
+            </ul>
+            ${
+              more.length
+                ? html`<details id="more-parts">
+                    <summary>${more.length} more part${more.length === 1 ? '' : 's'}</summary>
+                    <ul class="parts">
+                      ${more}
+                    </ul>
+                  </details>`
+                : null
+            }`
         : html`<p class="meta">No component lots recorded.</p>`
     }
     ${

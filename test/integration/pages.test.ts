@@ -179,6 +179,11 @@ describe('device page', () => {
     const components = page.locator('#component-lots > li');
     expect(await components.count()).toBe(2);
     expect(await text(page, '#component-lots')).toContain('Mouser & "Sons"');
+    // Per device, from the BOM: how many and where; the build's use is the whole build's.
+    expect(await text(page, '#component-lots')).toContain('2 per device · R1, R2');
+    expect(await text(page, '#component-lots')).toContain('1 per device · U1');
+    expect(await text(page, '#facts')).toContain('Stage Test (2 of 2)');
+    expect(await text(page, '#facts')).toContain('Last test ICT passed at ICT-1');
     await page.locator(`#component-lots a[href="/id/${data.xssLot}"]`).first().click();
     await page.waitForURL(`${ctx.url}/id/${data.xssLot}`);
     expect(await text(page, '.kicker')).toBe('Lot');
