@@ -30,3 +30,15 @@ export const stationScript = {
 
 /** The station script's URL, with its version. */
 export const stationScriptUrl = `${stationScript.path}?v=${stationScript.version}`;
+
+const liveJs = readFileSync(new URL('./assets/live.js', import.meta.url));
+
+/** A build page's live progress (server-sent events). */
+export const liveScript = {
+  body: liveJs,
+  contentType: 'text/javascript; charset=utf-8',
+  version: createHash('sha256').update(liveJs).digest('hex').slice(0, 12),
+  path: '/assets/live.js',
+};
+
+export const liveScriptUrl = `${liveScript.path}?v=${liveScript.version}`;

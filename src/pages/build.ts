@@ -41,7 +41,7 @@ function bar(label: string, value: number, max: number): SafeHtml {
     </progress>`;
 }
 
-function progressSection(b: BuildView['build']): SafeHtml {
+export function progressSection(b: BuildView['build']): SafeHtml {
   const counts = Object.entries(b.unitCounts).filter(([, n]) => n > 0);
   return html`<section id="progress" aria-labelledby="progress-h">
     <h2 id="progress-h">Progress</h2>
@@ -63,7 +63,7 @@ function progressSection(b: BuildView['build']): SafeHtml {
   </section>`;
 }
 
-function stagesSection(b: Build): SafeHtml | null {
+export function stagesSection(b: Build): SafeHtml | null {
   if (b.stages.length === 0) return null;
   return html`<section id="stages" aria-labelledby="stages-h">
     <h2 id="stages-h">Stages</h2>

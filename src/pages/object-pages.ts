@@ -16,6 +16,7 @@ import { getProject } from '../commands/projects.ts';
 import { traceBackward, traceForward } from '../commands/trace.ts';
 import type { DeviceAction } from '../domain/lifecycle.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
+import { liveScriptUrl } from './assets.ts';
 import { actionsSection, type ActionSubject, type ActionTarget } from './actions.ts';
 import { UNITS_PER_PAGE, buildPage } from './build.ts';
 import { devicePage } from './device.ts';
@@ -84,17 +85,19 @@ export async function objectPage(
         { target: 'build', code, allowed: [], status: build.status, trackUnits: build.trackUnits },
         refused,
       );
-      return withActions(
-        buildPage({
-          build,
-          units: build.trackUnits ? units : null,
-          continued: cursor !== undefined,
-          consumption: consumption.items,
-          attachments,
-        }),
-        actions,
-        refused?.status ?? 200,
-      );
+      const page = buildPage({
+        build,
+        units: build.trackUnits ? units : null,
+        continued: cursor !== undefined,
+        consumption: consumption.items,
+        attachments,
+      });
+      // Progress that can still change is followed live where JavaScript runs.
+      const live = ['completed', 'cancelled'].includes(build.status)
+        ? null
+        : html`<div data-live="${idPath(code)}/live" hidden></div>
+            <script src="${liveScriptUrl}" defer></script>`;
+      return withActions({ ...page, body: html`${page.body}${live}` }, actions, refused?.status ?? 200);
     }
     case 'part': {
       const [part, lots] = await Promise.all([

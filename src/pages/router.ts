@@ -17,7 +17,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import { parseIdCode, type ParsedIdCode } from '../domain/id-code.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { actionRoutes } from './action-routes.ts';
-import { stationScript, stylesheet } from './assets.ts';
+import { liveScript, stationScript, stylesheet } from './assets.ts';
 import { idPath } from './format.ts';
 import { homeRoutes } from './home.ts';
 import { ok, pageKit, type PageCall, type PagesOptions, type Runner } from './kit.ts';
@@ -34,6 +34,7 @@ import {
 import { lotOrDevicePage, objectPage, type Refused } from './object-pages.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { stationRoutes } from './station-routes.ts';
+import { liveRoutes } from './live-routes.ts';
 
 export type { PagesOptions } from './kit.ts';
 
@@ -58,12 +59,16 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   const render = (call: PageCall, target: CodeTarget, cursor: string | undefined, refused: Refused | null) =>
     objectPage(call, target, cursor, refused, options);
 
-  router.get(stationScript.path, (req, res) => {
-    const versioned = req.query.v === stationScript.version;
-    res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.type(stationScript.contentType).send(stationScript.body);
-  });
+  for (const script of [stationScript, liveScript])
+    router.get(script.path, (req, res) => {
+      const versioned = req.query.v === script.version;
+      res.setHeader(
+        'Cache-Control',
+        versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+      );
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.type(script.contentType).send(script.body);
+    });
 
   router.get(stylesheet.path, (req, res) => {
     // The versioned URL the pages link to never changes content; others are revalidated soon.
@@ -139,6 +144,7 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   actionRoutes(router, deps, kit, options, render);
   homeRoutes(router, kit);
   stationRoutes(router, deps, kit, options);
+  liveRoutes(router, deps, kit);
 
   // Anything else under /id is a link the pages did not make: still a page, not an API error.
   router.get(
