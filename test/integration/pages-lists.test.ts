@@ -382,3 +382,27 @@ describe('on a phone', () => {
     }
   }, 60_000);
 });
+
+describe('PAGES_PUBLIC=false', () => {
+  it('still answers a stranger with a sign-in link, and a token reader with the data', async () => {
+    const closed = await createTestContext({ env: { PAGES_PUBLIC: 'false' } });
+    try {
+      const lot = await factories({ uow: closed.uow }).lot({ quantity: 3 });
+      for (const path of ['/search?q=x', '/builds', '/lots', '/devices']) {
+        const res = await fetch(`${closed.url}${path}`);
+        const body = await res.text();
+        expect(res.status, path).toBe(200);
+        expect(body, path).toContain(`/signin?next=${encodeURIComponent(path)}`);
+        expect(body, path).not.toContain(lot.code);
+      }
+      const csv = await fetch(`${closed.url}/lots.csv`);
+      expect(csv.status).toBe(401);
+      expect(await csv.text()).not.toContain(lot.code);
+      const reader = { headers: { authorization: `Bearer ${closed.tokens.viewer}` } };
+      expect(await (await fetch(`${closed.url}/lots`, reader)).text()).toContain(`/id/${lot.code}`);
+      expect(await (await fetch(`${closed.url}/lots.csv`, reader)).text()).toContain(lot.code);
+    } finally {
+      await closed.close();
+    }
+  });
+});
