@@ -222,7 +222,7 @@ export const getLot = defineCommand({
 export const listLots = defineCommand({
   name: 'listLots',
   summary:
-    'List lots, optionally of one part, at one location, with one status or one formatted serial; lots of quantity 0 only when asked for',
+    'List lots, optionally of one part, at one location, with one status or one formatted serial, or only devices; lots of quantity 0 only when asked for',
   role: 'viewer',
   mode: 'read',
   input: pageQuery.extend({
@@ -236,13 +236,16 @@ export const listLots = defineCommand({
       .max(100)
       .optional()
       .describe("a device's formatted serial, as printed on its label (any case)"),
+    devices: flag
+      .optional()
+      .describe('only devices (lots with a serial number: the units of tracked builds); default false'),
     empty: flag
       .optional()
       .describe(
         'also lots of quantity 0 (consumed, fitted or emptied); default false, except for the statuses whose lots hold nothing (scrapped, disposed, cancelled)',
       ),
   }),
-  async run({ repos }, { limit, cursor, part, location, status, serial, empty }) {
+  async run({ repos }, { limit, cursor, part, location, status, serial, devices, empty }) {
     const partId = part
       ? (await findOrFail('part', 'part', part, (c) => repos.parts.findByCode(c))).id
       : undefined;
@@ -251,7 +254,7 @@ export const listLots = defineCommand({
       : undefined;
     const holdsNothing = status === 'scrapped' || status === 'disposed' || status === 'cancelled';
     return repos.lots.list(
-      { partId, locationId, status, serialLabel: serial, empty: empty ?? holdsNothing },
+      { partId, locationId, status, serialLabel: serial, devices, empty: empty ?? holdsNothing },
       { limit, cursor },
     );
   },

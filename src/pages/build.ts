@@ -172,6 +172,12 @@ export function buildPage(view: BuildView): PageContent {
       ['Note', b.note],
       ['ID code', html`<span class="code">${b.code}</span>`],
     ])}
+    <p id="exports">
+      Download as CSV: ${b.trackUnits ? html`<a href="${path}/units.csv">units</a> · ` : null}<a
+        href="${path}/consumption.csv"
+        >component lots</a
+      >
+    </p>
     ${progressSection(b)} ${stagesSection(b)} ${unitsSection(view, path)}
     ${consumptionSection(view.consumption)} ${attachmentsSection(view.attachments)}
     ${

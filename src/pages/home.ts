@@ -5,6 +5,7 @@ import { codeLink, quantity, statusBadge, when } from './format.ts';
 import { html } from './html.ts';
 import { ok, type PageKit } from './kit.ts';
 import { lookupForm } from './layout.ts';
+import { searchForm } from './search.ts';
 
 export function homeRoutes(router: Router, kit: PageKit): void {
   router.get(
@@ -22,7 +23,10 @@ export function homeRoutes(router: Router, kit: PageKit): void {
       return ok({
         title: 'Home',
         body: html`<h1>buildtrace</h1>
-          ${lookupForm('', 'lookup-main')}
+          ${searchForm('', 'search-main')}
+          <nav class="lists" aria-label="Lists">
+            <a href="/builds">Builds</a> · <a href="/lots">Lots</a> · <a href="/devices">Devices</a>
+          </nav>
           ${visitor.session ? html`<p><a class="button" href="/station">Open a scan station</a></p>` : null}
           <h2 id="builds-heading">Builds in progress</h2>
           <ul class="builds" aria-labelledby="builds-heading" id="recent-builds">

@@ -40,6 +40,8 @@ const CONTENT_SECURITY_POLICY =
 
 export type Outcome = ProblemPage | { redirect: string; status: 301 | 302 | 303 };
 export const ok = (page: PageContent): ProblemPage => ({ status: 200, page });
+/** What a handler that wrote its own answer to `res` (a CSV export) returns: nothing more is sent. */
+export const streamed = (): Outcome => ({ status: 200, page: { title: '', body: null } });
 
 /** Runs a command as the page's visitor. */
 export type Runner = <S extends z.ZodType, R>(command: Command<S, R>, input: unknown) => Promise<R>;
@@ -99,6 +101,12 @@ export function pageKit(deps: CommandDeps, options: PagesOptions) {
   }
 
   function send(res: Response, outcome: Outcome, visitor: Visitor | null): void {
+    if (res.headersSent) {
+      // The handler streamed its answer (a CSV export); one that failed halfway is cut off, so the
+      // download shows as failed rather than as a complete but short file.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     if ('redirect' in outcome) {
       res.redirect(outcome.status, outcome.redirect);
       return;

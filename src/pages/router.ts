@@ -18,8 +18,10 @@ import { parseIdCode, type ParsedIdCode } from '../domain/id-code.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { actionRoutes } from './action-routes.ts';
 import { liveScript, stationScript, stylesheet } from './assets.ts';
+import { exportRoutes } from './exports.ts';
 import { idPath } from './format.ts';
 import { homeRoutes } from './home.ts';
+import { listRoutes } from './lists.ts';
 import { ok, pageKit, type PageCall, type PagesOptions, type Runner } from './kit.ts';
 import {
   badLinkPage,
@@ -32,6 +34,7 @@ import {
   type ProblemPage,
 } from './not-found.ts';
 import { lotOrDevicePage, objectPage, type Refused } from './object-pages.ts';
+import { searchRoutes } from './search.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { stationRoutes } from './station-routes.ts';
 import { liveRoutes } from './live-routes.ts';
@@ -78,6 +81,9 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
     res.type(stylesheet.contentType).send(stylesheet.body);
   });
 
+  // Before /id/<code>/<serial>, which would take `units.csv` or `live` for a serial.
+  exportRoutes(router, kit);
+  liveRoutes(router, deps, kit);
   router.get(
     '/id',
     page(async (req, { run }) => {
@@ -143,8 +149,9 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   signInRoutes(router, deps, kit, options.publicUrl ?? '');
   actionRoutes(router, deps, kit, options, render);
   homeRoutes(router, kit);
+  searchRoutes(router, kit);
+  listRoutes(router, kit);
   stationRoutes(router, deps, kit, options);
-  liveRoutes(router, deps, kit);
 
   // Anything else under /id is a link the pages did not make: still a page, not an API error.
   router.get(

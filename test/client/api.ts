@@ -118,7 +118,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List lots, optionally of one part, at one location, with one status or one formatted serial; lots of quantity 0 only when asked for
+         * List lots, optionally of one part, at one location, with one status or one formatted serial, or only devices; lots of quantity 0 only when asked for
          * @description Needs the **viewer** role.
          */
         get: operations["listLots"];
@@ -4718,6 +4718,7 @@ export interface operations {
                 location?: string;
                 status?: "in_production" | "available" | "quarantined" | "shipped" | "scrapped" | "returned" | "disposed" | "cancelled";
                 serial?: string;
+                devices?: boolean | ("true" | "false");
                 empty?: boolean | ("true" | "false");
             };
             header?: never;

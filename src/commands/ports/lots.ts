@@ -33,6 +33,8 @@ export interface LotFilter {
   status?: StockStatus | undefined;
   /** A device's formatted serial (any case). */
   serialLabel?: string | undefined;
+  /** Only devices (lots with a serial number). */
+  devices?: boolean | undefined;
   /** Also lots of quantity 0 (consumed, fitted, emptied). */
   empty?: boolean | undefined;
 }

@@ -164,6 +164,7 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       if (filter.status !== undefined) q.where('l.status', filter.status);
       if (filter.serialLabel !== undefined)
         q.whereNotNull('l.serial_label').whereRaw('upper(l.serial_label) = upper(?)', [filter.serialLabel]);
+      if (filter.devices) q.whereNotNull('l.serial');
       if (!filter.empty) q.where('l.quantity', '>', 0);
       return paginate(q, 'l.id', page, toLot);
     },
