@@ -11,7 +11,14 @@ export { completeBuild } from './builds/complete.ts';
 export { cancelBuild } from './builds/cancel.ts';
 export { retryBuild } from './builds/retry.ts';
 export { scrapUnits } from './builds/scrap.ts';
-export { getBuild, listBuilds, getBuildConsumption, listUnits, getUnit } from './builds/queries.ts';
+export {
+  getBuild,
+  getBuildOutline,
+  listBuilds,
+  getBuildConsumption,
+  listUnits,
+  getUnit,
+} from './builds/queries.ts';
 export { performBuildOperation, failBuildOperation } from './builds/operations.ts';
 export { generateUnits, settleGeneration } from './builds/generate.ts';
 export { DEFAULT_CHUNK_SIZE, operationJobId } from './builds/shared.ts';

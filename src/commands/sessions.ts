@@ -139,18 +139,30 @@ export const signInWithToken = defineCommand({
 
 export const openSession = defineCommand({
   name: 'openSession',
-  summary: 'The live page session a cookie names, kept alive; its one-time message is handed over',
+  summary: 'The live page session a cookie names (a read: see keepSession)',
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ secret: secretInput }),
+  run: ({ repos }, { secret }): Promise<PageSession | null> => repos.sessions.findLive(hashSecret(secret)),
+});
+
+/** Whether an opened session needs {@link keepSession}: seen over a minute ago, or a message to hand over. */
+export const sessionNeedsKeeping = (session: PageSession, now = new Date()) =>
+  session.flash !== null || now.getTime() - session.lastSeenAt.getTime() > 60_000;
+
+export const keepSession = defineCommand({
+  name: 'keepSession',
+  summary: 'Keep a page session alive (at most once a minute) and hand over its one-time message',
   role: 'viewer',
   mode: 'write',
-  input: z.strictObject({ secret: secretInput }),
-  async run({ repos }, { secret }): Promise<PageSession | null> {
-    const session = await repos.sessions.findLive(hashSecret(secret));
-    if (!session) return null;
+  input: z.strictObject({ session: numericId }),
+  async run({ repos }, { session: id }) {
+    const session = await repos.sessions.findLiveById(id);
+    if (!session) return;
     const now = new Date();
     if (now.getTime() - session.lastSeenAt.getTime() > 60_000)
       await repos.sessions.touch(session.id, sessionExpiry(session.kind, session.createdAt, now));
     if (session.flash !== null) await repos.sessions.setFlash(session.id, null);
-    return session;
   },
 });
 

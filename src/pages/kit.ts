@@ -6,7 +6,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { execute, type Command, type CommandDeps } from '../commands/define.ts';
-import { openSession } from '../commands/sessions.ts';
+import { keepSession, openSession, sessionNeedsKeeping } from '../commands/sessions.ts';
 import { hashToken } from '../commands/tokens.ts';
 import type { BlobStore } from '../commands/ports.ts';
 import { DomainError, NotFoundError, ValidationError } from '../domain/errors.ts';
@@ -75,6 +75,9 @@ export function pageKit(deps: CommandDeps, options: PagesOptions) {
       const session = /^[A-Za-z0-9_-]{20,100}$/.test(secret)
         ? await execute(deps, openSession, PUBLIC_READER, { secret })
         : null;
+      // Most requests only read: a session is written to once a minute, or to hand over a message.
+      if (session && sessionNeedsKeeping(session))
+        await execute(deps, keepSession, PUBLIC_READER, { session: session.id });
       if (session)
         return {
           actor: { name: session.actor, role: session.role },

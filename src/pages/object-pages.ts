@@ -5,7 +5,7 @@
  * never customers, orders, suppliers, lots, history or files.
  */
 import { listBuildAttachments, listLotAttachments } from '../commands/attachments.ts';
-import { getBuild, getBuildConsumption, listBuilds, listUnits } from '../commands/builds.ts';
+import { getBuild, getBuildConsumption, getBuildOutline, listBuilds, listUnits } from '../commands/builds.ts';
 import { listLotHistory } from '../commands/history.ts';
 import { getDeviceLifecycle } from '../commands/lifecycle.ts';
 import { getLocation } from '../commands/locations.ts';
@@ -138,11 +138,12 @@ export async function lotOrDevicePage(
     const part = await run(getPart, { code: lot.partCode });
     return ok(publicDevicePage(lot as Lot & { serial: number }, part.name, options.publicLinks ?? []));
   }
-  const [trace, history, attachments, lifecycle] = await Promise.all([
+  const [trace, history, attachments, lifecycle, build] = await Promise.all([
     run(traceBackward, { code }),
     run(listLotHistory, { code, order: 'desc', limit: HISTORY_PER_PAGE, cursor }),
     run(listLotAttachments, { code, limit: ATTACHMENTS_SHOWN }),
     run(getDeviceLifecycle, { code }),
+    lot.serial !== null && lot.buildCode ? run(getBuildOutline, { code: lot.buildCode }) : null,
   ]);
   const target: ActionTarget = lot.serial !== null ? 'device' : 'lot';
   const actions = await actionsFor(
@@ -152,7 +153,6 @@ export async function lotOrDevicePage(
   );
   const status = refused?.status ?? 200;
   if (lot.serial !== null) {
-    const build = lot.buildCode ? await run(getBuild, { code: lot.buildCode }) : null;
     const project = build ? await run(getProject, { code: build.projectCode }) : null;
     const next = build?.stages.find((s) => s.completedAt === null);
     return withActions(

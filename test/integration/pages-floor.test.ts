@@ -271,6 +271,29 @@ describe('a technician on a phone', () => {
   });
 });
 
+describe('a build page, live', () => {
+  it('follows the build as it moves on (server-sent events), without a reload; strangers get no stream', async () => {
+    const project = (await ctx.db('projects').where({ name: 'Weather station' }).first()).code as string;
+    const created = await ctx.api('POST', '/api/v1/builds', {
+      body: { project, quantity: 2, trackUnits: true, stages: ['Assembly', 'Test'] },
+    });
+    expect(created.status, created.text).toBe(201);
+    const build = (created.body.build as { code: string }).code;
+    await settledBuild(ctx, build, (b) => (b.progress as { generated: number }).generated === 2);
+    const context = await phone();
+    const page = await signIn(context, OPERATOR, `/id/${build}`);
+    expect(await text(page, '#stages')).not.toContain('boards in');
+    const advanced = await ctx.api('POST', `/api/v1/builds/${build}/advance`, {
+      body: { comment: 'boards in' },
+    });
+    expect(advanced.status, advanced.text).toBe(202);
+    await expect.poll(() => text(page, '#stages'), { timeout: 15_000, interval: 250 }).toContain('boards in');
+    expect(incidents).toEqual([]);
+    const stranger = await fetch(`${ctx.url}/id/${build}/live`);
+    expect(stranger.status).toBe(401);
+  });
+});
+
 describe('security', () => {
   /** A signed-in operator's cookie and the CSRF value of their pages. */
   async function operatorSession(): Promise<{ cookie: string; csrf: string; context: BrowserContext }> {

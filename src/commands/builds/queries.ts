@@ -9,6 +9,16 @@ import { idCodeRef, pageQuery, serialList } from '../validation.ts';
 import { findBuild } from './shared.ts';
 import { slackDeliveryOf } from '../slack-delivery.ts';
 
+export const getBuildOutline = defineCommand({
+  name: 'getBuildOutline',
+  summary:
+    "A build's own fields and stages, without its operations, unit counts or reservations (what a device's page shows of its build)",
+  role: 'viewer',
+  mode: 'read',
+  input: z.strictObject({ code: idCodeRef }),
+  run: ({ repos }, { code }) => findBuild(repos, code),
+});
+
 export const getBuild = defineCommand({
   name: 'getBuild',
   summary: 'Show a build with its progress, stages, operations and the stock it holds reserved',

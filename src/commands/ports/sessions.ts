@@ -24,6 +24,7 @@ export interface SessionRepository {
   }): Promise<PageSession>;
   /** The live session with this hash (not revoked, not expired); notes that it was seen. */
   findLive(hash: string): Promise<PageSession | null>;
+  findLiveById(id: number): Promise<PageSession | null>;
   /** Keeps a live session alive until `expiresAt` (at most once a minute per session). */
   touch(id: number, expiresAt: Date): Promise<void>;
   setFlash(id: number, flash: string | null): Promise<void>;

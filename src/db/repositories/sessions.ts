@@ -98,6 +98,10 @@ export function sessionRepository(db: Knex | Knex.Transaction): SessionRepositor
       const row = (await live().where({ secret_hash: hash }).first(COLUMNS)) as SessionRow | undefined;
       return row ? toSession(row) : null;
     },
+    async findLiveById(id) {
+      const row = (await live().where({ id }).first(COLUMNS)) as SessionRow | undefined;
+      return row ? toSession(row) : null;
+    },
     async touch(id, expiresAt) {
       await db('page_sessions')
         .where({ id })
