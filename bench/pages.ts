@@ -18,7 +18,9 @@
  * - the device page's weight: the HTML and /assets/pages.css, uncompressed; goal ≤ 100 KB.
  *
  * Also printed: each request's time one at a time on an otherwise idle server (p50 of 30), which is
- * what the open-loop figures are made of before any queueing. BENCH_DEBUG=knex:query prints the
+ * what the open-loop figures are made of before any queueing; and the web process's CPU time per
+ * request during each run, and that of the database's PostgreSQL backends (/proc/<pid>/stat), with
+ * the machine's load average: on a shared machine the open-loop figures say as much about it. BENCH_DEBUG=knex:query prints the
  * web process's SQL (to count a page's queries).
  *
  * The worker runs at `nice 10` (BENCH_WORKER_NICE), as in bench/slack-ack.ts: it only relays the
@@ -26,10 +28,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -301,7 +303,7 @@ try {
   );
 
   // Warm-up (connections, JIT, pools), not counted; then the floor and the two pages in turn.
-  const warmSeconds = 2;
+  const warmSeconds = 1;
   await paced(RATE, warmSeconds, healthz);
   await paced(RATE, warmSeconds, devicePage);
   await paced(RATE, warmSeconds, scan);
@@ -317,13 +319,42 @@ try {
     return stats(times).p50Ms;
   };
   const aloneMs = { healthz: await alone(healthz), device: await alone(devicePage), scan: await alone(scan) };
-  const floor = await paced(RATE, SECONDS, healthz);
-  const pageRun = await paced(RATE, SECONDS, devicePage);
+  // The web process's CPU time over a run (/proc: utime + stime, in clock ticks of 10 ms), per request.
+  const webPid = children[0]!.pid!;
+  const cpuOf = async (pid: number) => {
+    try {
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return 0; // gone
+    }
+  };
+  /** CPU ms of this database's PostgreSQL backends (one per pooled connection), by pid. */
+  const backendsCpu = async () => {
+    const pids = (
+      await db.raw<{ rows: { pid: number }[] }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      )
+    ).rows.map((r) => r.pid);
+    return new Map(await Promise.all(pids.map(async (pid) => [pid, await cpuOf(pid)] as const)));
+  };
+  const perRequest = (ms: number, r: Result) => Number((ms / r.latencies.length).toFixed(1));
+  const cpuPerRequest = async (run: () => Promise<Result>) => {
+    const web = await cpuOf(webPid);
+    const pgBefore = await backendsCpu();
+    const result = await run();
+    const webMs = (await cpuOf(webPid)) - web;
+    let pgMs = 0;
+    for (const [pid, ms] of await backendsCpu()) pgMs += ms - (pgBefore.get(pid) ?? 0);
+    return { result, web: perRequest(webMs, result), postgres: perRequest(pgMs, result) };
+  };
+  const { result: floor, ...floorCpu } = await cpuPerRequest(() => paced(RATE, SECONDS, healthz));
+  const { result: pageRun, ...deviceCpu } = await cpuPerRequest(() => paced(RATE, SECONDS, devicePage));
   // Weight: the device page's HTML and its stylesheet, as served (uncompressed).
   const html = await request('GET', `/id/${device}`, { cookie: personCookie });
   const css = await request('GET', '/assets/pages.css', {});
   const weightBytes = html.bytes + css.bytes;
-  const scanRun = await paced(RATE, SECONDS, scan);
+  const { result: scanRun, ...scanCpu } = await cpuPerRequest(() => paced(RATE, SECONDS, scan));
   const recorded =
     Number((await db('history_events').where({ kind: 'test_result' }).count({ n: '*' }).first())!.n) -
     scansBefore;
@@ -341,7 +372,9 @@ try {
   const row = (label: string, r: Result, x: ReturnType<typeof stats>, goal: string) =>
     `${label.padEnd(52)}${String(x.p50Ms).padStart(8)}${String(x.p95Ms).padStart(8)}${String(x.p99Ms).padStart(8)}${String(x.maxMs).padStart(8)}  ${String(r.unexpected + r.errors).padStart(4)}  ${goal}`;
   console.log(
-    `signed-in pages: ${count} requests each at ${RATE}/s for ${SECONDS} s (open loop), web + worker processes, loopback`,
+    `signed-in pages: ${count} requests each at ${RATE}/s for ${SECONDS} s (open loop), web + worker processes, loopback; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${availableParallelism()} cores`,
   );
   console.log(
     `${'ms'.padEnd(52)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'p99'.padStart(8)}${'max'.padStart(8)}  bad   goal`,
@@ -355,6 +388,9 @@ try {
   );
   console.log(
     `one request at a time (p50 of 30, server otherwise idle): healthz ${aloneMs.healthz} ms, device page ${aloneMs.device} ms, scan round trip ${aloneMs.scan} ms`,
+  );
+  console.log(
+    `CPU per request during the runs, web process + PostgreSQL backends: healthz ${floorCpu.web} + ${floorCpu.postgres} ms, device page ${deviceCpu.web} + ${deviceCpu.postgres} ms, scan round trip ${scanCpu.web} + ${scanCpu.postgres} ms (${RATE} device pages/s need ${((RATE * (deviceCpu.web + deviceCpu.postgres)) / 1000).toFixed(2)} of a core; this machine has ${availableParallelism()})`,
   );
   console.log(`test results recorded by the scans: ${recorded} of ${expectedScans} (warm-up included)`);
   console.log(
@@ -388,6 +424,8 @@ try {
       },
       weight: { htmlBytes: html.bytes, cssBytes: css.bytes, bytes: weightBytes, pass: weightPass },
       aloneP50Ms: aloneMs,
+      loadAverage: Number(loadavg()[0]!.toFixed(1)),
+      cpuMsPerRequest: { healthz: floorCpu, device: deviceCpu, scan: scanCpu },
       goal: GOAL,
       pass: devicePass && scanPass && weightPass,
     }),
