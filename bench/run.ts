@@ -162,6 +162,44 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
       })(),
     ],
   },
+  {
+    file: 'bench/pages.ts',
+    rows: (s) => {
+      const floor = s.floor as { p50Ms: number; p95Ms: number };
+      const goal = s.goal as { deviceP95Ms: number; scanP95Ms: number; weightBytes: number };
+      type Latency = { p50Ms: number; p95Ms: number; p99Ms: number; ratioP95: number; pass: boolean };
+      const device = s.device as Latency;
+      const scan = s.scan as Latency & { recorded: number; expected: number };
+      const weight = s.weight as { htmlBytes: number; cssBytes: number; bytes: number; pass: boolean };
+      const floorText = `${floor.p50Ms} / ${floor.p95Ms} ms p50/p95 (GET /healthz, same rate)`;
+      return [
+        {
+          figure: `device page (3-line BOM), signed in, ${s.rate} req/s for ${s.seconds} s, p50/p95/p99`,
+          value: `${device.p50Ms} / ${device.p95Ms} / ${device.p99Ms} ms`,
+          floor: floorText,
+          ratio: String(device.ratioP95),
+          goal: `p95 < ${goal.deviceP95Ms} ms`,
+          pass: device.pass,
+        },
+        {
+          figure: `station scan: POST /station/test/scan → 303 → GET, ${s.rate}/s for ${s.seconds} s, p50/p95/p99`,
+          value: `${scan.p50Ms} / ${scan.p95Ms} / ${scan.p99Ms} ms (${n(scan.recorded)}/${n(scan.expected)} recorded)`,
+          floor: floorText,
+          ratio: String(scan.ratioP95),
+          goal: `p95 < ${goal.scanP95Ms} ms`,
+          pass: scan.pass,
+        },
+        {
+          figure: 'device page weight: HTML + /assets/pages.css (uncompressed)',
+          value: `${(weight.bytes / 1024).toFixed(1)} KB (${n(weight.htmlBytes)} + ${n(weight.cssBytes)} B)`,
+          floor: '—',
+          ratio: '—',
+          goal: `≤ ${goal.weightBytes / 1024} KB`,
+          pass: weight.pass,
+        },
+      ];
+    },
+  },
 ];
 
 function n(value: unknown): string {
