@@ -71,7 +71,8 @@ async function backward(
       node: await backward(repos, component, depth + 1, budget, nextPath),
     });
   }
-  for (const child of await repos.trace.children(lot.id)) {
+  // Only units hold units (unit links join serialized units): a reel's node asks nothing more.
+  for (const child of lot.serial !== null ? await repos.trace.children(lot.id) : []) {
     if (budget.nodes <= 0) {
       node.truncated = true;
       break;

@@ -86,9 +86,12 @@ export function attachmentRepository(db: Knex | Knex.Transaction): AttachmentRep
       return row ? toAttachment(row) : null;
     },
     listForLot(lotId, { includeEvents }, page) {
+      // Both arms on attachments' own columns, each with its index: an OR across the joined
+      // history_events would read every attachment.
       const q = attachmentQuery(db).where((w) => {
         w.where('a.lot_id', lotId);
-        if (includeEvents) w.orWhere('h.lot_id', lotId);
+        if (includeEvents)
+          w.orWhereIn('a.history_event_id', db('history_events').select('id').where('lot_id', lotId));
       });
       return paginate(q, 'a.id', page, toAttachment);
     },
