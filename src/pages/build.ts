@@ -25,6 +25,8 @@ import { attachmentsSection, type Listing } from './sections.ts';
 export const UNITS_PER_PAGE = 100;
 
 export interface BuildView {
+  /** What the visitor may do here (after the facts: the first screen). */
+  actions?: SafeHtml | null;
   build: Build & { operations: BuildOperation[]; unitCounts: Record<string, number> };
   /** A page of the build's units (tracked builds only). */
   units: Listing<Lot & { serial: number; serialLabel: string | null }> | null;
@@ -178,7 +180,7 @@ export function buildPage(view: BuildView): PageContent {
         >component lots</a
       >
     </p>
-    ${progressSection(b)} ${stagesSection(b)} ${unitsSection(view, path)}
+    ${view.actions ?? null} ${progressSection(b)} ${stagesSection(b)} ${unitsSection(view, path)}
     ${consumptionSection(view.consumption)} ${attachmentsSection(view.attachments)}
     ${
       b.operations.some((o) => o.status === 'failed')

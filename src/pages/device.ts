@@ -35,6 +35,8 @@ export interface DeviceView {
   attachments: Listing<Attachment>;
   /** The device this unit is fitted into, if any. */
   heldBy: string | null;
+  /** What the visitor may do here (after the facts: the first screen). */
+  actions?: SafeHtml | null;
   /** Its build's next stage (null: every stage done, or none). */
   stage?: { name: string; of: number; position: number } | { done: true } | null;
   /** Per part: how many one device holds and where (the project's BOM). */
@@ -88,7 +90,7 @@ export function devicePage(view: DeviceView): PageContent {
       ['ID code', html`<span class="code">${lot.code}</span>`],
       ...freeFields(lot.fields),
     ])}
-    ${historySection(view.history, path)} ${attachmentsSection(view.attachments)}
+    ${view.actions ?? null} ${historySection(view.history, path)} ${attachmentsSection(view.attachments)}
     ${componentsSection(trace, view.perDevice)}
   `;
   return { title: `${trace.lot.partName} ${serial}`, body, canonicalPath: path };

@@ -17,12 +17,14 @@ import {
   statusBadge,
   words,
 } from './format.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import type { PageContent } from './layout.ts';
 import { attachmentsSection, componentsSection, historySection, type Listing } from './sections.ts';
 
 export interface LotView {
   lot: Lot;
+  /** What the visitor may do here (after the facts: the first screen). */
+  actions?: SafeHtml | null;
   trace: TraceNode;
   /** The builds that used this lot (forward trace), and how many lots they made from it. */
   usedIn: { total: number; builds: { code: string; projectName: string; depth: number; affected: number }[] };
@@ -86,8 +88,8 @@ export function lotPage(view: LotView): PageContent {
       ['ID code', html`<span class="code">${lot.code}</span>`],
       ...freeFields(lot.fields),
     ])}
-    ${lot.buildCode ? componentsSection(trace) : null} ${usedIn} ${historySection(view.history, path)}
-    ${attachmentsSection(view.attachments)}
+    ${view.actions ?? null} ${lot.buildCode ? componentsSection(trace) : null} ${usedIn}
+    ${historySection(view.history, path)} ${attachmentsSection(view.attachments)}
   `;
   return { title: `Lot ${lot.code} · ${trace.lot.partName}`, body, canonicalPath: path };
 }

@@ -43,12 +43,6 @@ export interface Refused {
   status: number;
 }
 
-/** Adds the actions section after the page's first facts (the first screen on a phone). */
-function withActions(page: PageContent, actions: SafeHtml | null, status: number): ProblemPage {
-  if (!actions) return { status, page };
-  return { status, page: { ...page, body: html`${actions}${page.body}` } };
-}
-
 async function actionsFor(
   call: PageCall,
   subject: Omit<ActionSubject, 'printers'>,
@@ -86,6 +80,7 @@ export async function objectPage(
         refused,
       );
       const page = buildPage({
+        actions,
         build,
         units: build.trackUnits ? units : null,
         continued: cursor !== undefined,
@@ -97,7 +92,7 @@ export async function objectPage(
         ? null
         : html`<div data-live="${idPath(code)}/live" hidden></div>
             <script src="${liveScriptUrl}" defer></script>`;
-      return withActions({ ...page, body: html`${page.body}${live}` }, actions, refused?.status ?? 200);
+      return { status: refused?.status ?? 200, page: { ...page, body: html`${page.body}${live}` } };
     }
     case 'part': {
       const [part, lots] = await Promise.all([
@@ -155,8 +150,10 @@ export async function lotOrDevicePage(
   if (lot.serial !== null) {
     const project = build ? await run(getProject, { code: build.projectCode }) : null;
     const next = build?.stages.find((s) => s.completedAt === null);
-    return withActions(
-      devicePage({
+    return {
+      status,
+      page: devicePage({
+        actions,
         lot: { ...lot, serial: lot.serial },
         trace,
         history,
@@ -174,16 +171,20 @@ export async function lotOrDevicePage(
           ]),
         ),
       }),
-      actions,
-      status,
-    );
+    };
   }
   const forward = await run(traceForward, { code, limit: 1 });
-  return withActions(
-    lotPage({ lot, trace, usedIn: { total: forward.total, builds: forward.builds }, history, attachments }),
-    actions,
+  return {
     status,
-  );
+    page: lotPage({
+      actions,
+      lot,
+      trace,
+      usedIn: { total: forward.total, builds: forward.builds },
+      history,
+      attachments,
+    }),
+  };
 }
 
 /** What a stranger sees of a device: what it is and whether it is in order, nothing of who has it. */
