@@ -208,7 +208,7 @@ describe('a technician on a phone', () => {
     const page = await signIn(context, OPERATOR, `/id/${device}`);
     await page.locator('summary', { hasText: 'Ship' }).click();
     await page.getByLabel('Customer').fill('ACME Weather GmbH');
-    await page.getByLabel('Order (optional)').fill('SO-1001');
+    await page.getByLabel('Order (optional)').fill('SO-1001 <b>rush</b>');
     await page.getByRole('button', { name: 'Ship' }).click();
     await page.waitForURL(`${ctx.url}/id/${device}`);
     expect(await text(page, '#banner')).toContain('Shipped to ACME Weather GmbH.');
@@ -216,8 +216,10 @@ describe('a technician on a phone', () => {
     const shipped = (await historyOf(device)).find((h) => h.kind === 'shipped');
     expect(shipped).toMatchObject({
       actor: `slack:${OPERATOR}`,
-      data: { customer: 'ACME Weather GmbH', order: 'SO-1001' },
+      data: { customer: 'ACME Weather GmbH', order: 'SO-1001 <b>rush</b>' },
     });
+    expect(await text(page, '#history')).toContain('<b>rush</b>');
+    expect(await page.locator('#history b').count()).toBe(0);
     const status = await ctx.db('events').where({ type: 'lot.status_changed' }).orderBy('id', 'desc').first();
     expect(JSON.stringify(status.data)).toContain('shipped');
 
@@ -243,10 +245,14 @@ describe('a technician on a phone', () => {
     await page.locator('summary', { hasText: 'Adjust the quantity' }).click();
     await page.getByLabel('Change (+ found, − lost)').fill('-100000');
     const adjust = page.locator('#do-adjust');
-    await adjust.getByLabel('Reason').fill('counted');
+    await adjust.getByLabel('Reason').fill('counted <script>alert(5)</script>');
     await page.getByRole('button', { name: 'Adjust' }).click();
     expect(await page.locator('#do-adjust').getAttribute('open')).not.toBeNull();
-    expect(await page.locator('#do-adjust').getByLabel('Reason').inputValue()).toBe('counted');
+    // What was typed comes back as the field's value, never as markup.
+    expect(await page.locator('#do-adjust').getByLabel('Reason').inputValue()).toBe(
+      'counted <script>alert(5)</script>',
+    );
+    expect(await page.locator('main script').count()).toBe(0);
     expect(await text(page, '#do-adjust .problem, #do-adjust .field-error')).toMatch(
       /negative|quantity|below/i,
     );

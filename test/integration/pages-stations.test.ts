@@ -120,8 +120,12 @@ describe('scan stations, keyboard only', () => {
     const url = `http://buildtrace.test/id/${data.units[0]}`;
     expect(await scan(page, url)).toContain('functional passed');
     expect(await scan(page, 'NOT-A-CODE')).toContain('Not done');
+    // What was scanned is echoed as text, never as markup.
+    const hostile = '<img src=x onerror=alert(9)>';
+    expect(await scan(page, hostile)).toContain(hostile);
+    expect(await page.locator('#scan-answer img, #recent img').count()).toBe(0);
     expect(await scan(page, data.units[1]!.toLowerCase())).toContain('functional passed');
-    expect(await tally(page)).toEqual({ ok: 2, failed: 1 });
+    expect(await tally(page)).toEqual({ ok: 2, failed: 2 });
     expect(await page.evaluate('document.activeElement.id')).toBe('scan');
 
     const results = await ctx

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { devicePage } from '../../src/pages/device.ts';
 import { escapeHtml, html, joinHtml, SafeHtml, trustedHtml } from '../../src/pages/html.ts';
 import { layout } from '../../src/pages/layout.ts';
+import { actionsSection } from '../../src/pages/actions.ts';
+import { banner } from '../../src/pages/forms.ts';
 import { malformedPage, typoPage } from '../../src/pages/not-found.ts';
+import { signInChoicePage } from '../../src/pages/sign-in.ts';
+import { stationPage } from '../../src/pages/station.ts';
 import type { Lot } from '../../src/domain/types.ts';
 
 const XSS = `<script>alert(1)</script>`;
@@ -161,6 +165,55 @@ describe('page renderers', () => {
       const doc = layout(page);
       expect(doc).not.toMatch(/<script/i);
       expect(doc).toContain('&lt;script&gt;');
+    }
+  });
+
+  it('show hostile text in the floor forms, banners, station and account as text (#17)', () => {
+    const hostile = { test: XSS, station: XSS, measurements: XSS, customer: XSS, order: XSS };
+    const station = stationPage({
+      flow: 'ship',
+      state: {
+        flow: 'ship',
+        settings: hostile,
+        pending: { code: 'ABCDEFGHJK', label: XSS },
+        ok: 1,
+        failed: 1,
+        recent: [{ ok: false, text: XSS, code: null, at: '2026-12-07T10:00:00.000Z' }],
+      },
+      csrf: '"><script>alert(1)</script>',
+      printers: [XSS],
+      shipment: { id: 1, number: 'SH-000001', customer: XSS, order: XSS, count: 2 },
+      settingsProblem: { field: 'customer', message: XSS, values: hostile },
+    });
+    const actions = actionsSection(
+      {
+        target: 'device',
+        code: 'ABCDEFGHJK',
+        allowed: ['ship', 'scrap'],
+        status: 'available',
+        printers: [XSS],
+      },
+      'operator',
+      XSS,
+      { action: 'ship', state: { values: { customer: XSS, order: XSS }, field: 'customer', message: XSS } },
+    );
+    const pages = [
+      station,
+      { title: XSS, body: html`${banner('ok', XSS)}${banner('error', XSS)}${actions}` },
+      signInChoicePage({
+        csrf: XSS,
+        next: XSS,
+        state: { values: {}, field: 'token', message: XSS },
+        signedInAs: XSS,
+      }),
+      { title: 'x', body: 'x', account: { name: XSS, role: 'operator', csrf: XSS } },
+    ];
+    for (const page of pages) {
+      const doc = layout(page);
+      expect(doc).not.toMatch(/<script>/i);
+      expect(doc).not.toMatch(/<img/i);
+      expect(doc).not.toMatch(/<[^>]*\son\w+=/i);
+      expect(doc).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     }
   });
 });
