@@ -13,7 +13,8 @@ import express, { Router, type Request } from 'express';
 import { getBuild, getUnit } from '../commands/builds.ts';
 import { resolveCode, suggestCodes } from '../commands/codes.ts';
 import type { CommandDeps } from '../commands/define.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { CURSOR_PATTERN } from '../domain/page.ts';
 import { parseIdCode, type ParsedIdCode } from '../domain/id-code.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { actionRoutes } from './action-routes.ts';
@@ -44,7 +45,11 @@ export type { PagesOptions } from './kit.ts';
 /** The query's `cursor`, if it is one string. */
 function cursorOf(req: Request): string | undefined {
   const cursor = req.query.cursor;
-  return typeof cursor === 'string' && cursor !== '' ? cursor : undefined;
+  if (cursor === undefined || cursor === '') return undefined;
+  // Checked here, whoever asks: a stranger's public view uses no cursor, but a broken link is one.
+  if (typeof cursor !== 'string' || !new RegExp(CURSOR_PATTERN).test(cursor))
+    throw ValidationError.field('cursor', 'is not a cursor these pages made');
+  return cursor;
 }
 
 /** The query string as given (`?…`), to keep it across a redirect to the canonical URL. */

@@ -5,6 +5,7 @@
  * the phone locking, loses nothing). A refused scan is a red line with the command's own words;
  * nothing is half done: every scan is one command, or none.
  */
+import { pipeline } from 'node:stream/promises';
 import type { Request, Router } from 'express';
 import { resolveCode } from '../commands/codes.ts';
 import { getUnit } from '../commands/builds.ts';
@@ -17,6 +18,7 @@ import { getLot } from '../commands/lots.ts';
 import { listPrinters } from '../commands/printers.ts';
 import { receiveSupplierScan } from '../commands/receiving.ts';
 import { saveStation } from '../commands/sessions.ts';
+import { downloadPackingListCsv, downloadPackingListPdf } from '../commands/packing-list.ts';
 import { addToShipment, getShipment, openShipment, shipShipment } from '../commands/shipments.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { guessIdentifierKind } from '../domain/identifiers.ts';
@@ -32,7 +34,15 @@ import {
 } from '../domain/sessions.ts';
 import { parseMeasurements } from '../domain/slack-commands.ts';
 import type { Lot } from '../domain/types.ts';
-import { ok, type Outcome, type PageCall, type PageKit, type PagesOptions, type Runner } from './kit.ts';
+import {
+  ok,
+  streamed,
+  type Outcome,
+  type PageCall,
+  type PageKit,
+  type PagesOptions,
+  type Runner,
+} from './kit.ts';
 import { signInPage } from './not-found.ts';
 import { refusedPage } from './sign-in.ts';
 import { FORGED } from './sign-in-routes.ts';
@@ -40,6 +50,8 @@ import { settingsFields, stationChoicePage, stationPage } from './station.ts';
 import { csrfMatches, formFields, sameOrigin } from './visitor.ts';
 
 const isFlow = (flow: string): flow is StationFlow => (STATION_FLOWS as readonly string[]).includes(flow);
+const unknownFlow = (flow: string) =>
+  refusedPage(404, 'No such station', `There is no “${flow.slice(0, 30)}” station.`, '/station');
 const optional = (v: string | undefined) => (v && v.trim() !== '' ? v.trim() : undefined);
 
 /** The device or lot a scan names (a label's URL, a code, a formatted serial, or build/serial). */
@@ -200,6 +212,12 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
         csrf: call.visitor.csrf,
         printers: await printersOf(call.run),
         shipment: shipment && shipment.status === 'open' ? shipment : null,
+        packingList:
+          shipment && shipment.status === 'open'
+            ? { id: shipment.id, number: shipment.number }
+            : state.settings.lastShipment
+              ? { id: Number(state.settings.lastShipment), number: state.settings.lastNumber ?? '' }
+              : null,
         settingsProblem,
       }),
     };
@@ -218,8 +236,7 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
       const refused = signedIn(call, req);
       if (refused) return refused;
       const flow = String(req.params.flow);
-      if (!isFlow(flow))
-        return refusedPage(404, 'No such station', `There is no “${flow.slice(0, 30)}” station.`, '/station');
+      if (!isFlow(flow)) return unknownFlow(flow);
       const form = formFields(req);
       if (!sameOrigin(req, options.publicUrl ?? '') || !csrfMatches(call.visitor.csrf, form._csrf))
         return refusedPage(403, 'Not done', FORGED, `/station/${flow}`);
@@ -249,8 +266,7 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
       const refused = signedIn(call, req);
       if (refused) return refused;
       const flow = String(req.params.flow);
-      if (!isFlow(flow))
-        return refusedPage(404, 'No such station', `There is no “${flow.slice(0, 30)}” station.`, '/station');
+      if (!isFlow(flow)) return unknownFlow(flow);
       return render(call, flow, stateFor(call, flow));
     }),
   );
@@ -331,7 +347,8 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
       let next: StationState;
       try {
         const shipped = await call.run(shipShipment, { shipment: Number(state.settings.shipment) });
-        const { shipment: _, ...settings } = state.settings;
+        const { shipment: _, ...rest } = state.settings;
+        const settings = { ...rest, lastShipment: String(shipped.id), lastNumber: shipped.number };
         next = tallied(
           { ...state, settings },
           {
@@ -347,6 +364,26 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
       }
       await save(call, next);
       return { status: 303, redirect: '/station/ship' };
+    }),
+  );
+
+  // The packing list to put in the box: signed-in readers, as the API's download.
+  router.get(
+    '/station/ship/packing-list/:file',
+    kit.open(async (req, call, res) => {
+      const refused = signedIn(call, req);
+      if (refused) return refused;
+      const file = /^(\d{1,12})\.(pdf|csv)$/.exec(String(req.params.file));
+      if (!file)
+        return refusedPage(404, 'No such file', 'A packing list is <id>.pdf or <id>.csv.', '/station/ship');
+      const list = await call.run(file[2] === 'pdf' ? downloadPackingListPdf : downloadPackingListCsv, {
+        shipment: Number(file[1]),
+      });
+      res.attachment(list.filename);
+      res.setHeader('Content-Type', list.contentType);
+      res.setHeader('Content-Length', String(list.bytes));
+      await pipeline(list.stream, res);
+      return streamed();
     }),
   );
 

@@ -102,6 +102,8 @@ export interface StationView {
   printers: readonly string[];
   /** The open shipment of the pack & ship station. */
   shipment: { id: number; number: string; customer: string; order: string | null; count: number } | null;
+  /** The shipment whose packing list the station offers: the open one, or the one it shipped last. */
+  packingList?: { id: number; number: string } | null;
   /** A settings post that was refused. */
   settingsProblem: { field: string; message: string; values: Record<string, string> } | null;
 }
@@ -200,6 +202,15 @@ export function stationPage(view: StationView): PageContent {
               </p>
               ${postForm({ id: 'ship-form', action: '/station/ship/finish', csrf, submit: 'Ship this shipment', body: null })}
             </section>`
+          : null
+      }
+      ${
+        flow === 'ship' && view.packingList
+          ? html`<p id="packing-list">
+              Packing list of ${view.packingList.number}:
+              <a href="/station/ship/packing-list/${view.packingList.id}.pdf">PDF</a> ·
+              <a href="/station/ship/packing-list/${view.packingList.id}.csv">CSV</a>
+            </p>`
           : null
       }
       <details

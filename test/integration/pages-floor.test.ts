@@ -9,14 +9,13 @@
  * action without a session, and the public view of a shipped device names no customer, order,
  * supplier or lot.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import type { TestContext } from '../helpers/context.ts';
 import type { FakeSlack, SlackSender } from '../helpers/fake-slack.ts';
+import { launchChromium, phoneContext, seriousAxeViolations } from '../helpers/browser.ts';
 import { startSlackApp } from '../helpers/slack-app.ts';
 
 const SECRET = 'floor-test-signing-secret';
@@ -24,7 +23,6 @@ const OPERATOR = 'U0FLOOROPS';
 const VIEWER = 'U0FLOORVIEW';
 const CHANNEL = 'C0FLOOR01';
 const XSS = '<img src=x onerror=alert(7)>';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fake: FakeSlack;
 let ctx: TestContext;
@@ -50,15 +48,8 @@ async function linkFor(user: string): Promise<string> {
 }
 
 /** A phone with or without JavaScript. */
-async function phone(options: { javaScript?: boolean; bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    javaScriptEnabled: options.javaScript ?? true,
-    bypassCSP: options.bypassCSP ?? false,
-  });
-  context.setDefaultTimeout(8_000);
+async function phone(options: { javaScript?: boolean } = {}): Promise<BrowserContext> {
+  const context = await phoneContext(browser, options);
   contexts.push(context);
   return context;
 }
@@ -83,15 +74,7 @@ async function signIn(context: BrowserContext, user: string, next = '/'): Promis
 const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const axeViolations = seriousAxeViolations;
 
 const historyOf = async (code: string) =>
   ctx
@@ -130,16 +113,7 @@ beforeAll(async () => {
     units.push((await ctx.api('GET', `/api/v1/builds/${build}/units/${serial}`)).body.code as string);
   Object.assign(data, { build, units, reel: reel.code, location: location.code });
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -259,7 +233,7 @@ describe('a technician on a phone', () => {
   });
 
   it('every page and form passes axe-core (no serious or critical violations)', async () => {
-    const context = await phone({ bypassCSP: true });
+    const context = await phone();
     const page = await signIn(context, OPERATOR, '/');
     const found: string[] = [];
     for (const path of ['/', `/id/${data.units[2]}`, `/id/${data.reel}`, `/id/${data.build}`, '/signin']) {
@@ -268,7 +242,7 @@ describe('a technician on a phone', () => {
         await details.evaluate((d) => d.setAttribute('open', ''));
       found.push(...(await axeViolations(page)).map((v) => `${path}: ${v}`));
     }
-    const stranger = await (await phone({ bypassCSP: true })).newPage();
+    const stranger = await (await phone()).newPage();
     for (const path of [`/id/${data.units[1]}`, `/signin`, `${await linkFor(OPERATOR)}`]) {
       await stranger.goto(`${ctx.url}${path}`);
       found.push(...(await axeViolations(stranger)).map((v) => `stranger ${path}: ${v}`));

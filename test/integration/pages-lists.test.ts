@@ -5,11 +5,9 @@
  * cells neutralised, paged through more than one page of the command. Against real PostgreSQL and
  * workers; a stranger sees none of it; names are escaped; /builds and /lots fit a 390 px phone.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
+import { launchChromium, phoneContext, seriousAxeViolations } from '../helpers/browser.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { makeKit, requestBuild, type Kit } from '../helpers/builds.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
@@ -18,7 +16,6 @@ const XSS = '<script>alert(1)</script>';
 const FORMULA = '=HYPERLINK("x")';
 /** More lots of one part than one page of the export reads (500), and than one list page (50). */
 const BULK_LOTS = 505;
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let ctx: TestContext;
 let bg: Background;
@@ -331,22 +328,10 @@ describe('a stranger', () => {
 
 describe('on a phone', () => {
   it('/builds, /lots, /devices and /search fit 390 px, with no serious axe-core violation', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    const browser = await launchChromium();
     try {
-      const phone = await browser.newContext({
-        viewport: { width: 390, height: 844 },
-        isMobile: true,
-        hasTouch: true,
-        extraHTTPHeaders: { authorization: `Bearer ${ctx.tokens.viewer}` },
+      const phone = await phoneContext(browser, {
+        headers: { authorization: `Bearer ${ctx.tokens.viewer}` },
       });
       for (const path of ['/builds', `/lots?part=${data.bulkPart}`, '/devices', '/search?q=Bulk', '/']) {
         const page = await phone.newPage();
@@ -355,16 +340,7 @@ describe('on a phone', () => {
         expect(await page.evaluate('document.scrollingElement.scrollWidth <= window.innerWidth'), path).toBe(
           true,
         );
-        await page.evaluate(AXE);
-        const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-          violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-        };
-        expect(
-          result.violations
-            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-          path,
-        ).toEqual([]);
+        expect(await seriousAxeViolations(page), path).toEqual([]);
         await page.close();
       }
       // Filtering with the form, as a person would.

@@ -8,15 +8,12 @@
  * With JavaScript a scan is answered in place and the focus never leaves the input; without it the
  * same form works by redirect. axe-core finds no serious or critical violation on any station.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
+import { launchChromium, phoneContext, seriousAxeViolations } from '../helpers/browser.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let ctx: TestContext;
 let bg: Background;
@@ -25,14 +22,8 @@ let kioskToken: string;
 const contexts: BrowserContext[] = [];
 const data = {} as { units: string[]; modules: string[]; mpn: string };
 
-async function station(options: { javaScript?: boolean; bypassCSP?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    javaScriptEnabled: options.javaScript ?? true,
-    bypassCSP: options.bypassCSP ?? false,
-  });
-  context.setDefaultTimeout(8_000);
+async function station(options: { javaScript?: boolean } = {}): Promise<Page> {
+  const context = await phoneContext(browser, options);
   contexts.push(context);
   const page = await context.newPage();
   await page.goto(`${ctx.url}/signin?next=/station`);
@@ -86,16 +77,7 @@ beforeAll(async () => {
   await f.part({ name: 'STM32G0', mpn: data.mpn });
   const token = await ctx.api('POST', '/api/v1/tokens', { body: { name: 'station 3', role: 'operator' } });
   kioskToken = token.body.token as string;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -170,6 +152,16 @@ describe('scan stations, keyboard only', () => {
 
     for (const code of [data.units[2]!, data.units[3]!])
       expect((await ctx.db('lots').where({ code }).first()).status).toBe('shipped');
+    // The packing list, to put in the box: PDF and CSV from the station (the session, no token).
+    const pdfLink = page.locator('#packing-list a', { hasText: 'PDF' });
+    const pdf = await page.request.get(`${ctx.url}${await pdfLink.getAttribute('href')}`);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+    const csvLink = page.locator('#packing-list a', { hasText: 'CSV' });
+    const csv = await (await page.request.get(`${ctx.url}${await csvLink.getAttribute('href')}`)).text();
+    for (const code of [data.units[2]!, data.units[3]!]) expect(csv).toContain(code);
+    expect((await fetch(`${ctx.url}${await csvLink.getAttribute('href')}`)).status).toBe(401);
     const event = await ctx.db('events').where({ type: 'shipment.created' }).first();
     expect(event.data).toMatchObject({ customer: 'ACME Weather GmbH', order: 'SO-2001', count: 2 });
   });
@@ -219,17 +211,11 @@ describe('scan stations, keyboard only', () => {
   });
 
   it('every station passes axe-core (no serious or critical violations)', async () => {
-    const page = await station({ bypassCSP: true });
+    const page = await station();
     const found: string[] = [];
     for (const flow of ['test', 'ship', 'install', 'identify', 'receive']) {
       await page.goto(`${ctx.url}/station/${flow}`);
-      await page.evaluate(AXE);
-      const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-        violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-      };
-      for (const v of result.violations)
-        if (v.impact === 'serious' || v.impact === 'critical')
-          found.push(`${flow}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      found.push(...(await seriousAxeViolations(page)).map((v) => `${flow}: ${v}`));
     }
     expect(found).toEqual([]);
   });

@@ -5,10 +5,11 @@
  * nothing run, a mistyped code, an unknown code, a build's units page by page, the phone viewport,
  * the strict Content-Security-Policy, canonical redirects, and PAGES_PUBLIC=false.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdCode } from '../../src/domain/id-code.ts';
 import { factories } from '../factories.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 
@@ -128,18 +129,7 @@ beforeAll(async () => {
     unit3,
   });
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
   phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
