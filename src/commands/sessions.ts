@@ -39,10 +39,11 @@ const userAgent = z
   .optional()
   .transform((v) => (v ? v.slice(0, 300) : null));
 
-/** The Slack user an actor is (`slack:U024BE7LH` → `U024BE7LH`), or null. */
-function slackUserOf(actor: Actor): string | null {
+/** The Slack user an actor is (`slack:U024BE7LH` → `U024BE7LH`); refused for anyone else. */
+function slackUserOf(actor: Actor, refusal: string): string {
   const match = /^slack:([A-Z0-9]{2,30})$/.exec(actor.name);
-  return match ? match[1]! : null;
+  if (!match) throw new RuleViolation(refusal);
+  return match[1]!;
 }
 
 async function startSession(
@@ -74,9 +75,10 @@ export const createSignInLink = defineCommand({
   mode: 'write',
   input: z.strictObject({}),
   async run({ repos, actor }) {
-    const slackUser = slackUserOf(actor);
-    if (!slackUser)
-      throw new RuleViolation('sign-in links are for Slack users: ask with /buildtrace login in Slack');
+    const slackUser = slackUserOf(
+      actor,
+      'sign-in links are for Slack users: ask with /buildtrace login in Slack',
+    );
     const secret = newSecret();
     const expiresAt = new Date(Date.now() + SIGN_IN_LINK_TTL_MS);
     await repos.sessions.insertLink({ hash: hashSecret(secret), slackUser, role: actor.role, expiresAt });
@@ -186,8 +188,7 @@ export const signOutSlackUser = defineCommand({
   mode: 'write',
   input: z.strictObject({}),
   async run({ repos, actor }) {
-    const slackUser = slackUserOf(actor);
-    if (!slackUser) throw new RuleViolation('only a Slack user can sign their sessions out this way');
+    const slackUser = slackUserOf(actor, 'only a Slack user can sign their sessions out this way');
     return { ended: await repos.sessions.revokeForSlackUser(slackUser) };
   },
 });

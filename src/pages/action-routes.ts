@@ -62,7 +62,7 @@ export function actionRoutes(
       if (!sameOrigin(req, options.publicUrl ?? ''))
         return refusedPage(403, 'Not done', FORGED, idPath(code));
       // A note with a photo arrives as multipart; every other form urlencoded.
-      const multipart = req.is('multipart/form-data') !== false && req.is('multipart/form-data') !== null;
+      const multipart = Boolean(req.is('multipart/form-data'));
       let form: Record<string, string>;
       let upload: Awaited<ReturnType<typeof readPageForm>>['upload'] = null;
       if (multipart) {

@@ -21,6 +21,7 @@ import { roleAllows, type Role } from '../domain/roles.ts';
 import { parseMeasurements } from '../domain/slack-commands.ts';
 import { field, postForm, type FieldSpec, type FormState } from './forms.ts';
 import { html, type SafeHtml } from './html.ts';
+import { filled } from './visitor.ts';
 
 export type ActionTarget = 'device' | 'lot' | 'build';
 
@@ -53,7 +54,6 @@ export interface PageAction {
   run(run: ActionRunner, code: string, form: Record<string, string>): Promise<string>;
 }
 
-const optional = (value: string | undefined) => (value && value.trim() !== '' ? value : undefined);
 const whole = (name: string, value: string | undefined) => {
   const text = (value ?? '').trim().replace(/[\s,_]/g, '');
   if (!/^[+-]?\d{1,10}$/.test(text)) throw ValidationError.field(name, 'must be a whole number');
@@ -118,8 +118,8 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
         test: form.test ?? '',
         passed: form.passed === 'true',
         measurements: Object.keys(parsed.measurements).length ? parsed.measurements : undefined,
-        station: optional(form.station),
-        notes: optional(form.notes),
+        station: filled(form.station),
+        notes: filled(form.notes),
       });
       return `Test result recorded: ${result.test} ${result.passed ? 'passed' : 'failed'}.`;
     },
@@ -158,7 +158,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
       { name: 'order', label: 'Order', maxlength: 100 },
     ],
     async run(run, code, form) {
-      await run(shipDevice, { code, customer: form.customer ?? '', order: optional(form.order) });
+      await run(shipDevice, { code, customer: form.customer ?? '', order: filled(form.order) });
       return `Shipped to ${form.customer?.trim()}.`;
     },
   },
@@ -211,7 +211,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
       offered: (s) => s.allowed.includes('release'),
       fields: () => [reason('Reason', false)],
       async run(run, code, form) {
-        await run(releaseLot, { code, reason: optional(form.reason) });
+        await run(releaseLot, { code, reason: filled(form.reason) });
         return 'Released from quarantine.';
       },
     },
@@ -263,8 +263,8 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
       const split = await run(splitLot, {
         code,
         quantity: whole('quantity', form.quantity),
-        location: optional(form.location),
-        note: optional(form.note),
+        location: filled(form.location),
+        note: filled(form.note),
       });
       return `Split off as lot ${split.lot.code}.`;
     },
@@ -302,7 +302,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
     offered: (s) => s.status === 'in_progress',
     fields: () => [{ name: 'comment', label: 'Comment', type: 'textarea', maxlength: 1000 }],
     async run(run, code, form) {
-      await run(advanceBuild, { code, comment: optional(form.comment) });
+      await run(advanceBuild, { code, comment: filled(form.comment) });
       return 'Stage completion requested: the page shows it once it is done.';
     },
   },
@@ -325,7 +325,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
           ]
         : [],
     async run(run, code, form) {
-      await run(completeBuild, { code, serials: optional(form.serials) });
+      await run(completeBuild, { code, serials: filled(form.serials) });
       return form.serials?.trim()
         ? `Completion of units ${form.serials.trim()} requested.`
         : 'Build completion requested.';
@@ -371,7 +371,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
       const labels = await run(requestLabels, {
         build: code,
         printer: form.printer ?? 'default',
-        serials: optional(form.serials),
+        serials: filled(form.serials),
       });
       return printed(form.printer, labels, false);
     },

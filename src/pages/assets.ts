@@ -1,44 +1,32 @@
 /**
- * The pages' static files, read once when the module loads. The stylesheet's URL carries a hash
- * of its content, so it can be cached for a year and still changes the moment the file does.
+ * The pages' static files, read once when the module loads. Each URL carries a hash of the file's
+ * content (`?v=`), so it can be cached for a year and still changes the moment the file does.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const css = readFileSync(new URL('./assets/pages.css', import.meta.url));
+export interface Asset {
+  body: Buffer;
+  contentType: string;
+  /** The content hash the URL carries (`?v=`). */
+  version: string;
+  path: string;
+  /** The URL pages link to, with its version. */
+  url: string;
+}
 
-export const stylesheet = {
-  body: css,
-  contentType: 'text/css; charset=utf-8',
-  /** The content hash the stylesheet's URL carries (`?v=`). */
-  version: createHash('sha256').update(css).digest('hex').slice(0, 12),
-  path: '/assets/pages.css',
-};
+function asset(file: string, contentType: string): Asset {
+  const body = readFileSync(new URL(`./assets/${file}`, import.meta.url));
+  const version = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  const path = `/assets/${file}`;
+  return { body, contentType, version, path, url: `${path}?v=${version}` };
+}
 
-/** The stylesheet's URL, with its version. */
-export const stylesheetUrl = `${stylesheet.path}?v=${stylesheet.version}`;
-
-const js = readFileSync(new URL('./assets/station.js', import.meta.url));
-
+export const stylesheet = asset('pages.css', 'text/css; charset=utf-8');
 /** The scan station's enhancement: scans answered in place, the camera where the browser can read codes. */
-export const stationScript = {
-  body: js,
-  contentType: 'text/javascript; charset=utf-8',
-  version: createHash('sha256').update(js).digest('hex').slice(0, 12),
-  path: '/assets/station.js',
-};
-
-/** The station script's URL, with its version. */
-export const stationScriptUrl = `${stationScript.path}?v=${stationScript.version}`;
-
-const liveJs = readFileSync(new URL('./assets/live.js', import.meta.url));
-
+export const stationScript = asset('station.js', 'text/javascript; charset=utf-8');
 /** A build page's live progress (server-sent events). */
-export const liveScript = {
-  body: liveJs,
-  contentType: 'text/javascript; charset=utf-8',
-  version: createHash('sha256').update(liveJs).digest('hex').slice(0, 12),
-  path: '/assets/live.js',
-};
+export const liveScript = asset('live.js', 'text/javascript; charset=utf-8');
 
-export const liveScriptUrl = `${liveScript.path}?v=${liveScript.version}`;
+/** Every static file the pages router serves. */
+export const ASSETS: readonly Asset[] = [stylesheet, stationScript, liveScript];

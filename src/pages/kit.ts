@@ -10,12 +10,19 @@ import { keepSession, openSession, sessionNeedsKeeping } from '../commands/sessi
 import { hashToken } from '../commands/tokens.ts';
 import type { BlobStore } from '../commands/ports.ts';
 import { DomainError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import type { Actor } from '../domain/roles.ts';
 import { banner } from './forms.ts';
 import { html } from './html.ts';
 import { layout, type PageContent } from './layout.ts';
 import { badLinkPage, errorPage, missingPage, signInPage, type ProblemPage } from './not-found.ts';
-import { SESSION_COOKIE, clearSessionCookie, cookiesOf, type Visitor } from './visitor.ts';
+import {
+  SESSION_COOKIE,
+  STRANGER,
+  STRANGER_ACTOR,
+  clearSessionCookie,
+  cookiesOf,
+  sessionSecret,
+  type Visitor,
+} from './visitor.ts';
 
 export interface PagesOptions {
   /** `PAGES_PUBLIC`: strangers with a link see the public view (otherwise a sign-in is needed). */
@@ -27,9 +34,6 @@ export interface PagesOptions {
   /** Where a note's photo is stored, and how large it may be. */
   uploads?: { store: BlobStore; maxBytes: number };
 }
-
-/** A stranger (PAGES_PUBLIC=true, no session): a viewer who sees only the public view. */
-const PUBLIC_READER: Actor = { name: 'page', role: 'viewer' };
 
 /**
  * `default-src 'self'` with no inline script or style is all the pages need; also no plugins, no
@@ -70,14 +74,12 @@ export function pageKit(deps: CommandDeps, options: PagesOptions) {
 
   /** Who asks; null when the pages are not public and nobody signed in. */
   async function visitorOf(req: Request, res: Response): Promise<Visitor | null> {
-    const secret = cookiesOf(req)[SESSION_COOKIE];
-    if (secret) {
-      const session = /^[A-Za-z0-9_-]{20,100}$/.test(secret)
-        ? await execute(deps, openSession, PUBLIC_READER, { secret })
-        : null;
+    if (cookiesOf(req)[SESSION_COOKIE] !== undefined) {
+      const secret = sessionSecret(req);
+      const session = secret ? await execute(deps, openSession, STRANGER_ACTOR, { secret }) : null;
       // Most requests only read: a session is written to once a minute, or to hand over a message.
       if (session && sessionNeedsKeeping(session))
-        await execute(deps, keepSession, PUBLIC_READER, { session: session.id });
+        await execute(deps, keepSession, STRANGER_ACTOR, { session: session.id });
       if (session)
         return {
           actor: { name: session.actor, role: session.role },
@@ -100,7 +102,7 @@ export function pageKit(deps: CommandDeps, options: PagesOptions) {
         };
       if (!options.public) return null;
     }
-    return options.public ? { actor: PUBLIC_READER, session: null, full: false, csrf: '' } : null;
+    return options.public ? STRANGER : null;
   }
 
   function send(res: Response, outcome: Outcome, visitor: Visitor | null): void {
@@ -159,7 +161,7 @@ export function pageKit(deps: CommandDeps, options: PagesOptions) {
       let visitor: Visitor | null = null;
       try {
         visitor = await visitorOf(req, res);
-        if (!visitor && open) visitor = { actor: PUBLIC_READER, session: null, full: false, csrf: '' };
+        if (!visitor && open) visitor = STRANGER;
         if (!visitor) {
           res.setHeader('WWW-Authenticate', 'Basic realm="buildtrace pages", charset="UTF-8"');
           const detail = presentedToken(req)

@@ -3,7 +3,7 @@
  * script, so a Content-Security-Policy of `default-src 'self'` holds), a header with a box to look
  * up another code, and the page's content.
  */
-import { stylesheetUrl } from './assets.ts';
+import { stylesheet } from './assets.ts';
 import { html, type HtmlValue, type SafeHtml } from './html.ts';
 
 export interface PageContent {
@@ -61,7 +61,7 @@ export function layout(page: PageContent): string {
         <meta name="robots" content="noindex, nofollow" />
         <meta name="referrer" content="same-origin" />
         <title>${page.title} · buildtrace</title>
-        <link rel="stylesheet" href="${stylesheetUrl}" />
+        <link rel="stylesheet" href="${stylesheet.url}" />
         ${page.canonicalPath ? html`<link rel="canonical" href="${page.canonicalPath}" />` : null}
       </head>
       <body>

@@ -16,7 +16,7 @@ import { getProject } from '../commands/projects.ts';
 import { traceBackward, traceForward } from '../commands/trace.ts';
 import type { DeviceAction } from '../domain/lifecycle.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
-import { liveScriptUrl } from './assets.ts';
+import { liveScript } from './assets.ts';
 import { actionsSection, type ActionSubject, type ActionTarget } from './actions.ts';
 import { UNITS_PER_PAGE, buildPage } from './build.ts';
 import { devicePage } from './device.ts';
@@ -91,7 +91,7 @@ export async function objectPage(
       const live = ['completed', 'cancelled'].includes(build.status)
         ? null
         : html`<div data-live="${idPath(code)}/live" hidden></div>
-            <script src="${liveScriptUrl}" defer></script>`;
+            <script src="${liveScript.url}" defer></script>`;
       return { status: refused?.status ?? 200, page: { ...page, body: html`${page.body}${live}` } };
     }
     case 'part': {

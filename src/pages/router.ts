@@ -18,7 +18,7 @@ import { CURSOR_PATTERN } from '../domain/page.ts';
 import { parseIdCode, type ParsedIdCode } from '../domain/id-code.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { actionRoutes } from './action-routes.ts';
-import { liveScript, stationScript, stylesheet } from './assets.ts';
+import { ASSETS } from './assets.ts';
 import { exportRoutes } from './exports.ts';
 import { idPath } from './format.ts';
 import { homeRoutes } from './home.ts';
@@ -67,24 +67,17 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   const render = (call: PageCall, target: CodeTarget, cursor: string | undefined, refused: Refused | null) =>
     objectPage(call, target, cursor, refused, options);
 
-  for (const script of [stationScript, liveScript])
-    router.get(script.path, (req, res) => {
-      const versioned = req.query.v === script.version;
+  for (const asset of ASSETS)
+    router.get(asset.path, (req, res) => {
+      // The versioned URL the pages link to never changes content; others are revalidated soon.
+      const versioned = req.query.v === asset.version;
       res.setHeader(
         'Cache-Control',
         versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
       );
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.type(script.contentType).send(script.body);
+      res.type(asset.contentType).send(asset.body);
     });
-
-  router.get(stylesheet.path, (req, res) => {
-    // The versioned URL the pages link to never changes content; others are revalidated soon.
-    const versioned = req.query.v === stylesheet.version;
-    res.setHeader('Cache-Control', versioned ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.type(stylesheet.contentType).send(stylesheet.body);
-  });
 
   // Before /id/<code>/<serial>, which would take `units.csv` or `live` for a serial.
   exportRoutes(router, kit);

@@ -8,32 +8,26 @@ import type { CommandDeps } from '../commands/define.ts';
 import { execute } from '../commands/define.ts';
 import { signInWithLink, signInWithToken, signOut } from '../commands/sessions.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { Actor } from '../domain/roles.ts';
 import { ok, type PageKit } from './kit.ts';
 import { confirmLinkPage, refusedPage, safeNext, signInChoicePage } from './sign-in.ts';
 import {
   PRE_COOKIE,
-  SESSION_COOKIE,
+  STRANGER_ACTOR,
   clearSessionCookie,
   cookiesOf,
   csrfMatches,
   formFields,
   preSessionCsrf,
   sameOrigin,
+  sessionSecret,
   setSessionCookie,
 } from './visitor.ts';
-
-const ANONYMOUS: Actor = { name: 'page', role: 'viewer' };
 
 export const FORGED =
   'This form did not come from this page (it is old, or another site sent it). Reload the page and try again.';
 
 export function signInRoutes(router: Router, deps: CommandDeps, kit: PageKit, publicUrl: string): void {
   const { secure } = kit;
-  const current = (cookies: Record<string, string>) => {
-    const secret = cookies[SESSION_COOKIE];
-    return secret && /^[A-Za-z0-9_-]{20,100}$/.test(secret) ? secret : undefined;
-  };
 
   router.get(
     '/signin',
@@ -58,10 +52,10 @@ export function signInRoutes(router: Router, deps: CommandDeps, kit: PageKit, pu
       if (!sameOrigin(req, publicUrl) || !csrfMatches(cookies[PRE_COOKIE], form._csrf))
         return refusedPage(403, 'Not signed in', FORGED, '/signin');
       try {
-        const { session, secret } = await execute(deps, signInWithToken, ANONYMOUS, {
+        const { session, secret } = await execute(deps, signInWithToken, STRANGER_ACTOR, {
           token: form.token ?? '',
           userAgent: req.get('user-agent'),
-          replaces: current(cookies),
+          replaces: sessionSecret(req),
         });
         setSessionCookie(res, secret, session.expiresAt, secure);
         return { status: 303, redirect: next };
@@ -101,10 +95,10 @@ export function signInRoutes(router: Router, deps: CommandDeps, kit: PageKit, pu
       if (!sameOrigin(req, publicUrl) || !csrfMatches(cookies[PRE_COOKIE], form._csrf))
         return refusedPage(403, 'Not signed in', FORGED, '/signin');
       try {
-        const { session, secret } = await execute(deps, signInWithLink, ANONYMOUS, {
+        const { session, secret } = await execute(deps, signInWithLink, STRANGER_ACTOR, {
           secret: String(req.params.secret),
           userAgent: req.get('user-agent'),
-          replaces: current(cookies),
+          replaces: sessionSecret(req),
         });
         setSessionCookie(res, secret, session.expiresAt, secure);
         return { status: 303, redirect: safeNext(form.next) };
@@ -129,7 +123,7 @@ export function signInRoutes(router: Router, deps: CommandDeps, kit: PageKit, pu
       }
       if (!sameOrigin(req, publicUrl) || !csrfMatches(visitor.csrf, form._csrf))
         return refusedPage(403, 'Not signed out', FORGED, '/');
-      await execute(deps, signOut, ANONYMOUS, { secret: current(cookiesOf(req)) });
+      await execute(deps, signOut, STRANGER_ACTOR, { secret: sessionSecret(req) });
       clearSessionCookie(res, secure);
       return { status: 303, redirect: '/signin' };
     }),

@@ -47,12 +47,11 @@ import { signInPage } from './not-found.ts';
 import { refusedPage } from './sign-in.ts';
 import { FORGED } from './sign-in-routes.ts';
 import { settingsFields, stationChoicePage, stationPage } from './station.ts';
-import { csrfMatches, formFields, sameOrigin } from './visitor.ts';
+import { csrfMatches, filled, formFields, sameOrigin } from './visitor.ts';
 
 const isFlow = (flow: string): flow is StationFlow => (STATION_FLOWS as readonly string[]).includes(flow);
 const unknownFlow = (flow: string) =>
   refusedPage(404, 'No such station', `There is no “${flow.slice(0, 30)}” station.`, '/station');
-const optional = (v: string | undefined) => (v && v.trim() !== '' ? v.trim() : undefined);
 
 /** The device or lot a scan names (a label's URL, a code, a formatted serial, or build/serial). */
 async function scannedLot(run: Runner, text: string): Promise<Lot> {
@@ -88,7 +87,7 @@ async function handleScan(run: Runner, state: StationState, text: string): Promi
         code: unit.code,
         test: s.test,
         passed: s.passed !== 'false',
-        station: optional(s.station),
+        station: filled(s.station),
         measurements:
           measured.ok && Object.keys(measured.measurements).length ? measured.measurements : undefined,
       });
@@ -162,7 +161,7 @@ async function handleScan(run: Runner, state: StationState, text: string): Promi
       };
     }
     case 'receive': {
-      const received = await run(receiveSupplierScan, { scan: text, location: optional(s.location) });
+      const received = await run(receiveSupplierScan, { scan: text, location: filled(s.location) });
       const lot = received.lot;
       let printed = '';
       if (s.printer) {
@@ -320,7 +319,7 @@ export function stationRoutes(router: Router, deps: CommandDeps, kit: PageKit, o
         if (flow === 'ship') {
           const opened = await call.run(openShipment, {
             customer: settings.customer ?? '',
-            order: optional(settings.order),
+            order: filled(settings.order),
           });
           settings.shipment = String(opened.id);
         }

@@ -9,7 +9,7 @@ import { STATION_FLOWS, type StationFlow, type StationState } from '../domain/se
 import { field, postForm, type FieldSpec } from './forms.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { PageContent } from './layout.ts';
-import { stationScriptUrl } from './assets.ts';
+import { stationScript } from './assets.ts';
 
 export const FLOW_TITLES: Record<StationFlow, string> = {
   test: 'Test',
@@ -242,7 +242,7 @@ export function stationPage(view: StationView): PageContent {
             })
           : null
       }
-      <script src="${stationScriptUrl}" defer></script>`,
+      <script src="${stationScript.url}" defer></script>`,
   };
 }
 

@@ -16,6 +16,17 @@ import type { PageSession } from '../domain/sessions.ts';
 export const SESSION_COOKIE = 'bt_session';
 export const PRE_COOKIE = 'bt_pre';
 
+/** Who a visitor acts as before any sign-in: a viewer seeing the public view only. */
+export const STRANGER_ACTOR: Actor = { name: 'page', role: 'viewer' };
+/** A visitor with no session and no token. */
+export const STRANGER: Visitor = { actor: STRANGER_ACTOR, session: null, full: false, csrf: '' };
+
+/** The session cookie's secret, when it has the shape of one. */
+export function sessionSecret(req: Request): string | undefined {
+  const secret = cookiesOf(req)[SESSION_COOKIE];
+  return secret && /^[A-Za-z0-9_-]{20,100}$/.test(secret) ? secret : undefined;
+}
+
 /** Who asks: an actor, and whether they may see more than the public view. */
 export interface Visitor {
   actor: Actor;
@@ -92,6 +103,10 @@ export function sameOrigin(req: Request, publicUrl: string): boolean {
   const site = req.get('sec-fetch-site');
   return site === undefined || site === 'same-origin' || site === 'none';
 }
+
+/** A form field that was filled in (trimmed), or undefined when it was left empty. */
+export const filled = (value: string | undefined) =>
+  value && value.trim() !== '' ? value.trim() : undefined;
 
 /** A form's text fields (urlencoded): strings only, a repeated name keeps its first value. */
 export function formFields(req: Request): Record<string, string> {
