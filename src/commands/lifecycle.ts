@@ -37,11 +37,42 @@ async function loadDevice(
     throw new RuleViolation(
       `lot ${device.code} is not a device (it has no serial number); lots keep the stock statuses — quarantine, release, adjust`,
     );
-  // One after the other: inside a transaction they share one connection.
-  const repairedSinceReturn = await repos.history.repairedSinceReturn(device.id);
-  const holder = await repos.devices.heldBy(device.id);
-  const statusBeforeQuarantine = await repos.lots.statusBeforeQuarantine(device.id);
-  return { device, facts: { repairedSinceReturn, heldBy: holder?.code ?? null, statusBeforeQuarantine } };
+  return { device, facts: await lifecycleFactsOf(repos, device) };
+}
+
+/**
+ * The facts the transition table needs about `lot`, asking only those its status makes matter: a
+ * repair since the last return only of a returned device, the status before a quarantine only of a
+ * quarantined lot, the device holding it only of a device (unit links join serialized units). One
+ * after the other: inside a transaction they share one connection.
+ */
+export async function lifecycleFactsOf(repos: Repositories, lot: Lot): Promise<LifecycleFacts> {
+  const repairedSinceReturn = lot.status === 'returned' && (await repos.history.repairedSinceReturn(lot.id));
+  const holder = lot.serial !== null ? await repos.devices.heldBy(lot.id) : null;
+  const statusBeforeQuarantine =
+    lot.status === 'quarantined' ? await repos.lots.statusBeforeQuarantine(lot.id) : null;
+  return { repairedSinceReturn, heldBy: holder?.code ?? null, statusBeforeQuarantine };
+}
+
+/** A lot's status and the lifecycle actions it allows now (what `getDeviceLifecycle` answers). */
+export async function lifecycleOf(repos: Repositories, lot: Lot) {
+  const isDevice = lot.serial !== null;
+  const facts = await lifecycleFactsOf(repos, lot);
+  const allowed = isDevice
+    ? allowedActions(lot.status, facts)
+    : (['quarantine', 'release'] as DeviceAction[]).filter((a) =>
+        (LIFECYCLE[a].from as readonly string[]).includes(lot.status),
+      );
+  return {
+    code: lot.code,
+    status: lot.status,
+    isDevice,
+    heldBy: facts.heldBy ?? null,
+    statusBeforeQuarantine:
+      lot.status === 'quarantined' ? (facts.statusBeforeQuarantine ?? 'available') : null,
+    repairedSinceReturn: lot.status === 'returned' ? facts.repairedSinceReturn : null,
+    allowed,
+  };
 }
 
 async function move(
@@ -234,26 +265,5 @@ export const getDeviceLifecycle = defineCommand({
   role: 'viewer',
   mode: 'read',
   input: z.strictObject({ code: lotRef }),
-  async run({ repos }, { code }) {
-    const lot = await findLot(repos, 'code', code);
-    const isDevice = lot.serial !== null;
-    const repairedSinceReturn = await repos.history.repairedSinceReturn(lot.id);
-    const holder = await repos.devices.heldBy(lot.id);
-    const statusBeforeQuarantine = await repos.lots.statusBeforeQuarantine(lot.id);
-    const facts = { repairedSinceReturn, heldBy: holder?.code ?? null, statusBeforeQuarantine };
-    const allowed = isDevice
-      ? allowedActions(lot.status, facts)
-      : (['quarantine', 'release'] as DeviceAction[]).filter((a) =>
-          (LIFECYCLE[a].from as readonly string[]).includes(lot.status),
-        );
-    return {
-      code: lot.code,
-      status: lot.status,
-      isDevice,
-      heldBy: facts.heldBy,
-      statusBeforeQuarantine: lot.status === 'quarantined' ? (statusBeforeQuarantine ?? 'available') : null,
-      repairedSinceReturn: lot.status === 'returned' ? repairedSinceReturn : null,
-      allowed,
-    };
-  },
+  run: async ({ repos }, { code }) => lifecycleOf(repos, await findLot(repos, 'code', code)),
 });

@@ -88,12 +88,14 @@ export const traceBackward = defineCommand({
   role: 'viewer',
   mode: 'read',
   input: z.strictObject({ code: lotRef }),
-  async run({ repos }, { code }) {
-    const found = await findLot(repos, 'code', code);
-    const lot = (await repos.trace.lot(found.id))!;
-    return backward(repos, lot, 0, { nodes: MAX_NODES }, new Set());
-  },
+  run: async ({ repos }, { code }) => traceBackFrom(repos, (await findLot(repos, 'code', code)).id),
 });
+
+/** The backward trace of the lot with this id (what `traceBackward` answers). */
+export async function traceBackFrom(repos: Repositories, lotId: number): Promise<TraceNode> {
+  const lot = (await repos.trace.lot(lotId))!;
+  return backward(repos, lot, 0, { nodes: MAX_NODES }, new Set());
+}
 
 const statusName = (status: string, ctx: z.RefinementCtx, path: (string | number)[]) => {
   if ((STOCK_STATUSES as readonly string[]).includes(status)) return true;

@@ -4,17 +4,14 @@
  * device gets — product, serial, status and the links the owner publishes (`PAGES_PUBLIC_LINKS`),
  * never customers, orders, suppliers, lots, history or files.
  */
-import { listBuildAttachments, listLotAttachments } from '../commands/attachments.ts';
-import { getBuild, getBuildConsumption, getBuildOutline, listBuilds, listUnits } from '../commands/builds.ts';
-import { listLotHistory } from '../commands/history.ts';
-import { getDeviceLifecycle } from '../commands/lifecycle.ts';
+import { listBuildAttachments } from '../commands/attachments.ts';
+import { getBuild, getBuildConsumption, listBuilds, listUnits } from '../commands/builds.ts';
 import { getLocation } from '../commands/locations.ts';
+import { getLotPage } from '../commands/lot-page.ts';
 import { getLot, listLots } from '../commands/lots.ts';
 import { getPart } from '../commands/parts.ts';
 import { listPrinters } from '../commands/printers.ts';
 import { getProject } from '../commands/projects.ts';
-import { traceBackward, traceForward } from '../commands/trace.ts';
-import type { DeviceAction } from '../domain/lifecycle.ts';
 import type { CodeTarget, Lot } from '../domain/types.ts';
 import { liveScript } from './assets.ts';
 import { actionsSection, type ActionSubject, type ActionTarget } from './actions.ts';
@@ -63,8 +60,7 @@ export async function objectPage(
 ): Promise<ProblemPage> {
   const { run, visitor } = call;
   const code = target.code;
-  if (target.kind === 'lot')
-    return lotOrDevicePage(call, await run(getLot, { code }), cursor, refused, options);
+  if (target.kind === 'lot') return lotOrDevicePage(call, code, cursor, refused, options);
   if (!visitor.full) return signInToSee(target);
   switch (target.kind) {
     case 'build': {
@@ -121,69 +117,51 @@ export async function objectPage(
 /** A device (a lot with a serial) gets the device page; any other lot the lot page. */
 export async function lotOrDevicePage(
   call: PageCall,
-  lot: Lot,
+  code: string,
   cursor: string | undefined,
   refused: Refused | null,
   options: PagesOptions,
 ): Promise<ProblemPage> {
   const { run, visitor } = call;
-  const code = lot.code;
   if (!visitor.full) {
+    const lot = await run(getLot, { code });
     if (lot.serial === null) return signInToSee({ kind: 'lot', code, label: '' } as CodeTarget);
     const part = await run(getPart, { code: lot.partCode });
     return ok(publicDevicePage(lot as Lot & { serial: number }, part.name, options.publicLinks ?? []));
   }
-  const [trace, history, attachments, lifecycle, build] = await Promise.all([
-    run(traceBackward, { code }),
-    run(listLotHistory, { code, order: 'desc', limit: HISTORY_PER_PAGE, cursor }),
-    run(listLotAttachments, { code, limit: ATTACHMENTS_SHOWN }),
-    run(getDeviceLifecycle, { code }),
-    lot.serial !== null && lot.buildCode ? run(getBuildOutline, { code: lot.buildCode }) : null,
-  ]);
-  const target: ActionTarget = lot.serial !== null ? 'device' : 'lot';
+  const read = await run(getLotPage, {
+    code,
+    cursor,
+    historyLimit: HISTORY_PER_PAGE,
+    attachmentsLimit: ATTACHMENTS_SHOWN,
+  });
+  const { trace, history, attachments, lifecycle } = read;
+  const target: ActionTarget = read.lot.serial !== null ? 'device' : 'lot';
   const actions = await actionsFor(
     call,
-    { target, code, allowed: lifecycle.allowed as DeviceAction[], status: lot.status },
+    { target, code, allowed: lifecycle.allowed, status: read.lot.status },
     refused,
   );
   const status = refused?.status ?? 200;
-  if (lot.serial !== null) {
-    const project = build ? await run(getProject, { code: build.projectCode }) : null;
-    const next = build?.stages.find((s) => s.completedAt === null);
+  if (read.lot.serial !== null)
     return {
       status,
       page: devicePage({
         actions,
-        lot: { ...lot, serial: lot.serial },
+        lot: { ...read.lot, serial: read.lot.serial },
         trace,
         history,
         attachments,
         heldBy: lifecycle.heldBy,
-        stage: !build?.stages.length
-          ? null
-          : next
-            ? { name: next.name, position: next.position, of: build.stages.length }
-            : { done: true },
+        stage: read.stage,
         perDevice: new Map(
-          (project?.lines ?? []).map((l) => [
-            l.partCode,
-            { quantity: l.quantityPerUnit, designators: l.designators },
-          ]),
+          read.perDevice.map((l) => [l.partCode, { quantity: l.quantity, designators: l.designators }]),
         ),
       }),
     };
-  }
-  const forward = await run(traceForward, { code, limit: 1 });
   return {
     status,
-    page: lotPage({
-      actions,
-      lot,
-      trace,
-      usedIn: { total: forward.total, builds: forward.builds },
-      history,
-      attachments,
-    }),
+    page: lotPage({ actions, lot: read.lot, trace, usedIn: read.usedIn!, history, attachments }),
   };
 }
 

@@ -140,7 +140,7 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
         const build = await run(getBuild, { code: parsed.code });
         return noUnitPage(build.code, serial, build.trackUnits, build.quantity);
       }
-      return lotOrDevicePage(call, unit, cursorOf(req), null, options);
+      return lotOrDevicePage(call, unit.code, cursorOf(req), null, options);
     }),
   );
 

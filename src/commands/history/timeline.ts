@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HISTORY_KINDS, type HistoryEvent } from '../../domain/history.ts';
 import { defineCommand } from '../define.ts';
 import { findLot } from '../lookup.ts';
+import type { Repositories } from '../ports.ts';
 import { lotRef, pageQuery, numericId } from '../validation.ts';
 import { findEventOf, withAttachments } from './items.ts';
 
@@ -35,12 +36,20 @@ export const listLotHistory = defineCommand({
     order: z.enum(['asc', 'desc']).default('asc').describe('asc: oldest first; desc: newest first'),
     kind: kindList.optional().describe('comma-separated kinds, e.g. test_result,repair'),
   }),
-  async run({ repos }, { code, limit, cursor, order, kind }) {
-    const lot = await findLot(repos, 'code', code);
-    const page = await repos.history.list(lot.id, { kinds: kind }, { limit, cursor, order });
-    return { items: await withAttachments(repos, page.items), nextCursor: page.nextCursor };
-  },
+  run: async ({ repos }, { code, limit, cursor, order, kind }) =>
+    lotTimeline(repos, (await findLot(repos, 'code', code)).id, { kinds: kind }, { limit, cursor, order }),
 });
+
+/** A page of the timeline of the lot with this id (what `listLotHistory` answers). */
+export async function lotTimeline(
+  repos: Repositories,
+  lotId: number,
+  filter: { kinds?: HistoryEvent['kind'][] | undefined },
+  page: { limit: number; cursor?: string | undefined; order: 'asc' | 'desc' },
+) {
+  const events = await repos.history.list(lotId, filter, page);
+  return { items: await withAttachments(repos, events.items), nextCursor: events.nextCursor };
+}
 
 export const getHistoryEvent = defineCommand({
   name: 'getHistoryEvent',

@@ -4,6 +4,7 @@ import type {
   Build,
   BuildOperation,
   BuildOperationKind,
+  BuildStage,
   BuildStatus,
 } from '../../domain/builds.ts';
 import type { Page, PageRequest } from '../../domain/page.ts';
@@ -50,6 +51,8 @@ export interface BuildRepository {
   insert(build: NewBuild): Promise<Build>;
   findByCode(code: string, options?: { lock?: boolean }): Promise<Build | null>;
   findById(id: number, options?: { lock?: boolean }): Promise<Build | null>;
+  /** The stages of the build with this id, in order (none for a build without stages). */
+  stagesOf(buildId: number): Promise<BuildStage[]>;
   update(id: number, patch: BuildPatch): Promise<Build>;
   completeStage(buildId: number, position: number, actor: string, comment: string | null): Promise<void>;
   list(filter: BuildFilter, page: PageRequest): Promise<Page<Build>>;

@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../../domain/page.ts';
-import type { BomIncomplete, Project } from '../../domain/types.ts';
+import type { BomIncomplete, BomLine, Project } from '../../domain/types.ts';
 
 export interface NewBomLine {
   partId: number;
@@ -31,6 +31,8 @@ export interface ProjectRepository {
     lines: NewBomLine[],
     bomIncomplete?: BomIncomplete | null,
   ): Promise<Project>;
+  /** The BOM lines of the project the build with this id makes, in BOM order. */
+  linesOfBuild(buildId: number): Promise<BomLine[]>;
   /** For every part some project produces: the parts its BOM consumes. */
   bomChildren(): Promise<Map<number, number[]>>;
 }

@@ -117,6 +117,14 @@ const buildQuery = (db: Knex | Knex.Transaction) =>
     .join('parts as p', 'p.id', 'b.produced_part_id')
     .select('b.*', 'pr.code as project_code', 'pr.name as project_name', 'p.code as produced_part_code');
 
+const toStage = (s: StageRow): BuildStage => ({
+  position: s.position,
+  name: s.name,
+  completedAt: s.completed_at,
+  completedBy: s.completed_by,
+  comment: s.comment,
+});
+
 async function withStages(db: Knex | Knex.Transaction, rows: BuildRow[]): Promise<BuildWithRequests[]> {
   if (rows.length === 0) return [];
   const stages = (await db('build_stages')
@@ -126,18 +134,7 @@ async function withStages(db: Knex | Knex.Transaction, rows: BuildRow[]): Promis
     )
     .orderBy(['build_id', 'position'])) as StageRow[];
   const byBuild = new Map<number, BuildStage[]>();
-  for (const s of stages) {
-    byBuild.set(s.build_id, [
-      ...(byBuild.get(s.build_id) ?? []),
-      {
-        position: s.position,
-        name: s.name,
-        completedAt: s.completed_at,
-        completedBy: s.completed_by,
-        comment: s.comment,
-      },
-    ]);
-  }
+  for (const s of stages) byBuild.set(s.build_id, [...(byBuild.get(s.build_id) ?? []), toStage(s)]);
   return rows.map((r) => toBuild(r, byBuild.get(r.id) ?? []));
 }
 
@@ -149,6 +146,11 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
   };
   const byId = async (id: number) => (await one(buildQuery(db).where('b.id', id)))!;
   return {
+    async stagesOf(buildId) {
+      return ((await db('build_stages').where('build_id', buildId).orderBy('position')) as StageRow[]).map(
+        toStage,
+      );
+    },
     async insert(b) {
       const [row] = (await db('builds')
         .insert({

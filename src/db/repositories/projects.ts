@@ -31,29 +31,29 @@ const projectQuery = (db: Knex | Knex.Transaction) =>
     .join('parts as p', 'p.id', 'pr.produces_part_id')
     .select('pr.*', 'p.code as produces_part_code');
 
+const linesQuery = (db: Knex | Knex.Transaction) =>
+  db('bom_lines as b')
+    .join('parts as p', 'p.id', 'b.part_id')
+    .orderBy(['b.project_id', 'b.position'])
+    .select('b.*', 'p.code as part_code', 'p.name as part_name');
+
+const bomLine = (l: LineRow): BomLine => ({
+  partId: l.part_id,
+  partCode: l.part_code,
+  partName: l.part_name,
+  quantityPerUnit: l.quantity_per_unit,
+  designators: l.designators,
+  note: l.note,
+});
+
 async function withLines(db: Knex | Knex.Transaction, rows: ProjectRow[]): Promise<Project[]> {
   if (rows.length === 0) return [];
-  const lines = (await db('bom_lines as b')
-    .join('parts as p', 'p.id', 'b.part_id')
-    .whereIn(
-      'b.project_id',
-      rows.map((r) => r.id),
-    )
-    .orderBy(['b.project_id', 'b.position'])
-    .select('b.*', 'p.code as part_code', 'p.name as part_name')) as LineRow[];
+  const lines = (await linesQuery(db).whereIn(
+    'b.project_id',
+    rows.map((r) => r.id),
+  )) as LineRow[];
   const byProject = new Map<number, BomLine[]>();
-  for (const l of lines) {
-    const list = byProject.get(l.project_id) ?? [];
-    list.push({
-      partId: l.part_id,
-      partCode: l.part_code,
-      partName: l.part_name,
-      quantityPerUnit: l.quantity_per_unit,
-      designators: l.designators,
-      note: l.note,
-    });
-    byProject.set(l.project_id, list);
-  }
+  for (const l of lines) byProject.set(l.project_id, [...(byProject.get(l.project_id) ?? []), bomLine(l)]);
   return rows.map((r) => ({
     id: r.id,
     code: r.code,
@@ -147,6 +147,12 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
           updated_at: db.fn.now(),
         });
       return byId(projectId);
+    },
+    async linesOfBuild(buildId) {
+      const rows = (await linesQuery(db)
+        .join('builds as bu', 'bu.project_id', 'b.project_id')
+        .where('bu.id', buildId)) as LineRow[];
+      return rows.map(bomLine);
     },
     async bomChildren() {
       const rows = (await db('bom_lines as b')
