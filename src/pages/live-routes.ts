@@ -1,6 +1,7 @@
 /**
  * Live progress on a build's page: `GET /id/<build code>/live` is a stream of server-sent events.
- * Every couple of seconds the build is read again; when its progress, stages or status changed, a
+ * Every couple of seconds the build is read again, once for all the pages following it in this
+ * process (`build-feed.ts`); when its progress, stages or status changed, a
  * `build` event carries the page's progress and stages sections as the server renders them (the
  * page's `/assets/live.js` puts them in place; without JavaScript the page is simply reloaded by
  * hand). The stream ends with an `end` event when the build is finished, after 15 minutes, or when
@@ -9,6 +10,8 @@
 import type { Router } from 'express';
 import { getBuild } from '../commands/builds.ts';
 import { execute, type CommandDeps } from '../commands/define.ts';
+import { SYSTEM_ACTOR } from '../domain/roles.ts';
+import { buildFeed } from './build-feed.ts';
 import { progressSection, stagesSection } from './build.ts';
 import type { PageKit } from './kit.ts';
 
@@ -17,7 +20,12 @@ const HEARTBEAT_MS = 15_000;
 const LIFETIME_MS = 15 * 60_000;
 const FINISHED = new Set(['completed', 'cancelled']);
 
+type Build = Awaited<ReturnType<typeof getBuild.run>>;
+
 export function liveRoutes(router: Router, deps: CommandDeps, kit: PageKit): void {
+  // Whoever may read the build was checked when their stream opened; the shared read is the system's.
+  const feed = buildFeed<Build>((code) => execute(deps, getBuild, SYSTEM_ACTOR, { code }), POLL_MS);
+
   router.get('/id/:code/live', async (req, res) => {
     const visitor = await kit.visitorOf(req, res).catch(() => null);
     if (!visitor?.full) {
@@ -25,10 +33,9 @@ export function liveRoutes(router: Router, deps: CommandDeps, kit: PageKit): voi
       return;
     }
     const code = String(req.params.code).toUpperCase();
-    const read = () => execute(deps, getBuild, visitor.actor, { code });
-    let build;
+    let build: Build;
     try {
-      build = await read();
+      build = await execute(deps, getBuild, visitor.actor, { code });
     } catch {
       res.status(404).type('text/plain').send('no such build');
       return;
@@ -41,51 +48,53 @@ export function liveRoutes(router: Router, deps: CommandDeps, kit: PageKit): voi
     });
     res.write('retry: 5000\n\n');
     let last = '';
-    let closed = false;
     const started = Date.now();
     let lastWrite = Date.now();
-    const stop = () => {
-      closed = true;
-    };
-    req.on('close', stop);
     const send = (event: string, data: unknown) => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       lastWrite = Date.now();
     };
-    while (!closed) {
+    let unfollow = () => {};
+    const end = () => {
+      unfollow();
+      req.off('close', end);
+      res.end();
+    };
+    /** Sends the build when it changed (or a heartbeat); true when the stream is over. */
+    const show = (current: Build) => {
       const signature = JSON.stringify([
-        build.status,
-        build.unitsGenerated,
-        build.unitsCompleted,
-        build.unitsScrapped,
-        build.unitsCancelled,
-        build.stages.map((s) => s.completedAt),
-        build.unitCounts,
+        current.status,
+        current.unitsGenerated,
+        current.unitsCompleted,
+        current.unitsScrapped,
+        current.unitsCancelled,
+        current.stages.map((s) => s.completedAt),
+        current.unitCounts,
       ]);
       if (signature !== last) {
         last = signature;
         send('build', {
-          status: build.status,
-          progress: progressSection(build).toString(),
-          stages: stagesSection(build)?.toString() ?? null,
+          status: current.status,
+          progress: progressSection(current).toString(),
+          stages: stagesSection(current)?.toString() ?? null,
         });
       } else if (Date.now() - lastWrite > HEARTBEAT_MS) {
         res.write(': still here\n\n');
         lastWrite = Date.now();
       }
-      if (FINISHED.has(build.status) || Date.now() - started > LIFETIME_MS) {
-        send('end', { status: build.status });
-        break;
+      if (FINISHED.has(current.status) || Date.now() - started > LIFETIME_MS) {
+        send('end', { status: current.status });
+        return true;
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      if (closed) break;
-      try {
-        build = await read();
-      } catch {
-        break;
-      }
+      return false;
+    };
+    req.on('close', end);
+    if (show(build)) {
+      end();
+      return;
     }
-    req.off('close', stop);
-    res.end();
+    unfollow = feed.follow(code, (current) => {
+      if (current === null || show(current)) end();
+    });
   });
 }
