@@ -1,5 +1,5 @@
 /**
- * The administrators' commands: migrations, API tokens, BOM import, the demo data, Slack users and
+ * The administrators' commands: migrations, API tokens, page sessions, BOM import, the demo data, Slack users and
  * the doctor. Like every CLI command, each runs the same command the API runs.
  */
 import { constants } from 'node:fs';
@@ -7,6 +7,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { execute } from '../commands/define.ts';
 import { importBom, type BomImportReport } from '../commands/bom-import.ts';
 import { seedDemo } from '../commands/seed-demo.ts';
+import { listPageSessions, revokePageSession } from '../commands/sessions.ts';
 import { listSlackUsers, removeSlackUser, setSlackUserRole } from '../commands/slack-users.ts';
 import { createToken, listTokens, revokeToken } from '../commands/tokens.ts';
 import { inspectWork, reconcileWork } from '../commands/work.ts';
@@ -157,6 +158,28 @@ export const adminCommands: CliCommand[] = [
     options: { id: { type: 'string' } },
     async run(ctx, v) {
       print(ctx, await execute(ctx.deps, revokeToken, SYSTEM_ACTOR, { id: v.id }));
+      return EXIT.ok;
+    },
+  },
+  {
+    words: ['session', 'list'],
+    synopsis: '[--all]',
+    summary: 'page sessions: who is signed in to the pages, from where, until when (never their secrets)',
+    details: 'Only live sessions unless --all.',
+    options: { all: { type: 'boolean' } },
+    async run(ctx, v) {
+      const live = v.all ? {} : { live: 'true' };
+      print(ctx, (await execute(ctx.deps, listPageSessions, SYSTEM_ACTOR, { limit: 500, ...live })).items);
+      return EXIT.ok;
+    },
+  },
+  {
+    words: ['session', 'revoke'],
+    synopsis: '--id ID',
+    summary: 'end a page session now (its next request is signed out)',
+    options: { id: { type: 'string' } },
+    async run(ctx, v) {
+      print(ctx, await execute(ctx.deps, revokePageSession, SYSTEM_ACTOR, { id: v.id }));
       return EXIT.ok;
     },
   },

@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute } from '../../src/commands/define.ts';
+import { openSession, signInWithToken } from '../../src/commands/sessions.ts';
+import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
 import { startBackground, type Background } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import { FakeZplPrinter } from '../helpers/fake-zpl-printer.ts';
@@ -176,6 +179,25 @@ describe('the line from the CLI alone', () => {
     } finally {
       await printer.close();
     }
+  });
+
+  it('lists the page sessions and ends one: its next request is signed out', async () => {
+    const deps = { uow: ctx.uow };
+    const kiosk = await execute(deps, signInWithToken, SYSTEM_ACTOR, { token: ctx.tokens.operator });
+    const listed = (await json(['session', 'list'])) as unknown as { id: number; kind: string }[];
+    expect(listed.find((s) => s.id === kiosk.session.id)?.kind).toBe('kiosk');
+    expect(JSON.stringify(listed)).not.toContain(kiosk.secret);
+    const revoked = await json(['session', 'revoke', '--id', String(kiosk.session.id)]);
+    expect(revoked.revokedAt).not.toBeNull();
+    expect(await execute(deps, openSession, SYSTEM_ACTOR, { secret: kiosk.secret })).toBeNull();
+    const live = (await json(['session', 'list'])) as unknown as { id: number }[];
+    expect(live.some((s) => s.id === kiosk.session.id)).toBe(false);
+    expect(
+      ((await json(['session', 'list', '--all'])) as unknown as { id: number }[]).map((s) => s.id),
+    ).toContain(kiosk.session.id);
+    const unknown = await cli(['session', 'revoke', '--id', '999999']);
+    expect(unknown.code).toBe(1);
+    oneLine(unknown);
   });
 
   it('receives stock, starts, completes, labels, traces and recalls a build', async () => {
