@@ -104,6 +104,12 @@ describe('Redis Sentinel failover', () => {
     ).toEqual(['build.started', 'lots.generated', 'build.completed']);
     await expectBuildUnits(ctx, code);
     await expectLedgerBalanced(ctx);
+    // Whatever the failover lost was redriven, never settled for a person.
+    const actions = (await ctx.db('work_actions').select('subject', 'action', 'cause')) as {
+      action: string;
+    }[];
+    console.log(`reconciler actions: ${JSON.stringify(actions)}`);
+    expect(actions.filter((a) => a.action === 'settle')).toEqual([]);
     // The worker kept running through the failover: it was never restarted.
     expect(worker.child.exitCode).toBeNull();
   });
