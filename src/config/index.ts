@@ -36,6 +36,28 @@ const url = (protocols: string[]) =>
         `must be a ${protocols.join(' or ')} URL`,
       ),
   );
+/** `host:port,host:port` (an IPv6 address in brackets: `[::1]:7000`). */
+const redisNodes = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .max(4000)
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const nodes: { host: string; port: number }[] = [];
+      for (const part of v.split(',').map((s) => s.trim())) {
+        const m = /^(?:\[([0-9a-fA-F:.]+)\]|([a-zA-Z0-9._-]+)):(\d{1,5})$/.exec(part);
+        const port = Number(m?.[3]);
+        if (!m || port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `'${part.slice(0, 80)}' is not host:port` });
+          return z.NEVER;
+        }
+        nodes.push({ host: (m[1] ?? m[2])!, port });
+      }
+      return nodes;
+    }),
+);
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
@@ -76,12 +98,29 @@ const schema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
   REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_CLUSTER_NODES: redisNodes,
+  REDIS_SENTINELS: redisNodes,
+  REDIS_SENTINEL_NAME: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,100}$/)
+      .optional(),
+  ),
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_TLS: bool(false),
+  // A name, or a Redis Cluster hash tag: `{name}`.
   QUEUE_PREFIX: z.preprocess(
     emptyAsUndefined,
     z
       .string()
-      .regex(/^[a-zA-Z0-9_-]{1,40}$/)
-      .default('buildtrace'),
+      .regex(
+        /^(?:[a-zA-Z0-9_-]{1,40}|\{[a-zA-Z0-9_-]{1,40}\})$/,
+        'must be a name or a hash tag such as {buildtrace}',
+      )
+      .optional(),
   ),
   DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.buildtrace')),
   STORAGE_DIR: optionalString,
@@ -176,7 +215,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolMax: number;
   /** undefined = BullMQ's PostgreSQL backend in the same database. */
-  redisUrl: string | undefined;
+  redis: RedisConfig | undefined;
+  /** BullMQ's key prefix; a hash tag (`{buildtrace}`) on a Redis Cluster. */
   queuePrefix: string;
   dataDir: string;
   storageDir: string;
@@ -249,7 +289,93 @@ export interface Config {
   };
 }
 
+/**
+ * Where Redis is: one server (`REDIS_URL`), a Redis Cluster (`REDIS_CLUSTER_NODES`, any nodes of it:
+ * the client discovers the rest) or a primary found through Redis Sentinel (`REDIS_SENTINELS`,
+ * `REDIS_SENTINEL_NAME`). Credentials and TLS of a cluster's or a sentinel-managed server's nodes
+ * come from `REDIS_USERNAME`, `REDIS_PASSWORD` and `REDIS_TLS`; a single server's are in its URL.
+ */
+export type RedisConfig =
+  | { topology: 'single'; url: string }
+  | {
+      topology: 'cluster';
+      nodes: readonly RedisNode[];
+      username: string | undefined;
+      password: string | undefined;
+      tls: boolean;
+    }
+  | {
+      topology: 'sentinel';
+      sentinels: readonly RedisNode[];
+      /** The primary's name as the sentinels know it (`sentinel monitor <name> …`). */
+      name: string;
+      username: string | undefined;
+      password: string | undefined;
+      /** The sentinels' own password (`requirepass` in sentinel.conf), if they have one. */
+      sentinelPassword: string | undefined;
+      tls: boolean;
+    };
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
 export class ConfigError extends Error {}
+
+type Parsed = z.infer<typeof schema>;
+
+function redisConfig(e: Parsed): RedisConfig | undefined {
+  const given = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((v) => e[v]);
+  if (given.length > 1)
+    throw new ConfigError(
+      `configuration: ${given.join(' and ')} are set; set one of them (one Redis topology)`,
+    );
+  const credentials = { username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, tls: e.REDIS_TLS };
+  if (e.REDIS_CLUSTER_NODES) return { topology: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...credentials };
+  if (e.REDIS_SENTINELS) {
+    if (!e.REDIS_SENTINEL_NAME)
+      throw new ConfigError(
+        "configuration: REDIS_SENTINEL_NAME is required when REDIS_SENTINELS is set (the primary's name in the sentinels' `sentinel monitor`)",
+      );
+    return {
+      topology: 'sentinel',
+      sentinels: e.REDIS_SENTINELS,
+      name: e.REDIS_SENTINEL_NAME,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      ...credentials,
+    };
+  }
+  for (const v of [
+    'REDIS_USERNAME',
+    'REDIS_PASSWORD',
+    'REDIS_SENTINEL_PASSWORD',
+    'REDIS_SENTINEL_NAME',
+  ] as const)
+    if (e[v])
+      throw new ConfigError(
+        `configuration: ${v} is for REDIS_CLUSTER_NODES or REDIS_SENTINELS${e.REDIS_URL ? '; a single server takes its credentials in REDIS_URL (redis://user:password@host:port)' : ', and neither is set'}`,
+      );
+  if (e.REDIS_TLS && e.REDIS_URL)
+    throw new ConfigError(
+      'configuration: REDIS_TLS is for REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single server takes TLS as a rediss:// REDIS_URL',
+    );
+  return e.REDIS_URL ? { topology: 'single', url: e.REDIS_URL } : undefined;
+}
+
+/**
+ * BullMQ's scripts touch several keys of a queue at once; a Redis Cluster runs them only when all of
+ * them hash to one slot, which a prefix that is a hash tag (`{buildtrace}`) guarantees.
+ */
+function queuePrefix(prefix: string | undefined, redis: RedisConfig | undefined): string {
+  if (redis?.topology !== 'cluster') return prefix ?? 'buildtrace';
+  if (prefix === undefined) return '{buildtrace}';
+  if (!/^\{.+\}$/.test(prefix))
+    throw new ConfigError(
+      `configuration: QUEUE_PREFIX must be a hash tag such as {${prefix}} on a Redis Cluster (REDIS_CLUSTER_NODES is set): BullMQ's scripts touch several keys of a queue at once, and a cluster runs them only when every key is in one hash slot (got '${prefix}')`,
+    );
+  return prefix;
+}
 
 function webhookAllowList(value: string | undefined): string[] {
   const entries = (value ?? '')
@@ -273,7 +399,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const issue = result.error.issues[0]!;
     const variable = String(issue.path[0]);
     // A secret's value is not repeated into the logs.
-    const secret = /TOKEN|SECRET|KEY/.test(variable);
+    const secret = /TOKEN|SECRET|KEY|PASSWORD/.test(variable);
     const shown =
       env[variable] === undefined || secret ? '' : ` (got '${String(env[variable]).slice(0, 60)}')`;
     throw new ConfigError(
@@ -293,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const)
       if (!e[name]) throw new ConfigError(`configuration: ${name} is required when ATTACHMENT_STORE is s3`);
   }
+  const redis = redisConfig(e);
   const dataDir = resolve(e.DATA_DIR);
   const port = e.PORT;
   return Object.freeze({
@@ -303,8 +430,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pages: Object.freeze({ public: e.PAGES_PUBLIC, publicLinks: Object.freeze(e.PAGES_PUBLIC_LINKS) }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redis: redis && Object.freeze(redis),
+    queuePrefix: queuePrefix(e.QUEUE_PREFIX, redis),
     dataDir,
     storageDir: resolve(e.STORAGE_DIR ?? `${dataDir}/files`),
     embeddedPgPort: e.EMBEDDED_PG_PORT,

@@ -14,6 +14,7 @@ import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
 import { Queues } from '../queue/queues.ts';
+import { describeRedis } from '../queue/redis.ts';
 import { createMetrics } from '../metrics.ts';
 import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
@@ -77,7 +78,10 @@ export async function bootstrap(
   }
   const runtime = assembleRuntime(config, log, db, databaseUrl);
   log.info(
-    { queueBackend: runtime.queues.backend.kind, database: embedded ? 'embedded' : 'external' },
+    {
+      queueBackend: config.redis ? describeRedis(config.redis) : runtime.queues.backend.kind,
+      database: embedded ? 'embedded' : 'external',
+    },
     'runtime ready',
   );
   return {
@@ -102,8 +106,8 @@ export function assembleRuntime(
   databaseUrl: string,
 ): Runtime {
   const backend = createQueueBackend(
-    config.redisUrl
-      ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
+    config.redis
+      ? { kind: 'redis', redis: config.redis, prefix: config.queuePrefix }
       : { kind: 'postgres', url: databaseUrl },
   );
   const queues = new Queues(backend, JOBS, config.jobs);

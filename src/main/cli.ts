@@ -113,7 +113,7 @@ function failure(error: unknown): [string, number] {
     ?.errors?.[0];
   if (code && UNREACHABLE.has(code))
     return [
-      `error: cannot reach ${nested?.address ? `${nested.address}:${nested.port}` : 'a service'} (${code}): is PostgreSQL (DATABASE_URL) or Redis (REDIS_URL) running?`,
+      `error: cannot reach ${nested?.address ? `${nested.address}:${nested.port}` : 'a service'} (${code}): is PostgreSQL (DATABASE_URL) or Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) running?`,
       EXIT.unavailable,
     ];
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 /**
- * The one place that constructs BullMQ queues and workers. Two backends, one code path: with a
- * Redis URL, BullMQ on Redis (the production default); without one, BullMQ's built-in PostgreSQL
+ * The one place that constructs BullMQ queues and workers. Two backends, one code path: with Redis
+ * configured (one server, a Cluster or Sentinel: see ./redis.ts), BullMQ on Redis (the production
+ * default); without it, BullMQ's built-in PostgreSQL
  * backend in the application's own database (schema `bullmq`), for a zero-install start.
  */
 import {
@@ -14,10 +15,11 @@ import {
   type RedisQueueBackend,
   type WorkerOptions,
 } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisConfig } from '../config/index.ts';
+import { createRedisConnection } from './redis.ts';
 
 export type QueueBackendConfig =
-  { kind: 'redis'; url: string; prefix: string } | { kind: 'postgres'; url: string; schema?: string };
+  { kind: 'redis'; redis: RedisConfig; prefix: string } | { kind: 'postgres'; url: string; schema?: string };
 
 export interface QueueBackend {
   readonly kind: 'redis' | 'postgres';
@@ -48,13 +50,10 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
   if (config.kind === 'redis') {
     // Producers fail fast while Redis is away (the outbox keeps what they could not hand over);
     // workers wait for it to come back. Each Worker duplicates its connection for blocking reads.
-    const producer = new Redis(config.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    const consumer = new Redis(config.url, { maxRetriesPerRequest: null });
-    for (const connection of [producer, consumer]) {
-      connection.on('error', () => {
-        // ioredis reconnects by itself; the relay, workers and /readyz report the outage.
-      });
-    }
+    // On a Redis Cluster the prefix is a hash tag (src/config), so every key of every queue, and
+    // claimOnce's keys, hash to one slot: BullMQ's multi-key scripts run there unchanged.
+    const producer = createRedisConnection(config.redis, 'producer');
+    const consumer = createRedisConnection(config.redis, 'worker');
     const factory = createRedisBackend;
     return {
       kind: 'redis',

@@ -101,11 +101,16 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const database = options.databaseUrl
     ? await givenDatabase(options.databaseUrl)
     : await createTestDatabase();
-  const queuePrefix = `bt-test-${randomBytes(6).toString('hex')}`;
+  // A Redis Cluster or Sentinel given in options.env replaces the test Redis; a cluster's prefix is a hash tag.
+  const cluster = !!options.env?.REDIS_CLUSTER_NODES;
+  const otherRedis = cluster || !!options.env?.REDIS_SENTINELS;
+  const queuePrefix = cluster
+    ? `{bt-test-${randomBytes(6).toString('hex')}}`
+    : `bt-test-${randomBytes(6).toString('hex')}`;
   const config: Readonly<Config> = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
-    REDIS_URL: options.queueBackend === 'postgres' ? '' : TEST_REDIS_URL,
+    REDIS_URL: options.queueBackend === 'postgres' || otherRedis ? '' : TEST_REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Tests drive the API hard from one token; the rate limit has its own test.
@@ -169,7 +174,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeRuntime();
-      if (config.redisUrl) await deleteRedisKeys(queuePrefix);
+      if (config.redis?.topology === 'single') await deleteRedisKeys(queuePrefix);
       await database.drop();
       await rm(config.storageDir, { recursive: true, force: true });
     },

@@ -1,6 +1,7 @@
 /** Starting buildtrace's own processes (as a user or process manager would) from tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { waitFor } from './background.ts';
+import type { Config } from '../../src/config/index.ts';
 import type { TestContext } from './context.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -45,8 +46,8 @@ export async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Prom
 export function processEnv(ctx: TestContext, extra: Record<string, string> = {}): Record<string, string> {
   return {
     DATABASE_URL: ctx.databaseUrl,
-    // Empty means BullMQ's PostgreSQL backend, as for the context itself.
-    REDIS_URL: ctx.config.redisUrl ?? '',
+    // Nothing means BullMQ's PostgreSQL backend, as for the context itself.
+    ...redisEnv(ctx.config.redis),
     QUEUE_PREFIX: ctx.queuePrefix,
     STORAGE_DIR: ctx.config.storageDir,
     PUBLIC_URL: ctx.config.publicUrl,
@@ -76,4 +77,20 @@ export async function signalAndWait(
   proc.child.kill(signal);
   const exit = await proc.exited;
   return { exit, ms: performance.now() - t0 };
+}
+
+/** The variables that name `redis` (the context's topology) to a process. */
+function redisEnv(redis: Config['redis']): Record<string, string> {
+  const list = (nodes: readonly { host: string; port: number }[]) =>
+    nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  switch (redis?.topology) {
+    case undefined:
+      return { REDIS_URL: '' };
+    case 'single':
+      return { REDIS_URL: redis.url };
+    case 'cluster':
+      return { REDIS_CLUSTER_NODES: list(redis.nodes) };
+    case 'sentinel':
+      return { REDIS_SENTINELS: list(redis.sentinels), REDIS_SENTINEL_NAME: redis.name };
+  }
 }

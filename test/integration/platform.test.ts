@@ -83,7 +83,11 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
     await quarantineSomeLots(ctx, 2);
     const unreachable = createQueueBackend(
       backend === 'redis'
-        ? { kind: 'redis', url: 'redis://127.0.0.1:1', prefix: ctx.queuePrefix }
+        ? {
+            kind: 'redis',
+            redis: { topology: 'single', url: 'redis://127.0.0.1:1' },
+            prefix: ctx.queuePrefix,
+          }
         : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' },
     );
     const broken = new OutboxRelay({
@@ -128,7 +132,11 @@ describe.each(['redis', 'postgres'] as const)('outbox relay and workers on the %
   it('answers 503 naming what is unreachable, while /healthz stays up', async () => {
     const deadQueue = createQueueBackend(
       backend === 'redis'
-        ? { kind: 'redis', url: 'redis://127.0.0.1:1', prefix: ctx.queuePrefix }
+        ? {
+            kind: 'redis',
+            redis: { topology: 'single', url: 'redis://127.0.0.1:1' },
+            prefix: ctx.queuePrefix,
+          }
         : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' },
     );
     const deadDb = createDb({ url: 'postgres://postgres@127.0.0.1:1/none', poolMax: 1 });

@@ -89,7 +89,11 @@ describe('the web process hands the work after the ack to the workers', () => {
 
   it('hands a command over through the outbox while the queue is unreachable', async () => {
     const unreachable = new Queues(
-      createQueueBackend({ kind: 'redis', url: 'redis://127.0.0.1:1', prefix: 'answers-test' }),
+      createQueueBackend({
+        kind: 'redis',
+        redis: { topology: 'single', url: 'redis://127.0.0.1:1' },
+        prefix: 'answers-test',
+      }),
       JOBS,
     );
     try {

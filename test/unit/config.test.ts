@@ -17,7 +17,7 @@ describe('configuration', () => {
   it('has working defaults for a zero-install start', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.redisUrl).toBeUndefined();
+    expect(config.redis).toBeUndefined();
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe('http://localhost:3000');
     expect(config.pages.public).toBe(true);
@@ -58,7 +58,7 @@ describe('configuration', () => {
 
   it('treats empty variables as unset and trims the public URL', () => {
     const config = loadConfig({ REDIS_URL: '', PUBLIC_URL: 'https://bt.example.com/', PORT: '8080' });
-    expect(config.redisUrl).toBeUndefined();
+    expect(config.redis).toBeUndefined();
     expect(config.publicUrl).toBe('https://bt.example.com');
     expect(config.port).toBe(8080);
   });
@@ -76,6 +76,77 @@ describe('configuration', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const row = readme.split('\n').find((line) => line.startsWith('| `SLACK_API_URL`'))!;
     expect(row).toContain('/api/');
+  });
+
+  describe('Redis topology', () => {
+    it('takes one server, a cluster or sentinels', () => {
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+        topology: 'single',
+        url: 'redis://127.0.0.1:6379',
+      });
+      const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' });
+      expect(cluster.redis).toEqual({
+        topology: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: 'redis-b', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+        username: undefined,
+        password: undefined,
+        tls: false,
+      });
+      const sentinel = loadConfig({
+        REDIS_SENTINELS: 's1:26379,s2:26379',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_PASSWORD: 'p',
+        REDIS_SENTINEL_PASSWORD: 'sp',
+        REDIS_TLS: 'true',
+      });
+      expect(sentinel.redis).toMatchObject({
+        topology: 'sentinel',
+        name: 'mymaster',
+        password: 'p',
+        sentinelPassword: 'sp',
+        tls: true,
+      });
+    });
+
+    it('makes the queue prefix a hash tag on a cluster, and refuses one that is not', () => {
+      expect(loadConfig({}).queuePrefix).toBe('buildtrace');
+      expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000' }).queuePrefix).toBe('{buildtrace}');
+      expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', QUEUE_PREFIX: '{bt}' }).queuePrefix).toBe('{bt}');
+      // A hash tag works on one server and on Sentinel too: one prefix for every topology.
+      expect(loadConfig({ REDIS_URL: 'redis://r:6379', QUEUE_PREFIX: '{bt}' }).queuePrefix).toBe('{bt}');
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', QUEUE_PREFIX: 'bt' })).toThrow(
+        /^configuration: QUEUE_PREFIX must be a hash tag such as \{bt\} on a Redis Cluster/,
+      );
+    });
+
+    it.each([
+      [{ REDIS_CLUSTER_NODES: 'a:7000,b' }, 'REDIS_CLUSTER_NODES'],
+      [{ REDIS_CLUSTER_NODES: 'a:70000' }, 'REDIS_CLUSTER_NODES'],
+      [{ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000' }, 'REDIS_URL and REDIS_CLUSTER_NODES'],
+      [{ REDIS_SENTINELS: 's:26379' }, 'REDIS_SENTINEL_NAME is required'],
+      [{ REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'p' }, 'REDIS_PASSWORD is for'],
+      [{ REDIS_URL: 'redis://r:6379', REDIS_TLS: 'yes' }, 'REDIS_TLS is for'],
+      [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX'],
+      [{ QUEUE_PREFIX: '{a}b' }, 'QUEUE_PREFIX'],
+    ])('refuses %o with one line', (env, start) => {
+      expect(() => loadConfig(env)).toThrow(
+        new RegExp(`^configuration: ${start.replace(/[{}]/g, '\\$&')}[^\n]*$`),
+      );
+    });
+
+    it('never repeats a refused password', () => {
+      expect(() =>
+        loadConfig({
+          REDIS_SENTINELS: 's:1',
+          REDIS_SENTINEL_NAME: 'm',
+          REDIS_PASSWORD: 42 as unknown as string,
+        }),
+      ).toThrow(/^configuration: REDIS_PASSWORD [^']*$/);
+    });
   });
 });
 
