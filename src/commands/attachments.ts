@@ -159,31 +159,38 @@ export const downloadAttachment = defineCommand({
   },
 });
 
-export const recordPhotoNote = defineCommand({
-  name: 'recordPhotoNote',
+/** A photo sent with a note: the staged file, and what the browser said of it. */
+const notePhoto = z.strictObject({
+  file: stagedInput,
+  filename: z.string().max(1_000).nullish(),
+  declaredType: z.string().max(200).nullish(),
+});
+export type NotePhoto = z.input<typeof notePhoto>;
+
+export const recordNoteWithPhoto = defineCommand({
+  name: 'recordNoteWithPhoto',
   summary:
-    "Add a note with a photo (a phone's camera) to a lot or device: one history event, the photo attached to it, in one transaction",
+    "Add a note to a lot or device, with a photo (a phone's camera) when one is given: one history event, the photo attached to it, in one transaction",
   role: 'operator',
   mode: 'write',
   input: z.strictObject({
     code: lotRef,
     text: text(5_000),
-    file: stagedInput,
-    filename: z.string().max(1_000).nullish(),
-    declaredType: z.string().max(200).nullish(),
+    photo: notePhoto.nullish().describe('the photo, staged; none: a plain note'),
   }),
-  async run(ctx, { code, text: body, file, filename, declaredType }) {
-    if (!file.detected?.mime.startsWith('image/'))
+  async run(ctx, { code, text: body, photo }) {
+    if (!photo) return recordNote.run(ctx, { code, text: body });
+    if (!photo.file.detected?.mime.startsWith('image/'))
       throw ValidationError.field('file', 'must be a photo (JPEG, PNG, HEIC, WebP …)');
     const note = await recordNote.run(ctx, { code, text: body });
-    const photo = await addAttachment.run(ctx, {
+    const attached = await addAttachment.run(ctx, {
       lot: code,
       event: note.id,
-      file,
-      filename,
-      declaredType,
+      file: photo.file,
+      filename: photo.filename,
+      declaredType: photo.declaredType,
       note: null,
     });
-    return { ...note, attachments: [...note.attachments, photo] };
+    return { ...note, attachments: [...note.attachments, attached] };
   },
 });

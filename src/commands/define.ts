@@ -89,3 +89,20 @@ export async function executeAround<S extends z.ZodType, R, A>(
     return { result, after: await around.after(ctx, result) };
   });
 }
+
+/**
+ * Runs a command as one step of another command (a use case made of use cases), in the caller's
+ * unit of work and as its actor: the role is checked and the input parsed exactly as by
+ * {@link execute}, so a step refuses what the command alone would refuse.
+ */
+export function runWithin<S extends z.ZodType, R>(
+  ctx: CommandContext,
+  command: Command<S, R>,
+  input: unknown,
+): Promise<R> {
+  authorize(command, ctx.actor);
+  return command.run(ctx, parseWith(command.input, input));
+}
+
+/** Runs a command for someone (a transport's bound {@link execute}). */
+export type CommandRunner = <S extends z.ZodType, R>(command: Command<S, R>, input: unknown) => Promise<R>;

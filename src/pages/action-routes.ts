@@ -6,10 +6,8 @@
  * again, with the form open, the values as typed and the problem next to its field.
  */
 import type { Router } from 'express';
-import { recordPhotoNote } from '../commands/attachments.ts';
 import { resolveCode } from '../commands/codes.ts';
 import { execute, type CommandDeps } from '../commands/define.ts';
-import { recordNote } from '../commands/history.ts';
 import { getLot } from '../commands/lots.ts';
 import { flashMessage } from '../commands/sessions.ts';
 import { DomainError, ValidationError } from '../domain/errors.ts';
@@ -115,19 +113,14 @@ export function actionRoutes(
         );
       }
       try {
-        let message: string;
-        if (action.name === 'note') {
-          const note = upload
-            ? await run(recordPhotoNote, {
-                code: target.code,
-                text: form.text ?? '',
-                file: upload.staged,
-                filename: upload.file.filename ?? null,
-                declaredType: upload.file.contentType ?? null,
-              })
-            : await run(recordNote, { code: target.code, text: form.text ?? '' });
-          message = note.attachments.length ? 'Note and photo added.' : 'Note added.';
-        } else message = await action.run(run, target.code, form);
+        const photo = upload
+          ? {
+              file: upload.staged,
+              filename: upload.file.filename ?? null,
+              declaredType: upload.file.contentType ?? null,
+            }
+          : null;
+        const message = await action.run(run, target.code, form, photo);
         await execute(deps, flashMessage, SYSTEM_ACTOR, { session: visitor.session.id, message });
         return { status: 303, redirect: idPath(target.code) };
       } catch (error) {

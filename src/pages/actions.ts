@@ -1,17 +1,17 @@
 /**
  * What a signed-in person can do on the page a label opens: each action is a plain HTML form that
- * runs one command (or two: a note and its photo) as the session's actor. An action is shown only
- * when the session's role may run its command and the object's state offers it (a shipped device
- * offers a return, not a shipment); the command still decides — a form from an older page is
- * refused with the command's own words.
+ * runs one command as the session's actor (a note runs `recordNoteWithPhoto`, which takes the photo
+ * a multipart form sent, or none). An action is shown only when the session's role may run its
+ * command and the object's state offers it (a shipped device offers a return, not a shipment); the
+ * command still decides — a form from an older page is refused with the command's own words.
  *
  * Form fields are named after the command's input fields, so a refusal that names a field is shown
  * next to that field.
  */
 import { advanceBuild, completeBuild, scrapUnits } from '../commands/builds.ts';
-import type { z } from 'zod';
-import type { Command } from '../commands/define.ts';
-import { recordNote, recordTestResult } from '../commands/history.ts';
+import { recordNoteWithPhoto, type NotePhoto } from '../commands/attachments.ts';
+import type { Command, CommandRunner } from '../commands/define.ts';
+import { recordTestResult } from '../commands/history.ts';
 import { requestLabels } from '../commands/labels.ts';
 import { returnDevice, scrapDevice, shipDevice } from '../commands/lifecycle.ts';
 import { adjustLot, moveLot, quarantineLot, releaseLot, splitLot } from '../commands/lots.ts';
@@ -38,7 +38,7 @@ export interface ActionSubject {
 }
 
 /** Runs a command as the page's visitor. */
-export type ActionRunner = <S extends z.ZodType, R>(command: Command<S, R>, input: unknown) => Promise<R>;
+export type ActionRunner = CommandRunner;
 
 export interface PageAction {
   name: string;
@@ -50,8 +50,13 @@ export interface PageAction {
   fields(subject: ActionSubject): FieldSpec[];
   /** The form sends a file (multipart). */
   multipart?: boolean;
-  /** Runs the action; the message the next page shows. */
-  run(run: ActionRunner, code: string, form: Record<string, string>): Promise<string>;
+  /** Runs the action; the message the next page shows. `photo`: the file a multipart form sent. */
+  run(
+    run: ActionRunner,
+    code: string,
+    form: Record<string, string>,
+    photo: NotePhoto | null,
+  ): Promise<string>;
 }
 
 const whole = (name: string, value: string | undefined) => {
@@ -129,7 +134,7 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
     target: 'device',
     title: 'Add a note or photo',
     submit: 'Add note',
-    command: recordNote,
+    command: recordNoteWithPhoto,
     multipart: true,
     offered: () => true,
     fields: () => [
@@ -143,8 +148,10 @@ export const PAGE_ACTIONS: readonly PageAction[] = [
         hint: "Take one with the phone's camera, or choose a file.",
       },
     ],
-    // The route runs recordNote and, with a photo, addAttachment on the note's event.
-    run: () => Promise.reject(new Error('a note is posted as multipart')),
+    async run(run, code, form, photo) {
+      const note = await run(recordNoteWithPhoto, { code, text: form.text ?? '', photo });
+      return note.attachments.length ? 'Note and photo added.' : 'Note added.';
+    },
   },
   {
     name: 'ship',
