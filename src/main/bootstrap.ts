@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { createDb } from '../db/knex.ts';
 import { migrateLatest } from '../db/migrate.ts';
+import { createReadReplica } from '../db/replica.ts';
 import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
@@ -75,9 +76,13 @@ export async function bootstrap(
     await embedded?.stop();
     throw error;
   }
-  const runtime = assembleRuntime(config, log, db, databaseUrl);
+  const runtime = assembleRuntime(config, log, db, databaseUrl, options.applicationName);
   log.info(
-    { queueBackend: runtime.queues.backend.kind, database: embedded ? 'embedded' : 'external' },
+    {
+      queueBackend: runtime.queues.backend.kind,
+      database: embedded ? 'embedded' : 'external',
+      readReplica: runtime.replica ? 'configured' : 'none',
+    },
     'runtime ready',
   );
   return {
@@ -100,6 +105,7 @@ export function assembleRuntime(
   log: Logger,
   db: Knex,
   databaseUrl: string,
+  applicationName = 'buildtrace',
 ): Runtime {
   const backend = createQueueBackend(
     config.redisUrl
@@ -109,6 +115,9 @@ export function assembleRuntime(
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
+  const replica = config.readReplica
+    ? createReadReplica({ ...config.readReplica, primary: db, log, applicationName })
+    : undefined;
   const services: Services = {
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
@@ -120,7 +129,8 @@ export function assembleRuntime(
     log,
     db,
     databaseUrl,
-    uow: knexUnitOfWork(db, files, blobs),
+    replica,
+    uow: knexUnitOfWork(db, files, blobs, replica),
     deliveryBatches: deliveryBatches(db),
     files,
     blobs,
@@ -137,6 +147,7 @@ export function assembleRuntime(
       await reconciler.stop();
       await queues.close();
       await backend.close();
+      await replica?.close();
       await db.destroy();
     },
   };
