@@ -136,7 +136,7 @@ export function assembleRuntime(
     blobs,
     services,
     queues,
-    metrics: createMetrics(queues),
+    metrics: createMetrics(queues, replica),
   };
   const reconciler = createReconciler(app);
   services.work = workInspector(reconciler);

@@ -197,11 +197,18 @@ describe('DATABASE_READ_URL: a streaming replica', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.replica).toMatchObject({ state: 'in use' });
 
+    const metrics = await ctx.api('GET', '/metrics', { role: null });
+    expect(metrics.text).toMatch(/^buildtrace_db_replica_in_use 1$/m);
+    expect(metrics.text).toMatch(/^buildtrace_db_replica_lag_seconds \d/m);
+
     await standby.stop();
     const away = await ctx.api('GET', '/readyz', { role: null });
     expect(away.status).toBe(200);
     expect(away.body.status).toBe('ready');
     expect(away.body.replica).toMatchObject({ state: 'unreachable' });
+    expect((await ctx.api('GET', '/metrics', { role: null })).text).toMatch(
+      /^buildtrace_db_replica_in_use 0$/m,
+    );
     const served = await page(`/id/${lot}`, `bt_session=${session}`);
     expect(served.status).toBe(200);
     expect(served.html).toContain('4,315');
