@@ -52,7 +52,15 @@ export function createReconciler(app: AppContext): Reconciler {
 export async function bootstrap(
   config: Readonly<Config>,
   log: Logger,
-  options: { migrate: boolean; applicationName: string },
+  options: {
+    migrate: boolean;
+    applicationName: string;
+    /**
+     * Whether this process opens `DATABASE_READ_URL` (when set): the processes that serve HTTP.
+     * Workers and the CLI read only from the primary, and need neither its pool nor its watch.
+     */
+    readReplica: boolean;
+  },
 ): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -76,7 +84,7 @@ export async function bootstrap(
     await embedded?.stop();
     throw error;
   }
-  const runtime = assembleRuntime(config, log, db, databaseUrl, options.applicationName);
+  const runtime = assembleRuntime(config, log, db, databaseUrl, options);
   log.info(
     {
       queueBackend: runtime.queues.backend.kind,
@@ -105,7 +113,10 @@ export function assembleRuntime(
   log: Logger,
   db: Knex,
   databaseUrl: string,
-  applicationName = 'buildtrace',
+  {
+    applicationName = 'buildtrace',
+    readReplica = true,
+  }: { applicationName?: string; readReplica?: boolean } = {},
 ): Runtime {
   const backend = createQueueBackend(
     config.redisUrl
@@ -115,9 +126,10 @@ export function assembleRuntime(
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
-  const replica = config.readReplica
-    ? createReadReplica({ ...config.readReplica, primary: db, log, applicationName })
-    : undefined;
+  const replica =
+    config.readReplica && readReplica
+      ? createReadReplica({ ...config.readReplica, primary: db, log, applicationName })
+      : undefined;
   const services: Services = {
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
