@@ -13,6 +13,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from '../logger.ts';
+import { withTimeout } from '../timeout.ts';
 import { createDb } from './knex.ts';
 
 export interface ReplicaState {
@@ -69,6 +70,7 @@ export function createReadReplica(options: ReadReplicaOptions): ReadReplica {
   let running: Promise<void> | undefined;
   let closed = false;
 
+  const answerMs = Math.max(1_000, Math.min(maxLagMs, 10_000));
   const lagMs = () => (caughtUpAt === undefined ? null : Date.now() - caughtUpAt);
 
   function state(): ReplicaState {
@@ -93,8 +95,11 @@ export function createReadReplica(options: ReadReplicaOptions): ReadReplica {
   async function tick(): Promise<void> {
     const at = Date.now();
     let noted: { rows: { position: string }[] };
+    // Neither question may hold the watch up: a tick that hung would stop it for good.
+    const within = <T>(query: Promise<T>) =>
+      withTimeout(query, answerMs, `no answer within ${answerMs / 1000} s`);
     try {
-      noted = await primary.raw('SELECT pg_current_wal_lsn()::text AS position');
+      noted = await within(primary.raw('SELECT pg_current_wal_lsn()::text AS position'));
     } catch {
       return; // the primary's own trouble: nothing learnt about the replica this time
     }
@@ -103,8 +108,10 @@ export function createReadReplica(options: ReadReplicaOptions): ReadReplica {
     if (pending.length > 1_000) pending.shift();
     try {
       // A server that is not in recovery is read as it is: the primary itself behind another URL.
-      const replayed = await db.raw<{ rows: { position: string }[] }>(
-        `SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS position`,
+      const replayed = await within(
+        db.raw<{ rows: { position: string }[] }>(
+          `SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS position`,
+        ),
       );
       const position = lsn(replayed.rows[0]?.position ?? '0/0');
       const passed = pending.filter((p) => p.position <= position);
