@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { BlobStore, DeliveryBatches, FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
+import type { ReadReplica } from './db/replica.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Queues } from './queue/queues.ts';
@@ -15,6 +16,8 @@ export interface AppContext {
   db: Knex;
   /** The URL actually in use (the embedded server's when DATABASE_URL is unset). */
   databaseUrl: string;
+  /** `DATABASE_READ_URL`'s replica and how far behind it is (undefined: none configured). */
+  replica: ReadReplica | undefined;
   uow: UnitOfWork;
   /** Shared round trips for the webhook deliveries running at once in this process. */
   deliveryBatches: DeliveryBatches;

@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReadReplica } from './db/replica.ts';
 import type { Queues } from './queue/queues.ts';
 
 export interface Metrics {
@@ -25,7 +26,7 @@ export interface Metrics {
   workStranded: Gauge<'source'>;
 }
 
-export function createMetrics(queues?: Queues): Metrics {
+export function createMetrics(queues?: Queues, replica?: Pick<ReadReplica, 'state'>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics: Metrics = {
@@ -100,6 +101,26 @@ export function createMetrics(queues?: Queues): Metrics {
         } catch {
           // The queue backend is unreachable: /readyz says so; the scrape still answers.
         }
+      },
+    });
+  }
+  if (replica) {
+    new Gauge({
+      name: 'buildtrace_db_replica_lag_seconds',
+      help: 'How far behind the primary the read replica is known to be at most (DATABASE_READ_URL); absent until it first caught up',
+      registers: [registry],
+      collect() {
+        const { lagMs } = replica.state();
+        if (lagMs === null) this.reset();
+        else this.set(lagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'buildtrace_db_replica_in_use',
+      help: 'Whether reads that may lag go to the read replica (1) or, lagging or unreachable, to the primary (0)',
+      registers: [registry],
+      collect() {
+        this.set(replica.state().state === 'in use' ? 1 : 0);
       },
     });
   }

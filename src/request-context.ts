@@ -42,3 +42,47 @@ export function withJob<T>(
   if (job.requestId) context.requestId = job.requestId;
   return storage.run(Object.freeze(context), work);
 }
+
+/**
+ * Where a request's reads may go (see README "Read replica"). Only work started by a person or a
+ * client — an HTTP request, a Slack event — opens one; a job, the CLI and the reconciler have none,
+ * and read only from the primary: what they read was often written a moment before, elsewhere.
+ */
+interface ReadScope {
+  /** Every read command may lag (the pages), not only those that declare it (`reads: 'replica'`). */
+  all: boolean;
+  /** The primary only: this work wrote, or its reader asked to see its own recent writes. */
+  fresh: boolean;
+}
+
+const reads = new AsyncLocalStorage<ReadScope>();
+
+/** Runs a request's work in a read scope of its own: reads that may lag may use the replica. */
+export function withReplicaReads<T>(work: () => T): T {
+  return reads.run({ all: false, fresh: false }, work);
+}
+
+/**
+ * Widens or narrows the current request's scope: `all` once a transport says each of its reads may
+ * lag (the pages), `fresh` once its reader must see their own recent writes. Outside a scope: nothing.
+ */
+export function setReplicaReads(change: { all?: boolean; fresh?: boolean }): void {
+  const scope = reads.getStore();
+  if (!scope) return;
+  if (change.all) scope.all = true;
+  if (change.fresh) scope.fresh = true;
+}
+
+/** Something was written in the work under way: whatever it reads next comes from the primary. */
+export function noteWrite(): void {
+  setReplicaReads({ fresh: true });
+}
+
+/**
+ * Whether a read may use the replica here: `declared` when the command says it may lag, `any` for
+ * any read command (true only where the transport said all its reads may lag).
+ */
+export function replicaReadAllowed(kind: 'declared' | 'any'): boolean {
+  const scope = reads.getStore();
+  return !!scope && !scope.fresh && (kind === 'declared' || scope.all);
+}

@@ -46,6 +46,7 @@ export const suggestCodes = defineCommand({
     'What a mistyped ID code probably meant: the objects whose codes are one substitution, swap, missing or extra character away',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: z.strictObject({ code: idCodeRef }),
   async run({ repos }, { code }) {
     const items: CodeTarget[] = [];

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { ForbiddenError } from '../domain/errors.ts';
 import { roleAllows, type Actor, type Role } from '../domain/roles.ts';
+import { replicaReadAllowed } from '../request-context.ts';
 import type { Repositories, Services, UnitOfWork } from './ports.ts';
 import { parseWith } from './validation.ts';
 
@@ -25,6 +26,14 @@ export interface Command<S extends z.ZodType = z.ZodType, R = unknown> {
   role: Role;
   /** `read` runs without a transaction; `write` runs in one transaction with its events. */
   mode: 'read' | 'write';
+  /**
+   * Where a read may be answered from (README "Read replica"). `replica`: its answer may be a few
+   * seconds old (traces, lists, search), so it may use the read replica in any request. `primary`:
+   * never from the replica, not even on the pages (sessions: a revoked one is out at once).
+   * Unset: the primary, except where the transport says all its reads may lag (the pages). A read
+   * in a request that has written, or whose reader just wrote, is always the primary's.
+   */
+  reads?: 'replica' | 'primary';
   input: S;
   run(ctx: CommandContext, input: z.output<S>): Promise<R>;
 }
@@ -61,7 +70,10 @@ export async function execute<S extends z.ZodType, R>(
   const parsed = parseWith(command.input, input);
   const services = deps.services ?? UNAVAILABLE;
   const work = (repos: Repositories) => command.run({ repos, actor, services }, parsed);
-  return command.mode === 'read' ? deps.uow.read(work) : deps.uow.transaction(work);
+  if (command.mode === 'write') return deps.uow.transaction(work);
+  const mayLag =
+    command.reads !== 'primary' && replicaReadAllowed(command.reads === 'replica' ? 'declared' : 'any');
+  return mayLag && deps.uow.readMayLag ? deps.uow.readMayLag(work) : deps.uow.read(work);
 }
 
 /**

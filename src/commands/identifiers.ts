@@ -126,6 +126,7 @@ export const listIdentifiers = defineCommand({
   summary: "A device's external identifiers, by kind",
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: z.strictObject({ code: lotRef }),
   async run({ repos }, { code }): Promise<{ items: LotIdentifier[] }> {
     const lot = await findLot(repos, 'code', code);

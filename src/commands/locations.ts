@@ -53,6 +53,7 @@ export const listLocations = defineCommand({
   summary: 'List locations',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery,
   run: ({ repos }, page) => repos.locations.list(page),
 });

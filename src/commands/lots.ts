@@ -225,6 +225,7 @@ export const listLots = defineCommand({
     'List lots, optionally of one part, at one location, with one status or one formatted serial, or only devices; lots of quantity 0 only when asked for',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     part: idCodeRef.optional(),
     location: idCodeRef.optional(),

@@ -81,6 +81,7 @@ export const listParts = defineCommand({
   summary: 'List parts, optionally by kind or a search text (name, MPN, value)',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     kind: z.enum(PART_KINDS).optional(),
     search: text(200).optional(),

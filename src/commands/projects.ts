@@ -220,6 +220,7 @@ export const listProjects = defineCommand({
   summary: 'List projects',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery,
   run: ({ repos }, page) => repos.projects.list(page),
 });

@@ -131,6 +131,7 @@ export const listRecalls = defineCommand({
   summary: 'List recalls',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery,
   run: ({ repos }, page) => repos.recalls.list(page),
 });

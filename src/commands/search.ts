@@ -72,6 +72,7 @@ export const search = defineCommand({
     'Find lots, devices, builds, parts, projects and locations by ID code, formatted serial, external identifier, MPN, supplier order, date code or name',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: z.strictObject({
     q: text(200).describe(
       'what to look for: an ID code, a formatted serial, an identifier (MAC, IMEI …), the start of an MPN, a supplier order, a date code or part of a name',

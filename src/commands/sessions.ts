@@ -144,6 +144,7 @@ export const openSession = defineCommand({
   summary: 'The live page session a cookie names (a read: see keepSession)',
   role: 'viewer',
   mode: 'read',
+  reads: 'primary',
   input: z.strictObject({ secret: secretInput }),
   run: ({ repos }, { secret }): Promise<PageSession | null> => repos.sessions.findLive(hashSecret(secret)),
 });

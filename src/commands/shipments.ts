@@ -206,6 +206,7 @@ export const listShipments = defineCommand({
   summary: 'List shipments, oldest first, optionally open or shipped ones, or those of one customer',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     status: z.enum(SHIPMENT_STATUSES).optional(),
     customer: z

@@ -87,6 +87,7 @@ export const traceBackward = defineCommand({
   summary: 'Trace a device or lot back to the component lots it was built from, through every level',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: z.strictObject({ code: lotRef }),
   run: async ({ repos }, { code }) => traceBackFrom(repos, (await findLot(repos, 'code', code)).id),
 });
@@ -132,6 +133,7 @@ export const traceForward = defineCommand({
   summary: 'Trace a component lot forward to every build and device containing it, through every level',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({ code: lotRef, ...traceFilter }),
   async run({ repos }, { code, status, from, to, unitsOnly, limit, cursor }) {
     const lot = await findLot(repos, 'code', code);

@@ -97,6 +97,9 @@ const schema = z.object({
   ),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
+  DATABASE_READ_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_READ_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(200).optional()),
+  DATABASE_READ_MAX_LAG_MS: int(2_000, 200, 600_000),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_CLUSTER_NODES: redisNodes,
   REDIS_SENTINELS: redisNodes,
@@ -214,6 +217,12 @@ export interface Config {
   /** undefined = start an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /**
+   * A streaming replica for reads that may lag (`DATABASE_READ_URL`, undefined: none): its pool
+   * size, and how far behind the primary it may be and still be read (further: reads go to the
+   * primary until it catches up). See README "Read replica".
+   */
+  readReplica: { url: string; poolMax: number; maxLagMs: number } | undefined;
   /** undefined = BullMQ's PostgreSQL backend in the same database. */
   redis: RedisConfig | undefined;
   /** BullMQ's key prefix; a hash tag (`{buildtrace}`) on a Redis Cluster. */
@@ -430,6 +439,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pages: Object.freeze({ public: e.PAGES_PUBLIC, publicLinks: Object.freeze(e.PAGES_PUBLIC_LINKS) }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    readReplica: e.DATABASE_READ_URL
+      ? Object.freeze({
+          url: e.DATABASE_READ_URL,
+          poolMax: e.DATABASE_READ_POOL_MAX ?? e.DATABASE_POOL_MAX,
+          maxLagMs: e.DATABASE_READ_MAX_LAG_MS,
+        })
+      : undefined,
     redis: redis && Object.freeze(redis),
     queuePrefix: queuePrefix(e.QUEUE_PREFIX, redis),
     dataDir,

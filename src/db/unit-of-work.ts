@@ -5,7 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { BlobStore, FileStore, Repositories, UnitOfWork } from '../commands/ports.ts';
+import { noteWrite } from '../request-context.ts';
 import { DatabaseUnavailable, isConnectionLost, isRetryable, translatePgError } from './errors.ts';
+import type { ReadReplica } from './replica.ts';
 import { buildRepository } from './repositories/builds.ts';
 import { codeDirectory, idCodeAllocator } from './repositories/codes.ts';
 import { eventStore } from './repositories/events.ts';
@@ -88,7 +90,37 @@ export function repositories(
 
 const MAX_ATTEMPTS = 4;
 
-export function knexUnitOfWork(db: Knex, files: FileStore, blobs?: BlobStore): UnitOfWork {
+/**
+ * A query the replica cancelled because replaying the primary's changes needed what it was reading
+ * (SQLSTATE 40001 on a standby, "conflict with recovery"): asked again, on the primary.
+ */
+const isReplicaConflict = (error: unknown) =>
+  (error as { code?: unknown }).code === '40001' || (error as { code?: unknown }).code === '40P01';
+
+export function knexUnitOfWork(
+  db: Knex,
+  files: FileStore,
+  blobs?: BlobStore,
+  replica?: ReadReplica,
+): UnitOfWork {
+  async function read<T>(work: (repos: Repositories) => Promise<T>, reader?: Knex): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      // A replica that fails is not asked again for this read: the retries go to the primary.
+      const on = attempt === 1 && reader ? reader : db;
+      try {
+        return await work(repositories(on, on, files, blobs));
+      } catch (error) {
+        const lost = isConnectionLost(error);
+        const replicaFailed = on !== db && (lost || isReplicaConflict(error));
+        if (attempt < MAX_ATTEMPTS && (lost || replicaFailed)) {
+          if (!replicaFailed) await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 20));
+          continue;
+        }
+        if (lost) throw new DatabaseUnavailable(error);
+        throw translatePgError(error);
+      }
+    }
+  }
   return {
     async transaction(work) {
       for (let attempt = 1; ; attempt++) {
@@ -96,11 +128,14 @@ export function knexUnitOfWork(db: Knex, files: FileStore, blobs?: BlobStore): U
         // the server rolled the transaction back, and running it again on a fresh one is safe.
         let committing = false;
         try {
-          return await db.transaction(async (trx) => {
+          const done = await db.transaction(async (trx) => {
             const result = await work(repositories(db, trx, files, blobs));
             committing = true;
             return result;
           });
+          // What the request reads from now on must show what it just wrote.
+          noteWrite();
+          return done;
         } catch (error) {
           const lost = isConnectionLost(error);
           if (attempt < MAX_ATTEMPTS && (isRetryable(error) || (lost && !committing))) {
@@ -112,20 +147,7 @@ export function knexUnitOfWork(db: Knex, files: FileStore, blobs?: BlobStore): U
         }
       }
     },
-    async read(work) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await work(repositories(db, db, files, blobs));
-        } catch (error) {
-          const lost = isConnectionLost(error);
-          if (lost && attempt < MAX_ATTEMPTS) {
-            await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 20));
-            continue;
-          }
-          if (lost) throw new DatabaseUnavailable(error);
-          throw translatePgError(error);
-        }
-      }
-    },
+    read: (work) => read(work),
+    readMayLag: (work) => read(work, replica?.current()),
   };
 }

@@ -13,7 +13,7 @@ import { withTimeout } from '../timeout.ts';
 import { badLinkPage } from '../pages/not-found.ts';
 import { pagesRouter } from '../pages/router.ts';
 import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
-import { withRequestId } from '../request-context.ts';
+import { withReplicaReads, withRequestId } from '../request-context.ts';
 import { queueDashboard } from './dashboard.ts';
 import {
   addressKey,
@@ -72,7 +72,8 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
     }),
   );
 
-  app.use((req, _res, next) => withRequestId(String(req.id), next));
+  // Each request's reads that may lag may use the read replica, until the request writes.
+  app.use((req, _res, next) => withRequestId(String(req.id), () => withReplicaReads(next)));
   app.use(requestMetrics(ctx.metrics));
   app.use(securityHeaders);
   app.use(
@@ -110,7 +111,13 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
       ),
     ]);
     const ready = Object.values(checks).every((v) => v === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    // The replica is reported, not required: without it, its reads go to the primary.
+    if (ctx.replica) await within(ctx.replica.check()).catch(() => undefined);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      checks,
+      ...(ctx.replica ? { replica: ctx.replica.state() } : {}),
+    });
   });
 
   const routes = [...apiRoutes, ...(options.routes ?? [])];
@@ -154,6 +161,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
         publicLinks: ctx.config.pages.publicLinks,
         publicUrl: ctx.config.publicUrl,
         uploads: { store: ctx.blobs, maxBytes: ctx.config.attachments.maxBytes },
+        replicaMaxLagMs: ctx.replica ? ctx.config.readReplica?.maxLagMs : undefined,
       },
     ),
   );

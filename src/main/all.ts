@@ -10,7 +10,11 @@ import { startWeb, startWorker } from './services.ts';
 const config = configOrExit();
 const log = startupLogger(config, 'buildtrace');
 try {
-  const runtime = await bootstrap(config, log, { migrate: true, applicationName: 'buildtrace' });
+  const runtime = await bootstrap(config, log, {
+    migrate: true,
+    applicationName: 'buildtrace',
+    readReplica: true,
+  });
   const worker = await startWorker(runtime);
   const web = await startWeb(runtime);
   log.info(

@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { createDb } from '../db/knex.ts';
 import { migrateLatest } from '../db/migrate.ts';
+import { createReadReplica } from '../db/replica.ts';
 import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
@@ -52,7 +53,15 @@ export function createReconciler(app: AppContext): Reconciler {
 export async function bootstrap(
   config: Readonly<Config>,
   log: Logger,
-  options: { migrate: boolean; applicationName: string },
+  options: {
+    migrate: boolean;
+    applicationName: string;
+    /**
+     * Whether this process opens `DATABASE_READ_URL` (when set): the processes that serve HTTP.
+     * Workers and the CLI read only from the primary, and need neither its pool nor its watch.
+     */
+    readReplica: boolean;
+  },
 ): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -76,11 +85,12 @@ export async function bootstrap(
     await embedded?.stop();
     throw error;
   }
-  const runtime = assembleRuntime(config, log, db, databaseUrl);
+  const runtime = assembleRuntime(config, log, db, databaseUrl, options);
   log.info(
     {
       queueBackend: config.redis ? describeRedis(config.redis) : runtime.queues.backend.kind,
       database: embedded ? 'embedded' : 'external',
+      readReplica: runtime.replica ? 'configured' : 'none',
     },
     'runtime ready',
   );
@@ -104,6 +114,10 @@ export function assembleRuntime(
   log: Logger,
   db: Knex,
   databaseUrl: string,
+  {
+    applicationName = 'buildtrace',
+    readReplica = true,
+  }: { applicationName?: string; readReplica?: boolean } = {},
 ): Runtime {
   const backend = createQueueBackend(
     config.redis
@@ -113,6 +127,10 @@ export function assembleRuntime(
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
+  const replica =
+    config.readReplica && readReplica
+      ? createReadReplica({ ...config.readReplica, primary: db, log, applicationName })
+      : undefined;
   const services: Services = {
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
@@ -124,13 +142,14 @@ export function assembleRuntime(
     log,
     db,
     databaseUrl,
-    uow: knexUnitOfWork(db, files, blobs),
+    replica,
+    uow: knexUnitOfWork(db, files, blobs, replica),
     deliveryBatches: deliveryBatches(db),
     files,
     blobs,
     services,
     queues,
-    metrics: createMetrics(queues),
+    metrics: createMetrics(queues, replica),
   };
   const reconciler = createReconciler(app);
   services.work = workInspector(reconciler);
@@ -141,6 +160,7 @@ export function assembleRuntime(
       await reconciler.stop();
       await queues.close();
       await backend.close();
+      await replica?.close();
       await db.destroy();
     },
   };

@@ -70,7 +70,11 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(config, 'cli', { stderr: true });
   // Node's warnings go through the logger (JSON in JSON mode), as in the server processes.
   logProcessEvents(log, config);
-  const runtime = await bootstrap(config, log, { migrate: !migrate, applicationName: 'buildtrace-cli' });
+  const runtime = await bootstrap(config, log, {
+    migrate: !migrate,
+    applicationName: 'buildtrace-cli',
+    readReplica: false,
+  });
   try {
     if (migrate) {
       const applied = await migrateLatest(runtime.db);

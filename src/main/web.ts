@@ -10,6 +10,7 @@ try {
   const runtime = await bootstrap(config, log, {
     migrate: !config.databaseUrl,
     applicationName: 'buildtrace-web',
+    readReplica: true,
   });
   const web = await startWeb(runtime);
   onShutdown(log, config.shutdownGraceMs, async () => {

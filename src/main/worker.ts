@@ -9,6 +9,7 @@ try {
   const runtime = await bootstrap(config, log, {
     migrate: !config.databaseUrl,
     applicationName: 'buildtrace-worker',
+    readReplica: false,
   });
   const worker = await startWorker(runtime);
   const metrics = await startMetricsServer(runtime);

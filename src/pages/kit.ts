@@ -33,6 +33,11 @@ export interface PagesOptions {
   publicUrl?: string;
   /** Where a note's photo is stored, and how large it may be. */
   uploads?: { store: BlobStore; maxBytes: number };
+  /**
+   * `DATABASE_READ_MAX_LAG_MS` when a read replica is configured: how long after a POST its poster's
+   * pages are read from the primary (undefined: no replica, every read is the primary's).
+   */
+  replicaMaxLagMs?: number;
 }
 
 /**

@@ -39,6 +39,8 @@ import { searchRoutes } from './search.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { stationRoutes } from './station-routes.ts';
 import { liveRoutes } from './live-routes.ts';
+import { setReplicaReads } from '../request-context.ts';
+import { FRESH_COOKIE, cookiesOf, setFreshCookie } from './visitor.ts';
 
 export type { PagesOptions } from './kit.ts';
 
@@ -64,6 +66,17 @@ export function pagesRouter(deps: CommandDeps, options: PagesOptions): Router {
   router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 }));
   const kit = pageKit(deps, options);
   const { page } = kit;
+  // A page is a view for a person, and may be read from the replica a moment behind the primary —
+  // except by whoever just changed something: after a POST, their browser reads from the primary
+  // for as long as the replica may lag (docs: README "Read replica"). A POST itself, about to act
+  // on what it reads, reads the primary.
+  const freshSeconds = options.replicaMaxLagMs ? Math.ceil(options.replicaMaxLagMs / 1000) + 1 : 0;
+  router.use((req, res, next) => {
+    const posting = req.method !== 'GET' && req.method !== 'HEAD';
+    setReplicaReads({ all: true, fresh: posting || cookiesOf(req)[FRESH_COOKIE] !== undefined });
+    if (freshSeconds > 0 && posting) setFreshCookie(res, freshSeconds, kit.secure);
+    next();
+  });
   const render = (call: PageCall, target: CodeTarget, cursor: string | undefined, refused: Refused | null) =>
     objectPage(call, target, cursor, refused, options);
 

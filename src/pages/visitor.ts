@@ -15,6 +15,11 @@ import type { PageSession } from '../domain/sessions.ts';
 
 export const SESSION_COOKIE = 'bt_session';
 export const PRE_COOKIE = 'bt_pre';
+/**
+ * Set by every POST when a read replica is configured, for as long as the replica may lag: while
+ * the browser sends it, its pages are read from the primary, so they show what it just did.
+ */
+export const FRESH_COOKIE = 'bt_fresh';
 
 /** Who a visitor acts as before any sign-in: a viewer seeing the public view only. */
 export const STRANGER_ACTOR: Actor = { name: 'page', role: 'viewer' };
@@ -70,6 +75,11 @@ export function setSessionCookie(res: Response, secret: string, expiresAt: Date,
 
 export function clearSessionCookie(res: Response, secure: boolean): void {
   res.append('Set-Cookie', cookie(SESSION_COOKIE, '', secure, 0));
+}
+
+/** Asks the browser to read from the primary for the next `seconds` (see {@link FRESH_COOKIE}). */
+export function setFreshCookie(res: Response, seconds: number, secure: boolean): void {
+  res.append('Set-Cookie', cookie(FRESH_COOKIE, '1', secure, seconds));
 }
 
 /** The pre-session CSRF value: the cookie's, or a new one set on the response. */

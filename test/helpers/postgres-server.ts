@@ -40,22 +40,14 @@ function owner(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  const bin = binDir();
-  const user = owner();
-  const dir = await mkdtemp(join(tmpdir(), 'bt-pg-'));
-  if (user) chownSync(dir, user.uid, user.gid);
-  const data = join(dir, 'data');
-  const init = spawnSync(
-    join(bin, 'initdb'),
-    ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'],
-    {
-      ...(user ?? {}),
-      encoding: 'utf8',
-    },
-  );
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
+/** Runs a server on a data directory: started on demand, on a fixed loopback port. */
+function server(
+  bin: string,
+  user: { uid: number; gid: number } | undefined,
+  dir: string,
+  data: string,
+  port: number,
+) {
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let child: ChildProcess | undefined;
 
@@ -98,6 +90,75 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     child.kill('SIGINT'); // fast shutdown: sessions are ended, nothing waits for clients
     await exited;
   }
+  return { url, start, stop };
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = binDir();
+  const user = owner();
+  const dir = await mkdtemp(join(tmpdir(), 'bt-pg-'));
+  if (user) chownSync(dir, user.uid, user.gid);
+  const data = join(dir, 'data');
+  // initdb's defaults already allow streaming replication (wal_level=replica, replication
+  // connections trusted from loopback): a standby can be cloned from it (startStandby).
+  const init = spawnSync(
+    join(bin, 'initdb'),
+    ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'],
+    {
+      ...(user ?? {}),
+      encoding: 'utf8',
+    },
+  );
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = await freePort();
+  const { url, start, stop } = server(bin, user, dir, data, port);
+  await start();
+  return {
+    url,
+    port,
+    stop,
+    start,
+    async close() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A hot standby of a private server, streaming from it: `pg_basebackup -R` (a copy of the primary
+ * that knows how to follow it), started on another free loopback port. Read-only; `url` names the
+ * same `postgres` database, whose tables are the primary's a moment later.
+ */
+export async function startStandby(primary: PrivatePostgres): Promise<PrivatePostgres> {
+  const bin = binDir();
+  const user = owner();
+  const dir = await mkdtemp(join(tmpdir(), 'bt-pg-standby-'));
+  if (user) chownSync(dir, user.uid, user.gid);
+  const data = join(dir, 'data');
+  const backup = spawnSync(
+    join(bin, 'pg_basebackup'),
+    [
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '--no-sync',
+    ],
+    { ...(user ?? {}), encoding: 'utf8' },
+  );
+  if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr}`);
+  const port = await freePort();
+  const { url, start, stop } = server(bin, user, dir, data, port);
   await start();
   return {
     url,

@@ -35,6 +35,9 @@ describe('configuration', () => {
     [{ SLACK_SIGNING_SECRET: 'x' }, 'SLACK_BOT_TOKEN'],
     [{ SLACK_UNKNOWN_USER_ROLE: 'admin' }, 'SLACK_UNKNOWN_USER_ROLE'],
     [{ PAGES_PUBLIC: 'maybe' }, 'PAGES_PUBLIC'],
+    [{ DATABASE_READ_URL: 'mysql://replica' }, 'DATABASE_READ_URL'],
+    [{ DATABASE_READ_POOL_MAX: '0' }, 'DATABASE_READ_POOL_MAX'],
+    [{ DATABASE_READ_MAX_LAG_MS: '50' }, 'DATABASE_READ_MAX_LAG_MS'],
     // The Web API client appends method names to it: https://slack.com/api/chat.postMessage
     [{ SLACK_API_URL: 'https://slack.com' }, 'SLACK_API_URL'],
     [{ SLACK_API_URL: 'http://127.0.0.1:9999/' }, 'SLACK_API_URL'],
@@ -47,6 +50,21 @@ describe('configuration', () => {
       expect((error as Error).message).toMatch(new RegExp(`^configuration: ${variable}`));
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+
+  it("takes a read replica: none by default, its pool as the primary's unless set, 2 s of lag", () => {
+    expect(loadConfig({}).readReplica).toBeUndefined();
+    expect(loadConfig({ DATABASE_READ_URL: '' }).readReplica).toBeUndefined();
+    const url = 'postgres://reader@replica:5432/buildtrace';
+    expect(loadConfig({ DATABASE_READ_URL: url, DATABASE_POOL_MAX: '7' }).readReplica).toEqual({
+      url,
+      poolMax: 7,
+      maxLagMs: 2_000,
+    });
+    expect(
+      loadConfig({ DATABASE_READ_URL: url, DATABASE_READ_POOL_MAX: '30', DATABASE_READ_MAX_LAG_MS: '500' })
+        .readReplica,
+    ).toEqual({ url, poolMax: 30, maxLagMs: 500 });
   });
 
   it('takes METRICS_TOKEN (unset: /metrics is open) and never repeats a refused one', () => {

@@ -43,6 +43,7 @@ export const listBuilds = defineCommand({
   summary: 'List builds, optionally of one project, in one status or created in a date range',
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     project: idCodeRef.optional(),
     status: z.enum(BUILD_STATUSES).optional(),
@@ -74,6 +75,7 @@ export const listUnits = defineCommand({
   summary: "List a build's units (devices), optionally by status or serials",
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     code: idCodeRef,
     status: z.enum(STOCK_STATUSES).optional(),

@@ -31,6 +31,7 @@ export const listLotHistory = defineCommand({
   summary: "A lot's timeline: every history event with its summary and attachments, oldest first by default",
   role: 'viewer',
   mode: 'read',
+  reads: 'replica',
   input: pageQuery.extend({
     code: lotRef,
     order: z.enum(['asc', 'desc']).default('asc').describe('asc: oldest first; desc: newest first'),

@@ -73,8 +73,14 @@ export interface Repositories {
 export interface UnitOfWork {
   /** Runs `work` in one transaction (retried on serialization failures); commits when it resolves. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
-  /** Runs `work` without a transaction, for reads. */
+  /** Runs `work` without a transaction, for reads, on the primary. */
   read<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` as {@link read} does, on the read replica when one is configured and no further
+   * behind than allowed (else, or when the replica fails it, on the primary): for reads whose answer
+   * may be a little old. Absent: {@link read}.
+   */
+  readMayLag?<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
 /** Receives every relayed event and writes its own follow-up work, idempotently. */
