@@ -13,6 +13,8 @@ import { migrateLatest } from '../db/migrate.ts';
 import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
+import { rateLimitCounts } from '../db/rate-limit-counts.ts';
+import { postgresRateLimitStores, redisRateLimitStores } from '../http/rate-limit-stores.ts';
 import { Queues } from '../queue/queues.ts';
 import { createMetrics } from '../metrics.ts';
 import { localFileStore } from '../storage/local-files.ts';
@@ -101,11 +103,21 @@ export function assembleRuntime(
   db: Knex,
   databaseUrl: string,
 ): Runtime {
+  // Counts every process shares — rate limits, Slack requests seen — live where the queue does:
+  // in its Redis, or without one in PostgreSQL.
+  const counts = rateLimitCounts(db);
   const backend = createQueueBackend(
     config.redisUrl
       ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
-      : { kind: 'postgres', url: databaseUrl },
+      : {
+          kind: 'postgres',
+          url: databaseUrl,
+          claimOnce: async (key, ttlMs) => (await counts.hit(`claim:${key}`, ttlMs)).hits === 1,
+        },
   );
+  const rateLimits = config.redisUrl
+    ? redisRateLimitStores(config.redisUrl, config.queuePrefix)
+    : postgresRateLimitStores(counts, log);
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
@@ -126,6 +138,7 @@ export function assembleRuntime(
     blobs,
     services,
     queues,
+    rateLimits,
     metrics: createMetrics(queues),
   };
   const reconciler = createReconciler(app);
@@ -137,6 +150,7 @@ export function assembleRuntime(
       await reconciler.stop();
       await queues.close();
       await backend.close();
+      await rateLimits.close();
       await db.destroy();
     },
   };
