@@ -92,7 +92,13 @@ describe.each(['redis', 'postgres'] as const)('rate limits shared through %s', (
   let a: Web;
   let b: Web;
   beforeAll(async () => {
-    ctx = await createTestContext({ queueBackend, env: { RATE_LIMIT_PER_MINUTE: String(PER_MINUTE) } });
+    ctx = await createTestContext({
+      queueBackend,
+      env: {
+        RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+        SLACK_RATE_LIMIT_PER_MINUTE: String(PER_MINUTE),
+      },
+    });
     [a, b] = await Promise.all([anotherWeb(ctx), anotherWeb(ctx)]);
   });
   afterAll(async () => {
@@ -134,6 +140,15 @@ describe.each(['redis', 'postgres'] as const)('rate limits shared through %s', (
       Array(PER_MINUTE).fill(200),
     );
     await expectTooMany(await get(b, '/api/v1/openapi.json'), 'too many API requests');
+  });
+
+  it("shares the Slack endpoint's budget per address", async () => {
+    // The limit comes before Slack's own checks (and these instances mount no Slack app: 404).
+    const post = (web: Web) => fetch(`${web.url}/slack/events`, { method: 'POST', body: '{}' });
+    const statuses: number[] = [];
+    for (let i = 0; i < PER_MINUTE; i++) statuses.push((await post([a, b][i % 2]!)).status);
+    expect(statuses).toEqual(Array(PER_MINUTE).fill(404));
+    await expectTooMany(await post(a), 'too many Slack requests');
   });
 
   it.runIf(queueBackend === 'postgres')(
