@@ -2,7 +2,8 @@
  * Hit counts in fixed windows, kept in PostgreSQL (table `rate_limit_counts`) so that every process
  * on the same database counts together: the rate limits' shared store when there is no Redis, and
  * the Slack replay guard's "seen once" claims. One upsert per hit; the window starts with the first
- * hit and its end is decided by the database's clock, the one clock all processes share.
+ * hit and its end is decided by the database's clock, the one clock all processes share. Rows whose
+ * window ended over a minute ago are swept by the processes that count, once a minute each.
  */
 import type { Knex } from 'knex';
 
@@ -28,9 +29,18 @@ export interface RateLimitCounts {
 type Row = { hits: number; resets_at: Date };
 const count = (row: Row): WindowCount => ({ hits: row.hits, resetsAt: row.resets_at });
 
+/** How often a process sweeps ended windows, after a hit (not waited for by it). */
+const SWEEP_EVERY_MS = 60_000;
+
 export function rateLimitCounts(db: Knex): RateLimitCounts {
-  return {
+  let sweptAt = Date.now();
+  const counts: RateLimitCounts = {
     async hit(key, windowMs) {
+      if (Date.now() - sweptAt > SWEEP_EVERY_MS) {
+        sweptAt = Date.now();
+        // Rows of callers gone quiet: whoever counts cleans up, so no process needs a timer.
+        counts.sweep().catch(() => undefined);
+      }
       // A window that has ended is started again by this hit, in the same statement.
       const { rows } = (await db.raw(
         `INSERT INTO rate_limit_counts AS c (key, hits, resets_at)
@@ -65,4 +75,5 @@ export function rateLimitCounts(db: Knex): RateLimitCounts {
         .delete();
     },
   };
+  return counts;
 }

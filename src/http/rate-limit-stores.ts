@@ -26,7 +26,6 @@ import { withTimeout } from '../timeout.ts';
 /** Longest wait for the shared store before a request is counted in this process instead. */
 export const STORE_TIMEOUT_MS = 500;
 const WARN_EVERY_MS = 60_000;
-const SWEEP_EVERY_MS = 60_000;
 
 /** The rate limits' counts: one store per limiter, all in one place shared by the web processes. */
 export interface RateLimitStores {
@@ -111,14 +110,8 @@ const failed = (promise: Promise<unknown>) =>
     () => true,
   );
 
-/** The counts in PostgreSQL (see {@link RateLimitCounts}); ended windows swept once a minute. */
-export function postgresRateLimitStores(counts: RateLimitCounts, log: Logger): RateLimitStores {
-  let sweeper: NodeJS.Timeout | undefined;
-  const startSweeping = () => {
-    sweeper ??= setInterval(() => {
-      counts.sweep().catch((err: unknown) => log.debug({ err }, 'rate limit counts not swept'));
-    }, SWEEP_EVERY_MS).unref();
-  };
+/** The counts in PostgreSQL (see {@link RateLimitCounts}, which also sweeps ended windows). */
+export function postgresRateLimitStores(counts: RateLimitCounts): RateLimitStores {
   return {
     kind: 'postgres',
     store(name) {
@@ -133,7 +126,6 @@ export function postgresRateLimitStores(counts: RateLimitCounts, log: Logger): R
         localKeys: false,
         init(options) {
           windowMs = options.windowMs;
-          startSweeping();
         },
         increment: async (key) => info(await counts.hit(k(key), windowMs)),
         get: async (key) => {
@@ -144,9 +136,8 @@ export function postgresRateLimitStores(counts: RateLimitCounts, log: Logger): R
         resetKey: (key) => counts.reset(k(key)),
       } satisfies Store;
     },
-    async close() {
-      clearInterval(sweeper);
-    },
+    // The counts use the application's database pool, closed with it.
+    async close() {},
   };
 }
 

@@ -117,7 +117,7 @@ export function assembleRuntime(
   );
   const rateLimits = config.redisUrl
     ? redisRateLimitStores(config.redisUrl, config.queuePrefix)
-    : postgresRateLimitStores(counts, log);
+    : postgresRateLimitStores(counts);
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
