@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { BlobStore, DeliveryBatches, FileStore, Services, UnitOfWork } from './commands/ports.ts';
 import type { Config } from './config/index.ts';
 import type { ReadReplica } from './db/replica.ts';
+import type { RateLimitStores } from './http/rate-limit-stores.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Queues } from './queue/queues.ts';
@@ -28,6 +29,8 @@ export interface AppContext {
   /** Outside services commands may use (webhook URL checks). */
   services: Services;
   queues: Queues;
+  /** Where the rate limits count: the queue's Redis, or PostgreSQL without one (shared by all processes). */
+  rateLimits: RateLimitStores;
   /** This process's Prometheus metrics. */
   metrics: Metrics;
 }

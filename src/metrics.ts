@@ -24,6 +24,8 @@ export interface Metrics {
   reconcilerPasses: Counter<'outcome'>;
   /** Stranded work the last pass found (in flight, no live job), by source. */
   workStranded: Gauge<'source'>;
+  /** Hits the rate limits' shared store failed (counted in this process instead), by limiter. */
+  rateLimitStoreErrors: Counter<'limiter'>;
 }
 
 export function createMetrics(queues?: Queues, replica?: Pick<ReadReplica, 'state'>): Metrics {
@@ -84,6 +86,12 @@ export function createMetrics(queues?: Queues, replica?: Pick<ReadReplica, 'stat
       name: 'buildtrace_work_stranded',
       help: "Work in flight without a live job at this process's last reconciler pass, by source",
       labelNames: ['source'],
+      registers: [registry],
+    }),
+    rateLimitStoreErrors: new Counter({
+      name: 'buildtrace_rate_limit_store_errors_total',
+      help: "Rate-limit hits the shared store (Redis or PostgreSQL) failed or did not answer in time, counted in this process's memory instead, by limiter",
+      labelNames: ['limiter'],
       registers: [registry],
     }),
   };

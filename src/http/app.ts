@@ -23,6 +23,7 @@ import {
   securityHeaders,
 } from './security.ts';
 import { bearerAuth } from './auth.ts';
+import { sharedOrLocal } from './rate-limit-stores.ts';
 import { docsRouter } from './docs.ts';
 import { idempotency } from './idempotency.ts';
 import { openApiDocument } from './openapi.ts';
@@ -76,10 +77,16 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.use((req, _res, next) => withRequestId(String(req.id), () => withReplicaReads(next)));
   app.use(requestMetrics(ctx.metrics));
   app.use(securityHeaders);
+  // Every limit counts in the store the web processes share; while it is unreachable, in this one.
+  const outage = {
+    log: ctx.log,
+    failed: (limiter: string) => ctx.metrics.rateLimitStoreErrors.inc({ limiter }),
+  };
+  const store = (name: string) => () => sharedOrLocal(ctx.rateLimits.store(name), name, outage);
   app.use(
     '/slack',
     // Per workspace would need the body, which Bolt must read itself: per sending address.
-    rateLimitPerMinute(ctx.config.slackRateLimitPerMinute, 'Slack requests', addressKey),
+    rateLimitPerMinute(ctx.config.slackRateLimitPerMinute, 'Slack requests', addressKey, store('slack')),
   );
 
   for (const { path, router } of options.rawRouters ?? []) app.use(path, router);
@@ -124,13 +131,18 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   const document = openApiDocument(routes, { bodyBytes: options.jsonLimit });
   const api = Router();
   // The reference is public: limited per address, with the API's budget.
-  const reference = rateLimitPerMinute(ctx.config.rateLimitPerMinute, 'API requests', addressKey);
+  const reference = rateLimitPerMinute(
+    ctx.config.rateLimitPerMinute,
+    'API requests',
+    addressKey,
+    store('api-reference'),
+  );
   api.get('/openapi.json', reference, (_req, res) => {
     res.json(document);
   });
   api.use('/docs', reference, docsRouter());
   // Who is asking is settled before a body is read: a caller without a valid token costs no parsing.
-  const limits = apiRateLimits(ctx.config.rateLimitPerMinute);
+  const limits = apiRateLimits(ctx.config.rateLimitPerMinute, store);
   api.use(limits.beforeAuth, bearerAuth(ctx.uow), limits.onAuthFailure, limits.afterAuth);
   // Each route reads its body with its own limit (a BOM's is larger), then Idempotency-Keys apply.
   const replays = idempotency(idempotencyStore(ctx.db));

@@ -1,12 +1,12 @@
 /**
  * HTTP hardening: security headers (helmet) with a strict Content-Security-Policy — relaxed only for
  * the two third-party UIs (the API reference and the queue dashboard) — rate limits answered as
- * problem+json (the API's per token, or per address without a valid token), and per-route latency
- * metrics.
+ * problem+json (the API's per token, or per address without a valid token) and counted in a store
+ * every web process shares (see rate-limit-stores.ts), and per-route latency metrics.
  */
 import { createHash } from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { UnauthenticatedError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,21 +44,26 @@ export const securityHeaders: RequestHandler = (req, res, next) =>
     next,
   );
 
+/** A limiter's store, made when the limiter is (a limit of 0 makes none): one per limiter. */
+export type LimiterStore = () => Store;
+
 /**
  * At most `perMinute` requests a minute per `key` (e.g. per sending address), the rest answered
- * 429 as a problem ("too many `what`"); 0: no limit.
+ * 429 as a problem ("too many `what`"), counted in `store`; 0: no limit.
  */
 export function rateLimitPerMinute(
   perMinute: number,
   what: string,
   key: (req: Request) => string,
+  store: LimiterStore,
 ): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
-  return limiter(perMinute, what, key);
+  return limiter(perMinute, what, key, store());
 }
 
-function limiter(perMinute: number, what: string, key: (req: Request) => string) {
+function limiter(perMinute: number, what: string, key: (req: Request) => string, store: Store) {
   return rateLimit({
+    store,
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-8',
@@ -82,7 +87,11 @@ export const addressKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`
 export const unauthenticatedPerMinute = (perMinute: number) =>
   Math.min(perMinute, Math.max(10, Math.ceil(perMinute / 20)));
 
-/** Refused credentials remembered, and for how long: a repeated bad token skips the lookup. */
+/**
+ * Refused credentials remembered, and for how long: a repeated bad token skips the lookup. Kept in
+ * each process (a bad token is looked up at most once a minute per process); what is answered does
+ * not depend on it, only how much a refusal costs.
+ */
 const REFUSED_TOKENS = 10_000;
 const REFUSED_MS = 60_000;
 
@@ -96,9 +105,13 @@ const REFUSED_MS = 60_000;
  * was refused for in the last minute) are answered 429 before any lookup, but a token of the right
  * shape is still looked up — so a flood of made-up tokens behind a shared proxy does not lock out a
  * valid token, even one never used before (a new station). Mount `beforeAuth`, the authentication,
- * then `onAuthFailure` (an error handler) and `afterAuth`.
+ * then `onAuthFailure` (an error handler) and `afterAuth`. The two budgets are counted in the stores
+ * `stores` makes, by name (`api-address`, `api-token`).
  */
-export function apiRateLimits(perMinute: number): {
+export function apiRateLimits(
+  perMinute: number,
+  stores: (name: string) => LimiterStore,
+): {
   beforeAuth: RequestHandler;
   onAuthFailure: ErrorRequestHandler;
   afterAuth: RequestHandler;
@@ -111,8 +124,18 @@ export function apiRateLimits(perMinute: number): {
     };
   }
   const budget = unauthenticatedPerMinute(perMinute);
-  const failures = limiter(budget, 'API requests without a valid API token from this address', addressKey);
-  const perToken = limiter(perMinute, 'API requests', (req) => `token:${req.tokenId ?? ''}`);
+  const failures = limiter(
+    budget,
+    'API requests without a valid API token from this address',
+    addressKey,
+    stores('api-address')(),
+  );
+  const perToken = limiter(
+    perMinute,
+    'API requests',
+    (req) => `token:${req.tokenId ?? ''}`,
+    stores('api-token')(),
+  );
   const refused = new Map<string, number>();
   const credential = (req: Request) => {
     const header = req.get('authorization');

@@ -14,6 +14,8 @@ import { createReadReplica } from '../db/replica.ts';
 import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
 import { createQueueBackend } from '../queue/backend.ts';
+import { rateLimitCounts } from '../db/rate-limit-counts.ts';
+import { postgresRateLimitStores, redisRateLimitStores } from '../http/rate-limit-stores.ts';
 import { Queues } from '../queue/queues.ts';
 import { describeRedis } from '../queue/redis.ts';
 import { createMetrics } from '../metrics.ts';
@@ -119,11 +121,21 @@ export function assembleRuntime(
     readReplica = true,
   }: { applicationName?: string; readReplica?: boolean } = {},
 ): Runtime {
+  // Counts every process shares — rate limits, Slack requests seen — live where the queue does:
+  // in its Redis, or without one in PostgreSQL.
+  const counts = rateLimitCounts(db);
   const backend = createQueueBackend(
     config.redis
       ? { kind: 'redis', redis: config.redis, prefix: config.queuePrefix }
-      : { kind: 'postgres', url: databaseUrl },
+      : {
+          kind: 'postgres',
+          url: databaseUrl,
+          claimOnce: async (key, ttlMs) => (await counts.hit(`claim:${key}`, ttlMs)).hits === 1,
+        },
   );
+  const rateLimits = config.redis
+    ? redisRateLimitStores(config.redis, config.queuePrefix)
+    : postgresRateLimitStores(counts);
   const queues = new Queues(backend, JOBS, config.jobs);
   const files = localFileStore(config.storageDir);
   const blobs = blobStoreFor(config);
@@ -149,6 +161,7 @@ export function assembleRuntime(
     blobs,
     services,
     queues,
+    rateLimits,
     metrics: createMetrics(queues, replica),
   };
   const reconciler = createReconciler(app);
@@ -161,6 +174,7 @@ export function assembleRuntime(
       await queues.close();
       await backend.close();
       await replica?.close();
+      await rateLimits.close();
       await db.destroy();
     },
   };

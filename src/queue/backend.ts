@@ -19,7 +19,14 @@ import type { RedisConfig } from '../config/index.ts';
 import { createRedisConnection } from './redis.ts';
 
 export type QueueBackendConfig =
-  { kind: 'redis'; redis: RedisConfig; prefix: string } | { kind: 'postgres'; url: string; schema?: string };
+  | { kind: 'redis'; redis: RedisConfig; prefix: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      schema?: string;
+      /** Where claimOnce records its keys (shared by the processes): else this process's memory. */
+      claimOnce?: (key: string, ttlMs: number) => Promise<boolean>;
+    };
 
 export interface QueueBackend {
   readonly kind: 'redis' | 'postgres';
@@ -39,8 +46,9 @@ export interface QueueBackend {
   ping(): Promise<void>;
   /**
    * Records `key` for `ttlMs` unless it is recorded already: true the first time. On Redis it is one
-   * `SET NX PX`, shared by every process on the same Redis; the PostgreSQL backend (one process,
-   * zero-install) keeps the keys in this process's memory. Throws when Redis is unreachable.
+   * `SET NX PX`, shared by every process on the same Redis; the PostgreSQL backend records them
+   * where its config's `claimOnce` does (the database, shared too), else in this process's memory.
+   * Throws when the store is unreachable.
    */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -97,7 +105,7 @@ export function createQueueBackend(config: QueueBackendConfig): QueueBackend {
       );
       await pingQueue.current.getJobCounts('waiting');
     },
-    claimOnce: async (key, ttlMs) => claims.claim(key, ttlMs),
+    claimOnce: config.claimOnce ?? (async (key, ttlMs) => claims.claim(key, ttlMs)),
     async close() {
       await pingQueue.current?.close();
     },
