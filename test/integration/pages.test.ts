@@ -8,6 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdCode } from '../../src/domain/id-code.ts';
+import { currentRequestId } from '../../src/request-context.ts';
 import { factories } from '../factories.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { settledBuild, startBackground, type Background } from '../helpers/background.ts';
@@ -16,6 +17,8 @@ import { createTestContext, type TestContext } from '../helpers/context.ts';
 const XSS = '<script>alert(1)</script>';
 const NOTE = 'Checked by hand <img src=x onerror=alert(2)> & found fine';
 const UNITS = 105;
+/** SQL statements a device page may run for a reader with an API token (measured: see the test). */
+const DEVICE_PAGE_STATEMENTS = 17;
 
 let ctx: TestContext;
 let bg: Background;
@@ -202,6 +205,34 @@ describe('device page', () => {
     expect(notBuild.status).toBe(404);
     expect(await text(notBuild.page, 'h1')).toBe('This is a lot, not a build');
     await Promise.all([page.close(), missing.page.close(), notBuild.page.close()]);
+  });
+
+  it('reads what it shows in a bounded number of SQL statements (the lot found once)', async () => {
+    // What the page costs is mostly its round trips to PostgreSQL: each costs both processes CPU.
+    // 23 statements before the page had one read command (getLotPage), 17 after (this device has
+    // files on its history events: one more); a budget keeps it there.
+    const statements: string[] = [];
+    // The background workers share the pool: only the statements run for this request count.
+    const requestId = `statements-${Date.now()}`;
+    const listener = (q: { sql: string }) => {
+      if (currentRequestId() === requestId) statements.push(q.sql);
+    };
+    const get = (headers: Record<string, string> = {}) =>
+      fetch(`${ctx.url}/id/${data.unit}`, {
+        headers: { authorization: `Bearer ${ctx.tokens.viewer}`, ...headers },
+      });
+    await (await get()).text(); // the token's first use is recorded once; not part of the page
+    ctx.db.on('query', listener);
+    try {
+      const res = await get({ 'x-request-id': requestId });
+      expect(res.status).toBe(200);
+      await res.text();
+    } finally {
+      ctx.db.off('query', listener);
+    }
+    expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(DEVICE_PAGE_STATEMENTS);
+    // The device's own lot row is read once (the trace's summary of it aside).
+    expect(statements.filter((s) => s.startsWith('select "l".*')).length, statements.join('\n')).toBe(1);
   });
 });
 
