@@ -10,6 +10,7 @@ import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
 import {
   deliveriesSettled,
+  expectBuildEventsOnce,
   expectEachEventDeliveredOnce,
   subscribedReceiver,
 } from '../helpers/deliveries.ts';
@@ -90,11 +91,6 @@ describe('a worker killed during unit generation', () => {
     ).rows[0]!;
     expect(stats).toEqual({ n: UNITS, distinct_serials: UNITS, min: 1, max: UNITS, labels: UNITS });
     await expectLedgerBalanced(ctx);
-    const events = await ctx
-      .db('events')
-      .where({ stream: `build:${code}` })
-      .orderBy('sequence')
-      .pluck('type');
-    expect(events).toEqual(['build.started', 'lots.generated', 'build.completed']);
+    await expectBuildEventsOnce(ctx, code);
   });
 });

@@ -14,6 +14,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/roles.ts';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
+import { expectBuildEventsOnce, expectBuildUnits } from '../helpers/deliveries.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { freePort } from '../helpers/ports.ts';
 import { kill, processEnv, startProcess, waitForOutput, type Proc } from '../helpers/processes.ts';
@@ -107,21 +108,7 @@ describe('two web processes and three workers', () => {
         `(${Math.round((BUILDS * UNITS) / seconds)} units/s), one of 3 workers SIGKILLed at ${atKill} units`,
     );
 
-    const stats = (
-      await ctx.db.raw<{
-        rows: { code: string; n: number; serials: number; min: number; max: number; labels: number }[];
-      }>(
-        `SELECT b.code, count(l.id)::int AS n, count(DISTINCT l.serial)::int AS serials, min(l.serial) AS min,
-                max(l.serial) AS max, count(DISTINCT l.serial_label)::int AS labels
-           FROM builds b JOIN lots l ON l.build_id = b.id WHERE b.code = ANY(?) GROUP BY b.code ORDER BY b.code`,
-        [codes],
-      )
-    ).rows;
-    expect(stats).toEqual(
-      [...codes]
-        .sort()
-        .map((code) => ({ code, n: UNITS, serials: UNITS, min: 1, max: UNITS, labels: UNITS })),
-    );
+    for (const code of codes) await expectBuildUnits(ctx, code);
     // The formatted serials come from one counter per part: no two builds share one.
     const labels = Number(
       (
@@ -135,14 +122,7 @@ describe('two web processes and three workers', () => {
     expect(labels).toBe(BUILDS * UNITS);
     expect((await ctx.db('lots').where({ code: reel.code }).first('quantity')).quantity).toBe(0);
     await expectLedgerBalanced(ctx);
-    for (const code of codes)
-      expect(
-        await ctx
-          .db('events')
-          .where({ stream: `build:${code}` })
-          .orderBy('sequence')
-          .pluck('type'),
-      ).toEqual(['build.started', 'lots.generated', 'build.completed']);
+    for (const code of codes) await expectBuildEventsOnce(ctx, code);
   }, 900_000);
 
   it("holds a token's rate limit across both web processes", async () => {

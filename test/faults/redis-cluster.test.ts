@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factories } from '../factories.ts';
 import { waitFor } from '../helpers/background.ts';
 import { createTestContext, type TestContext } from '../helpers/context.ts';
-import { expectBuildUnits, expectEachEventDeliveredOnce, subscribedReceiver } from '../helpers/deliveries.ts';
+import {
+  expectBuildUnits,
+  expectEachEventDeliveredOnce,
+  subscribedReceiver,
+  expectBuildEventsOnce,
+} from '../helpers/deliveries.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
 import { startPrivateCluster, type PrivateCluster } from '../helpers/redis-topologies.ts';
@@ -67,13 +72,7 @@ describe('Redis Cluster', () => {
       sequence: number;
     }[];
     await expectEachEventDeliveredOnce(receiver, expected);
-    expect(
-      await ctx
-        .db('events')
-        .where({ stream: `build:${code}` })
-        .orderBy('sequence')
-        .pluck('type'),
-    ).toEqual(['build.started', 'lots.generated', 'build.completed']);
+    await expectBuildEventsOnce(ctx, code);
     await expectBuildUnits(ctx, code);
     await expectLedgerBalanced(ctx);
     expect(worker.output()).not.toMatch(/CROSSSLOT|MOVED|CLUSTERDOWN/);

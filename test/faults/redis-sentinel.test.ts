@@ -16,6 +16,7 @@ import {
   expectBuildUnits,
   expectEachEventDeliveredOnce,
   subscribedReceiver,
+  expectBuildEventsOnce,
 } from '../helpers/deliveries.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import { kill, processEnv, startProcess, type Proc } from '../helpers/processes.ts';
@@ -95,13 +96,7 @@ describe('Redis Sentinel failover', () => {
       sequence: number;
     }[];
     await expectEachEventDeliveredOnce(receiver, expected);
-    expect(
-      await ctx
-        .db('events')
-        .where({ stream: `build:${code}` })
-        .orderBy('sequence')
-        .pluck('type'),
-    ).toEqual(['build.started', 'lots.generated', 'build.completed']);
+    await expectBuildEventsOnce(ctx, code);
     await expectBuildUnits(ctx, code);
     await expectLedgerBalanced(ctx);
     // Whatever the failover lost was redriven, never settled for a person.

@@ -18,6 +18,7 @@ import {
   expectBuildUnits,
   expectEachEventDeliveredOnce,
   subscribedReceiver,
+  expectBuildEventsOnce,
 } from '../helpers/deliveries.ts';
 import { expectLedgerBalanced } from '../helpers/ledger.ts';
 import {
@@ -98,13 +99,7 @@ async function expectCompletedOnce(code: string): Promise<void> {
   await expectAllEventsDelivered();
   await expectBuildUnits(ctx, code);
   await expectLedgerBalanced(ctx);
-  expect(
-    await ctx
-      .db('events')
-      .where({ stream: `build:${code}` })
-      .orderBy('sequence')
-      .pluck('type'),
-  ).toEqual(['build.started', 'lots.generated', 'build.completed']);
+  await expectBuildEventsOnce(ctx, code);
 }
 
 describe('SIGTERM to a worker', () => {

@@ -105,3 +105,13 @@ export async function expectBuildUnits(ctx: TestContext, code: string): Promise<
     });
   else expect(stats.total, `stock made by build ${code}`).toBe(n);
 }
+
+/** A tracked build that ran once from start to end recorded each of its events once, in order. */
+export async function expectBuildEventsOnce(ctx: TestContext, code: string): Promise<void> {
+  const types = await ctx
+    .db('events')
+    .where({ stream: `build:${code}` })
+    .orderBy('sequence')
+    .pluck('type');
+  expect(types, `events of build ${code}`).toEqual(['build.started', 'lots.generated', 'build.completed']);
+}
