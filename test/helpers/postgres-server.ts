@@ -110,19 +110,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     },
   );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freePort();
-  const { url, start, stop } = server(bin, user, dir, data, port);
-  await start();
-  return {
-    url,
-    port,
-    stop,
-    start,
-    async close() {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startOn(bin, user, dir, data);
 }
 
 /**
@@ -157,6 +145,16 @@ export async function startStandby(primary: PrivatePostgres): Promise<PrivatePos
     { ...(user ?? {}), encoding: 'utf8' },
   );
   if (backup.status !== 0) throw new Error(`pg_basebackup failed: ${backup.stderr}`);
+  return startOn(bin, user, dir, data);
+}
+
+/** Starts the server of the data directory `data` on a free loopback port; close() removes `dir`. */
+async function startOn(
+  bin: string,
+  user: ReturnType<typeof owner>,
+  dir: string,
+  data: string,
+): Promise<PrivatePostgres> {
   const port = await freePort();
   const { url, start, stop } = server(bin, user, dir, data, port);
   await start();
