@@ -2,6 +2,8 @@
  * `npm run bench`: runs every benchmark, one after the other (they measure throughput, so they must
  * not share the machine), and prints one table: figure, floor, ratio, goal, pass/fail. Each bench
  * prints its own details and a final JSON line; this runner reads those lines.
+ * `npm run bench -- <name> …` runs the benches named; `--option=value` arguments go to each of them.
+ * A bench marked `onlyWhenNamed` (scale: it seeds millions of rows) runs only when named.
  */
 import { spawn } from 'node:child_process';
 
