@@ -2,6 +2,8 @@
  * `npm run bench`: runs every benchmark, one after the other (they measure throughput, so they must
  * not share the machine), and prints one table: figure, floor, ratio, goal, pass/fail. Each bench
  * prints its own details and a final JSON line; this runner reads those lines.
+ * `npm run bench -- <name> …` runs the benches named; `--option=value` arguments go to each of them.
+ * A bench marked `onlyWhenNamed` (scale: it seeds millions of rows) runs only when named.
  */
 import { spawn } from 'node:child_process';
 
@@ -16,7 +18,7 @@ interface Row {
 
 type Summary = Record<string, unknown> & { bench: string };
 
-const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
+const BENCHES: { file: string; args?: string[]; onlyWhenNamed?: boolean; rows(s: Summary): Row[] }[] = [
   {
     file: 'bench/ids.ts',
     rows: (s) => [
@@ -200,6 +202,119 @@ const BENCHES: { file: string; args?: string[]; rows(s: Summary): Row[] }[] = [
       ];
     },
   },
+  {
+    // Seeds two databases (10,000 devices and --devices, 2,000,000 by default): only when named,
+    // `npm run bench -- scale [--devices=N] [--seconds=S]`.
+    file: 'bench/scale.ts',
+    onlyWhenNamed: true,
+    rows: (s) => {
+      type Stats = { p95Ms: number; p99Ms: number; bad: number };
+      type Size = {
+        devices: number;
+        floor500: Stats;
+        floor50: Stats;
+        codeLookup: Stats;
+        serialLookup: Stats;
+        devicePage: Stats;
+        backwardTrace: Stats;
+        forwardFirstPage: { p95Ms: number; total: number };
+        forwardAll: { seconds: number; pages: number; devices: number };
+        recall: { seconds: number; devices: number; workerPeakRssMb: number };
+        bytesPerDevice: number;
+        invariantViolations: Record<string, number>;
+      };
+      const small = s.small as Size;
+      const big = s.big as Size;
+      const goal = s.goal as {
+        lookupP99VsFloor: number;
+        deviceP95Ms: number;
+        backwardP95Ms: number;
+        recallSeconds: number;
+        recallRssMb: number;
+        bigVsSmall: number;
+      };
+      const at = `at ${n(big.devices)} devices`;
+      const latency = (
+        figure: string,
+        key: 'codeLookup' | 'serialLookup' | 'devicePage' | 'backwardTrace',
+        q: 'p95Ms' | 'p99Ms',
+        floor: 'floor500' | 'floor50',
+        goalText: string,
+        ok: (ms: number, floorMs: number) => boolean,
+      ): Row => ({
+        figure: `${figure} ${at}`,
+        value: `${big[key][q]} ms (${small[key][q]} ms at ${n(small.devices)})`,
+        floor: `${big[floor][q]} ms (GET /healthz, same rate)`,
+        ratio: `${(big[key][q] / big[floor][q]).toFixed(1)} floor, ${(big[key][q] / small[key][q]).toFixed(2)} 10k`,
+        goal: `${goalText}, ≤ ${goal.bigVsSmall}× 10k`,
+        pass:
+          ok(big[key][q], big[floor][q]) &&
+          big[key][q] <= goal.bigVsSmall * small[key][q] &&
+          big[key].bad + small[key].bad === 0,
+      });
+      return [
+        latency(
+          'ID-code lookup, 500/s, p99',
+          'codeLookup',
+          'p99Ms',
+          'floor500',
+          `≤ ${goal.lookupP99VsFloor}× floor`,
+          (ms, f) => ms <= goal.lookupP99VsFloor * f,
+        ),
+        latency(
+          'serial lookup, 500/s, p99',
+          'serialLookup',
+          'p99Ms',
+          'floor500',
+          `≤ ${goal.lookupP99VsFloor}× floor`,
+          (ms, f) => ms <= goal.lookupP99VsFloor * f,
+        ),
+        latency(
+          'device page, signed in, 50/s, p95',
+          'devicePage',
+          'p95Ms',
+          'floor50',
+          `< ${goal.deviceP95Ms} ms`,
+          (ms) => ms < goal.deviceP95Ms,
+        ),
+        latency(
+          'backward trace, 50/s, p95',
+          'backwardTrace',
+          'p95Ms',
+          'floor50',
+          `< ${goal.backwardP95Ms} ms`,
+          (ms) => ms < goal.backwardP95Ms,
+        ),
+        {
+          figure: `forward trace from a reel reaching ${n(big.forwardFirstPage.total)}, first page p95 / every page`,
+          value: `${big.forwardFirstPage.p95Ms} ms / ${big.forwardAll.seconds} s (${big.forwardAll.pages} pages)`,
+          floor: '—',
+          ratio: `${(big.forwardFirstPage.p95Ms / small.forwardFirstPage.p95Ms).toFixed(2)} 10k`,
+          goal: `first page ≤ ${goal.bigVsSmall}× 10k`,
+          pass:
+            big.forwardFirstPage.p95Ms <= goal.bigVsSmall * small.forwardFirstPage.p95Ms &&
+            big.forwardAll.devices === big.forwardFirstPage.total,
+        },
+        {
+          figure: `recall of that reel as CSV (worker) ${at}`,
+          value: `${big.recall.seconds} s, ${big.recall.workerPeakRssMb} MB (${n(big.recall.devices)} devices)`,
+          floor: '—',
+          ratio: '—',
+          goal: `< ${goal.recallSeconds} s, < ${goal.recallRssMb} MB`,
+          pass: big.recall.seconds < goal.recallSeconds && big.recall.workerPeakRssMb < goal.recallRssMb,
+        },
+        {
+          figure: `database bytes per device ${at}`,
+          value: `${n(big.bytesPerDevice)} B`,
+          floor: '—',
+          ratio: '—',
+          goal: "the doctor's invariants hold",
+          pass:
+            Object.keys(big.invariantViolations).length + Object.keys(small.invariantViolations).length === 0,
+        },
+      ];
+    },
+  },
 ];
 
 function n(value: unknown): string {
@@ -227,13 +342,16 @@ async function runBench(file: string, args: string[] = []): Promise<Summary | nu
   });
 }
 
-const only = process.argv.slice(2);
+// Bench names select benches; `--name=value` options go to every bench run (e.g. scale's --devices).
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const options = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const rows: Row[] = [];
 for (const bench of BENCHES) {
   // Exact names (`webhooks` runs bench/webhooks.ts only, not webhooks-pipeline).
-  if (only.length > 0 && !only.some((o) => bench.file === `bench/${o}.ts` || bench.file === o)) continue;
+  const named = only.some((o) => bench.file === `bench/${o}.ts` || bench.file === o);
+  if (only.length > 0 ? !named : bench.onlyWhenNamed) continue;
   console.log(`\n=== ${bench.file}`);
-  const summary = await runBench(bench.file, bench.args);
+  const summary = await runBench(bench.file, [...(bench.args ?? []), ...options]);
   if (!summary)
     rows.push({
       figure: bench.file,
