@@ -30,13 +30,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { execute } from '../src/commands/define.ts';
 import { createSignInLink, signInWithLink, signInWithToken } from '../src/commands/sessions.ts';
 import { createToken } from '../src/commands/tokens.ts';
@@ -45,6 +43,7 @@ import { migrateLatest } from '../src/db/migrate.ts';
 import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
+import { adminQuery, arg, freePort, paced, sleep, stats, type Result } from './shared.ts';
 
 const GOAL = { deviceP95Ms: 50, scanP95Ms: 100, weightBytes: 100 * 1024 };
 const UNITS = 5;
@@ -53,80 +52,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function arg(name: string, fallback: number): number {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-}
 const RATE = arg('rate', 50);
 const SECONDS = arg('seconds', 10);
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Result {
-  latencies: number[];
-  /** Answers that were not what the request expects (a refused scan, a sign-in page…). */
-  unexpected: number;
-  errors: number;
-}
-
-/** Runs `total` tasks at `rate` per second on schedule; latency counts from the scheduled time. */
-async function paced(rate: number, seconds: number, task: (i: number) => Promise<boolean>): Promise<Result> {
-  const total = Math.round(rate * seconds);
-  const interval = 1000 / rate;
-  const latencies: number[] = [];
-  let unexpected = 0;
-  let errors = 0;
-  const pending: Promise<void>[] = [];
-  const start = performance.now() + 20;
-  let sent = 0;
-  while (sent < total) {
-    const now = performance.now();
-    while (sent < total && start + sent * interval <= now) {
-      const scheduled = start + sent * interval;
-      pending.push(
-        task(sent++).then(
-          (expected) => {
-            latencies.push(performance.now() - scheduled);
-            if (!expected) unexpected++;
-          },
-          () => {
-            latencies.push(performance.now() - scheduled);
-            errors++;
-          },
-        ),
-      );
-    }
-    await sleep(1);
-  }
-  await Promise.all(pending);
-  return { latencies, unexpected, errors };
-}
-
-function stats(latencies: number[]) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const p = (q: number) =>
-    Number(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!.toFixed(1));
-  return { p50Ms: p(0.5), p95Ms: p(0.95), p99Ms: p(0.99), maxMs: Number(sorted.at(-1)!.toFixed(1)) };
-}
+const admin = (sql: string) => adminQuery(ADMIN_URL, sql);
 
 const name = `bt_bench_pages_${randomBytes(4).toString('hex')}`;
 const dbUrl = new URL(ADMIN_URL);

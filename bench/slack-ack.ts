@@ -29,12 +29,11 @@
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { adminQuery, arg, freePort } from './shared.ts';
 import { execute } from '../src/commands/define.ts';
 import { createBuild } from '../src/commands/builds.ts';
 import { receiveStock } from '../src/commands/lots.ts';
@@ -62,31 +61,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function arg(name: string, fallback: number): number {
-  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-}
 const RATE = arg('rate', 200);
 const SECONDS = arg('seconds', 30);
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const admin = (sql: string) => adminQuery(ADMIN_URL, sql);
 
 /** A migrated database with a completed 20-unit tracked build and an operator in Slack. */
 async function prepare(url: string): Promise<{ build: string; device: string }> {
