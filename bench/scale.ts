@@ -4,7 +4,7 @@
  *
  * Seeds a fresh database at two sizes in the same run — 10,000 devices, then `--devices` (default
  * 2,000,000, the issue's target) — and measures at each size, through the real `web` process over
- * HTTP on loopback, open loop (requests leave on schedule; latency counts from the scheduled moment):
+ * HTTP on loopback (compiled, from `dist/`, as production runs it; built first when needed), open loop (requests leave on schedule; latency counts from the scheduled moment):
  *
  * - ID-code lookup `GET /api/v1/lots/<code>` and formatted-serial lookup `GET /api/v1/lots?serial=`
  *   at 500 req/s, random devices of the seeded set: p99 ≤ 1.5 × the floor's p99 (`GET /healthz`, same
@@ -59,7 +59,7 @@ import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
 import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
-import { adminQuery, arg, freePort, paced, sleep, stats, type Result } from './shared.ts';
+import { adminQuery, arg, compiledEntry, freePort, paced, sleep, stats, type Result } from './shared.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL =
@@ -634,8 +634,8 @@ async function measure(devices: number): Promise<SizeResult> {
       PUBLIC_URL: base,
       WORKER_CONCURRENCY: '2',
     };
-    const start = (entry: string) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const start = (entry: 'web' | 'worker') => {
+      const child = spawn(process.execPath, compiledEntry(entry), {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -643,8 +643,8 @@ async function measure(devices: number): Promise<SizeResult> {
       children.add(child);
       return child;
     };
-    const web = start('src/main/web.ts');
-    let worker = start('src/main/worker.ts');
+    const web = start('web');
+    let worker = start('worker');
     for (let i = 0; ; i++) {
       if (
         await fetch(`${base}/healthz`).then(
@@ -848,7 +848,7 @@ async function measure(devices: number): Promise<SizeResult> {
       );
 
     // The recall, by a fresh worker (its peak RSS is the recall's).
-    worker = start('src/main/worker.ts');
+    worker = start('worker');
     await sleep(1500);
     t0 = performance.now();
     const recall = await api('POST', '/recalls', {

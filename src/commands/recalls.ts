@@ -72,31 +72,39 @@ export const runRecall = defineCommand({
     const recall = await repos.recalls.findById(recallId, { lock: true });
     if (!recall) throw new NotFoundError('recall', String(recallId));
     if (recall.status !== 'queued') return recall;
-    const lots = await repos.trace.forwardAll(recall.lotId, {
+    const chunks = repos.trace.forwardEach(recall.lotId, {
       statuses: recall.filter.status as never,
       builtFrom: recall.filter.from,
       builtTo: recall.filter.to,
       unitsOnly: recall.filter.unitsOnly,
     });
     const fileKey = `recalls/recall-${recall.id}.csv`;
+    // Written as the trace is read: the report is never all in memory (a chunk of lots at a time).
+    let devices = 0;
     async function* rows() {
       yield csvLine(COLUMNS);
-      for (const l of lots)
-        yield csvLine([
-          l.code,
-          l.partCode,
-          l.partName,
-          l.serial,
-          l.serialLabel,
-          l.buildCode,
-          l.status,
-          l.locationCode,
-          l.customer,
-          l.depth,
-        ]);
+      for await (const lots of chunks) {
+        devices += lots.length;
+        yield lots
+          .map((l) =>
+            csvLine([
+              l.code,
+              l.partCode,
+              l.partName,
+              l.serial,
+              l.serialLabel,
+              l.buildCode,
+              l.status,
+              l.locationCode,
+              l.customer,
+              l.depth,
+            ]),
+          )
+          .join('');
+      }
     }
     await repos.files.put(fileKey, rows());
-    const done = await repos.recalls.finish(recall.id, { devices: lots.length, fileKey });
+    const done = await repos.recalls.finish(recall.id, { devices, fileKey });
     await repos.events.append([
       {
         type: 'recall.ready',
@@ -105,7 +113,7 @@ export const runRecall = defineCommand({
           recall: recall.id,
           lot: recall.lotCode,
           reason: recall.reason,
-          devices: lots.length,
+          devices,
           report: `/api/v1/recalls/${recall.id}/report.csv`,
         },
       },

@@ -100,6 +100,7 @@ const schema = z.object({
   DATABASE_READ_URL: url(['postgres:', 'postgresql:']),
   DATABASE_READ_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(200).optional()),
   DATABASE_READ_MAX_LAG_MS: int(2_000, 200, 600_000),
+  DATABASE_PREPARED_STATEMENTS: bool(true),
   REDIS_URL: url(['redis:', 'rediss:']),
   REDIS_CLUSTER_NODES: redisNodes,
   REDIS_SENTINELS: redisNodes,
@@ -218,11 +219,16 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolMax: number;
   /**
+   * `DATABASE_PREPARED_STATEMENTS`: the hot statements as named prepared statements (default true;
+   * false behind a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21).
+   */
+  databasePreparedStatements: boolean;
+  /**
    * A streaming replica for reads that may lag (`DATABASE_READ_URL`, undefined: none): its pool
    * size, and how far behind the primary it may be and still be read (further: reads go to the
    * primary until it catches up). See README "Read replica".
    */
-  readReplica: { url: string; poolMax: number; maxLagMs: number } | undefined;
+  readReplica: { url: string; poolMax: number; maxLagMs: number; preparedStatements: boolean } | undefined;
   /** undefined = BullMQ's PostgreSQL backend in the same database. */
   redis: RedisConfig | undefined;
   /** BullMQ's key prefix; a hash tag (`{buildtrace}`) on a Redis Cluster. */
@@ -439,11 +445,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pages: Object.freeze({ public: e.PAGES_PUBLIC, publicLinks: Object.freeze(e.PAGES_PUBLIC_LINKS) }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     readReplica: e.DATABASE_READ_URL
       ? Object.freeze({
           url: e.DATABASE_READ_URL,
           poolMax: e.DATABASE_READ_POOL_MAX ?? e.DATABASE_POOL_MAX,
           maxLagMs: e.DATABASE_READ_MAX_LAG_MS,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
         })
       : undefined,
     redis: redis && Object.freeze(redis),

@@ -1,4 +1,6 @@
 /** The knex instance: PostgreSQL through node-postgres. */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
@@ -19,6 +21,69 @@ export interface DbOptions {
    * than knex's default: coloured text with a stack on stdout, which would break JSON logs.
    */
   log?: Logger;
+  /**
+   * Whether statements marked with {@link PREPARE} become named prepared statements (parsed and
+   * planned once per connection). Default true; off for a connection pooler that cannot keep them
+   * (PgBouncer in transaction mode before 1.21): `DATABASE_PREPARED_STATEMENTS=false`.
+   */
+  preparedStatements?: boolean;
+}
+
+/**
+ * Knex options that make a statement a named prepared statement on each pooled connection:
+ * `query.options(PREPARE)`. For the statements every request runs (the API token, a lot by code or
+ * serial, the device page's reads): PostgreSQL then parses and plans them once per connection
+ * instead of on every request — planning a lot lookup's five-table join costs 0.45 ms, its execution
+ * 0.06 ms. The name is a hash of the SQL text, so only statements whose text does not grow with
+ * their input may be marked (`= ANY(?)`, not a `whereIn` of many values).
+ */
+export const PREPARE = Object.freeze({ prepare: true });
+
+interface QueryObject {
+  sql: string;
+  options?: Record<string, unknown> & { prepare?: boolean; name?: string };
+}
+
+/** A result whose columns changed under a prepared statement (a migration ran meanwhile). */
+const isStalePlan = (error: unknown) =>
+  (error as { code?: unknown }).code === '0A000' &&
+  String((error as Error).message).includes('cached plan must not change result type');
+
+// knex's PostgreSQL client, to name the statements marked with PREPARE.
+const require = createRequire(import.meta.url);
+const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: Knex.Config) => {
+  _query(connection: unknown, obj: QueryObject): Promise<unknown>;
+};
+
+/** The PostgreSQL client with PREPARE: the marked statements named after their text. */
+class PreparingPgClient extends PgClient {
+  preparing = true;
+  override async _query(connection: unknown, obj: QueryObject): Promise<unknown> {
+    if (!obj.options?.prepare) return super._query(connection, obj);
+    const { prepare: _prepare, ...options } = obj.options;
+    if (!this.preparing) return super._query(connection, { ...obj, options });
+    const name = `bt_${createHash('sha1').update(obj.sql).digest('base64url').slice(0, 20)}`;
+    try {
+      return await super._query(connection, { ...obj, options: { ...options, name } });
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      // A migration changed a table under the statement (a `SELECT l.*` got a new column): forget it.
+      const conn = connection as {
+        __knexTxId?: unknown;
+        __knex__disposed?: unknown;
+        connection?: { parsedStatements?: Record<string, string> };
+      };
+      if (conn.__knexTxId !== undefined) {
+        // (PostgreSQL replans inside a transaction block; were it to refuse there, the error has
+        // aborted the transaction: the caller sees it, and the pool replaces this connection.)
+        conn.__knex__disposed = error;
+        throw error;
+      }
+      if (conn.connection?.parsedStatements) delete conn.connection.parsedStatements[name];
+      await super._query(connection, { sql: `DEALLOCATE "${name}"` }).catch(() => undefined);
+      return super._query(connection, { ...obj, options: { ...options, name } });
+    }
+  }
 }
 
 /** knex's log messages as log lines: the first line as the message, the rest (a stack) as `detail`. */
@@ -30,9 +95,15 @@ function knexLog(log: Logger): Knex.Config['log'] {
   return { debug: line('debug'), warn: line('warn'), error: line('error'), deprecate: line('warn') };
 }
 
-export function createDb({ url, poolMax = 10, applicationName = 'buildtrace', log }: DbOptions): Knex {
+export function createDb({
+  url,
+  poolMax = 10,
+  applicationName = 'buildtrace',
+  log,
+  preparedStatements = true,
+}: DbOptions): Knex {
   const db = knexFactory({
-    client: 'pg',
+    client: PreparingPgClient as unknown as typeof Knex.Client,
     connection: { connectionString: url, application_name: applicationName },
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
@@ -41,6 +112,7 @@ export function createDb({ url, poolMax = 10, applicationName = 'buildtrace', lo
     compileSqlOnError: false,
     ...(log ? { log: knexLog(log) } : {}),
   });
+  (db.client as unknown as PreparingPgClient).preparing = preparedStatements;
   // The server's own words, for errors that are meant for people (our triggers' RAISE EXCEPTION).
   db.on('query-error', (error: unknown, query: { sql?: unknown }) => {
     if (!(error instanceof Error) || typeof query?.sql !== 'string') return;

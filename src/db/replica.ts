@@ -42,6 +42,8 @@ export interface ReadReplicaOptions {
   primary: Knex;
   log: Logger;
   applicationName?: string;
+  /** Named prepared statements for the statements marked so (see createDb); default true. */
+  preparedStatements?: boolean;
 }
 
 /** `X/Y` (pg_lsn as text) as one number. */
@@ -60,6 +62,7 @@ export function createReadReplica(options: ReadReplicaOptions): ReadReplica {
     poolMax: options.poolMax,
     applicationName: `${options.applicationName ?? 'buildtrace'}-reads`,
     log,
+    preparedStatements: options.preparedStatements ?? true,
   });
   // Positions noted on the primary, oldest first, that the replica has not replayed yet.
   let pending: { at: number; position: bigint }[] = [];

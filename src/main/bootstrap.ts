@@ -76,6 +76,7 @@ export async function bootstrap(
     poolMax: config.databasePoolMax,
     applicationName: options.applicationName,
     log,
+    preparedStatements: config.databasePreparedStatements,
   });
   try {
     if (options.migrate) {

@@ -60,11 +60,25 @@ describe('configuration', () => {
       url,
       poolMax: 7,
       maxLagMs: 2_000,
+      preparedStatements: true,
     });
     expect(
       loadConfig({ DATABASE_READ_URL: url, DATABASE_READ_POOL_MAX: '30', DATABASE_READ_MAX_LAG_MS: '500' })
         .readReplica,
-    ).toEqual({ url, poolMax: 30, maxLagMs: 500 });
+    ).toEqual({ url, poolMax: 30, maxLagMs: 500, preparedStatements: true });
+  });
+
+  it('prepares the hot statements unless DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot keep them)', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+    const url = 'postgres://reader@replica:5432/buildtrace';
+    expect(
+      loadConfig({ DATABASE_READ_URL: url, DATABASE_PREPARED_STATEMENTS: '0' }).readReplica
+        ?.preparedStatements,
+    ).toBe(false);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'maybe' })).toThrow(
+      /DATABASE_PREPARED_STATEMENTS/,
+    );
   });
 
   it('takes METRICS_TOKEN (unset: /metrics is open) and never repeats a refused one', () => {

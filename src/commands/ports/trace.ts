@@ -12,8 +12,11 @@ export interface TraceFilter {
 
 export interface TraceRepository {
   forward(lotId: number, filter: TraceFilter, page: PageRequest): Promise<ForwardTrace>;
-  /** Every lot a forward trace reaches, in id order, for reports (not paginated). */
-  forwardAll(lotId: number, filter: TraceFilter): Promise<TracedLot[]>;
+  /**
+   * Every lot a forward trace reaches, in id order, for reports: a chunk at a time (of `chunk` lots,
+   * 2,000 unless told), read from one query as they are asked for.
+   */
+  forwardEach(lotId: number, filter: TraceFilter, chunk?: number): AsyncIterable<TracedLot[]>;
   lot(lotId: number): Promise<LotSummary | null>;
   build(
     buildId: number,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { DeviceComponent, DeviceRepository } from '../../commands/ports.ts';
 import type { Lot } from '../../domain/types.ts';
 import { lotQuery, toLot, type LotRow } from './lots.ts';
+import { PREPARE } from '../knex.ts';
 
 interface ComponentRow {
   lot_id: number;
@@ -52,8 +53,7 @@ export function deviceRepository(db: Knex | Knex.Transaction): DeviceRepository 
           `SELECT c.lot_id, l.code, l.part_id, p.code AS part_code, p.name AS part_name, false AS is_unit, 'build' AS source
            FROM lots d JOIN build_consumptions c ON c.build_id = d.build_id
            JOIN lots l ON l.id = c.lot_id JOIN parts p ON p.id = l.part_id
-           WHERE d.id = :device AND c.returned < c.quantity
-             AND NOT EXISTS (SELECT 1 FROM unit_links k WHERE k.child_lot_id = c.lot_id AND k.parent_build_id = c.build_id)
+           WHERE d.id = :device AND NOT c.linked AND c.returned < c.quantity
              AND NOT EXISTS (SELECT 1 FROM device_component_state s WHERE s.device_lot_id = d.id AND s.lot_id = c.lot_id AND NOT s.present)
            UNION ALL
            SELECT s.lot_id, l.code, l.part_id, p.code, p.name, false, 'repair'
@@ -96,9 +96,16 @@ export function deviceRepository(db: Knex | Knex.Transaction): DeviceRepository 
       return n > 0;
     },
     async linkUnit(deviceLotId, unitLotId) {
+      // A unit the device's build consumed is, once linked to one of its devices, no longer a
+      // component every unit of that build shares (trace_edges' "ever linked").
       await db.raw(
-        `INSERT INTO unit_links (parent_lot_id, child_lot_id, parent_build_id, child_build_id)
-         SELECT d.id, u.id, d.build_id, u.build_id FROM lots d, lots u WHERE d.id = ? AND u.id = ?`,
+        `WITH link AS (
+           INSERT INTO unit_links (parent_lot_id, child_lot_id, parent_build_id, child_build_id)
+           SELECT d.id, u.id, d.build_id, u.build_id FROM lots d, lots u WHERE d.id = ? AND u.id = ?
+           RETURNING parent_build_id, child_lot_id
+         )
+         UPDATE build_consumptions c SET linked = true FROM link
+         WHERE c.build_id = link.parent_build_id AND c.lot_id = link.child_lot_id AND NOT c.linked`,
         [deviceLotId, unitLotId],
       );
     },
@@ -106,7 +113,8 @@ export function deviceRepository(db: Knex | Knex.Transaction): DeviceRepository 
       const changes = (await db('device_component_changes')
         .where({ device_lot_id: deviceLotId, is_unit: false })
         .orderBy('id')
-        .select('removed_lot_id', 'installed_lot_id', 'quantity', 'history_event_id')) as {
+        .select('removed_lot_id', 'installed_lot_id', 'quantity', 'history_event_id')
+        .options(PREPARE)) as {
         removed_lot_id: number | null;
         installed_lot_id: number | null;
         quantity: number;
@@ -135,7 +143,8 @@ export function deviceRepository(db: Knex | Knex.Transaction): DeviceRepository 
     async removed(deviceLotId) {
       const rows = (await db('device_component_state')
         .where({ device_lot_id: deviceLotId, present: false })
-        .pluck('lot_id')) as number[];
+        .pluck('lot_id')
+        .options(PREPARE)) as number[];
       return rows.map(Number);
     },
   };

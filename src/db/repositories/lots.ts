@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { LotPatch, LotRepository, NewLot } from '../../commands/ports.ts';
 import type { Fields, Lot, StockStatus } from '../../domain/types.ts';
 import { defined, json, paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 export interface LotRow {
   id: number;
@@ -105,7 +106,7 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       return row ? toLot(row) : null;
     },
     async findByCode(code, options) {
-      const q = lotQuery(db).where('l.code', code);
+      const q = lotQuery(db).where('l.code', code).options(PREPARE);
       if (options?.lock) q.forUpdate('l');
       const row = (await q.first()) as LotRow | undefined;
       return row ? toLot(row) : null;
@@ -116,7 +117,8 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
         .whereNotNull('l.serial_label')
         .whereRaw('upper(l.serial_label) = upper(?)', [label])
         .orderBy('l.id')
-        .limit(10);
+        .limit(10)
+        .options(PREPARE);
       if (options?.lock) q.forUpdate('l');
       return ((await q) as LotRow[]).map(toLot);
     },
@@ -158,7 +160,8 @@ export function lotRepository(db: Knex | Knex.Transaction): LotRepository {
       return row ? toLot(row) : null;
     },
     list(filter, page) {
-      const q = lotQuery(db);
+      // One statement text per combination of filters: prepared.
+      const q = lotQuery(db).options(PREPARE);
       if (filter.partId !== undefined) q.where('l.part_id', filter.partId);
       if (filter.locationId !== undefined) q.where('l.location_id', filter.locationId);
       if (filter.status !== undefined) q.where('l.status', filter.status);

@@ -3,6 +3,7 @@ import type { SessionRepository } from '../../commands/ports.ts';
 import type { Role } from '../../domain/roles.ts';
 import type { PageSession, SessionKind, StationState } from '../../domain/sessions.ts';
 import { json, paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 interface SessionRow {
   id: number;
@@ -95,7 +96,8 @@ export function sessionRepository(db: Knex | Knex.Transaction): SessionRepositor
       return toSession(row!);
     },
     async findLive(hash) {
-      const row = (await live().where({ secret_hash: hash }).first(COLUMNS)) as SessionRow | undefined;
+      const row = (await live().where({ secret_hash: hash }).first(COLUMNS).options(PREPARE)) as
+        SessionRow | undefined;
       return row ? toSession(row) : null;
     },
     async findLiveById(id) {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ApiToken, TokenRepository } from '../../commands/ports.ts';
 import type { Role } from '../../domain/roles.ts';
 import { paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 interface TokenRow {
   id: number;
@@ -37,7 +38,8 @@ export function tokenRepository(db: Knex | Knex.Transaction): TokenRepository {
       const row = (await db('api_tokens')
         .where({ token_hash: hash })
         .whereNull('revoked_at')
-        .first(PUBLIC_COLUMNS)) as TokenRow | undefined;
+        .first(PUBLIC_COLUMNS)
+        .options(PREPARE)) as TokenRow | undefined;
       if (!row) return null;
       // Recording every use would write on every read; once a minute is plenty to see a token is alive.
       if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from '../../domain/page.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { StockStatus } from '../../domain/types.ts';
 import { forwardReach, isTransaction } from './forward-trace.ts';
+import { PREPARE } from '../knex.ts';
 
 interface TracedRow {
   id: number;
@@ -149,6 +150,29 @@ function statusWhere(filter: TraceFilter): { sql: string; bindings: unknown[] } 
 const DETAIL_COLUMNS = `l.id, l.code, p.code AS part_code, p.name AS part_name, l.status, l.quantity, l.serial, l.serial_label,
   b.code AS build_code, loc.code AS location_code, l.build_id, shipment.customer`;
 
+type DetailRow = Omit<TracedRow, 'depth'> & { build_id: number | null };
+
+/** The lots `where` (on `l`) selects, with their part, build, location and customer, in id order. */
+const detailQuery = (where: string) =>
+  `SELECT ${DETAIL_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id
+   LEFT JOIN locations loc ON loc.id = l.location_id
+   LEFT JOIN LATERAL (
+     SELECT h.data->>'customer' AS customer FROM history_events h
+     WHERE h.lot_id = l.id AND h.kind = 'shipped'
+       AND NOT EXISTS (SELECT 1 FROM history_events c WHERE c.corrects_id = h.id)
+     ORDER BY h.id DESC LIMIT 1
+   ) shipment ON l.serial IS NOT NULL
+   WHERE ${where} ORDER BY l.id`;
+
+/** A reached lot with its depth: the smaller of its own and its whole build's. */
+function withDepth(r: DetailRow, a: Affected, singleLotDepths: Map<number, number>): TracedLot {
+  const depths = [
+    singleLotDepths.get(r.id),
+    r.build_id === null ? undefined : a.builds.get(r.build_id),
+  ].filter((d): d is number => d !== undefined);
+  return toTraced({ ...r, depth: Math.min(...depths) });
+}
+
 async function details(
   db: Knex | Knex.Transaction,
   ids: number[],
@@ -156,27 +180,8 @@ async function details(
   singleLotDepths: Map<number, number>,
 ): Promise<TracedLot[]> {
   if (ids.length === 0) return [];
-  const found = (
-    await db.raw<{ rows: (Omit<TracedRow, 'depth'> & { build_id: number | null })[] }>(
-      `SELECT ${DETAIL_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id
-       LEFT JOIN locations loc ON loc.id = l.location_id
-       LEFT JOIN LATERAL (
-         SELECT h.data->>'customer' AS customer FROM history_events h
-         WHERE h.lot_id = l.id AND h.kind = 'shipped'
-           AND NOT EXISTS (SELECT 1 FROM history_events c WHERE c.corrects_id = h.id)
-         ORDER BY h.id DESC LIMIT 1
-       ) shipment ON l.serial IS NOT NULL
-       WHERE l.id = ANY(?::bigint[]) ORDER BY l.id`,
-      [ids],
-    )
-  ).rows;
-  return found.map((r) => {
-    const depths = [
-      singleLotDepths.get(r.id),
-      r.build_id === null ? undefined : a.builds.get(r.build_id),
-    ].filter((d): d is number => d !== undefined);
-    return toTraced({ ...r, depth: Math.min(...depths) });
-  });
+  const found = (await db.raw<{ rows: DetailRow[] }>(detailQuery('l.id = ANY(?::bigint[])'), [ids])).rows;
+  return found.map((r) => withDepth(r, a, singleLotDepths));
 }
 
 export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
@@ -299,29 +304,52 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
         },
       };
     },
-    async forwardAll(lotId, filter) {
+    async *forwardEach(lotId, filter, chunk = 2_000) {
       const reached = await affected(db, lotId, filter);
-      const ids = (
-        await db.raw<{ rows: { id: number }[] }>(
-          `SELECT l.id FROM lots l WHERE (l.build_id = ANY(?::bigint[]) OR l.id = ANY(?::bigint[])) AND ${reached.where} ORDER BY l.id`,
+      // One query, read through a cursor a chunk at a time: a recall of 200,000 devices never holds
+      // more than a chunk of rows (a cursor lives in a transaction: the one given, or its own).
+      const rowsOf = async function* (trx: Knex.Transaction | Knex) {
+        const name = `trace_forward_${Math.random().toString(36).slice(2, 10)}`;
+        await trx.raw(
+          `DECLARE ${name} NO SCROLL CURSOR FOR ${detailQuery(
+            `(l.build_id = ANY(?::bigint[]) OR l.id = ANY(?::bigint[])) AND ${reached.where}`,
+          )}`,
           [
             [...reached.builds.keys()],
             [...reached.lots.keys()],
             ...reached.bindings,
           ] as readonly Knex.RawBinding[],
-        )
-      ).rows.map((r) => r.id);
-      const out: TracedLot[] = [];
-      for (let i = 0; i < ids.length; i += 5_000)
-        out.push(...(await details(db, ids.slice(i, i + 5_000), reached, reached.lotDepths)));
-      return out;
+        );
+        try {
+          for (;;) {
+            const { rows } = await trx.raw<{ rows: DetailRow[] }>(`FETCH FORWARD ${chunk} FROM ${name}`);
+            if (rows.length === 0) return;
+            yield rows.map((r) => withDepth(r, reached, reached.lotDepths));
+          }
+        } finally {
+          await trx.raw(`CLOSE ${name}`).catch(() => undefined);
+        }
+      };
+      if (isTransaction(db)) {
+        yield* rowsOf(db);
+        return;
+      }
+      const trx = await db.transaction({ readOnly: true });
+      try {
+        yield* rowsOf(trx);
+        await trx.commit();
+      } finally {
+        if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+      }
     },
     async lot(lotId) {
       const row = (
-        await db.raw<{ rows: SummaryRow[] }>(
-          `SELECT ${SUMMARY_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id WHERE l.id = ?`,
-          [lotId],
-        )
+        await db
+          .raw<{ rows: SummaryRow[] }>(
+            `SELECT ${SUMMARY_COLUMNS} FROM lots l JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id WHERE l.id = ?`,
+            [lotId],
+          )
+          .options(PREPARE)
       ).rows[0];
       return row ? toSummary(row) : null;
     },
@@ -329,7 +357,8 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
       const row = (await db('builds as b')
         .join('projects as pr', 'pr.id', 'b.project_id')
         .where('b.id', buildId)
-        .first('b.code', 'pr.name as project_name', 'b.started_at', 'b.completed_at')) as
+        .first('b.code', 'pr.name as project_name', 'b.started_at', 'b.completed_at')
+        .options(PREPARE)) as
         | { code: string; project_name: string; started_at: Date | null; completed_at: Date | null }
         | undefined;
       return row
@@ -343,25 +372,28 @@ export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
     },
     async sharedComponents(buildId, limit) {
       const rows = (
-        await db.raw<{ rows: (SummaryRow & { consumed: number })[] }>(
-          `SELECT ${SUMMARY_COLUMNS}, c.quantity - c.returned AS consumed
+        await db
+          .raw<{ rows: (SummaryRow & { consumed: number })[] }>(
+            `SELECT ${SUMMARY_COLUMNS}, c.quantity - c.returned AS consumed
          FROM build_consumptions c JOIN lots l ON l.id = c.lot_id JOIN parts p ON p.id = l.part_id LEFT JOIN builds b ON b.id = l.build_id
-         WHERE c.build_id = ? AND c.returned < c.quantity
-           AND NOT EXISTS (SELECT 1 FROM unit_links k WHERE k.child_lot_id = c.lot_id AND k.parent_build_id = c.build_id)
+         WHERE c.build_id = ? AND NOT c.linked AND c.returned < c.quantity
          ORDER BY c.id LIMIT ?`,
-          [buildId, limit],
-        )
+            [buildId, limit],
+          )
+          .options(PREPARE)
       ).rows;
       return rows.map((r) => ({ lot: toSummary(r), quantity: r.consumed }));
     },
     async children(lotId) {
       const rows = (
-        await db.raw<{ rows: SummaryRow[] }>(
-          `SELECT ${SUMMARY_COLUMNS} FROM unit_links k JOIN lots l ON l.id = k.child_lot_id JOIN parts p ON p.id = l.part_id
+        await db
+          .raw<{ rows: SummaryRow[] }>(
+            `SELECT ${SUMMARY_COLUMNS} FROM unit_links k JOIN lots l ON l.id = k.child_lot_id JOIN parts p ON p.id = l.part_id
          LEFT JOIN builds b ON b.id = l.build_id
          WHERE k.parent_lot_id = ? AND k.removed_at IS NULL ORDER BY k.id`,
-          [lotId],
-        )
+            [lotId],
+          )
+          .options(PREPARE)
       ).rows;
       return rows.map(toSummary);
     },
