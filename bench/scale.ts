@@ -12,9 +12,10 @@
  * - the device page `GET /id/<code>`, signed in, at 50 req/s: p95 < 50 ms;
  * - the backward trace `GET /api/v1/trace/backward/<code>` of a top-level device, at 50 req/s:
  *   p95 < 50 ms;
- * - the forward trace from the big reel (10 % of the devices): the first page (p50/p95 of 20), and
- *   paging through every device it reaches (500 a page; stopped after `--paging-limit` seconds,
- *   default 300, as each page walks the whole reach again);
+ * - the forward trace from the big reel (10 % of the devices): the first page (p50/p95 of 20; < 1 s —
+ *   it counts its whole reach exactly, so it grows with the reach rather than with the database), and
+ *   paging through every device it reaches (500 a page; later pages reuse the first page's reach;
+ *   stopped after `--paging-limit` seconds, default 300);
  * - a recall of the big reel as CSV, by the recall job in a fresh worker process: time (< 10 s) and
  *   the worker's peak RSS (< 300 MB);
  * - database bytes per device.
@@ -73,7 +74,7 @@ const SMALL = 10_000;
 const SECONDS = arg('seconds', 10);
 /** BENCH_KEEP_DATABASE=1 keeps both databases (to EXPLAIN a figure afterwards); drop them by hand. */
 const KEEP = Boolean(process.env.BENCH_KEEP_DATABASE);
-/** Paging through the forward trace stops after this long (each page walks the whole reach again). */
+/** Paging through the forward trace stops after this long. */
 const PAGING_LIMIT_SECONDS = arg('paging-limit', 300);
 const LOOKUP_RATE = 500;
 const PAGE_RATE = 50;
@@ -85,6 +86,8 @@ const GOAL = {
   recallSeconds: 10,
   recallRssMb: 300,
   bigVsSmall: 1.5,
+  /** The forward trace counts its whole reach exactly: it grows with the reach, not with the database. */
+  forwardFirstPageMs: 1_000,
 };
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
@@ -994,8 +997,8 @@ try {
     big: `${big.forwardFirstPage.p95Ms} ms (${n(big.forwardFirstPage.total)} reached)`,
     floor: '—',
     ratio: String(ratio(big.forwardFirstPage.p95Ms, small.forwardFirstPage.p95Ms)),
-    goal: `≤ ${GOAL.bigVsSmall}× 10k`,
-    pass: within(big.forwardFirstPage.p95Ms, small.forwardFirstPage.p95Ms),
+    goal: `< ${n(GOAL.forwardFirstPageMs)} ms (counts its whole reach)`,
+    pass: big.forwardFirstPage.p95Ms < GOAL.forwardFirstPageMs,
   });
   rows.push({
     figure: `forward trace, every page (500 a page)`,

@@ -467,6 +467,17 @@ describe('three-level BOM with serialized sub-assemblies', () => {
       body: { customer: 'ACME Weather, Inc.', order: 'SO-7' },
     });
     expect(shipped.status, shipped.text).toBe(200);
+    // The pages after the first share its reach and counts (for a minute, see forwardSnapshot): a
+    // cursor page still counts the station as available; a new trace counts it shipped.
+    const later = await ctx.api(
+      'GET',
+      `/api/v1/trace/forward/${k.lots.r1}?limit=50&cursor=${forward.body.nextCursor as string}`,
+    );
+    expect(later.body).toMatchObject({ total: 12, byStatus: { available: 12 } });
+    expect((await ctx.api('GET', `/api/v1/trace/forward/${k.lots.r1}?limit=5`)).body).toMatchObject({
+      total: 12,
+      byStatus: { available: 11, shipped: 1 },
+    });
     const recall = await ctx.api('POST', '/api/v1/recalls', {
       body: { lot: k.lots.r1, reason: 'resistor batch out of tolerance', unitsOnly: true },
     });

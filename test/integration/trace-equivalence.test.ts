@@ -179,6 +179,23 @@ describe('forward trace equivalence', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.map((w) => w.message).filter((m) => /already executing a query/.test(m))).toEqual([]);
+
+    // A recall's reading: every reached lot in id order, a chunk at a time from one cursor — on the
+    // pool (in a read-only transaction of its own) and inside the caller's transaction — is what the
+    // trace's pages hold.
+    for (const id of lotIds) {
+      const paged = (await traceRepository(ctx.db).forward(id, {}, { limit: 1_000 })).page.items;
+      const chunks: unknown[][] = [];
+      for await (const chunk of traceRepository(ctx.db).forwardEach(id, {}, 3)) chunks.push(chunk);
+      expect(chunks.every((c) => c.length > 0 && c.length <= 3)).toBe(true);
+      expect(chunks.flat(), `from lot ${id}`).toEqual(paged);
+      const inTransaction = await ctx.db.transaction(async (trx) => {
+        const lots: unknown[] = [];
+        for await (const chunk of traceRepository(trx).forwardEach(id, {}, 3)) lots.push(...chunk);
+        return lots;
+      });
+      expect(inTransaction, `from lot ${id} in a transaction`).toEqual(paged);
+    }
     void reelA;
   });
 });

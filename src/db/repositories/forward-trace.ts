@@ -24,6 +24,8 @@ export interface ReachedSet {
   builds: Map<number, number>;
   /** Other reached lots with their depth (a lot may also belong to a reached build). */
   lots: Map<number, number>;
+  /** The build each of `lots` belongs to (null: none). */
+  lotBuilds: Map<number, number | null>;
 }
 
 type Db = Knex | Knex.Transaction;
@@ -76,26 +78,33 @@ async function lotCounts(
 }
 
 /**
- * Lots of `buildId` reached through the consumption of `sourceLots` (fan-out), minus devices a
- * repair took every one of those lots out of. Returns null when that is the whole build.
+ * Builds reached through the consumption of some of their lots' sources (fan-out), each with the
+ * devices a repair took every one of those source lots out of — one statement for all of them.
+ * Returns the exceptions per build (a build without any is reached whole).
  */
-async function fanOutExceptions(db: Db, buildId: number, sourceLots: number[]): Promise<number[] | null> {
-  const removed = await rows<{ device_lot_id: number }>(
+async function fanOutExceptions(db: Db, consumed: { build_id: number; lot_id: number }[]) {
+  const exceptions = new Map<number, number[]>();
+  if (consumed.length === 0) return exceptions;
+  for (const r of await rows<{ build_id: number; device_lot_id: number }>(
     db,
-    `SELECT s.device_lot_id FROM device_component_state s JOIN lots d ON d.id = s.device_lot_id
-     WHERE d.build_id = ? AND s.lot_id = ANY(?::bigint[]) AND NOT s.present
-     GROUP BY s.device_lot_id HAVING count(DISTINCT s.lot_id) = ?`,
-    [buildId, sourceLots, new Set(sourceLots).size],
-  );
-  return removed.length === 0 ? null : removed.map((r) => r.device_lot_id);
+    `WITH src AS (SELECT DISTINCT * FROM unnest(?::bigint[], ?::bigint[]) AS s(build_id, lot_id)),
+          need AS (SELECT build_id, count(*) AS n FROM src GROUP BY build_id)
+     SELECT d.build_id, s.device_lot_id
+     FROM src JOIN device_component_state s ON s.lot_id = src.lot_id AND NOT s.present
+     JOIN lots d ON d.id = s.device_lot_id AND d.build_id = src.build_id
+     GROUP BY d.build_id, s.device_lot_id
+     HAVING count(DISTINCT s.lot_id) = (SELECT n FROM need WHERE need.build_id = d.build_id)`,
+    [consumed.map((c) => c.build_id), consumed.map((c) => c.lot_id)],
+  )) {
+    exceptions.set(r.build_id, [...(exceptions.get(r.build_id) ?? []), r.device_lot_id]);
+  }
+  return exceptions;
 }
 
 export async function forwardReach(
   db: Db,
   startLotId: number,
   maxDepth = MAX_TRACE_DEPTH,
-  /** Told of each whole build as soon as it is reached, so its own queries can start meanwhile. */
-  onBuild?: (buildId: number) => void,
 ): Promise<ReachedSet> {
   const builds = new Map<number, number>();
   const lots = new Map<number, number>();
@@ -108,27 +117,22 @@ export async function forwardReach(
   for (let depth = 1; depth <= maxDepth && (frontierBuilds.length > 0 || frontierLots.length > 0); depth++) {
     const nextBuilds = new Set<number>();
     const nextLots = new Map<number, number | null>(); // lot → its build (null: unknown or none)
-    /** A build reached through `sourceLots` consumed by it: whole, or all but repair exceptions. */
-    const fanOut = async (buildId: number, sourceLots: number[]) => {
-      const exceptions = await fanOutExceptions(db, buildId, sourceLots);
-      if (!exceptions) return void nextBuilds.add(buildId);
-      const except = new Set(exceptions);
-      for (const r of await rows<{ id: number }>(db, 'SELECT id FROM lots WHERE build_id = ?', [buildId])) {
-        if (!except.has(r.id)) nextLots.set(r.id, buildId);
-      }
-    };
-    /** Fans out from each build the consumed lots name, grouping the lots by build. */
-    const fanOutByBuild = (consumed: { build_id: number; lot_id: number }[]) => {
-      const byBuild = new Map<number, number[]>();
-      for (const c of consumed) byBuild.set(c.build_id, [...(byBuild.get(c.build_id) ?? []), c.lot_id]);
-      return eachStep(
+    /**
+     * Builds that consumed these lots: each reached whole, or all but the devices a repair took
+     * every one of its source lots out of — a statement for the exceptions of all of them, and one
+     * for the lots of the (rare) builds that have some.
+     */
+    const fanOut = async (consumed: { build_id: number; lot_id: number }[]) => {
+      const exceptions = await fanOutExceptions(db, consumed);
+      for (const c of consumed) if (!exceptions.has(c.build_id)) nextBuilds.add(c.build_id);
+      if (exceptions.size === 0) return;
+      for (const r of await rows<{ id: number; build_id: number }>(
         db,
-        [...byBuild].map(
-          ([buildId, sourceLots]) =>
-            () =>
-              fanOut(buildId, sourceLots),
-        ),
-      );
+        'SELECT id, build_id FROM lots WHERE build_id = ANY(?::bigint[])',
+        [[...exceptions.keys()]],
+      )) {
+        if (!exceptions.get(r.build_id)!.includes(r.id)) nextLots.set(r.id, r.build_id);
+      }
     };
 
     // The steps of one depth are independent of each other: on the pool they run side by side,
@@ -153,18 +157,25 @@ export async function forwardReach(
             held.flatMap((h) => (h.parent_build_id === null ? [] : [h.parent_build_id])),
             counts,
           );
+          // Device builds holding units of them in every device are reached whole; the devices of
+          // the others (and those of no build) one by one, read in one statement.
+          const partial: number[] = [];
+          let withoutBuild = false;
           for (const h of held) {
             if (h.parent_build_id !== null && counts.get(h.parent_build_id) === h.n)
               nextBuilds.add(h.parent_build_id);
-            else {
-              const parents = await rows<{ parent_lot_id: number }>(
-                db,
-                `SELECT DISTINCT parent_lot_id FROM unit_links WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL
-                 AND parent_build_id IS NOT DISTINCT FROM ?`,
-                [fromBuilds, h.parent_build_id],
-              );
-              for (const p of parents) nextLots.set(p.parent_lot_id, h.parent_build_id);
-            }
+            else if (h.parent_build_id === null) withoutBuild = true;
+            else partial.push(h.parent_build_id);
+          }
+          if (partial.length > 0 || withoutBuild) {
+            for (const p of await rows<{ parent_lot_id: number; parent_build_id: number | null }>(
+              db,
+              `SELECT DISTINCT parent_lot_id, parent_build_id FROM unit_links
+               WHERE child_build_id = ANY(?::bigint[]) AND removed_at IS NULL
+                 AND (parent_build_id = ANY(?::bigint[]) OR (?::boolean AND parent_build_id IS NULL))`,
+              [fromBuilds, partial, withoutBuild],
+            ))
+              nextLots.set(p.parent_lot_id, p.parent_build_id);
           }
         },
         async () => {
@@ -175,7 +186,7 @@ export async function forwardReach(
              WHERE c.source_build_id = ANY(?::bigint[]) AND NOT c.linked AND c.returned < c.quantity`,
             [fromBuilds],
           );
-          await fanOutByBuild(unlinked);
+          await fanOut(unlinked);
         },
         async () => {
           // Lots of the reached builds that repairs put into devices.
@@ -210,7 +221,7 @@ export async function forwardReach(
              WHERE c.lot_id = ANY(?::bigint[]) AND c.returned < c.quantity AND NOT c.linked`,
             [fromLots],
           );
-          await fanOutByBuild(consumed);
+          await fanOut(consumed);
         },
         async () => {
           for (const r of await rows<{ device_lot_id: number }>(
@@ -243,10 +254,7 @@ export async function forwardReach(
     for (const [b, n] of perBuild) if (counts.get(b) === n) nextBuilds.add(b);
 
     frontierBuilds = [...nextBuilds].filter((b) => !builds.has(b));
-    for (const b of frontierBuilds) {
-      builds.set(b, depth);
-      onBuild?.(b);
-    }
+    for (const b of frontierBuilds) builds.set(b, depth);
     frontierLots = [];
     for (const [id, b] of nextLots) {
       if (lots.has(id) || seenStart.has(id)) continue;
@@ -262,5 +270,7 @@ export async function forwardReach(
     const b = lotBuild.get(id);
     if (b !== null && b !== undefined && builds.has(b) && builds.get(b)! <= depth) lots.delete(id);
   }
-  return { builds, lots };
+  const lotBuilds = new Map<number, number | null>();
+  for (const id of lots.keys()) lotBuilds.set(id, lotBuild.get(id) ?? null);
+  return { builds, lots, lotBuilds };
 }

@@ -86,24 +86,21 @@ interface Affected {
    * greater depth: a lot's depth is the shortest way to it.
    */
   lotDepths: Map<number, number>;
+  /** The build of each lot in `lotDepths` (null: none). */
+  lotBuilds: Map<number, number | null>;
   /** SQL condition on `l` (lots) for the per-lot filters, with its bindings. */
   where: string;
   bindings: unknown[];
 }
 
-async function affected(
-  db: Knex | Knex.Transaction,
-  lotId: number,
-  filter: TraceFilter,
-  onBuild?: (buildId: number) => void,
-): Promise<Affected> {
-  const reach = await forwardReach(db, lotId, undefined, onBuild);
+async function affected(db: Knex | Knex.Transaction, lotId: number, filter: TraceFilter): Promise<Affected> {
+  const reach = await forwardReach(db, lotId);
   const buildIds = [...reach.builds.keys()];
   const lotIds = [...reach.lots.keys()];
   // Build dates are a property of whole builds: filter those here, single lots in SQL.
   let builds = reach.builds;
   if ((filter.builtFrom || filter.builtTo) && buildIds.length > 0) {
-    const q = db('builds').whereIn('id', buildIds);
+    const q = db('builds').whereRaw('id = ANY(?::bigint[])', [buildIds]);
     if (filter.builtFrom) q.where('started_at', '>=', filter.builtFrom);
     if (filter.builtTo) q.whereRaw(`started_at < ?::date + interval '1 day'`, [filter.builtTo]);
     const kept = new Set(((await q.pluck('id')) as number[]).map(Number));
@@ -112,19 +109,11 @@ async function affected(
   let lots = reach.lots;
   if (lotIds.length > 0) {
     // Single lots inside a reached whole build are counted with it (their depth may be smaller).
-    const inside = new Set(
-      (
-        (await db('lots')
-          .whereIn('id', lotIds)
-          .whereIn('build_id', [...reach.builds.keys()])
-          .pluck('id')) as number[]
-      ).map(Number),
-    );
-    lots = new Map([...lots].filter(([id]) => !inside.has(id)));
+    lots = new Map([...lots].filter(([id]) => !reach.builds.has(reach.lotBuilds.get(id) ?? -1)));
     if (filter.builtFrom || filter.builtTo) {
       const q = db('lots as l')
         .leftJoin('builds as b', 'b.id', 'l.build_id')
-        .whereIn('l.id', [...lots.keys()]);
+        .whereRaw('l.id = ANY(?::bigint[])', [[...lots.keys()]]);
       if (filter.builtFrom) q.where('b.started_at', '>=', filter.builtFrom);
       if (filter.builtTo) q.whereRaw(`b.started_at < ?::date + interval '1 day'`, [filter.builtTo]);
       const kept = new Set(((await q.pluck('l.id')) as number[]).map(Number));
@@ -132,7 +121,14 @@ async function affected(
     }
   }
   const where = statusWhere(filter);
-  return { builds, lots, lotDepths: reach.lots, where: where.sql, bindings: where.bindings };
+  return {
+    builds,
+    lots,
+    lotDepths: reach.lots,
+    lotBuilds: reach.lotBuilds,
+    where: where.sql,
+    bindings: where.bindings,
+  };
 }
 
 /** The per-lot filters as an SQL condition on `l` (lots), with its bindings. */
@@ -184,91 +180,111 @@ async function details(
   return found.map((r) => withDepth(r, a, singleLotDepths));
 }
 
+/** What every page of a forward trace shares: the reach, its counts and its builds. */
+interface ForwardSnapshot {
+  at: number;
+  reached: Affected;
+  total: number;
+  byStatus: Record<string, number>;
+  builds: { code: string; projectName: string; depth: number; affected: number }[];
+}
+
+async function forwardSnapshot(
+  db: Knex | Knex.Transaction,
+  lotId: number,
+  filter: TraceFilter,
+): Promise<ForwardSnapshot> {
+  type CountRow = { build_id: number | null; status: StockStatus; n: number };
+  const reached = await affected(db, lotId, filter);
+  const buildIds = [...reached.builds.keys()];
+  const lotIds = [...reached.lots.keys()];
+  // Counted per build and status in one statement: whole builds from the index on lots' build
+  // (which holds status and serial: nothing else is read), single lots by id.
+  const counts = (
+    await db.raw<{ rows: CountRow[] }>(
+      `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
+         WHERE l.build_id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status
+         UNION ALL
+         SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
+         WHERE l.id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status`,
+      [buildIds, ...reached.bindings, lotIds, ...reached.bindings] as readonly Knex.RawBinding[],
+    )
+  ).rows;
+  const byStatus: Record<string, number> = {};
+  const perBuild = new Map<number, number>();
+  let total = 0;
+  for (const c of counts) {
+    total += c.n;
+    byStatus[c.status] = (byStatus[c.status] ?? 0) + c.n;
+    if (c.build_id !== null) perBuild.set(c.build_id, (perBuild.get(c.build_id) ?? 0) + c.n);
+  }
+  // Depth per build: the smallest of the whole build's and its single lots' (also those the whole
+  // build covers: they may have been reached sooner on their own).
+  const buildDepth = new Map(reached.builds);
+  for (const [id, d] of reached.lotDepths) {
+    const b = reached.lotBuilds.get(id);
+    // Single lots the filters kept, and those a whole build reached (the filters keep) covers.
+    if (b === null || b === undefined || (!reached.lots.has(id) && !reached.builds.has(b))) continue;
+    buildDepth.set(b, Math.min(buildDepth.get(b) ?? d, d));
+  }
+  const names = perBuild.size
+    ? ((await db('builds as b')
+        .join('projects as pr', 'pr.id', 'b.project_id')
+        .whereRaw('b.id = ANY(?::bigint[])', [[...perBuild.keys()]])
+        .select('b.id', 'b.code', 'pr.name as project_name')) as {
+        id: number;
+        code: string;
+        project_name: string;
+      }[])
+    : [];
+  const builds = names
+    .map((b) => ({
+      code: b.code,
+      projectName: b.project_name,
+      depth: buildDepth.get(b.id) ?? 0,
+      affected: perBuild.get(b.id) ?? 0,
+    }))
+    .sort((x, y) => x.depth - y.depth || x.code.localeCompare(y.code));
+
+  return { at: Date.now(), reached, total, byStatus, builds };
+}
+
+/**
+ * A forward trace's later pages (those asked with a cursor) reuse the reach and counts its first page
+ * found, for a minute, in this process: paging through 200,000 reached devices 500 at a time would
+ * otherwise walk the whole reach again for each of 400 pages. The first page always walks afresh, so
+ * a new trace sees every build made since; the pages after it show the reach as it was then. Kept
+ * per database handle (not inside a transaction), the most recent few.
+ */
+const SNAPSHOT_MS = 60_000;
+const SNAPSHOTS_KEPT = 16;
+const snapshots = new WeakMap<object, Map<string, ForwardSnapshot>>();
+
 export function traceRepository(db: Knex | Knex.Transaction): TraceRepository {
   return {
     async forward(lotId, filter, page) {
       const after = decodeCursor(page.cursor);
       if (after === null) throw ValidationError.field('cursor', 'is not a cursor this API issued');
-      // On the pool, each whole build's counts start as soon as the walk reaches it and run beside
-      // the rest of the walk, on another pooled connection. A transaction has one connection, which
-      // runs one query at a time: there they are counted after the walk, one after another.
-      type CountRow = { build_id: number | null; status: StockStatus; n: number };
-      const where = statusWhere(filter);
-      const countOf = (buildId: number) =>
-        db
-          .raw<{ rows: CountRow[] }>(
-            `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
-             WHERE l.build_id = ? AND ${where.sql} GROUP BY l.build_id, l.status`,
-            [buildId, ...where.bindings] as readonly Knex.RawBinding[],
-          )
-          .then((r) => r.rows);
-      const buildCounts = new Map<number, Promise<CountRow[]>>();
-      const countBuild = isTransaction(db)
-        ? undefined
-        : (buildId: number) => {
-            const counting = countOf(buildId);
-            // A build the date filter drops is never awaited; its failure must not go unhandled.
-            counting.catch(() => undefined);
-            buildCounts.set(buildId, counting);
-          };
-      const reached = await affected(db, lotId, filter, countBuild);
+      const kept = isTransaction(db) ? undefined : (snapshots.get(db) ?? new Map<string, ForwardSnapshot>());
+      if (kept && !snapshots.has(db)) snapshots.set(db, kept);
+      const key = JSON.stringify([
+        lotId,
+        filter.statuses,
+        filter.builtFrom,
+        filter.builtTo,
+        filter.unitsOnly,
+      ]);
+      let snapshot = after !== undefined ? kept?.get(key) : undefined;
+      if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_MS) {
+        snapshot = await forwardSnapshot(db, lotId, filter);
+        kept?.delete(key);
+        kept?.set(key, snapshot);
+        // Maps keep insertion order: the first key is the oldest.
+        if (kept && kept.size > SNAPSHOTS_KEPT) kept.delete(kept.keys().next().value!);
+      }
+      const { reached, total, byStatus, builds } = snapshot;
       const buildIds = [...reached.builds.keys()];
       const lotIds = [...reached.lots.keys()];
-      const perBuildCounts: CountRow[][] = [];
-      for (const b of buildIds) perBuildCounts.push(await (buildCounts.get(b) ?? countOf(b)));
-      const counts = [
-        ...perBuildCounts.flat(),
-        ...(lotIds.length > 0
-          ? (
-              await db.raw<{ rows: CountRow[] }>(
-                `SELECT l.build_id, l.status, count(*)::int AS n FROM lots l
-                 WHERE l.id = ANY(?::bigint[]) AND ${reached.where} GROUP BY l.build_id, l.status`,
-                [lotIds, ...reached.bindings] as readonly Knex.RawBinding[],
-              )
-            ).rows
-          : []),
-      ];
-      const byStatus: Record<string, number> = {};
-      const perBuild = new Map<number, number>();
-      let total = 0;
-      for (const c of counts) {
-        total += c.n;
-        byStatus[c.status] = (byStatus[c.status] ?? 0) + c.n;
-        if (c.build_id !== null) perBuild.set(c.build_id, (perBuild.get(c.build_id) ?? 0) + c.n);
-      }
-      // Depth per build: the smallest of the whole build's and its single lots' (also those the whole
-      // build covers: they may have been reached sooner on their own).
-      const buildDepth = new Map(reached.builds);
-      const singles = [...reached.lotDepths.keys()];
-      if (singles.length > 0) {
-        for (const r of (await db('lots')
-          .whereIn('id', singles)
-          .whereNotNull('build_id')
-          .select('id', 'build_id')) as { id: number; build_id: number }[]) {
-          // Single lots the filters kept, and those a whole build reached (the filters keep) covers.
-          if (!reached.lots.has(r.id) && !reached.builds.has(r.build_id)) continue;
-          const d = reached.lotDepths.get(r.id)!;
-          buildDepth.set(r.build_id, Math.min(buildDepth.get(r.build_id) ?? d, d));
-        }
-      }
-      const names = perBuild.size
-        ? ((await db('builds as b')
-            .join('projects as pr', 'pr.id', 'b.project_id')
-            .whereIn('b.id', [...perBuild.keys()])
-            .select('b.id', 'b.code', 'pr.name as project_name')) as {
-            id: number;
-            code: string;
-            project_name: string;
-          }[])
-        : [];
-      const builds = names
-        .map((b) => ({
-          code: b.code,
-          projectName: b.project_name,
-          depth: buildDepth.get(b.id) ?? 0,
-          affected: perBuild.get(b.id) ?? 0,
-        }))
-        .sort((x, y) => x.depth - y.depth || x.code.localeCompare(y.code));
 
       // The page: the next ids after the cursor, per whole build from its index, plus single lots.
       const pageIds = (
