@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Attachment, AttachmentRepository } from '../../commands/ports.ts';
 import { paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 interface AttachmentRow {
   id: number;
@@ -82,28 +83,37 @@ export function attachmentRepository(db: Knex | Knex.Transaction): AttachmentRep
       return toAttachment((await attachmentQuery(db).where('a.id', row!.id).first()) as AttachmentRow);
     },
     async findById(id) {
-      const row = (await attachmentQuery(db).where('a.id', id).first()) as AttachmentRow | undefined;
+      const row = (await attachmentQuery(db).where('a.id', id).first().options(PREPARE)) as
+        AttachmentRow | undefined;
       return row ? toAttachment(row) : null;
     },
     listForLot(lotId, { includeEvents }, page) {
       // Both arms on attachments' own columns, each with its index: an OR across the joined
       // history_events would read every attachment.
-      const q = attachmentQuery(db).where((w) => {
-        w.where('a.lot_id', lotId);
-        if (includeEvents)
-          w.orWhereIn('a.history_event_id', db('history_events').select('id').where('lot_id', lotId));
-      });
+      const q = attachmentQuery(db)
+        .options(PREPARE)
+        .where((w) => {
+          w.where('a.lot_id', lotId);
+          if (includeEvents)
+            w.orWhereIn('a.history_event_id', db('history_events').select('id').where('lot_id', lotId));
+        });
       return paginate(q, 'a.id', page, toAttachment);
     },
     listForBuild(buildId, page) {
-      return paginate(attachmentQuery(db).where('a.build_id', buildId), 'a.id', page, toAttachment);
+      return paginate(
+        attachmentQuery(db).options(PREPARE).where('a.build_id', buildId),
+        'a.id',
+        page,
+        toAttachment,
+      );
     },
     async forEvents(eventIds) {
       const map = new Map<number, Attachment[]>();
       if (eventIds.length === 0) return map;
       const rows = (await attachmentQuery(db)
-        .whereIn('a.history_event_id', eventIds)
-        .orderBy('a.id')) as AttachmentRow[];
+        .whereRaw('a.history_event_id = ANY(?::bigint[])', [eventIds])
+        .orderBy('a.id')
+        .options(PREPARE)) as AttachmentRow[];
       for (const r of rows) {
         const a = toAttachment(r);
         const list = map.get(a.target.event!) ?? [];

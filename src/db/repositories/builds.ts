@@ -8,6 +8,7 @@ import type {
   BuildStatus,
 } from '../../domain/builds.ts';
 import { paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 interface BuildRow {
   id: number;
@@ -147,9 +148,12 @@ export function buildRepository(db: Knex | Knex.Transaction): BuildRepository {
   const byId = async (id: number) => (await one(buildQuery(db).where('b.id', id)))!;
   return {
     async stagesOf(buildId) {
-      return ((await db('build_stages').where('build_id', buildId).orderBy('position')) as StageRow[]).map(
-        toStage,
-      );
+      return (
+        (await db('build_stages')
+          .where('build_id', buildId)
+          .orderBy('position')
+          .options(PREPARE)) as StageRow[]
+      ).map(toStage);
     },
     async insert(b) {
       const [row] = (await db('builds')

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { CodeDirectory, IdCodeAllocator } from '../../commands/ports.ts';
 import { IdCodeGenerator } from '../../domain/id-code.ts';
 import type { CodeTarget, ObjectKind } from '../../domain/types.ts';
+import { PREPARE } from '../knex.ts';
 
 const generators = new WeakMap<object, Promise<IdCodeGenerator>>();
 
@@ -39,15 +40,17 @@ export function idCodeAllocator(root: Knex, db: Knex | Knex.Transaction): IdCode
 export function codeDirectory(db: Knex | Knex.Transaction): CodeDirectory {
   return {
     async resolve(code) {
-      const result = await db.raw<{ rows: { kind: ObjectKind; code: string; label: string }[] }>(
-        `SELECT 'part' AS kind, code, name AS label FROM parts WHERE code = :code
+      const result = await db
+        .raw<{ rows: { kind: ObjectKind; code: string; label: string }[] }>(
+          `SELECT 'part' AS kind, code, name AS label FROM parts WHERE code = :code
          UNION ALL SELECT 'location', code, name FROM locations WHERE code = :code
          UNION ALL SELECT 'lot', l.code, p.name || ' × ' || l.quantity FROM lots l JOIN parts p ON p.id = l.part_id WHERE l.code = :code
          UNION ALL SELECT 'project', code, name FROM projects WHERE code = :code
          UNION ALL SELECT 'build', b.code, pr.name || ' × ' || b.quantity FROM builds b JOIN projects pr ON pr.id = b.project_id WHERE b.code = :code
          LIMIT 1`,
-        { code },
-      );
+          { code },
+        )
+        .options(PREPARE);
       const row = result.rows[0];
       return row ? ({ kind: row.kind, code: row.code, label: row.label } satisfies CodeTarget) : null;
     },

@@ -44,7 +44,8 @@ export function deviceRepository(db: Knex | Knex.Transaction): DeviceRepository 
         .join('lots as d', 'd.id', 'k.parent_lot_id')
         .where('k.child_lot_id', lotId)
         .whereNull('k.removed_at')
-        .first('d.id', 'd.code')) as { id: number; code: string } | undefined;
+        .first('d.id', 'd.code')
+        .options(PREPARE)) as { id: number; code: string } | undefined;
       return row ?? null;
     },
     async components(deviceLotId) {

@@ -3,6 +3,7 @@ import type { HistoryRepository, TestRepository } from '../../commands/ports.ts'
 import { ValidationError } from '../../domain/errors.ts';
 import type { HistoryEvent, HistoryKind } from '../../domain/history.ts';
 import { decodeCursor, encodeCursor } from '../../domain/page.ts';
+import { PREPARE } from '../knex.ts';
 
 interface HistoryRow {
   id: number;
@@ -36,10 +37,12 @@ export function historyRepository(db: Knex | Knex.Transaction): HistoryRepositor
   const byIds = async (ids: number[]) => {
     if (ids.length === 0) return [];
     const rows = (
-      await db.raw<{ rows: HistoryRow[] }>(
-        `SELECT ${SELECT} FROM history_events h JOIN lots l ON l.id = h.lot_id WHERE h.id = ANY(?::bigint[]) ORDER BY h.id`,
-        [ids],
-      )
+      await db
+        .raw<{ rows: HistoryRow[] }>(
+          `SELECT ${SELECT} FROM history_events h JOIN lots l ON l.id = h.lot_id WHERE h.id = ANY(?::bigint[]) ORDER BY h.id`,
+          [ids],
+        )
+        .options(PREPARE)
     ).rows;
     return rows.map(toEvent);
   };
@@ -86,11 +89,13 @@ export function historyRepository(db: Knex | Knex.Transaction): HistoryRepositor
         bindings.push(after);
       }
       const rows = (
-        await db.raw<{ rows: HistoryRow[] }>(
-          `SELECT ${SELECT} FROM history_events h JOIN lots l ON l.id = h.lot_id
+        await db
+          .raw<{ rows: HistoryRow[] }>(
+            `SELECT ${SELECT} FROM history_events h JOIN lots l ON l.id = h.lot_id
            WHERE ${where.join(' AND ')} ORDER BY h.id ${page.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
-          [...bindings, page.limit + 1] as unknown as readonly Knex.RawBinding[],
-        )
+            [...bindings, page.limit + 1] as unknown as readonly Knex.RawBinding[],
+          )
+          .options(PREPARE)
       ).rows;
       const items = rows.slice(0, page.limit).map(toEvent);
       const last = items[items.length - 1];

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { ProjectRepository } from '../../commands/ports.ts';
 import type { BomIncomplete, BomLine, Project } from '../../domain/types.ts';
 import { defined, json, paginate } from './shared.ts';
+import { PREPARE } from '../knex.ts';
 
 interface ProjectRow {
   id: number;
@@ -151,7 +152,8 @@ export function projectRepository(db: Knex | Knex.Transaction): ProjectRepositor
     async linesOfBuild(buildId) {
       const rows = (await linesQuery(db)
         .join('builds as bu', 'bu.project_id', 'b.project_id')
-        .where('bu.id', buildId)) as LineRow[];
+        .where('bu.id', buildId)
+        .options(PREPARE)) as LineRow[];
       return rows.map(bomLine);
     },
     async bomChildren() {
