@@ -105,10 +105,15 @@ export function sessionRepository(db: Knex | Knex.Transaction): SessionRepositor
       return row ? toSession(row) : null;
     },
     async touch(id, expiresAt) {
-      await db('page_sessions')
-        .where({ id })
-        .where('last_seen_at', '<', db.raw(`now() - interval '1 minute'`))
-        .update({ last_seen_at: db.fn.now(), expires_at: expiresAt });
+      // Pages that arrive while one records it skip the row rather than queue behind its commit.
+      await db
+        .raw(
+          `UPDATE page_sessions SET last_seen_at = now(), expires_at = ? WHERE id = (
+             SELECT id FROM page_sessions WHERE id = ? AND last_seen_at < now() - interval '1 minute'
+             FOR UPDATE SKIP LOCKED)`,
+          [expiresAt, id],
+        )
+        .options(PREPARE);
     },
     async setFlash(id, flash) {
       await db('page_sessions').where({ id }).update({ flash });
