@@ -18,7 +18,6 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { execute } from '../src/commands/define.ts';
 import { createToken } from '../src/commands/tokens.ts';
@@ -29,6 +28,7 @@ import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { assembleRuntime } from '../src/main/bootstrap.ts';
+import { adminQuery } from './shared.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,15 +41,7 @@ const dbUrl = (name: string) => {
   return u.toString();
 };
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string) => adminQuery(ADMIN_URL, sql);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (values: number[], p: number) => {

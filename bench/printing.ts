@@ -21,7 +21,6 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { pino } from 'pino';
 import { execute } from '../src/commands/define.ts';
 import { createToken } from '../src/commands/tokens.ts';
@@ -35,6 +34,7 @@ import { createApp } from '../src/http/app.ts';
 import { assembleRuntime } from '../src/main/bootstrap.ts';
 import { zplLabels } from '../src/printers/zpl-format.ts';
 import { FakeZplPrinter } from '../test/helpers/fake-zpl-printer.ts';
+import { adminQuery } from './shared.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,15 +51,7 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string) => adminQuery(ADMIN_URL, sql);
 
 async function main() {
   const dbName = `bt_bench_print_${process.pid}_${randomBytes(3).toString('hex')}`;

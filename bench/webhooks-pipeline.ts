@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createDb } from '../src/db/knex.ts';
 import { migrateLatest } from '../src/db/migrate.ts';
 import { Webhook } from 'standardwebhooks';
 import { generateWebhookSecret } from '../src/domain/webhooks.ts';
+import { adminQuery } from './shared.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -23,15 +23,7 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const EVENTS = 10_000;
 const GOAL = 1_000;
 
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string) => adminQuery(ADMIN_URL, sql);
 
 async function main() {
   // The receiver counts deliveries and checks every 50th with the reference standardwebhooks
