@@ -10,7 +10,7 @@ import { currentWorkContext } from './request-context.ts';
 export type { Logger };
 
 /**
- * The work context's fields for a line. A request's completion line (pino-http's, on the response's
+ * The work context's fields for a line. A request's completion line (written on the response's
  * `finish` or `close`) may be written outside the request's async context — a hang-up's `close`
  * comes from the socket —, so its id is read from the response it logs.
  */

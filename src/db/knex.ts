@@ -55,6 +55,9 @@ const PgClient = require('knex/lib/dialects/postgres/index.js') as new (config: 
   _query(connection: unknown, obj: QueryObject): Promise<unknown>;
 };
 
+/** The name of each marked statement's text, hashed once. */
+const STATEMENT_NAMES = new Map<string, string>();
+
 /** The PostgreSQL client with PREPARE: the marked statements named after their text. */
 class PreparingPgClient extends PgClient {
   preparing = true;
@@ -62,7 +65,13 @@ class PreparingPgClient extends PgClient {
     if (!obj.options?.prepare) return super._query(connection, obj);
     const { prepare: _prepare, ...options } = obj.options;
     if (!this.preparing) return super._query(connection, { ...obj, options });
-    const name = `bt_${createHash('sha1').update(obj.sql).digest('base64url').slice(0, 20)}`;
+    let name = STATEMENT_NAMES.get(obj.sql);
+    if (name === undefined) {
+      name = `bt_${createHash('sha1').update(obj.sql).digest('base64url').slice(0, 20)}`;
+      // The marked texts are a fixed few (their text never grows with their input): the bound is a guard.
+      if (STATEMENT_NAMES.size >= 1_000) STATEMENT_NAMES.clear();
+      STATEMENT_NAMES.set(obj.sql, name);
+    }
     try {
       return await super._query(connection, { ...obj, options: { ...options, name } });
     } catch (error) {

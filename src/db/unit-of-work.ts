@@ -103,12 +103,20 @@ export function knexUnitOfWork(
   blobs?: BlobStore,
   replica?: ReadReplica,
 ): UnitOfWork {
+  // Repositories hold nothing but their handle: those of a pool (the primary's, a replica's) are made
+  // once, not on every read (a request made two sets of some thirty objects and their closures).
+  const pooled = new WeakMap<Knex, Repositories>();
+  const reposOf = (on: Knex) => {
+    let found = pooled.get(on);
+    if (!found) pooled.set(on, (found = repositories(on, on, files, blobs)));
+    return found;
+  };
   async function read<T>(work: (repos: Repositories) => Promise<T>, reader?: Knex): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       // A replica that fails is not asked again for this read: the retries go to the primary.
       const on = attempt === 1 && reader ? reader : db;
       try {
-        return await work(repositories(on, on, files, blobs));
+        return await work(reposOf(on));
       } catch (error) {
         const lost = isConnectionLost(error);
         const replicaFailed = on !== db && (lost || isReplicaConflict(error));

@@ -3,9 +3,7 @@
  * health endpoints. Routers that need raw bodies (Slack) are mounted before the body parsers.
  */
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.ts';
 import { idempotencyStore } from '../db/repositories/idempotency.ts';
 import { layout } from '../pages/layout.ts';
@@ -15,6 +13,7 @@ import { pagesRouter } from '../pages/router.ts';
 import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { withReplicaReads, withRequestId } from '../request-context.ts';
 import { queueDashboard } from './dashboard.ts';
+import { requestLogging } from './request-log.ts';
 import {
   addressKey,
   apiRateLimits,
@@ -58,20 +57,7 @@ export function createApp(ctx: AppContext, options: AppOptions = {}): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-    }),
-  );
+  app.use(requestLogging(app, ctx.log));
 
   // Each request's reads that may lag may use the read replica, until the request writes.
   app.use((req, _res, next) => withRequestId(String(req.id), () => withReplicaReads(next)));

@@ -144,7 +144,7 @@ describe('JSON logs of a running process', () => {
       err: { message: expect.stringMatching(/NODE_TLS_REJECT_UNAUTHORIZED/) },
     });
 
-    // The request lines (pino-http's, the handlers') carry their request's id at the top level.
+    // The request lines (the completion line, the handlers') carry their request's id at the top level.
     const requestLines = lines.filter((l) => typeof (l.req as { id?: unknown } | undefined)?.id === 'string');
     expect(requestLines.length).toBeGreaterThan(4);
     for (const l of requestLines) expect(l.requestId, JSON.stringify(l)).toBe((l.req as { id: string }).id);

@@ -232,7 +232,7 @@ describe('device page', () => {
     }
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(DEVICE_PAGE_STATEMENTS);
     // The device's own lot row is read once (the trace's summary of it aside).
-    expect(statements.filter((s) => s.startsWith('select "l".*')).length, statements.join('\n')).toBe(1);
+    expect(statements.filter((s) => s.startsWith('SELECT l.*')).length, statements.join('\n')).toBe(1);
   });
 });
 

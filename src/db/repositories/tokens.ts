@@ -35,11 +35,15 @@ export function tokenRepository(db: Knex | Knex.Transaction): TokenRepository {
       return toToken(row as TokenRow);
     },
     async findActiveByHash(hash) {
-      const row = (await db('api_tokens')
-        .where({ token_hash: hash })
-        .whereNull('revoked_at')
-        .first(PUBLIC_COLUMNS)
-        .options(PREPARE)) as TokenRow | undefined;
+      // Every API request asks this: a fixed, prepared text rather than a query built each time.
+      const row = (
+        await db
+          .raw<{ rows: TokenRow[] }>(
+            `SELECT ${PUBLIC_COLUMNS.join(', ')} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL LIMIT 1`,
+            [hash],
+          )
+          .options(PREPARE)
+      ).rows[0];
       if (!row) return null;
       // Recording every use would write on every read; once a minute is plenty to see a token is alive.
       // Requests that arrive while one records it skip the row (SKIP LOCKED) rather than queue behind
