@@ -2,9 +2,6 @@
  * The queue dashboard (bull-board) at /admin/queues, for admins only: an admin API token as a
  * Bearer token, or — so a browser can open it — as the password of HTTP Basic auth.
  */
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import { Router, type RequestHandler } from 'express';
 import { hashToken } from '../commands/tokens.ts';
 import type { UnitOfWork } from '../commands/ports.ts';
@@ -36,15 +33,36 @@ function adminOnly(uow: UnitOfWork): RequestHandler {
   };
 }
 
+/**
+ * bull-board is loaded when an admin first opens the dashboard: every web process would otherwise
+ * carry its ~6 MB of heap (which each full garbage collection marks again) for a page seldom opened.
+ */
 export function queueDashboard(queues: Queues, uow: UnitOfWork, basePath = '/admin/queues'): Router {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(basePath);
-  createBullBoard({
-    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.get(name))),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'buildtrace' } },
-  });
+  let board: Promise<Router> | undefined;
+  const load = async (): Promise<Router> => {
+    const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/express'),
+    ]);
+    const serverAdapter = new ExpressAdapter();
+    serverAdapter.setBasePath(basePath);
+    createBullBoard({
+      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.get(name))),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'buildtrace' } },
+    });
+    return serverAdapter.getRouter() as Router;
+  };
   const router = Router();
-  router.use(adminOnly(uow), serverAdapter.getRouter() as Router);
+  router.use(adminOnly(uow), (req, res, next) => {
+    (board ??= load()).then(
+      (dashboard) => dashboard(req, res, next),
+      (error: unknown) => {
+        board = undefined;
+        next(error);
+      },
+    );
+  });
   return router;
 }

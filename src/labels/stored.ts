@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabelRenderer } from '../domain/labels.ts';
-import { renderLabels } from './render.ts';
 
 /** Where the rendered PDF is kept: the file store, as far as the renderer needs it. */
 export interface LabelFileStore {
@@ -22,6 +21,8 @@ export function storedLabelRenderer(
         const path = join(dir, 'labels.pdf');
         // Worker threads pay off from a few thousand labels on.
         const threads = options.threads ?? (total >= 2_000 ? 2 : 0);
+        // pdf-lib and fontkit load with the first label run, not with every process that could run one.
+        const { renderLabels } = await import('./render.ts');
         const result = await renderLabels(items, {
           template: template as never,
           dpi,

@@ -23,12 +23,10 @@ import { localFileStore } from '../storage/local-files.ts';
 import { blobStoreFor } from '../storage/blob-store.ts';
 import { deliveryBatches } from '../db/delivery-batches.ts';
 import { checkEndpointUrl } from '../webhooks/address-guard.ts';
-import { Reconciler, workInspector } from '../../workers/reconciler.ts';
+import { Reconciler, workInspector, type SettleWork } from '../../workers/reconciler.ts';
 import { PRINTER_DRIVERS } from '../printers/index.ts';
 import { JOBS } from '../../workers/catalogue.ts';
-import { buildRegistry, settleWith } from '../../workers/index.ts';
 import type { Services } from '../commands/ports.ts';
-import { renderPackingList } from '../labels/packing-list.ts';
 
 export interface Runtime extends AppContext {
   /**
@@ -41,13 +39,25 @@ export interface Runtime extends AppContext {
 
 /** The reconciler of an app context, settling through the worker registry's hooks. */
 export function createReconciler(app: AppContext): Reconciler {
+  // The job handlers (and their libraries) are loaded when something is first settled: a web
+  // process, which only reconciles when asked, does not carry them.
+  let settling: Promise<SettleWork> | undefined;
+  const handlers = () =>
+    (settling ??= import('../../workers/index.ts').then(
+      (w) => w.settleWith(app, w.buildRegistry()),
+      (error: unknown) => {
+        settling = undefined;
+        throw error;
+      },
+    ));
+  const settle: SettleWork = async (job, data, reason) => (await handlers())(job, data, reason);
   return new Reconciler({
     deps: { uow: app.uow, services: app.services },
     databaseUrl: app.databaseUrl,
     queues: app.queues,
     log: app.log,
     metrics: app.metrics,
-    settle: settleWith(app, buildRegistry()),
+    settle,
     ...app.config.reconciler,
   });
 }
@@ -148,7 +158,8 @@ export function assembleRuntime(
     checkWebhookUrl: (url) => checkEndpointUrl(url, config.webhooks.allowList),
     publicUrl: config.publicUrl,
     printers: PRINTER_DRIVERS,
-    renderPackingList,
+    // pdf-lib loads with the first packing list, not with every process.
+    renderPackingList: async (list) => (await import('../labels/packing-list.ts')).renderPackingList(list),
   };
   const app: AppContext = {
     config,

@@ -1,17 +1,17 @@
 /**
  * Starting the web server and the workers on a runtime, so each entry point (web, worker, all-in-one)
- * is a few lines of wiring.
+ * is a few lines of wiring. Each side loads its own modules when it starts: a worker process never
+ * loads the HTTP app, Bolt or the pages, a web process never the job handlers (their libraries —
+ * Bolt alone is ~40 MB — would be memory the process carries, and heap every full collection marks).
  */
 import { createServer, type Server } from 'node:http';
-import { buildRegistry, startWorkers, type WorkerSet } from '../../workers/index.ts';
+import type { WorkerSet } from '../../workers/index.ts';
 import { publicUrlWarning } from '../domain/labels.ts';
-import { createApp } from '../http/app.ts';
 import { METRICS_CHALLENGE, metricsScrapeAllowed } from '../metrics.ts';
 import { OutboxRelay } from '../queue/outbox-relay.ts';
 import type { Reconciler } from '../../workers/reconciler.ts';
 import { PrinterWatch } from '../../workers/printer-watch.ts';
 import { PRINTER_DRIVERS } from '../printers/index.ts';
-import { createSlack } from '../slack/app.ts';
 import { closeDeliveryAgents } from '../webhooks/deliver.ts';
 import type { Runtime } from './bootstrap.ts';
 
@@ -28,6 +28,10 @@ export async function startWeb(
   host = runtime.config.host,
 ): Promise<WebService> {
   // Slack: HTTP mode mounts its receiver at /slack (before the body parsers); Socket Mode connects out.
+  const [{ createApp }, { createSlack }] = await Promise.all([
+    import('../http/app.ts'),
+    import('../slack/app.ts'),
+  ]);
   const slack = createSlack(runtime);
   const app = createApp(runtime, {
     rawRouters: slack?.router ? [{ path: '/slack', router: slack.router }] : [],
@@ -88,6 +92,7 @@ export interface WorkerService {
 }
 
 export async function startWorker(runtime: Runtime): Promise<WorkerService> {
+  const { buildRegistry, startWorkers } = await import('../../workers/index.ts');
   const registry = buildRegistry();
   const relay = new OutboxRelay({
     db: runtime.db,

@@ -23,7 +23,6 @@ import type {
   PrinterTarget,
   SettledBatch,
 } from '../domain/printers.ts';
-import { renderLabels } from '../labels/render.ts';
 import {
   IppStatusError,
   IppTransportError,
@@ -157,6 +156,8 @@ export function createIppDriver(overrides: Partial<IppDriverOptions> = {}): Prin
         callback();
       },
     });
+    // The PDF renderer (pdf-lib, fontkit) loads with the first PDF a printer is sent.
+    const { renderLabels } = await import('../labels/render.ts');
     await renderLabels(labels, { template: getTemplate(target.template), dpi: target.dpi, out });
     return new Uint8Array(Buffer.concat(chunks));
   };

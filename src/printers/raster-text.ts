@@ -4,7 +4,8 @@
  * centre is inside the outline). Fitting and placement follow the PDF renderer (`src/labels/render.ts`)
  * point for point, so a label printed from a raster reads like the PDF of the same label.
  */
-import fontkit from '@pdf-lib/fontkit';
+import { createRequire } from 'node:module';
+import type Fontkit from '@pdf-lib/fontkit';
 import type { Font as FontkitFont, Glyph } from '@pdf-lib/fontkit';
 import type { LabelFont } from '../domain/label-templates.ts';
 import {
@@ -15,6 +16,11 @@ import {
   type FittedText,
   type TextMeasure,
 } from '../labels/text.ts';
+
+const require = createRequire(import.meta.url);
+let fontkitModule: typeof Fontkit | undefined;
+/** fontkit (~5 MB of heap) is loaded with the first label rasterized, not with every process. */
+const fontkit = (): typeof Fontkit => (fontkitModule ??= require('@pdf-lib/fontkit') as typeof Fontkit);
 
 /** A 1-bit image: `stride` bytes per row, most significant bit first, 1 = black. */
 export interface Bitmap {
@@ -80,7 +86,7 @@ export class RasterFont implements TextMeasure {
   }
 
   static load(font: LabelFont): RasterFont {
-    return new RasterFont(fontkit.create(fontBytes(font)));
+    return new RasterFont(fontkit().create(fontBytes(font)));
   }
 
   widthOfTextAtSize(text: string, size: number): number {

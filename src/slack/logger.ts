@@ -1,5 +1,5 @@
 /** Bolt and the Slack Web API client log through pino, like the rest of the process. */
-import { LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { LogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 
 const text = (parts: unknown[]) =>

@@ -3,12 +3,14 @@
  * retries or waits by itself: a 429 comes back at once with its Retry-After (rejectRateLimitedCalls),
  * and every other failure at once too (retries: 0), each classified in deliver.ts.
  */
-import { webApi } from '@slack/bolt';
+// The Web API package itself, not Bolt's re-export of it: a worker only posts, and Bolt (its HTTP
+// receivers, OAuth, Socket Mode) is ~40 MB of memory it would carry for nothing.
+import { WebClient } from '@slack/web-api';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logger.ts';
 import { slackLogger } from './logger.ts';
 
-export type SlackWebClient = InstanceType<typeof webApi.WebClient>;
+export type SlackWebClient = WebClient;
 
 /** Time for one Web API call; the message's lease (60 s) outlasts it comfortably. */
 export const SLACK_CALL_TIMEOUT_MS = 10_000;
@@ -19,7 +21,7 @@ const clients = new WeakMap<object, SlackWebClient>();
 export function slackWebClient(config: Readonly<Config>, log: Logger): SlackWebClient {
   let client = clients.get(config);
   if (!client) {
-    client = new webApi.WebClient(config.slack.botToken, {
+    client = new WebClient(config.slack.botToken, {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
