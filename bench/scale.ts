@@ -1,5 +1,5 @@
 /**
- * A year of production: `npm run bench -- scale [--devices=2000000] [--seconds=10]` (only when named:
+ * A year of production: `npm run bench -- scale [--devices=2000000] [--seconds=10] [--node=image]` (only when named:
  * a plain `npm run bench` does not run it; not in CI).
  *
  * Seeds a fresh database at two sizes in the same run — 10,000 devices, then `--devices` (default
@@ -60,7 +60,18 @@ import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
 import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
-import { adminQuery, arg, compiledEntry, freePort, paced, sleep, stats, type Result } from './shared.ts';
+import {
+  adminQuery,
+  arg,
+  compiledEntry,
+  freePort,
+  nodeVersion,
+  paced,
+  productionNode,
+  sleep,
+  stats,
+  type Result,
+} from './shared.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_URL =
@@ -69,6 +80,11 @@ const ADMIN_URL =
   'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * The Node.js the web and worker processes run on: this one (as `npm start` runs them), or with
+ * `--node=image` the production image's major (see productionNode).
+ */
+const NODE = process.argv.includes('--node=image') ? productionNode() : process.execPath;
 const BIG = arg('devices', 2_000_000);
 const SMALL = 10_000;
 const SECONDS = arg('seconds', 10);
@@ -638,7 +654,7 @@ async function measure(devices: number): Promise<SizeResult> {
       WORKER_CONCURRENCY: '2',
     };
     const start = (entry: 'web' | 'worker') => {
-      const child = spawn(process.execPath, compiledEntry(entry), {
+      const child = spawn(NODE, compiledEntry(entry), {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -919,7 +935,7 @@ try {
   console.log(
     `scale bench: ${n(SMALL)} and ${n(BIG)} devices, ${SECONDS} s per figure; ${availableParallelism()} cores, load ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}`,
+      .join(' ')}; web and worker on Node ${nodeVersion(NODE)}`,
   );
   const small = await measure(SMALL);
   console.log(`${n(small.devices)} devices: seeded in ${small.seedSeconds} s`);
@@ -1075,6 +1091,7 @@ try {
     JSON.stringify({
       bench: 'scale',
       seconds: SECONDS,
+      node: nodeVersion(NODE),
       small,
       big,
       goal: GOAL,
