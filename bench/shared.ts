@@ -4,7 +4,6 @@
  * earlier ones were answered; latency counts from the scheduled moment, so a stall is not hidden).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,43 +25,21 @@ export function compiledEntry(name: 'web' | 'worker' | 'all'): string[] {
 
 /**
  * The Node.js binary to run the compiled entry points on: the major version the production image
- * runs (the Dockerfile's `NODE_IMAGE`), so a figure is what a deployment sees. This Node when it is
- * that major; else the registry's `node` package of that major (as `npm test` installs it for its
- * second lane, under `.buildtrace/node<major>`); else, when that cannot be installed, this Node, said
- * on stderr. Node 20 and 24 differ a lot for a web process (Node 24's young generation keeps far less
- * of each request: at 500 lookups/s it promoted 12 MB where Node 20 promoted 222, and used a quarter
- * less CPU per request).
+ * runs (the Dockerfile's `NODE_IMAGE`), so a figure is what a deployment sees — this Node when it is
+ * that major, else the registry's `node` package of that major, as `npm test` gets it for its second
+ * lane (scripts/production-node.mjs); when that cannot be installed, this Node, said on stderr. Node
+ * 20 and 24 differ a lot for a web process (Node 24's young generation keeps far less of each
+ * request: at 500 lookups/s it promoted 12 MB where Node 20 promoted 222, and used a quarter less CPU
+ * per request).
  */
 export function productionNode(): string {
-  const image = /^ARG NODE_IMAGE=node:(\d+)/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
-  const major = image?.[1];
-  if (!major || process.versions.node.split('.')[0] === major) return process.execPath;
-  const prefix = join(ROOT, '.buildtrace', `node${major}`);
-  const binary = join(prefix, 'node_modules', 'node', 'bin', 'node');
-  if (!existsSync(binary)) {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const installed = spawnSync(
-      npm,
-      [
-        'install',
-        '--prefix',
-        prefix,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--loglevel=error',
-        `node@${major}`,
-      ],
-      { stdio: 'inherit' },
-    );
-    if (installed.status !== 0 || !existsSync(binary)) {
-      process.stderr.write(
-        `could not install Node ${major} (the production image's) from the registry: running on ${process.version}\n`,
-      );
-      return process.execPath;
-    }
-  }
-  return binary;
+  const found = spawnSync(process.execPath, [join(ROOT, 'scripts', 'production-node.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (found.status === 0) return found.stdout.trim();
+  process.stderr.write(`running on this Node, ${process.version}\n`);
+  return process.execPath;
 }
 
 /** The version of a Node.js binary (`v24.1.0`). */

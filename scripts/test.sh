@@ -32,22 +32,23 @@ mkdir -p .buildtrace
 rm -f .buildtrace/test-results.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results.json "$@" || status=1
 
-# The unit and e2e projects again on Node 24 (an LTS line engines names), from the registry's `node`
-# package (a Node binary, no internet beyond npm needed). Skipped when arguments pick tests, or with
-# BUILDTRACE_SKIP_NODE24=1.
+# The unit and e2e projects again on the production image's Node major (the Dockerfile's NODE_IMAGE,
+# an LTS line engines names) when this machine runs another: scripts/production-node.mjs installs it
+# from the registry's `node` package (a Node binary, no internet beyond npm needed). Skipped when
+# arguments pick tests, or with BUILDTRACE_SKIP_NODE24=1.
 results=(.buildtrace/test-results.json)
 if [ $# -eq 0 ] && [ "${BUILDTRACE_SKIP_NODE24:-}" != "1" ]; then
-  echo "== tests on Node 24 (unit, e2e)"
-  rm -f .buildtrace/test-results-node24.json
-  if npm install --prefix .buildtrace/node24 --no-save --no-audit --no-fund --loglevel=error node@24; then
-    node24="$(pwd)/.buildtrace/node24/node_modules/node/bin"
-    echo "node $("$node24/node" --version)"
-    PATH="$node24:$PATH" "$node24/node" node_modules/vitest/vitest.mjs run --project unit --project e2e \
-      --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results-node24.json || status=1
+  if image_node=$(node scripts/production-node.mjs); then
+    if [ "$image_node" != "$(node -p process.execPath)" ]; then
+      echo "== tests on Node $("$image_node" --version) (unit, e2e)"
+      rm -f .buildtrace/test-results-node24.json
+      PATH="$(dirname "$image_node"):$PATH" "$image_node" node_modules/vitest/vitest.mjs run --project unit --project e2e \
+        --reporter=default --reporter=json --outputFile.json=.buildtrace/test-results-node24.json || status=1
+      results+=(.buildtrace/test-results-node24.json)
+    fi
   else
-    echo "could not install Node 24 from the registry"; status=1
+    echo "could not install the production image's Node from the registry"; status=1
   fi
-  results+=(.buildtrace/test-results-node24.json)
 fi
 
 summary=$(node -e '
