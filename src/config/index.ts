@@ -97,6 +97,7 @@ const schema = z.object({
   ),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATABASE_POOL_MAX: int(10, 1, 200),
+  DATABASE_POOL_IDLE_SECONDS: int(300, 1, 86_400),
   DATABASE_READ_URL: url(['postgres:', 'postgresql:']),
   DATABASE_READ_POOL_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(200).optional()),
   DATABASE_READ_MAX_LAG_MS: int(2_000, 200, 600_000),
@@ -218,6 +219,8 @@ export interface Config {
   /** undefined = start an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** `DATABASE_POOL_IDLE_SECONDS`, in ms: how long an unused pooled connection is kept (both pools). */
+  databasePoolIdleMs: number;
   /**
    * `DATABASE_PREPARED_STATEMENTS`: the hot statements as named prepared statements (default true;
    * false behind a pooler that cannot keep them, such as PgBouncer in transaction mode before 1.21).
@@ -228,7 +231,9 @@ export interface Config {
    * size, and how far behind the primary it may be and still be read (further: reads go to the
    * primary until it catches up). See README "Read replica".
    */
-  readReplica: { url: string; poolMax: number; maxLagMs: number; preparedStatements: boolean } | undefined;
+  readReplica:
+    | { url: string; poolMax: number; poolIdleMs: number; maxLagMs: number; preparedStatements: boolean }
+    | undefined;
   /** undefined = BullMQ's PostgreSQL backend in the same database. */
   redis: RedisConfig | undefined;
   /** BullMQ's key prefix; a hash tag (`{buildtrace}`) on a Redis Cluster. */
@@ -445,11 +450,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pages: Object.freeze({ public: e.PAGES_PUBLIC, publicLinks: Object.freeze(e.PAGES_PUBLIC_LINKS) }),
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePoolIdleMs: e.DATABASE_POOL_IDLE_SECONDS * 1000,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     readReplica: e.DATABASE_READ_URL
       ? Object.freeze({
           url: e.DATABASE_READ_URL,
           poolMax: e.DATABASE_READ_POOL_MAX ?? e.DATABASE_POOL_MAX,
+          poolIdleMs: e.DATABASE_POOL_IDLE_SECONDS * 1000,
           maxLagMs: e.DATABASE_READ_MAX_LAG_MS,
           preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
         })

@@ -37,6 +37,8 @@ export interface ReadReplica {
 export interface ReadReplicaOptions {
   url: string;
   poolMax: number;
+  /** How long an unused pooled connection is kept (see createDb; default 5 minutes). */
+  poolIdleMs?: number;
   /** Further behind than this (or unreachable that long), and the primary is read instead. */
   maxLagMs: number;
   primary: Knex;
@@ -60,6 +62,7 @@ export function createReadReplica(options: ReadReplicaOptions): ReadReplica {
   const db = createDb({
     url: options.url,
     poolMax: options.poolMax,
+    ...(options.poolIdleMs ? { poolIdleMs: options.poolIdleMs } : {}),
     applicationName: `${options.applicationName ?? 'buildtrace'}-reads`,
     log,
     preparedStatements: options.preparedStatements ?? true,

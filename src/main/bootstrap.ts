@@ -84,6 +84,7 @@ export async function bootstrap(
   const db = createDb({
     url: databaseUrl,
     poolMax: config.databasePoolMax,
+    poolIdleMs: config.databasePoolIdleMs,
     applicationName: options.applicationName,
     log,
     preparedStatements: config.databasePreparedStatements,

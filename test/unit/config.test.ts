@@ -59,13 +59,22 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_READ_URL: url, DATABASE_POOL_MAX: '7' }).readReplica).toEqual({
       url,
       poolMax: 7,
+      poolIdleMs: 300_000,
       maxLagMs: 2_000,
       preparedStatements: true,
     });
     expect(
       loadConfig({ DATABASE_READ_URL: url, DATABASE_READ_POOL_MAX: '30', DATABASE_READ_MAX_LAG_MS: '500' })
         .readReplica,
-    ).toEqual({ url, poolMax: 30, maxLagMs: 500, preparedStatements: true });
+    ).toEqual({ url, poolMax: 30, poolIdleMs: 300_000, maxLagMs: 500, preparedStatements: true });
+  });
+
+  it('keeps an unused pooled connection 5 minutes unless DATABASE_POOL_IDLE_SECONDS says otherwise', () => {
+    expect(loadConfig({}).databasePoolIdleMs).toBe(300_000);
+    const url = 'postgres://reader@replica:5432/buildtrace';
+    const config = loadConfig({ DATABASE_POOL_IDLE_SECONDS: '30', DATABASE_READ_URL: url });
+    expect([config.databasePoolIdleMs, config.readReplica?.poolIdleMs]).toEqual([30_000, 30_000]);
+    expect(() => loadConfig({ DATABASE_POOL_IDLE_SECONDS: '0' })).toThrow(/DATABASE_POOL_IDLE_SECONDS/);
   });
 
   it('prepares the hot statements unless DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot keep them)', () => {
