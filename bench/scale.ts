@@ -1,5 +1,5 @@
 /**
- * A year of production: `npm run bench -- scale [--devices=2000000] [--seconds=10] [--node=image]` (only when named:
+ * A year of production: `npm run bench -- scale [--devices=2000000] [--seconds=10] [--node=machine]` (only when named:
  * a plain `npm run bench` does not run it; not in CI).
  *
  * Seeds a fresh database at two sizes in the same run — 10,000 devices, then `--devices` (default
@@ -81,10 +81,10 @@ const ADMIN_URL =
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
- * The Node.js the web and worker processes run on: this one (as `npm start` runs them), or with
- * `--node=image` the production image's major (see productionNode).
+ * The Node.js the web and worker processes run on: the production image's major (see productionNode),
+ * so the figures are a deployment's; with `--node=machine` this one (as `npm start` runs them here).
  */
-const NODE = process.argv.includes('--node=image') ? productionNode() : process.execPath;
+const NODE = process.argv.includes('--node=machine') ? process.execPath : productionNode();
 const BIG = arg('devices', 2_000_000);
 const SMALL = 10_000;
 const SECONDS = arg('seconds', 10);
