@@ -28,7 +28,7 @@ import { IdCodeGenerator } from '../src/domain/id-code.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { assembleRuntime } from '../src/main/bootstrap.ts';
-import { adminQuery } from './shared.ts';
+import { adminQuery, compiledEntry } from './shared.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -83,7 +83,7 @@ async function main() {
     return json;
   };
 
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  const worker = spawn(process.execPath, compiledEntry('worker'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

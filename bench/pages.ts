@@ -1,7 +1,7 @@
 /**
  * Signed-in scan pages: `npx tsx bench/pages.ts [--rate=50] [--seconds=10]`.
  *
- * Starts the `web` and `worker` processes (src/main/web.ts and src/main/worker.ts, as the Procfile
+ * Starts the `web` and `worker` processes (compiled, from dist/, as the Procfile
  * does) against a fresh, migrated database on TEST_DATABASE_URL and Redis, makes a tracked build of
  * a few units of a project with a 3-line BOM through the API and the worker, signs in a person
  * (a Slack sign-in link, used) and a scan station (an operator token, a kiosk session), and measures
@@ -34,7 +34,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { execute } from '../src/commands/define.ts';
 import { createSignInLink, signInWithLink, signInWithToken } from '../src/commands/sessions.ts';
 import { createToken } from '../src/commands/tokens.ts';
@@ -43,7 +42,17 @@ import { migrateLatest } from '../src/db/migrate.ts';
 import { knexUnitOfWork } from '../src/db/unit-of-work.ts';
 import { SYSTEM_ACTOR } from '../src/domain/roles.ts';
 import { localFileStore } from '../src/storage/local-files.ts';
-import { adminQuery, arg, freePort, paced, sleep, stats, type Result } from './shared.ts';
+import {
+  adminQuery,
+  arg,
+  compiledEntry,
+  deleteRedisKeys,
+  freePort,
+  paced,
+  sleep,
+  stats,
+  type Result,
+} from './shared.ts';
 
 const GOAL = { deviceP95Ms: 50, scanP95Ms: 100, weightBytes: 100 * 1024 };
 const UNITS = 5;
@@ -94,16 +103,16 @@ try {
     PUBLIC_URL: base,
     DEBUG: process.env.BENCH_DEBUG ?? '',
   };
-  const start = (entry: string, nice: number) =>
+  const start = (entry: 'web' | 'worker', nice: number) =>
     children.push(
-      spawn('nice', ['-n', String(nice), process.execPath, '--import', 'tsx', entry], {
+      spawn('nice', ['-n', String(nice), process.execPath, ...compiledEntry(entry)], {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
     );
-  start('src/main/web.ts', 0);
-  start('src/main/worker.ts', WORKER_NICE);
+  start('web', 0);
+  start('worker', WORKER_NICE);
   for (let i = 0; ; i++) {
     if (
       await fetch(`${base}/healthz`).then(
@@ -371,15 +380,5 @@ try {
   await db.destroy();
   await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await rm(storageDir, { recursive: true, force: true });
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(REDIS_URL, queuePrefix);
 }

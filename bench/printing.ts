@@ -1,7 +1,7 @@
 /**
  * Printing: `npx tsx bench/printing.ts [--runs=30] [--labels=2000]`.
  *
- * A worker process (src/main/worker.ts, as the Procfile runs it) prints on a fake Zebra (a loopback
+ * A worker process (compiled, from dist/, as the Procfile runs it) prints on a fake Zebra (a loopback
  * TCP printer speaking ZPL, answering ~HS and its label counter: test/helpers/fake-zpl-printer.ts)
  * against a fresh, migrated database. Two figures:
  *
@@ -34,7 +34,7 @@ import { createApp } from '../src/http/app.ts';
 import { assembleRuntime } from '../src/main/bootstrap.ts';
 import { zplLabels } from '../src/printers/zpl-format.ts';
 import { FakeZplPrinter } from '../test/helpers/fake-zpl-printer.ts';
-import { adminQuery } from './shared.ts';
+import { adminQuery, compiledEntry } from './shared.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -88,7 +88,7 @@ async function main() {
     return json;
   };
   const printer = await FakeZplPrinter.start({ speed: 0 });
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  const worker = spawn(process.execPath, compiledEntry('worker'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

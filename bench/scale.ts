@@ -48,7 +48,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { execute } from '../src/commands/define.ts';
 import { createSignInLink, signInWithLink } from '../src/commands/sessions.ts';
@@ -64,6 +63,7 @@ import {
   adminQuery,
   arg,
   compiledEntry,
+  deleteRedisKeys,
   freePort,
   nodeVersion,
   paced,
@@ -1104,17 +1104,5 @@ try {
   for (const child of [...children]) await stop(child);
   if (!KEEP) for (const name of databases) await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  const redis = new Redis(REDIS_URL);
-  try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
+  for (const prefix of prefixes) await deleteRedisKeys(REDIS_URL, prefix);
 }

@@ -1,7 +1,7 @@
 /**
  * Slack acknowledgement latency: `npx tsx bench/slack-ack.ts [--rate=200] [--seconds=30]`.
  *
- * Starts the `web` and `worker` processes (src/main/web.ts and src/main/worker.ts, as the Procfile
+ * Starts the `web` and `worker` processes (compiled, from dist/, as the Procfile
  * does) against a fresh, migrated database on TEST_DATABASE_URL, then sends correctly signed slash
  * commands — alternately `/build status <build>` and `/lot <device>`, each with its own trigger_id and
  * response_url — at a fixed rate (open loop: requests leave on schedule whether or not earlier ones
@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { adminQuery, arg, freePort } from './shared.ts';
+import { adminQuery, arg, compiledEntry, freePort } from './shared.ts';
 import { execute } from '../src/commands/define.ts';
 import { createBuild } from '../src/commands/builds.ts';
 import { receiveStock } from '../src/commands/lots.ts';
@@ -179,16 +179,16 @@ try {
     // One load generator is one address: measure the ack path, not the per-address limit.
     SLACK_RATE_LIMIT_PER_MINUTE: String(SLACK_RATE_LIMIT),
   };
-  const start = (entry: string, nice: number) =>
+  const start = (entry: 'web' | 'worker', nice: number) =>
     children.push(
-      spawn('nice', ['-n', String(nice), process.execPath, '--import', 'tsx', entry], {
+      spawn('nice', ['-n', String(nice), process.execPath, ...compiledEntry(entry)], {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
       }),
     );
-  start('src/main/web.ts', 0);
-  if (!process.argv.includes('--no-worker')) start('src/main/worker.ts', WORKER_NICE);
+  start('web', 0);
+  if (!process.argv.includes('--no-worker')) start('worker', WORKER_NICE);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (

@@ -15,7 +15,7 @@ import { createDb } from '../src/db/knex.ts';
 import { migrateLatest } from '../src/db/migrate.ts';
 import { Webhook } from 'standardwebhooks';
 import { generateWebhookSecret } from '../src/domain/webhooks.ts';
-import { adminQuery } from './shared.ts';
+import { adminQuery, compiledEntry } from './shared.ts';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -105,7 +105,7 @@ async function main() {
   agent.destroy();
   received = 0;
 
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  const worker = spawn(process.execPath, compiledEntry('worker'), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
