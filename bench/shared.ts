@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -56,20 +55,7 @@ export function arg(name: string, fallback: number): number {
   return found ? Number(found.split('=')[1]) : fallback;
 }
 
-/** Deletes every Redis key under `prefix` (a run's queues), with SCAN rather than KEYS. */
-export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export { deleteRedisKeys } from '../test/helpers/redis-keys.ts';
 
 /** Runs one statement on the server's default database (create, drop databases). */
 export async function adminQuery(url: string, sql: string): Promise<void> {

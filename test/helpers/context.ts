@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, databaseUrl } from './env.ts';
+import { deleteRedisKeys } from './redis-keys.ts';
 
 export interface TestContext extends AppContext {
   reconciler: Reconciler;
@@ -174,26 +175,11 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await closeRuntime();
-      if (config.redis?.topology === 'single') await deleteRedisKeys(queuePrefix);
+      if (config.redis?.topology === 'single') await deleteRedisKeys(TEST_REDIS_URL, queuePrefix);
       await database.drop();
       await rm(config.storageDir, { recursive: true, force: true });
     },
   };
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**
