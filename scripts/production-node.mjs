@@ -6,7 +6,7 @@
  * `.buildtrace/node<major>`, refreshed to that major's newest release each time.
  *
  * Used by `npm test` (its second lane runs the unit and e2e projects on it) and by
- * `npm run bench -- scale --node=image`. Exits 1, saying why on stderr, when it cannot be installed.
+ * `npm run bench -- scale` (the web and worker it starts). Exits 1, saying why on stderr, when it cannot be installed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
