@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { createDb } from '../db/knex.ts';
 import { migrateLatest } from '../db/migrate.ts';
+import { autovacuumWarning } from '../db/settings.ts';
 import { createReadReplica } from '../db/replica.ts';
 import { knexUnitOfWork } from '../db/unit-of-work.ts';
 import type { Logger } from '../logger.ts';
@@ -73,6 +74,11 @@ export async function bootstrap(
      * Workers and the CLI read only from the primary, and need neither its pool nor its watch.
      */
     readReplica: boolean;
+    /**
+     * Whether to warn about server settings that cost buildtrace dearly (autovacuum off): the
+     * long-running processes do; the CLI, whose stderr is one line per answer, does not.
+     */
+    checkServerSettings?: boolean;
   },
 ): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
@@ -94,6 +100,8 @@ export async function bootstrap(
       const applied = await migrateLatest(db);
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
+    const autovacuum = options.checkServerSettings === false ? undefined : await autovacuumWarning(db);
+    if (autovacuum) log.warn({ autovacuum: 'off' }, autovacuum);
   } catch (error) {
     await db.destroy();
     await embedded?.stop();

@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     migrate: !migrate,
     applicationName: 'buildtrace-cli',
     readReplica: false,
+    checkServerSettings: false,
   });
   try {
     if (migrate) {
