@@ -6,8 +6,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     // Vitest's default in a run is one worker fewer than the cores: on a 2-core machine, one file at a
-    // time. The files mostly wait on PostgreSQL, Redis and the processes they start, so two at a time
-    // keep both cores busy (the suite on 2 cores: 853 s → about 540 s).
+    // time. Most files mostly wait on PostgreSQL, Redis and the processes they start, so two at a time
+    // keep both cores busy; the fault tests (processes killed, services cut, 60 s of mixed load with
+    // memory bounds, retry schedules timed) run after them, one at a time, as they were written to.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -17,7 +18,13 @@ export default defineConfig({
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 } },
       {
         extends: true,
-        test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 180_000 },
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       { extends: true, test: { name: 'model', include: ['test/model/**/*.test.ts'], testTimeout: 600_000 } },
     ],
