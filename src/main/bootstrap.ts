@@ -100,13 +100,20 @@ export async function bootstrap(
       const applied = await migrateLatest(db);
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
-    const autovacuum = options.checkServerSettings === false ? undefined : await autovacuumWarning(db);
-    if (autovacuum) log.warn({ autovacuum: 'off' }, autovacuum);
   } catch (error) {
     await db.destroy();
     await embedded?.stop();
     throw error;
   }
+  // In the background, and quiet when it cannot ask: a web or worker process starts (and waits to be
+  // ready) while PostgreSQL is away.
+  if (options.checkServerSettings !== false)
+    void autovacuumWarning(db).then(
+      (warning) => {
+        if (warning) log.warn({ autovacuum: 'off' }, warning);
+      },
+      (error: unknown) => log.debug({ err: error }, 'could not read the server settings'),
+    );
   const runtime = assembleRuntime(config, log, db, databaseUrl, options);
   log.info(
     {
